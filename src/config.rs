@@ -1,0 +1,611 @@
+//! The one configuration vocabulary of the project.
+//!
+//! The page's controls, the JS API (`window.dln.setConfig`), the URL hash and the native CLI all
+//! speak this JSON shape:
+//!
+//! ```json
+//! {"dataset": {"kind": "rm8"},
+//!  "network": {"hidden": [16]},
+//!  "init": {"kind": "small_gaussian", "scale": 0.001},
+//!  "train": {"lr": 0.002, "steps": 8000, "record_every": 10, "seed": 1}}
+//! ```
+//!
+//! Every field has a default, so a partial object is a valid config; [`Config::merged`] applies a
+//! partial object to an existing config. A config is checked once, at the boundary, by
+//! [`Config::validate`]; code past the boundary may assume the limits below hold.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Upper limits that keep every run inside a browser tab's memory and time budget.
+pub mod limits {
+    /// Hidden layers (the network has `hidden + 1` weight matrices).
+    pub const MAX_HIDDEN_LAYERS: usize = 32;
+    /// Units in one hidden layer.
+    pub const MAX_WIDTH: usize = 1024;
+    /// Items (examples) in a dataset.
+    pub const MAX_ITEMS: usize = 256;
+    /// Features (outputs) in a dataset.
+    pub const MAX_FEATURES: usize = 4096;
+    /// Input dimensions of a dataset.
+    pub const MAX_INPUTS: usize = 1024;
+    /// Weights in the whole network.
+    pub const MAX_PARAMETERS: usize = 4_000_000;
+    /// Largest magnitude of a value in a custom matrix.
+    pub const MAX_ABS_VALUE: f64 = 1e6;
+    /// Training steps in one run.
+    pub const MAX_STEPS: u64 = 100_000_000;
+    /// Largest learning rate.
+    pub const MAX_LR: f64 = 10.0;
+    /// Smallest and largest initial scale.
+    pub const MIN_SCALE: f64 = 1e-12;
+    pub const MAX_SCALE: f64 = 10.0;
+    /// Largest seed (integers above 2^53 do not survive a trip through JavaScript).
+    pub const MAX_SEED: u64 = (1 << 53) - 1;
+}
+
+/// A complete configuration of one run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub dataset: DatasetConfig,
+    pub network: NetworkConfig,
+    pub init: InitConfig,
+    pub train: TrainConfig,
+}
+
+/// Which dataset to learn. Items are presented as one-hot inputs unless the dataset says otherwise.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DatasetConfig {
+    #[default]
+    /// The 8-item Rumelhart / Rogers & McClelland hierarchy (THEORY.md 2.2 B): 8 items, 36 features.
+    Rm8,
+    /// The 4-item toy dataset (THEORY.md 2.2 A): canary, salmon, oak, rose; 7 features.
+    Toy4,
+    /// A balanced tree with one feature per node (THEORY.md 2.2 D).
+    Tree {
+        #[serde(default = "default_branching")]
+        branching: usize,
+        #[serde(default = "default_levels")]
+        levels: usize,
+    },
+    /// Features sampled by the branching diffusion process on a balanced tree (THEORY.md 2.2 E).
+    Diffusion {
+        #[serde(default = "default_branching")]
+        branching: usize,
+        #[serde(default = "default_levels")]
+        levels: usize,
+        #[serde(default = "default_features")]
+        features: usize,
+        #[serde(default = "default_flip")]
+        flip: f64,
+        #[serde(default = "default_data_seed")]
+        seed: u64,
+    },
+    /// A user-supplied item x feature matrix (`values` has one row per item).
+    Matrix {
+        items: Vec<String>,
+        features: Vec<String>,
+        values: Vec<Vec<f64>>,
+    },
+}
+
+fn default_branching() -> usize {
+    2
+}
+fn default_levels() -> usize {
+    3
+}
+fn default_features() -> usize {
+    1000
+}
+fn default_flip() -> f64 {
+    0.1
+}
+fn default_data_seed() -> u64 {
+    1
+}
+
+impl DatasetConfig {
+    /// The `kind` tag as it appears in JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DatasetConfig::Rm8 => "rm8",
+            DatasetConfig::Toy4 => "toy4",
+            DatasetConfig::Tree { .. } => "tree",
+            DatasetConfig::Diffusion { .. } => "diffusion",
+            DatasetConfig::Matrix { .. } => "matrix",
+        }
+    }
+}
+
+/// The architecture: input and output sizes come from the dataset, hidden widths from here.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// Widths of the hidden layers, input side first. Empty means a shallow network `y = W x`.
+    pub hidden: Vec<usize>,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig { hidden: vec![16] }
+    }
+}
+
+/// How the weights start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InitKind {
+    /// Every weight i.i.d. Gaussian with standard deviation `scale`.
+    SmallGaussian,
+    /// Every weight i.i.d. Gaussian with standard deviation `scale / sqrt(fan_in)`.
+    ScaledGaussian,
+    /// Each matrix a random (semi-)orthogonal matrix times `scale`.
+    Orthogonal,
+    /// Decoupled and balanced: aligned with the data's SVD, every mode starting at strength
+    /// `u0 = scale` (each of the D layers contributes `scale^(1/D)`), SMG14 section 1.2 and 1.5.
+    Balanced,
+}
+
+impl InitKind {
+    pub const ALL: [InitKind; 4] = [
+        InitKind::SmallGaussian,
+        InitKind::ScaledGaussian,
+        InitKind::Orthogonal,
+        InitKind::Balanced,
+    ];
+
+    /// The name used in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            InitKind::SmallGaussian => "small_gaussian",
+            InitKind::ScaledGaussian => "scaled_gaussian",
+            InitKind::Orthogonal => "orthogonal",
+            InitKind::Balanced => "balanced",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InitConfig {
+    pub kind: InitKind,
+    pub scale: f64,
+}
+
+impl Default for InitConfig {
+    fn default() -> Self {
+        InitConfig {
+            kind: InitKind::SmallGaussian,
+            scale: 0.001,
+        }
+    }
+}
+
+/// Full-batch gradient descent on the summed loss `L = 1/2 sum_mu ||y_mu - W_tot x_mu||^2`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Learning rate (the time constant of the theory is `tau = 1 / lr` steps).
+    pub lr: f64,
+    /// Length of the run in steps.
+    pub steps: u64,
+    /// Record loss and mode strengths every this many steps.
+    pub record_every: u64,
+    /// Seed of every random draw of the run (initial weights, sampled datasets use their own).
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            lr: 0.002,
+            steps: 8000,
+            record_every: 10,
+            seed: 1,
+        }
+    }
+}
+
+/// A configuration problem, naming the field (as a dotted JSON path) and what is allowed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ConfigError {
+    pub field: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+fn check_range_f64(
+    field: &str,
+    v: f64,
+    lo: f64,
+    hi: f64,
+    lo_open: bool,
+) -> Result<(), ConfigError> {
+    let ok = v.is_finite() && (if lo_open { v > lo } else { v >= lo }) && v <= hi;
+    if ok {
+        Ok(())
+    } else {
+        let open = if lo_open { "(" } else { "[" };
+        Err(ConfigError::new(
+            field,
+            format!("must be a number in {open}{lo}, {hi}]; got {v}"),
+        ))
+    }
+}
+
+fn check_range_int(field: &str, v: u64, lo: u64, hi: u64) -> Result<(), ConfigError> {
+    if (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            field,
+            format!("must be an integer from {lo} to {hi}; got {v}"),
+        ))
+    }
+}
+
+impl DatasetConfig {
+    /// Number of (items, inputs, features) this dataset will have, checked against the limits.
+    pub fn shape(&self) -> Result<(usize, usize, usize), ConfigError> {
+        let tree = |b: usize, l: usize| -> Result<(usize, usize), ConfigError> {
+            check_range_int("dataset.branching", b as u64, 2, 8)?;
+            check_range_int("dataset.levels", l as u64, 1, 8)?;
+            let items = (b as u64).checked_pow(l as u32).unwrap_or(u64::MAX);
+            if items > limits::MAX_ITEMS as u64 {
+                return Err(ConfigError::new(
+                    "dataset.levels",
+                    format!(
+                        "branching^levels = {b}^{l} items exceeds the limit of {} items",
+                        limits::MAX_ITEMS
+                    ),
+                ));
+            }
+            let nodes = ((b as u64).pow(l as u32 + 1) - 1) / (b as u64 - 1);
+            Ok((items as usize, nodes as usize))
+        };
+        match self {
+            DatasetConfig::Rm8 => Ok((8, 8, 36)),
+            DatasetConfig::Toy4 => Ok((4, 4, 7)),
+            DatasetConfig::Tree { branching, levels } => {
+                let (items, nodes) = tree(*branching, *levels)?;
+                Ok((items, items, nodes))
+            }
+            DatasetConfig::Diffusion {
+                branching,
+                levels,
+                features,
+                flip,
+                seed,
+            } => {
+                let (items, _) = tree(*branching, *levels)?;
+                check_range_int(
+                    "dataset.features",
+                    *features as u64,
+                    1,
+                    limits::MAX_FEATURES as u64,
+                )?;
+                check_range_f64("dataset.flip", *flip, 0.0, 0.5, false)?;
+                check_range_int("dataset.seed", *seed, 0, limits::MAX_SEED)?;
+                Ok((items, items, *features))
+            }
+            DatasetConfig::Matrix {
+                items,
+                features,
+                values,
+            } => {
+                check_range_int(
+                    "dataset.items",
+                    items.len() as u64,
+                    1,
+                    limits::MAX_ITEMS as u64,
+                )?;
+                check_range_int(
+                    "dataset.features",
+                    features.len() as u64,
+                    1,
+                    limits::MAX_FEATURES as u64,
+                )?;
+                check_names("dataset.items", items)?;
+                check_names("dataset.features", features)?;
+                if values.len() != items.len() {
+                    return Err(ConfigError::new(
+                        "dataset.values",
+                        format!(
+                            "needs one row per item ({} rows); got {}",
+                            items.len(),
+                            values.len()
+                        ),
+                    ));
+                }
+                for (i, row) in values.iter().enumerate() {
+                    if row.len() != features.len() {
+                        return Err(ConfigError::new(
+                            format!("dataset.values[{i}]"),
+                            format!(
+                                "row for item {:?} needs {} values (one per feature); got {}",
+                                items[i],
+                                features.len(),
+                                row.len()
+                            ),
+                        ));
+                    }
+                    for (j, v) in row.iter().enumerate() {
+                        if !v.is_finite() || v.abs() > limits::MAX_ABS_VALUE {
+                            return Err(ConfigError::new(
+                                format!("dataset.values[{i}][{j}]"),
+                                format!(
+                                    "must be a finite number with magnitude at most {}; got {v}",
+                                    limits::MAX_ABS_VALUE
+                                ),
+                            ));
+                        }
+                    }
+                }
+                Ok((items.len(), items.len(), features.len()))
+            }
+        }
+    }
+}
+
+fn check_names(field: &str, names: &[String]) -> Result<(), ConfigError> {
+    for (i, n) in names.iter().enumerate() {
+        let t = n.trim();
+        if t.is_empty() || t.chars().count() > 40 {
+            return Err(ConfigError::new(
+                format!("{field}[{i}]"),
+                format!("names must have 1 to 40 characters; got {n:?}"),
+            ));
+        }
+        if names[..i].iter().any(|m| m.trim() == t) {
+            return Err(ConfigError::new(
+                format!("{field}[{i}]"),
+                format!("the name {t:?} appears twice"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Config {
+    /// Checks every field against its allowed range; the error names the first bad field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let (_, inputs, features) = self.dataset.shape()?;
+        if inputs > limits::MAX_INPUTS {
+            return Err(ConfigError::new(
+                "dataset",
+                format!("at most {} inputs are supported", limits::MAX_INPUTS),
+            ));
+        }
+        let hidden = &self.network.hidden;
+        if hidden.len() > limits::MAX_HIDDEN_LAYERS {
+            return Err(ConfigError::new(
+                "network.hidden",
+                format!(
+                    "at most {} hidden layers are supported; got {}",
+                    limits::MAX_HIDDEN_LAYERS,
+                    hidden.len()
+                ),
+            ));
+        }
+        for (i, &w) in hidden.iter().enumerate() {
+            check_range_int(
+                &format!("network.hidden[{i}]"),
+                w as u64,
+                1,
+                limits::MAX_WIDTH as u64,
+            )?;
+        }
+        let dims = self.layer_dims_unchecked(inputs, features);
+        let params: usize = dims.windows(2).map(|w| w[0] * w[1]).sum();
+        if params > limits::MAX_PARAMETERS {
+            return Err(ConfigError::new(
+                "network.hidden",
+                format!(
+                    "the network would have {params} weights; the limit is {}",
+                    limits::MAX_PARAMETERS
+                ),
+            ));
+        }
+        check_range_f64(
+            "init.scale",
+            self.init.scale,
+            limits::MIN_SCALE,
+            limits::MAX_SCALE,
+            false,
+        )?;
+        check_range_f64("train.lr", self.train.lr, 0.0, limits::MAX_LR, true)?;
+        check_range_int("train.steps", self.train.steps, 1, limits::MAX_STEPS)?;
+        check_range_int("train.record_every", self.train.record_every, 1, 1_000_000)?;
+        check_range_int("train.seed", self.train.seed, 0, limits::MAX_SEED)?;
+        Ok(())
+    }
+
+    fn layer_dims_unchecked(&self, inputs: usize, features: usize) -> Vec<usize> {
+        let mut dims = Vec::with_capacity(self.network.hidden.len() + 2);
+        dims.push(inputs);
+        dims.extend_from_slice(&self.network.hidden);
+        dims.push(features);
+        dims
+    }
+
+    /// Layer sizes `[N_0, N_1, ..., N_D]` (input, hidden..., output).
+    pub fn layer_dims(&self) -> Result<Vec<usize>, ConfigError> {
+        let (_, inputs, features) = self.dataset.shape()?;
+        Ok(self.layer_dims_unchecked(inputs, features))
+    }
+
+    /// Number of weight matrices D.
+    pub fn depth(&self) -> usize {
+        self.network.hidden.len() + 1
+    }
+
+    /// Parses a complete config from JSON (missing fields take their defaults) and validates it.
+    pub fn from_json(text: &str) -> Result<Config, ConfigError> {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| ConfigError::new("config", format!("is not valid JSON: {e}")))?;
+        Config::default().merged(&value)
+    }
+
+    /// Applies a partial config (a JSON object with any subset of the fields) on top of this one
+    /// and validates the result. Objects merge key by key; arrays and scalars replace. A dataset
+    /// object whose `kind` differs from the current one replaces the dataset as a whole.
+    pub fn merged(&self, partial: &Value) -> Result<Config, ConfigError> {
+        if !partial.is_object() {
+            return Err(ConfigError::new(
+                "config",
+                "must be a JSON object such as {\"train\": {\"lr\": 0.01}}",
+            ));
+        }
+        let mut base = serde_json::to_value(self).expect("a Config always serialises");
+        merge_value(&mut base, partial, "");
+        let cfg: Config = serde_path_to_error::deserialize(base).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." || path.is_empty() {
+                "config".to_string()
+            } else {
+                path
+            };
+            ConfigError::new(field, e.into_inner().to_string())
+        })?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// The config as pretty JSON.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a Config always serialises")
+    }
+}
+
+fn merge_value(base: &mut Value, patch: &Value, path: &str) {
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) => {
+            let kind_changes =
+                path == "dataset" && p.get("kind").is_some() && p.get("kind") != b.get("kind");
+            if kind_changes {
+                *b = p.clone();
+                return;
+            }
+            for (k, v) in p {
+                let child = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                match b.get_mut(k) {
+                    Some(existing) => merge_value(existing, v, &child),
+                    None => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (b, p) => *b = p.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_default_config_is_valid_and_round_trips_through_json() {
+        let cfg = Config::default();
+        cfg.validate().unwrap();
+        let back = Config::from_json(&serde_json::to_string(&cfg).unwrap()).unwrap();
+        assert_eq!(cfg, back);
+    }
+
+    #[test]
+    fn a_partial_object_changes_only_the_fields_it_names() {
+        let cfg = Config::default();
+        let new = cfg.merged(&json!({"train": {"lr": 0.05}})).unwrap();
+        assert_eq!(new.train.lr, 0.05);
+        assert_eq!(new.train.steps, cfg.train.steps);
+        assert_eq!(new.network, cfg.network);
+    }
+
+    #[test]
+    fn an_out_of_range_learning_rate_names_the_field_and_the_range() {
+        let err = Config::default()
+            .merged(&json!({"train": {"lr": -1.0}}))
+            .unwrap_err();
+        assert_eq!(err.field, "train.lr");
+        assert!(err.message.contains("(0, 10]"), "{err}");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_names_its_path() {
+        let err = Config::default()
+            .merged(&json!({"init": {"kind": "glorious"}}))
+            .unwrap_err();
+        assert_eq!(err.field, "init.kind");
+        assert!(err.message.contains("small_gaussian"), "{err}");
+        let err = Config::default()
+            .merged(&json!({"network": {"hidden": [16, "wide"]}}))
+            .unwrap_err();
+        assert_eq!(err.field, "network.hidden[1]");
+    }
+
+    #[test]
+    fn an_unknown_field_is_refused() {
+        let err = Config::default()
+            .merged(&json!({"train": {"learning_rate": 0.1}}))
+            .unwrap_err();
+        assert!(err.message.contains("learning_rate"), "{err}");
+    }
+
+    #[test]
+    fn a_new_dataset_kind_replaces_the_old_dataset_object() {
+        let cfg = Config::default()
+            .merged(&json!({"dataset": {"kind": "matrix", "items": ["a", "b"],
+                "features": ["x"], "values": [[1.0], [0.0]]}}))
+            .unwrap();
+        let back = cfg.merged(&json!({"dataset": {"kind": "tree"}})).unwrap();
+        assert_eq!(
+            back.dataset,
+            DatasetConfig::Tree {
+                branching: 2,
+                levels: 3
+            }
+        );
+    }
+
+    #[test]
+    fn oversized_networks_and_datasets_are_refused() {
+        let err = Config::default()
+            .merged(&json!({"network": {"hidden": [1024, 1024, 1024, 1024, 1024]}}))
+            .unwrap_err();
+        assert_eq!(err.field, "network.hidden");
+        let err = Config::default()
+            .merged(&json!({"dataset": {"kind": "tree", "branching": 8, "levels": 8}}))
+            .unwrap_err();
+        assert_eq!(err.field, "dataset.levels");
+        let err = Config::default()
+            .merged(&json!({"network": {"hidden": [0]}}))
+            .unwrap_err();
+        assert_eq!(err.field, "network.hidden[0]");
+    }
+
+    #[test]
+    fn a_ragged_custom_matrix_names_the_row() {
+        let err = Config::default()
+            .merged(&json!({"dataset": {"kind": "matrix", "items": ["a", "b"],
+                "features": ["x", "y"], "values": [[1.0, 0.0], [0.0]]}}))
+            .unwrap_err();
+        assert_eq!(err.field, "dataset.values[1]");
+    }
+}

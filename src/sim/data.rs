@@ -1,0 +1,338 @@
+//! Datasets: items presented as inputs, features to be produced as outputs.
+//!
+//! Matrices follow THEORY.md section 0.1: `X` is `N_0 x P` (one column per item), `Y` is
+//! `N_D x P` (one column per item, one row per feature). With the sum convention and one-hot
+//! items, `Sigma_xx = X X^T = I` and `Sigma_yx = Y X^T = Y`.
+
+use ndarray::Array2;
+
+use super::rng::Rng;
+use crate::config::{ConfigError, DatasetConfig};
+
+/// A dataset with named items and features.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    /// Names of the items (the columns of `x` and `y`).
+    pub items: Vec<String>,
+    /// Names of the features (the rows of `y`).
+    pub features: Vec<String>,
+    /// Inputs, `N_0 x P`.
+    pub x: Array2<f64>,
+    /// Targets, `N_D x P`.
+    pub y: Array2<f64>,
+    /// True when `x` is the `P x P` identity (one-hot items).
+    pub one_hot: bool,
+}
+
+/// The 8 Rumelhart items and their attributes (Rogers & McClelland 2004; THEORY.md 2.2 B).
+const RM8_ITEMS: [(&str, &str); 8] = [
+    (
+        "pine",
+        "plant tree pine living green grow roots bark branches",
+    ),
+    (
+        "oak",
+        "plant tree oak big living grow leaves roots bark branches",
+    ),
+    (
+        "rose",
+        "plant flower rose pretty living red grow leaves roots petals",
+    ),
+    (
+        "daisy",
+        "plant flower daisy pretty living yellow grow leaves roots petals",
+    ),
+    (
+        "robin",
+        "animal bird robin living red grow move fly skin legs wings feathers",
+    ),
+    (
+        "canary",
+        "animal bird canary pretty living yellow grow move fly sing skin legs wings feathers",
+    ),
+    (
+        "sunfish",
+        "animal fish sunfish living yellow grow move swim skin scales gills",
+    ),
+    (
+        "salmon",
+        "animal fish salmon big living red grow move swim skin scales gills",
+    ),
+];
+
+const RM8_FEATURES: &str = "plant animal tree flower bird fish pine oak rose daisy robin canary \
+    sunfish salmon pretty big living green red yellow grow move swim fly sing leaves roots skin \
+    legs bark branches petals wings feathers scales gills";
+
+/// The 4-item toy dataset (THEORY.md 2.2 A).
+const TOY4_ITEMS: [(&str, &str); 4] = [
+    ("canary", "grow move fly"),
+    ("salmon", "grow move swim"),
+    ("oak", "grow roots leaves"),
+    ("rose", "grow roots petals"),
+];
+const TOY4_FEATURES: &str = "grow move roots fly swim leaves petals";
+
+impl Dataset {
+    /// A one-hot dataset from an item-by-feature list of binary attributes.
+    fn from_attributes(items: &[(&str, &str)], features: &str) -> Dataset {
+        let features: Vec<String> = features.split_whitespace().map(String::from).collect();
+        let mut y = Array2::zeros((features.len(), items.len()));
+        for (j, (_, attrs)) in items.iter().enumerate() {
+            for a in attrs.split_whitespace() {
+                let i = features
+                    .iter()
+                    .position(|f| f == a)
+                    .expect("attribute lists only name known features");
+                y[(i, j)] = 1.0;
+            }
+        }
+        Dataset::one_hot(
+            items.iter().map(|(n, _)| n.to_string()).collect(),
+            features,
+            y,
+        )
+    }
+
+    /// A dataset with one-hot items: `x = I`.
+    pub fn one_hot(items: Vec<String>, features: Vec<String>, y: Array2<f64>) -> Dataset {
+        let p = items.len();
+        Dataset {
+            items,
+            features,
+            x: Array2::eye(p),
+            y,
+            one_hot: true,
+        }
+    }
+
+    /// The 8-item Rumelhart hierarchy, 36 features.
+    pub fn rm8() -> Dataset {
+        Dataset::from_attributes(&RM8_ITEMS, RM8_FEATURES)
+    }
+
+    /// The 4-item toy dataset, 7 features.
+    pub fn toy4() -> Dataset {
+        Dataset::from_attributes(&TOY4_ITEMS, TOY4_FEATURES)
+    }
+
+    /// A balanced tree with branching `b` and `levels` levels below the root; one feature per node
+    /// (breadth first, root first), equal to 1 for the items that descend from it.
+    pub fn tree(b: usize, levels: usize) -> Dataset {
+        let paths = tree_paths(b, levels);
+        let leaves: Vec<&Vec<usize>> = paths.iter().filter(|p| p.len() == levels).collect();
+        let mut y = Array2::zeros((paths.len(), leaves.len()));
+        for (i, node) in paths.iter().enumerate() {
+            for (j, leaf) in leaves.iter().enumerate() {
+                if leaf.starts_with(node) {
+                    y[(i, j)] = 1.0;
+                }
+            }
+        }
+        let features = paths.iter().map(|p| node_name(p)).collect();
+        let items = leaves.iter().map(|p| node_name(p)).collect();
+        Dataset::one_hot(items, features, y)
+    }
+
+    /// The branching diffusion process (THEORY.md 2.2 E): each feature takes the value +1 or -1
+    /// at the root with probability 1/2, every child copies its parent and flips the sign with
+    /// probability `flip`, independently on every edge; items are the leaves.
+    pub fn diffusion(b: usize, levels: usize, n_features: usize, flip: f64, seed: u64) -> Dataset {
+        let paths = tree_paths(b, levels);
+        let n_leaves = b.pow(levels as u32);
+        let mut rng = Rng::new(seed);
+        let mut y = Array2::zeros((n_features, n_leaves));
+        let mut values = vec![0.0; paths.len()];
+        for f in 0..n_features {
+            // Breadth-first order: a node's parent always comes earlier.
+            for (k, p) in paths.iter().enumerate() {
+                values[k] = if p.is_empty() {
+                    if rng.bernoulli(0.5) {
+                        1.0
+                    } else {
+                        -1.0
+                    }
+                } else {
+                    let parent = parent_index(p, b);
+                    let v: f64 = values[parent];
+                    if rng.bernoulli(flip) {
+                        -v
+                    } else {
+                        v
+                    }
+                };
+            }
+            let first_leaf = paths.len() - n_leaves;
+            for j in 0..n_leaves {
+                y[(f, j)] = values[first_leaf + j];
+            }
+        }
+        let items = paths
+            .iter()
+            .filter(|p| p.len() == levels)
+            .map(|p| node_name(p))
+            .collect();
+        let features = (1..=n_features).map(|f| format!("f{f}")).collect();
+        Dataset::one_hot(items, features, y)
+    }
+
+    /// A custom item-by-feature matrix (`values[i][j]` = feature j of item i).
+    pub fn matrix(items: &[String], features: &[String], values: &[Vec<f64>]) -> Dataset {
+        let y = Array2::from_shape_fn((features.len(), items.len()), |(f, i)| values[i][f]);
+        Dataset::one_hot(
+            items.iter().map(|s| s.trim().to_string()).collect(),
+            features.iter().map(|s| s.trim().to_string()).collect(),
+            y,
+        )
+    }
+
+    /// Builds the dataset a (validated) config names.
+    pub fn from_config(cfg: &DatasetConfig) -> Result<Dataset, ConfigError> {
+        cfg.shape()?;
+        Ok(match cfg {
+            DatasetConfig::Rm8 => Dataset::rm8(),
+            DatasetConfig::Toy4 => Dataset::toy4(),
+            DatasetConfig::Tree { branching, levels } => Dataset::tree(*branching, *levels),
+            DatasetConfig::Diffusion {
+                branching,
+                levels,
+                features,
+                flip,
+                seed,
+            } => Dataset::diffusion(*branching, *levels, *features, *flip, *seed),
+            DatasetConfig::Matrix {
+                items,
+                features,
+                values,
+            } => Dataset::matrix(items, features, values),
+        })
+    }
+
+    /// Number of items P.
+    pub fn n_items(&self) -> usize {
+        self.x.ncols()
+    }
+
+    /// Input dimension N_0.
+    pub fn n_inputs(&self) -> usize {
+        self.x.nrows()
+    }
+
+    /// Output dimension N_D.
+    pub fn n_outputs(&self) -> usize {
+        self.y.nrows()
+    }
+
+    /// Input correlation `Sigma_xx = X X^T` (sum convention).
+    pub fn sigma_xx(&self) -> Array2<f64> {
+        self.x.dot(&self.x.t())
+    }
+
+    /// Input-output correlation `Sigma_yx = Y X^T` (sum convention).
+    pub fn sigma_yx(&self) -> Array2<f64> {
+        self.y.dot(&self.x.t())
+    }
+
+    /// `Some(c)` when `Sigma_xx = c I` (whitened inputs: the case with exact mode solutions).
+    pub fn whitening(&self) -> Option<f64> {
+        if self.one_hot {
+            return Some(1.0);
+        }
+        let sxx = self.sigma_xx();
+        let n = sxx.nrows();
+        let c = (0..n).map(|i| sxx[(i, i)]).sum::<f64>() / n.max(1) as f64;
+        let scale = c.abs().max(1e-300);
+        let ok = sxx.indexed_iter().all(|((i, j), &v)| {
+            let want = if i == j { c } else { 0.0 };
+            (v - want).abs() <= 1e-9 * scale
+        });
+        (ok && c > 0.0).then_some(c)
+    }
+
+    /// Loss of the best possible linear map (zero for one-hot items): `1/2 ||Y - Y X^+ X||^2`.
+    pub fn target_norm(&self) -> f64 {
+        0.5 * self.y.iter().map(|v| v * v).sum::<f64>()
+    }
+}
+
+/// All node paths of a balanced tree, breadth first (root = empty path).
+fn tree_paths(b: usize, levels: usize) -> Vec<Vec<usize>> {
+    let mut out = vec![vec![]];
+    let mut frontier = vec![vec![]];
+    for _ in 0..levels {
+        let mut next = Vec::with_capacity(frontier.len() * b);
+        for p in &frontier {
+            for c in 0..b {
+                let mut q: Vec<usize> = p.clone();
+                q.push(c);
+                next.push(q);
+            }
+        }
+        out.extend(next.iter().cloned());
+        frontier = next;
+    }
+    out
+}
+
+/// Breadth-first index of the parent of a (non-root) node.
+fn parent_index(path: &[usize], b: usize) -> usize {
+    let depth = path.len() - 1; // depth of the parent
+    let before: usize = (0..depth).map(|l| b.pow(l as u32)).sum();
+    let offset = path[..depth].iter().fold(0, |acc, &c| acc * b + c);
+    before + offset
+}
+
+fn node_name(path: &[usize]) -> String {
+    if path.is_empty() {
+        "root".to_string()
+    } else {
+        path.iter().map(|c| (b'a' + *c as u8) as char).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rm8_has_8_items_and_36_features_and_pine_lacks_leaves() {
+        let d = Dataset::rm8();
+        assert_eq!(d.n_items(), 8);
+        assert_eq!(d.n_outputs(), 36);
+        let leaves = d.features.iter().position(|f| f == "leaves").unwrap();
+        assert_eq!(d.y[(leaves, 0)], 0.0);
+        assert_eq!(d.y[(leaves, 1)], 1.0);
+    }
+
+    #[test]
+    fn tree_features_are_node_indicators_in_breadth_first_order() {
+        let d = Dataset::tree(2, 3);
+        assert_eq!(d.n_outputs(), 15);
+        assert_eq!(d.n_items(), 8);
+        assert!(d.y.row(0).iter().all(|&v| v == 1.0));
+        assert_eq!(d.y.row(1).to_vec(), vec![1., 1., 1., 1., 0., 0., 0., 0.]);
+        assert_eq!(d.items[0], "aaa");
+    }
+
+    #[test]
+    fn parent_index_matches_breadth_first_layout() {
+        let paths = tree_paths(3, 3);
+        for (k, p) in paths.iter().enumerate().skip(1) {
+            let parent = &paths[parent_index(p, 3)];
+            assert_eq!(parent.as_slice(), &p[..p.len() - 1], "node {k}");
+        }
+    }
+
+    #[test]
+    fn diffusion_features_are_plus_or_minus_one_and_seeded() {
+        let a = Dataset::diffusion(2, 3, 50, 0.1, 4);
+        let b = Dataset::diffusion(2, 3, 50, 0.1, 4);
+        assert!(a.y.iter().all(|&v| v == 1.0 || v == -1.0));
+        assert_eq!(a.y, b.y);
+    }
+
+    #[test]
+    fn one_hot_inputs_are_whitened_with_c_equal_one() {
+        assert_eq!(Dataset::toy4().whitening(), Some(1.0));
+    }
+}

@@ -1,0 +1,16 @@
+//! The simulation core: pure Rust on ndarray, no web crates. Runs natively and in wasm.
+
+pub mod data;
+pub mod history;
+pub mod init;
+pub mod linalg;
+pub mod network;
+pub mod rng;
+pub mod run;
+pub mod theory;
+pub mod train;
+
+pub use data::Dataset;
+pub use linalg::Svd;
+pub use network::Network;
+pub use run::{Change, Run, State};

@@ -1,0 +1,369 @@
+//! One training run: dataset, network, trainer, theory overlay and history, advanced together on
+//! one time axis. Everything the page, the JS API and the CLI show comes from here.
+
+use ndarray::Array2;
+use serde::Serialize;
+
+use super::data::Dataset;
+use super::history::{History, Record};
+use super::init::{balanced_mode_count, initialise};
+use super::linalg::Svd;
+use super::network::{mode_strengths_of, Network};
+use super::rng::Rng;
+use super::theory::ModeCurve;
+use super::train::Trainer;
+use crate::config::{Config, ConfigError, InitKind};
+
+/// Most records a history keeps before it thins itself out.
+pub const HISTORY_CAP: usize = 4000;
+
+/// The predicted mode trajectories for a configuration, when it has one.
+#[derive(Clone, Debug)]
+pub struct Overlay {
+    pub curves: Vec<ModeCurve>,
+    /// True when the prediction is exact for this initialisation (up to the O(lr) difference
+    /// between gradient descent and gradient flow), false when it is an approximation.
+    pub exact: bool,
+    /// One line on what the prediction is.
+    pub label: String,
+}
+
+/// Decides which exact solution applies to a configuration (or why none does).
+pub fn overlay_for(
+    cfg: &Config,
+    data: &Dataset,
+    svd: &Svd,
+    net: &Network,
+) -> Result<Overlay, String> {
+    let Some(c) = data.whitening() else {
+        return Err("no exact solution: the inputs are not whitened (Sigma_xx is not c I)".into());
+    };
+    let depth = cfg.depth();
+    let rank = svd.rank();
+    let modes = svd.s.len();
+    let initial = net.mode_strengths(svd);
+    if depth == 1 {
+        // tau dW/dt = Sigma_yx - W Sigma_xx decouples into modes for any initial W.
+        let curves = (0..modes)
+            .map(|a| ModeCurve::Shallow {
+                s: svd.s[a],
+                c,
+                u0: initial[a],
+            })
+            .collect();
+        return Ok(Overlay {
+            curves,
+            exact: true,
+            label: "exact: shallow network, u(t) = s/c + (u0 - s/c) e^(-ct)".into(),
+        });
+    }
+    match cfg.init.kind {
+        InitKind::Balanced => {
+            let k = balanced_mode_count(&net.dims(), svd);
+            let curves = (0..modes)
+                .map(|a| {
+                    let u0 = if a < k && a < rank {
+                        cfg.init.scale
+                    } else {
+                        0.0
+                    };
+                    ModeCurve::balanced(depth, svd.s[a], c, u0)
+                })
+                .collect();
+            let label = if depth == 2 {
+                "exact: balanced start, SMG14 eq. 12".to_string()
+            } else {
+                format!("exact: balanced start, depth {depth} (SMG14 eq. 15)")
+            };
+            Ok(Overlay {
+                curves,
+                exact: true,
+                label,
+            })
+        }
+        InitKind::SmallGaussian if depth == 2 => {
+            // Effective balanced start of a small random init (THEORY.md 1.3): u0 = N_h sigma^2 / 2.
+            let nh = cfg.network.hidden[0] as f64;
+            let u0 = nh * cfg.init.scale * cfg.init.scale / 2.0;
+            let curves = (0..modes)
+                .map(|a| {
+                    let u0 = if a < rank { u0 } else { 0.0 };
+                    ModeCurve::balanced(2, svd.s[a], c, u0)
+                })
+                .collect();
+            Ok(Overlay {
+                curves,
+                exact: false,
+                label: format!("approximate: eq. 12 with u₀ = N_h σ²/2 = {u0:.2e}"),
+            })
+        }
+        _ => Err(format!(
+            "no exact solution is drawn for {} initialisation at depth {depth}",
+            cfg.init.kind.name().replace('_', " ")
+        )),
+    }
+}
+
+/// What applying a new config did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// Nothing changed.
+    None,
+    /// Applied to the running network without a restart.
+    Live,
+    /// The run restarted from step 0 because of the named structural changes.
+    Reset(String),
+}
+
+/// How a run stands.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Running,
+    Finished,
+    Diverged,
+}
+
+/// What `state()` reports: a small summary of where the run is.
+#[derive(Clone, Debug, Serialize)]
+pub struct State {
+    pub step: u64,
+    pub time: f64,
+    pub loss: f64,
+    pub modes: Vec<f64>,
+    pub theory_modes: Option<Vec<f64>>,
+    pub singular_values: Vec<f64>,
+    pub diverged: bool,
+    pub finished: bool,
+    pub message: Option<String>,
+}
+
+pub struct Run {
+    cfg: Config,
+    data: Dataset,
+    svd: Svd,
+    net: Network,
+    trainer: Trainer,
+    overlay: Result<Overlay, String>,
+    step: u64,
+    time: f64,
+    initial_loss: f64,
+    loss: f64,
+    status: Status,
+    message: Option<String>,
+    history: History,
+}
+
+impl Run {
+    /// Builds a run from a config (validated here, at the boundary).
+    pub fn new(cfg: &Config) -> Result<Run, ConfigError> {
+        cfg.validate()?;
+        let data = Dataset::from_config(&cfg.dataset)?;
+        let svd = Svd::new(&data.sigma_yx().view());
+        let dims = cfg.layer_dims()?;
+        let mut rng = Rng::new(cfg.train.seed);
+        let net = initialise(&cfg.init, &dims, &svd, &mut rng);
+        let trainer = Trainer::new(&net, &data);
+        let overlay = overlay_for(cfg, &data, &svd, &net);
+        let loss = net.loss(&data);
+        let mut run = Run {
+            cfg: cfg.clone(),
+            data,
+            svd,
+            net,
+            trainer,
+            overlay,
+            step: 0,
+            time: 0.0,
+            initial_loss: loss,
+            loss,
+            status: Status::Running,
+            message: None,
+            history: History::new(cfg.train.record_every, HISTORY_CAP),
+        };
+        run.record();
+        Ok(run)
+    }
+
+    /// Applies a new (validated) config. Changes that leave the network and data as they are
+    /// (the learning rate, the run length) apply to the running network; anything else rebuilds
+    /// the run from step 0, and the returned [`Change::Reset`] names what forced it.
+    pub fn reconfigure(&mut self, cfg: &Config) -> Result<Change, ConfigError> {
+        let old = &self.cfg;
+        let mut structural = Vec::new();
+        if cfg.dataset != old.dataset {
+            structural.push("dataset");
+        }
+        if cfg.network != old.network {
+            structural.push("network");
+        }
+        if cfg.init != old.init {
+            structural.push("initialisation");
+        }
+        if cfg.train.seed != old.train.seed {
+            structural.push("seed");
+        }
+        if cfg.train.record_every != old.train.record_every {
+            structural.push("record interval");
+        }
+        if structural.is_empty() {
+            cfg.validate()?;
+            let live = cfg.train.lr != old.train.lr || cfg.train.steps != old.train.steps;
+            self.set_lr(cfg.train.lr);
+            self.set_steps(cfg.train.steps);
+            return Ok(if live { Change::Live } else { Change::None });
+        }
+        *self = Run::new(cfg)?;
+        Ok(Change::Reset(structural.join(", ")))
+    }
+
+    /// Restarts the run from step 0 with the same config.
+    pub fn reset(&mut self) {
+        *self = Run::new(&self.cfg).expect("the current config was validated when it was set");
+    }
+
+    /// Changes the learning rate without restarting; the theory keeps to the same time axis
+    /// because time is accumulated as the sum of the rates of the steps taken.
+    pub fn set_lr(&mut self, lr: f64) {
+        self.cfg.train.lr = lr;
+    }
+
+    /// Changes the run length; a finished run resumes when it is lengthened.
+    pub fn set_steps(&mut self, steps: u64) {
+        self.cfg.train.steps = steps;
+        if self.status == Status::Finished && self.step < steps {
+            self.status = Status::Running;
+        } else if self.status == Status::Running && self.step >= steps {
+            self.status = Status::Finished;
+        }
+    }
+
+    /// Takes up to `n` gradient steps (fewer when the run ends or diverges). Returns the number taken.
+    pub fn advance(&mut self, n: u64) -> u64 {
+        let mut taken = 0;
+        while taken < n && self.status == Status::Running {
+            let lr = self.cfg.train.lr;
+            let before = self.trainer.step(&mut self.net, &self.data, lr);
+            if !before.is_finite() || before > self.divergence_bound() || !self.net.is_finite() {
+                self.diverge();
+                break;
+            }
+            self.step += 1;
+            self.time += lr;
+            taken += 1;
+            if self.history.due(self.step) {
+                self.record();
+                if self.status != Status::Running {
+                    break;
+                }
+            }
+            if self.step >= self.cfg.train.steps {
+                if !self.history.due(self.step) {
+                    self.record();
+                }
+                if self.status == Status::Running {
+                    self.status = Status::Finished;
+                }
+            }
+        }
+        taken
+    }
+
+    fn divergence_bound(&self) -> f64 {
+        1e6 * self.initial_loss.max(self.data.target_norm()).max(1.0)
+    }
+
+    fn diverge(&mut self) {
+        self.status = Status::Diverged;
+        let s_max = self.svd.s.first().copied().unwrap_or(0.0);
+        let d = self.cfg.depth() as f64;
+        // Largest stable rate near convergence (THEORY.md 0.5): lr < 2 / (D s^(2 - 2/D)).
+        let stable = 2.0 / (d * s_max.powf(2.0 - 2.0 / d)).max(1e-300);
+        self.message = Some(format!(
+            "Training diverged at step {}: the learning rate {} is too large for this dataset \
+             (gradient descent is stable below about {:.3} here). Lower the learning rate and reset.",
+            self.step, self.cfg.train.lr, stable
+        ));
+    }
+
+    /// Measures the current state and appends it to the history.
+    fn record(&mut self) {
+        let out = self.net.output(&self.data);
+        let loss = 0.5 * (&self.data.y - &out).iter().map(|e| e * e).sum::<f64>();
+        if !loss.is_finite() || loss > self.divergence_bound() {
+            self.diverge();
+            return;
+        }
+        self.loss = loss;
+        let map = if self.data.one_hot {
+            out
+        } else {
+            self.net.product()
+        };
+        let modes = mode_strengths_of(&map, &self.svd);
+        let theory = self.theory_at(self.time);
+        self.history.push(Record {
+            step: self.step,
+            time: self.time,
+            loss,
+            modes,
+            theory,
+        });
+    }
+
+    /// Predicted mode strengths at time `t` (units of tau), when the configuration has a prediction.
+    pub fn theory_at(&self, t: f64) -> Option<Vec<f64>> {
+        self.overlay
+            .as_ref()
+            .ok()
+            .map(|o| o.curves.iter().map(|c| c.at(t)).collect())
+    }
+
+    pub fn state(&self) -> State {
+        let last = self.history.last();
+        State {
+            step: self.step,
+            time: self.time,
+            loss: self.loss,
+            modes: last.map(|r| r.modes.clone()).unwrap_or_default(),
+            theory_modes: last.and_then(|r| r.theory.clone()),
+            singular_values: self.svd.s.clone(),
+            diverged: self.status == Status::Diverged,
+            finished: self.status == Status::Finished,
+            message: self.message.clone(),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+    pub fn data(&self) -> &Dataset {
+        &self.data
+    }
+    pub fn svd(&self) -> &Svd {
+        &self.svd
+    }
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+    pub fn overlay(&self) -> Result<&Overlay, &str> {
+        self.overlay.as_ref().map_err(|s| s.as_str())
+    }
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The network's current output for every item (`features x items`).
+    pub fn output(&self) -> Array2<f64> {
+        self.net.output(&self.data)
+    }
+}

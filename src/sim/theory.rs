@@ -1,0 +1,294 @@
+//! Exact solutions for the strength `u(t) = u_alpha^T W_tot(t) v_alpha` of one decoupled mode.
+//!
+//! Time `t` is measured in units of `tau = 1 / lr`, i.e. `t = (steps) * lr` (THEORY.md 0.2 and 5),
+//! and inputs are whitened with `Sigma_xx = c I` (c = 1 for one-hot items in the sum convention).
+//! `s` is the mode's singular value of `Sigma_yx`, `u0` its initial strength, `D` the number of
+//! weight matrices.
+
+/// Shallow network (D = 1): `tau du/dt = s - c u`, so `u(t) = s/c + (u0 - s/c) e^(-c t)`
+/// (THEORY.md 1.3, "Shallow network").
+pub fn shallow(s: f64, c: f64, u0: f64, t: f64) -> f64 {
+    let target = s / c;
+    target + (u0 - target) * (-c * t).exp()
+}
+
+/// One hidden layer (D = 2), balanced start: SMG14 eq. 12 with `Sigma_xx = c I` (THEORY.md 1.3),
+/// in the overflow-safe form `u(t) = (s/c) / (1 - e^(-2st) + (s/(c u0)) e^(-2st))`.
+/// Valid for `u0 > 0`; a mode that starts at exactly 0 stays there.
+pub fn one_hidden(s: f64, c: f64, u0: f64, t: f64) -> f64 {
+    if u0 <= 0.0 || s <= 0.0 {
+        return if s <= 0.0 { u0 * (-c * t).exp() } else { 0.0 };
+    }
+    let e = (-2.0 * s * t).exp();
+    (s / c) / (1.0 - e + (s / (c * u0)) * e)
+}
+
+/// SMG14 eq. 11 (with `c`): time for a D = 2 balanced mode to grow from `u0` to `uf`,
+/// `t = (1/2s) ln[ uf (s - c u0) / (u0 (s - c uf)) ]`.
+pub fn one_hidden_time(s: f64, c: f64, u0: f64, uf: f64) -> f64 {
+    ((uf * (s - c * u0)) / (u0 * (s - c * uf))).ln() / (2.0 * s)
+}
+
+/// Rate of change of `z = ln u` for a balanced mode of a depth-D network (SMG14 eq. 15 with c):
+/// `dz/dt = D u^(1 - 2/D) (s - c u)`.
+fn log_rate(d: f64, s: f64, c: f64, z: f64) -> f64 {
+    d * ((1.0 - 2.0 / d) * z).exp() * (s - c * z.exp())
+}
+
+/// Derivative of [`log_rate`] with respect to `z`.
+fn log_rate_slope(d: f64, s: f64, c: f64, z: f64) -> f64 {
+    let k = 1.0 - 2.0 / d;
+    let u = z.exp();
+    d * (k * z).exp() * (k * (s - c * u) - c * u)
+}
+
+/// Exact learning time of a balanced depth-D mode from `u0` to `uf` (THEORY.md 1.5):
+/// `t = int_{a0}^{af} da / (a^(D-1) (s - c a^D))` with `a = u^(1/D)`, evaluated in `x = ln a`
+/// (integrand `e^((2-D) x) / (s - c e^(D x))`) by adaptive Simpson quadrature.
+/// Requires `0 < u0 < s/c` and `uf < s/c`.
+pub fn deep_time(d: usize, s: f64, c: f64, u0: f64, uf: f64) -> f64 {
+    if d == 1 {
+        return ((s - c * u0) / (s - c * uf)).ln() / c;
+    }
+    let df = d as f64;
+    let f = |x: f64| ((2.0 - df) * x).exp() / (s - c * (df * x).exp());
+    let (x0, x1) = (u0.ln() / df, uf.ln() / df);
+    adaptive_simpson(&f, x0, x1, 1e-13, 60)
+}
+
+fn adaptive_simpson(f: &dyn Fn(f64) -> f64, a: f64, b: f64, tol: f64, depth: u32) -> f64 {
+    // Split into panels first so that the recursion sees smooth pieces.
+    let panels = 64;
+    let h = (b - a) / panels as f64;
+    (0..panels)
+        .map(|i| {
+            let (lo, hi) = (a + i as f64 * h, a + (i + 1) as f64 * h);
+            let (flo, fhi, fm) = (f(lo), f(hi), f(0.5 * (lo + hi)));
+            let whole = (hi - lo) / 6.0 * (flo + 4.0 * fm + fhi);
+            simpson_rec(f, lo, hi, flo, fm, fhi, whole, tol / panels as f64, depth)
+        })
+        .sum()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn simpson_rec(
+    f: &dyn Fn(f64) -> f64,
+    a: f64,
+    b: f64,
+    fa: f64,
+    fm: f64,
+    fb: f64,
+    whole: f64,
+    tol: f64,
+    depth: u32,
+) -> f64 {
+    let m = 0.5 * (a + b);
+    let (lm, rm) = (0.5 * (a + m), 0.5 * (m + b));
+    let (flm, frm) = (f(lm), f(rm));
+    let left = (m - a) / 6.0 * (fa + 4.0 * flm + fm);
+    let right = (b - m) / 6.0 * (fm + 4.0 * frm + fb);
+    let delta = left + right - whole;
+    if depth == 0 || delta.abs() <= 15.0 * tol.max(1e-15 * (left + right).abs()) {
+        left + right + delta / 15.0
+    } else {
+        simpson_rec(f, a, m, fa, flm, fm, left, tol / 2.0, depth - 1)
+            + simpson_rec(f, m, b, fm, frm, fb, right, tol / 2.0, depth - 1)
+    }
+}
+
+/// The trajectory `u(t)` of a balanced mode of a depth-D network (SMG14 eq. 15 with c), which
+/// has no elementary inverse for D > 2. It is integrated once with RK4 in `z = ln u` (step sizes
+/// keep `|dz| <= 0.01` and `h |df/dz| <= 0.05`) until `u` is within 1e-13 of `s/c`, and
+/// evaluated by cubic Hermite interpolation between the stored steps.
+#[derive(Clone, Debug)]
+pub struct DeepMode {
+    s: f64,
+    c: f64,
+    u0: f64,
+    /// (t, z, dz/dt) at each integration step.
+    table: Vec<(f64, f64, f64)>,
+}
+
+impl DeepMode {
+    /// Integrates the mode. `u0 > 0` and `s > 0` are required for growth; otherwise the mode
+    /// stays at `u0` (a mode starting at 0 never moves).
+    pub fn new(d: usize, s: f64, c: f64, u0: f64) -> DeepMode {
+        let df = d as f64;
+        let mut table = Vec::new();
+        if u0 > 0.0 && s > 0.0 && d >= 2 {
+            let target = (s / c).ln();
+            let mut t = 0.0;
+            let mut z = u0.ln();
+            let mut f = log_rate(df, s, c, z);
+            table.push((t, z, f));
+            let rhs = |z: f64| log_rate(df, s, c, z);
+            for _ in 0..2_000_000 {
+                if (target - z).abs() < 1e-13 {
+                    break;
+                }
+                let slope = log_rate_slope(df, s, c, z).abs();
+                let h = (0.01 / f.abs().max(1e-300)).min(0.05 / slope.max(1e-300));
+                let k1 = f;
+                let k2 = rhs(z + 0.5 * h * k1);
+                let k3 = rhs(z + 0.5 * h * k2);
+                let k4 = rhs(z + h * k3);
+                z += h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4);
+                t += h;
+                f = rhs(z);
+                table.push((t, z, f));
+            }
+        }
+        DeepMode { s, c, u0, table }
+    }
+
+    /// `u(t)`, t in units of tau.
+    pub fn at(&self, t: f64) -> f64 {
+        if self.table.is_empty() {
+            return self.u0;
+        }
+        if t <= 0.0 {
+            return self.u0;
+        }
+        let last = self.table[self.table.len() - 1];
+        if t >= last.0 {
+            return (self.s / self.c).min(last.1.exp().max(self.s / self.c));
+        }
+        let i = self.table.partition_point(|e| e.0 <= t) - 1;
+        let (t0, z0, f0) = self.table[i];
+        let (t1, z1, f1) = self.table[i + 1];
+        let h = t1 - t0;
+        let x = (t - t0) / h;
+        let (x2, x3) = (x * x, x * x * x);
+        let z = (2.0 * x3 - 3.0 * x2 + 1.0) * z0
+            + (x3 - 2.0 * x2 + x) * h * f0
+            + (-2.0 * x3 + 3.0 * x2) * z1
+            + (x3 - x2) * h * f1;
+        z.exp()
+    }
+}
+
+/// The predicted trajectory of one mode.
+#[derive(Clone, Debug)]
+pub enum ModeCurve {
+    /// D = 1: exponential approach (exact for any initialisation).
+    Shallow { s: f64, c: f64, u0: f64 },
+    /// D = 2, balanced: SMG14 eq. 12.
+    OneHidden { s: f64, c: f64, u0: f64 },
+    /// D >= 3, balanced: eq. 15 integrated numerically.
+    Deep(DeepMode),
+}
+
+impl ModeCurve {
+    /// The curve for a mode of a depth-D network starting balanced at strength `u0`.
+    pub fn balanced(d: usize, s: f64, c: f64, u0: f64) -> ModeCurve {
+        match d {
+            1 => ModeCurve::Shallow { s, c, u0 },
+            2 => ModeCurve::OneHidden { s, c, u0 },
+            _ => ModeCurve::Deep(DeepMode::new(d, s, c, u0)),
+        }
+    }
+
+    /// `u(t)` with `t` in units of tau (steps times learning rate).
+    pub fn at(&self, t: f64) -> f64 {
+        match self {
+            ModeCurve::Shallow { s, c, u0 } => shallow(*s, *c, *u0, t),
+            ModeCurve::OneHidden { s, c, u0 } => one_hidden(*s, *c, *u0, t),
+            ModeCurve::Deep(m) => m.at(t),
+        }
+    }
+
+    /// Final strength `s / c` of the mode (0 when it never starts).
+    pub fn asymptote(&self) -> f64 {
+        match self {
+            ModeCurve::Shallow { s, c, .. } => s / c,
+            ModeCurve::OneHidden { s, c, u0 } => {
+                if *u0 > 0.0 {
+                    s / c
+                } else {
+                    0.0
+                }
+            }
+            ModeCurve::Deep(m) => {
+                if m.table.is_empty() {
+                    m.u0
+                } else {
+                    m.s / m.c
+                }
+            }
+        }
+    }
+
+    /// Half-learning time (in units of tau): when the mode first reaches half of its asymptote
+    /// (`u = s / 2c`, THEORY.md 1.3), or, if it starts beyond that, halfway from its start to its
+    /// asymptote. `None` when it never gets there.
+    pub fn half_time(&self) -> Option<f64> {
+        let (start, end) = (self.at(0.0), self.asymptote());
+        if (end - start).abs() < 1e-300 || !(end - start).is_finite() {
+            return None;
+        }
+        let goal = if start.abs() < 0.5 * end.abs() {
+            0.5 * end
+        } else {
+            0.5 * (start + end)
+        };
+        let reached = |t: f64| (self.at(t) - goal) * (end - start).signum() >= 0.0;
+        let mut hi = 1e-6;
+        while !reached(hi) {
+            hi *= 2.0;
+            if hi > 1e15 {
+                return None;
+            }
+        }
+        let mut lo = 0.0;
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if reached(mid) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+            if hi - lo <= 1e-12 * hi {
+                break;
+            }
+        }
+        Some(hi)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eq12_at_t5_matches_the_closed_form_value() {
+        let u = one_hidden(1.0, 1.0, 1e-3, 5.0);
+        let want = 1.0 / (1.0 - (-10f64).exp() + 1000.0 * (-10f64).exp());
+        assert!((u - want).abs() < 1e-15);
+        assert!((u - 0.956613).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_deep_ode_with_two_layers_reproduces_eq12() {
+        let m = DeepMode::new(2, 1.5, 1.0, 1e-3);
+        for t in [0.5, 1.0, 2.0, 3.0, 4.0, 8.0] {
+            let (a, b) = (m.at(t), one_hidden(1.5, 1.0, 1e-3, t));
+            assert!((a - b).abs() <= 1e-8 * b, "t={t}: {a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn the_deep_quadrature_with_two_layers_reproduces_eq11() {
+        let (s, c, u0, uf) = (2.0, 1.0, 1e-4, 1.9);
+        let q = deep_time(2, s, c, u0, uf);
+        let exact = one_hidden_time(s, c, u0, uf);
+        assert!((q - exact).abs() <= 1e-9 * exact, "{q} vs {exact}");
+    }
+
+    #[test]
+    fn half_time_of_eq12_is_ln_of_s_over_u0_minus_one_over_2s() {
+        let (s, u0): (f64, f64) = (3.0, 1e-4);
+        let want = (s / u0 - 1.0).ln() / (2.0 * s);
+        let got = ModeCurve::balanced(2, s, 1.0, u0).half_time().unwrap();
+        assert!((got - want).abs() < 1e-9 * want);
+    }
+}

@@ -1,0 +1,124 @@
+//! The network, its gradient and its initialisations.
+
+mod common;
+
+use dln_explorer::config::{InitConfig, InitKind};
+use dln_explorer::sim::init::initialise;
+use dln_explorer::sim::rng::Rng;
+use dln_explorer::sim::{Dataset, Svd};
+use ndarray::Array2;
+
+fn dims(data: &Dataset, hidden: &[usize]) -> Vec<usize> {
+    let mut d = vec![data.n_inputs()];
+    d.extend_from_slice(hidden);
+    d.push(data.n_outputs());
+    d
+}
+
+#[test]
+fn the_gradient_equals_central_finite_differences_of_the_summed_loss() {
+    let data = Dataset::rm8();
+    let svd = Svd::new(&data.sigma_yx().view());
+    for hidden in [&[][..], &[6], &[5, 4], &[3, 4, 5]] {
+        let init = InitConfig {
+            kind: InitKind::ScaledGaussian,
+            scale: 0.8,
+        };
+        let net = initialise(&init, &dims(&data, hidden), &svd, &mut Rng::new(11));
+        let grads = net.gradients(&data);
+        let h = 1e-6;
+        for (l, g) in grads.iter().enumerate() {
+            for &(i, j) in &[(0, 0), (1, 2), (g.nrows() - 1, g.ncols() - 1)] {
+                let mut plus = net.clone();
+                plus.weights[l][(i, j)] += h;
+                let mut minus = net.clone();
+                minus.weights[l][(i, j)] -= h;
+                let fd = (plus.loss(&data) - minus.loss(&data)) / (2.0 * h);
+                let an = g[(i, j)];
+                assert!(
+                    (fd - an).abs() <= 1e-6 * (1.0 + an.abs()),
+                    "hidden {hidden:?}, layer {l}, ({i},{j}): finite difference {fd} vs gradient {an}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn orthogonal_initialisation_gives_orthonormal_rows_or_columns_times_the_scale() {
+    let data = Dataset::rm8();
+    let svd = Svd::new(&data.sigma_yx().view());
+    let scale = 0.7;
+    let init = InitConfig {
+        kind: InitKind::Orthogonal,
+        scale,
+    };
+    let net = initialise(&init, &dims(&data, &[16, 5, 20]), &svd, &mut Rng::new(3));
+    for w in &net.weights {
+        let (r, c) = w.dim();
+        let gram = if r >= c { w.t().dot(w) } else { w.dot(&w.t()) };
+        let n = gram.nrows();
+        let want = Array2::<f64>::eye(n) * scale * scale;
+        let err = (&gram - &want).iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(err < 1e-12, "{r}x{c} matrix is off by {err}");
+    }
+}
+
+#[test]
+fn balanced_initialisation_starts_every_mode_at_u0_for_every_depth() {
+    let data = Dataset::rm8();
+    let svd = Svd::new(&data.sigma_yx().view());
+    for hidden in [&[][..], &[16], &[16, 12], &[10, 10, 10, 10]] {
+        let u0 = 0.03;
+        let init = InitConfig {
+            kind: InitKind::Balanced,
+            scale: u0,
+        };
+        let net = initialise(&init, &dims(&data, hidden), &svd, &mut Rng::new(9));
+        let modes = net.mode_strengths(&svd);
+        assert_eq!(modes.len(), 8);
+        for (a, m) in modes.iter().enumerate() {
+            assert!((m - u0).abs() < 1e-12, "hidden {hidden:?}, mode {a}: {m}");
+        }
+        // And the end-to-end map is exactly u0 U V^T: nothing outside the modes.
+        let expected = svd.u.dot(&svd.v.t()) * u0;
+        let err = (&net.product() - &expected)
+            .iter()
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(err < 1e-12, "hidden {hidden:?}: off-mode weight {err}");
+    }
+}
+
+#[test]
+fn a_balanced_network_narrower_than_the_data_carries_only_its_strongest_modes() {
+    let data = Dataset::rm8();
+    let svd = Svd::new(&data.sigma_yx().view());
+    let init = InitConfig {
+        kind: InitKind::Balanced,
+        scale: 0.5,
+    };
+    let net = initialise(&init, &dims(&data, &[3]), &svd, &mut Rng::new(1));
+    let modes = net.mode_strengths(&svd);
+    for (a, m) in modes.iter().enumerate() {
+        let want = if a < 3 { 0.5 } else { 0.0 };
+        assert!((m - want).abs() < 1e-12, "mode {a}: {m}");
+    }
+}
+
+#[test]
+fn scaled_gaussian_weights_have_standard_deviation_scale_over_root_fan_in() {
+    let data = Dataset::tree(2, 7); // 128 items
+    let svd = Svd::new(&data.sigma_yx().view());
+    let init = InitConfig {
+        kind: InitKind::ScaledGaussian,
+        scale: 2.0,
+    };
+    let net = initialise(&init, &dims(&data, &[200]), &svd, &mut Rng::new(5));
+    let w = &net.weights[0];
+    let var = w.iter().map(|v| v * v).sum::<f64>() / w.len() as f64;
+    let want = 4.0 / 128.0;
+    assert!(
+        (var / want - 1.0).abs() < 0.03,
+        "variance {var}, want {want}"
+    );
+}
