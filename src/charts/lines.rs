@@ -1,0 +1,297 @@
+//! Line charts over training steps: the loss and the mode strengths.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{fmt_num, mode_color, ChartResult, Frame, Theme, GRID, INK};
+use crate::sim::Run;
+
+/// Most modes drawn in the mode-strength chart (the strongest ones).
+pub const MAX_MODES_SHOWN: usize = 10;
+
+fn x_extent(run: &Run) -> f64 {
+    (run.config().train.steps.max(run.step_count())).max(1) as f64
+}
+
+fn frame_of<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::cartesian::Cartesian2d<impl Ranged, impl Ranged>>,
+    x: (f64, f64),
+    y: (f64, f64),
+    y_log: bool,
+) -> Frame {
+    let (xr, yr) = area.get_pixel_range();
+    Frame::Xy {
+        left: xr.start,
+        top: yr.start,
+        right: xr.end,
+        bottom: yr.end,
+        x_min: x.0,
+        x_max: x.1,
+        y_min: y.0,
+        y_max: y.1,
+        y_log,
+    }
+}
+
+/// Loss against training step on a log axis.
+pub fn draw_loss<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    run: &Run,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let recs = run.history().records();
+    let pts: Vec<(f64, f64)> = recs
+        .iter()
+        .filter(|r| r.loss.is_finite() && r.loss > 0.0)
+        .map(|r| (r.step as f64, r.loss))
+        .collect();
+    let (lo, hi) = pts.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), p| {
+        (lo.min(p.1), hi.max(p.1))
+    });
+    let (lo, hi) = if pts.is_empty() {
+        (1e-3, 1.0)
+    } else {
+        let lo = lo.max(hi * 1e-15).max(1e-300);
+        (lo / 2.0, (hi * 2.0).max(lo * 10.0))
+    };
+    let xmax = x_extent(run);
+    let mut chart = ChartBuilder::on(root)
+        .margin(th.px(10.0))
+        .x_label_area_size(th.px(34.0))
+        .y_label_area_size(th.px(58.0))
+        .build_cartesian_2d(0f64..xmax, (lo..hi).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc("training step")
+        .y_desc("loss  ½Σ‖y − ŷ‖²")
+        .label_style(th.text(11.0))
+        .axis_desc_style(th.text(12.0))
+        .light_line_style(GRID.mix(0.0))
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.6))
+        .x_labels(6)
+        .y_labels(6)
+        .y_label_formatter(&|v| fmt_num(*v))
+        .x_label_formatter(&|v| fmt_num(*v))
+        .draw()?;
+    chart.draw_series(LineSeries::new(
+        pts.iter().copied(),
+        ShapeStyle::from(&RGBColor(31, 78, 140)).stroke_width(th.stroke(2.0)),
+    ))?;
+    if let Some(&(x, y)) = pts.last() {
+        chart.draw_series(std::iter::once(Circle::new(
+            (x, y),
+            th.px(3.0),
+            RGBColor(31, 78, 140).filled(),
+        )))?;
+    }
+    Ok(frame_of(chart.plotting_area(), (0.0, xmax), (lo, hi), true))
+}
+
+/// Mode strengths `u_a^T W_tot v_a` against step, with the exact solution dashed in the same colour.
+pub fn draw_modes<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    run: &Run,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let recs = run.history().records();
+    let svd = run.svd();
+    let n_modes = svd.rank().clamp(1, MAX_MODES_SHOWN).min(svd.s.len());
+    let xmax = x_extent(run);
+    let overlay = run.overlay();
+    // Theory: recorded values up to now, then projected to the end of the run at the current rate.
+    let mut theory: Vec<Vec<(f64, f64)>> = vec![Vec::new(); n_modes];
+    if overlay.is_ok() {
+        for r in recs {
+            if let Some(th_modes) = &r.theory {
+                for (a, pts) in theory.iter_mut().enumerate() {
+                    pts.push((r.step as f64, th_modes[a]));
+                }
+            }
+        }
+        let (step0, t0, lr) = (
+            run.step_count() as f64,
+            run.state().time,
+            run.config().train.lr,
+        );
+        let samples = 200;
+        for k in 1..=samples {
+            let step = step0 + (xmax - step0) * k as f64 / samples as f64;
+            if step <= step0 {
+                continue;
+            }
+            if let Some(vals) = run.theory_at(t0 + (step - step0) * lr) {
+                for (a, pts) in theory.iter_mut().enumerate() {
+                    pts.push((step, vals[a]));
+                }
+            }
+        }
+    }
+    let mut y_hi: f64 = 0.0;
+    let mut y_lo: f64 = 0.0;
+    for r in recs {
+        for &m in &r.modes[..n_modes] {
+            if m.is_finite() {
+                y_hi = y_hi.max(m);
+                y_lo = y_lo.min(m);
+            }
+        }
+    }
+    for pts in &theory {
+        for &(_, v) in pts {
+            if v.is_finite() {
+                y_hi = y_hi.max(v);
+                y_lo = y_lo.min(v);
+            }
+        }
+    }
+    y_hi = y_hi.max(svd.s.first().copied().unwrap_or(1.0)).max(1e-9);
+    let pad = 0.06 * (y_hi - y_lo);
+    let (y0, y1) = (if y_lo < 0.0 { y_lo - pad } else { 0.0 }, y_hi + pad);
+
+    let (w, _) = root.dim_in_pixel();
+    let legend_w = th.px(92.0).min(w as i32 / 3).max(1) as u32;
+    let (plot_area, legend_area) = root.split_horizontally(w.saturating_sub(legend_w));
+    let mut chart = ChartBuilder::on(&plot_area)
+        .margin(th.px(10.0))
+        .x_label_area_size(th.px(34.0))
+        .y_label_area_size(th.px(50.0))
+        .build_cartesian_2d(0f64..xmax, y0..y1)?;
+    chart
+        .configure_mesh()
+        .x_desc("training step")
+        .y_desc("mode strength  uᵀ W v")
+        .label_style(th.text(11.0))
+        .axis_desc_style(th.text(12.0))
+        .light_line_style(GRID.mix(0.0))
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.6))
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&|v| fmt_num(*v))
+        .y_label_formatter(&|v| fmt_num(*v))
+        .draw()?;
+
+    for a in (0..n_modes).rev() {
+        let color = mode_color(a);
+        if overlay.is_ok() && theory[a].len() > 1 {
+            chart.draw_series(DashedLineSeries::new(
+                theory[a].iter().copied(),
+                th.px(6.0),
+                th.px(4.0),
+                color.stroke_width(th.stroke(1.5)),
+            ))?;
+        }
+        let pts: Vec<(f64, f64)> = recs
+            .iter()
+            .filter(|r| r.modes[a].is_finite())
+            .map(|r| (r.step as f64, r.modes[a]))
+            .collect();
+        chart.draw_series(LineSeries::new(pts, color.stroke_width(th.stroke(2.0))))?;
+    }
+    draw_legend(&legend_area, svd.s.as_slice(), n_modes, th)?;
+
+    // A note on what the dashed lines are (or why there are none).
+    let note = match overlay {
+        Ok(o) => format!("dashed: {}", o.label),
+        Err(why) => why.to_string(),
+    };
+    let extra = svd.rank().saturating_sub(n_modes);
+    let note = if extra > 0 {
+        format!("{note}; {extra} weaker modes not shown")
+    } else {
+        note
+    };
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    root.draw(&Text::new(
+        note,
+        (xr.start + th.px(6.0), yr.start + th.px(4.0)),
+        th.text(11.0).color(&INK.mix(0.75)),
+    ))?;
+    Ok(frame_of(
+        chart.plotting_area(),
+        (0.0, xmax),
+        (y0, y1),
+        false,
+    ))
+}
+
+/// The mode legend: a swatch, the mode number and its singular value, one row per mode.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: &[f64],
+    n: usize,
+    th: &Theme,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let row = th.px(17.0);
+    let top = th.px(16.0);
+    area.draw(&Text::new(
+        "mode  s".to_string(),
+        (th.px(4.0), top - th.px(4.0)),
+        th.text(10.5).color(&INK.mix(0.7)),
+    ))?;
+    for a in 0..n {
+        let y = top + row * (a as i32 + 1);
+        let color = mode_color(a);
+        area.draw(&Rectangle::new(
+            [(th.px(4.0), y - th.px(3.0)), (th.px(20.0), y + th.px(3.0))],
+            color.filled(),
+        ))?;
+        area.draw(&Text::new(
+            format!("{}  {}", a + 1, fmt_num(s[a])),
+            (th.px(25.0), y - th.px(6.0)),
+            th.text(10.5),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Hover readouts for the line charts: the record nearest the pointer's step.
+pub fn readout(panel: &str, frame: &Frame, run: &Run, x: f64, y: f64) -> Option<String> {
+    let (step, value) = frame.data_at(x, y)?;
+    let recs = run.history().records();
+    let i = recs.partition_point(|r| (r.step as f64) < step);
+    let rec = [i.checked_sub(1), Some(i)]
+        .into_iter()
+        .flatten()
+        .filter_map(|k| recs.get(k))
+        .min_by(|a, b| {
+            ((a.step as f64) - step)
+                .abs()
+                .total_cmp(&((b.step as f64) - step).abs())
+        })?;
+    if panel == "loss" {
+        return Some(format!("step {} · loss {}", rec.step, fmt_num(rec.loss)));
+    }
+    let n = run
+        .svd()
+        .rank()
+        .clamp(1, MAX_MODES_SHOWN)
+        .min(rec.modes.len());
+    let a = (0..n).min_by(|&i, &j| {
+        (rec.modes[i] - value)
+            .abs()
+            .total_cmp(&(rec.modes[j] - value).abs())
+    })?;
+    let name = run.svd().describe_mode(a, &run.data().features);
+    let theory = rec
+        .theory
+        .as_ref()
+        .map(|t| format!(", theory {}", fmt_num(t[a])))
+        .unwrap_or_default();
+    Some(format!(
+        "mode {} ({name}) at step {}: simulated {}{theory}; s = {}",
+        a + 1,
+        rec.step,
+        fmt_num(rec.modes[a]),
+        fmt_num(run.svd().s[a])
+    ))
+}

@@ -1,0 +1,147 @@
+//! Every chart renders through plotters' SVG backend and contains its data.
+
+mod common;
+
+use dln_explorer::charts::{mode_color, panel_svg, Frame, PANELS};
+use dln_explorer::sim::Run;
+
+fn trained(cfg: serde_json::Value, steps: u64) -> Run {
+    let mut run = Run::new(&common::config(cfg)).unwrap();
+    run.advance(steps);
+    run
+}
+
+fn hex(c: plotters::style::RGBColor) -> String {
+    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+}
+
+/// Number of points in the polyline of the given colour.
+fn polyline_points(svg: &str, color: &str) -> usize {
+    svg.split("<polyline")
+        .skip(1)
+        .filter(|p| p.contains(&format!("stroke=\"{color}\"")))
+        .map(|p| {
+            let pts = p.split("points=\"").nth(1).unwrap_or("");
+            pts.split('"')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_loss_chart_draws_one_point_per_record() {
+    let run = trained(serde_json::json!({}), 1500);
+    let svg = panel_svg("loss", &run, 640, 400).unwrap();
+    assert!(svg.starts_with("<svg"));
+    let n = run.history().len();
+    assert_eq!(polyline_points(&svg, "#1F4E8C"), n, "{n} records");
+    assert!(svg.contains("training step"));
+}
+
+#[test]
+fn the_mode_chart_draws_each_mode_solid_and_its_theory_dashed_in_the_same_colour() {
+    let run = trained(
+        serde_json::json!({"init": {"kind": "balanced", "scale": 0.001}}),
+        1000,
+    );
+    let svg = panel_svg("modes", &run, 640, 400).unwrap();
+    for a in 0..8 {
+        let c = hex(mode_color(a));
+        assert_eq!(polyline_points(&svg, &c), run.history().len(), "mode {a}");
+        // Dashes are short separate segments in the same colour.
+        let dashes = svg.matches(&format!("stroke=\"{c}\"")).count();
+        assert!(dashes > 10, "mode {a} has {dashes} strokes");
+    }
+    assert!(svg.contains("exact: balanced start"));
+}
+
+#[test]
+fn the_mode_chart_says_so_when_there_is_no_exact_solution() {
+    let run = trained(
+        serde_json::json!({"network": {"hidden": [16, 16]}, "init": {"kind": "orthogonal", "scale": 1.0}}),
+        10,
+    );
+    let svg = panel_svg("modes", &run, 640, 400).unwrap();
+    assert!(svg.contains("no exact solution"), "{svg}");
+}
+
+#[test]
+fn the_output_chart_draws_a_cell_for_every_item_and_feature_of_output_and_target() {
+    let run = trained(serde_json::json!({}), 10);
+    let svg = panel_svg("output", &run, 700, 700).unwrap();
+    let rects = svg.matches("<rect").count();
+    assert!(rects >= 2 * 36 * 8, "{rects} rects");
+    for name in [
+        "pine",
+        "salmon",
+        "leaves",
+        "gills",
+        "network output",
+        "target",
+    ] {
+        assert!(svg.contains(name), "missing label {name}");
+    }
+}
+
+#[test]
+fn the_svd_chart_draws_u_s_and_v_with_labels() {
+    let run = trained(serde_json::json!({}), 0);
+    let svg = panel_svg("svd", &run, 700, 700).unwrap();
+    let rects = svg.matches("<rect").count();
+    assert!(rects >= 36 * 8 + 8 * 8 + 8 * 8, "{rects} rects");
+    for name in [
+        "U (feature synthesizers)",
+        "object analyzers",
+        "canary",
+        "feathers",
+    ] {
+        assert!(svg.contains(name), "missing label {name}");
+    }
+}
+
+#[test]
+fn every_panel_renders_at_tiny_and_large_sizes_without_error() {
+    let run = trained(
+        serde_json::json!({"dataset": {"kind": "diffusion", "features": 600}}),
+        20,
+    );
+    for panel in PANELS {
+        for (w, h) in [(60, 40), (1600, 1200)] {
+            panel_svg(panel, &run, w, h).unwrap_or_else(|e| panic!("{panel} {w}x{h}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn a_hover_over_the_loss_chart_reads_back_the_nearest_record() {
+    let run = trained(serde_json::json!({}), 2000);
+    let mut svg = String::new();
+    let frame = {
+        use plotters::prelude::*;
+        let root = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
+        dln_explorer::charts::draw_panel("loss", &root, &run, &Default::default()).unwrap()
+    };
+    let Frame::Xy {
+        left,
+        right,
+        top,
+        bottom,
+        ..
+    } = frame
+    else {
+        panic!("loss is an x-y chart")
+    };
+    // The middle of the x range is step 4000 of 8000, past the end of the run: the readout
+    // falls back to the last record, step 2000.
+    let x = (left + right) as f64 / 2.0;
+    let y = (top + bottom) as f64 / 2.0;
+    let text = dln_explorer::charts::readout("loss", &frame, &run, x, y).unwrap();
+    assert!(text.starts_with("step 2000"), "{text}");
+    let quarter = left as f64 + 0.125 * (right - left) as f64; // step 1000
+    let text = dln_explorer::charts::readout("loss", &frame, &run, quarter, y).unwrap();
+    assert!(text.starts_with("step 1000"), "{text}");
+}
