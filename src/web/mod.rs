@@ -1,0 +1,138 @@
+//! The browser facade: one opaque handle, [`App`], around a [`Run`]. The page's JavaScript owns
+//! the animation loop and the DOM and passes canvases in; this side owns state, stepping and
+//! drawing. Values cross the boundary as JSON strings or numbers.
+
+use std::collections::HashMap;
+
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlCanvasElement;
+
+use crate::charts::{self, Frame, Theme};
+use crate::config::Config;
+use crate::sim::{Change, Run};
+
+/// Installs a panic hook that logs to the console and tells the page (a `dln-panic` event on
+/// `window` whose `detail` is the message), so a bug never leaves a silent blank page.
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        if let Some(win) = web_sys::window() {
+            let init = web_sys::CustomEventInit::new();
+            init.set_detail(&JsValue::from_str(&info.to_string()));
+            if let Ok(ev) = web_sys::CustomEvent::new_with_event_init_dict("dln-panic", &init) {
+                let _ = win.dispatch_event(&ev);
+            }
+        }
+    }));
+}
+
+/// One explorable instance: a run plus where each panel was last drawn (for hover readouts).
+#[wasm_bindgen]
+pub struct App {
+    run: Run,
+    frames: HashMap<String, Frame>,
+}
+
+fn error_json(msg: impl std::fmt::Display) -> String {
+    json!({ "error": msg.to_string() }).to_string()
+}
+
+#[wasm_bindgen]
+impl App {
+    /// Starts from a config given as JSON (a partial object is merged into the defaults).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<App, JsError> {
+        let partial: Value = serde_json::from_str(config_json)
+            .map_err(|e| JsError::new(&format!("config is not valid JSON: {e}")))?;
+        let cfg = Config::default()
+            .merged(&partial)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        let run = Run::new(&cfg).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(App {
+            run,
+            frames: HashMap::new(),
+        })
+    }
+
+    /// The current config as JSON.
+    pub fn config(&self) -> String {
+        serde_json::to_string(self.run.config()).expect("a Config always serialises")
+    }
+
+    /// The default config as JSON.
+    #[wasm_bindgen(js_name = defaultConfig)]
+    pub fn default_config() -> String {
+        serde_json::to_string(&Config::default()).expect("a Config always serialises")
+    }
+
+    /// Applies a partial config given as JSON. Returns JSON: `{"error": "field: message"}` (the
+    /// config is then unchanged), or `{"change": "none" | "live" | "reset", "reason": ...}`.
+    #[wasm_bindgen(js_name = setConfig)]
+    pub fn set_config(&mut self, partial_json: &str) -> String {
+        let partial: Value = match serde_json::from_str(partial_json) {
+            Ok(v) => v,
+            Err(e) => return error_json(format!("config: is not valid JSON: {e}")),
+        };
+        let cfg = match self.run.config().merged(&partial) {
+            Ok(c) => c,
+            Err(e) => return error_json(e),
+        };
+        match self.run.reconfigure(&cfg) {
+            Ok(Change::None) => json!({ "change": "none" }).to_string(),
+            Ok(Change::Live) => json!({ "change": "live" }).to_string(),
+            Ok(Change::Reset(reason)) => {
+                self.frames.clear();
+                json!({ "change": "reset", "reason": reason }).to_string()
+            }
+            Err(e) => error_json(e),
+        }
+    }
+
+    /// Restarts the run from step 0.
+    pub fn reset(&mut self) {
+        self.run.reset();
+    }
+
+    /// Takes up to `n` training steps; returns how many were taken.
+    pub fn advance(&mut self, n: u32) -> u32 {
+        self.run.advance(n as u64) as u32
+    }
+
+    /// A summary of the run as JSON (`step`, `loss`, `modes`, `theory_modes`, `diverged`, ...).
+    pub fn state(&self) -> String {
+        serde_json::to_string(&self.run.state()).expect("a State always serialises")
+    }
+
+    /// Draws a panel (`loss`, `modes`, `output`, `svd`) on a canvas whose pixel size has already
+    /// been set to its CSS size times `scale` (the device pixel ratio).
+    pub fn draw(
+        &mut self,
+        panel: &str,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+    ) -> Result<(), JsError> {
+        let backend = CanvasBackend::with_canvas_object(canvas)
+            .ok_or_else(|| JsError::new("the canvas has no 2d context"))?;
+        let root = backend.into_drawing_area();
+        let frame = charts::draw_panel(panel, &root, &self.run, &Theme::with_scale(scale))
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        root.present().map_err(|e| JsError::new(&e.to_string()))?;
+        self.frames.insert(panel.to_string(), frame);
+        Ok(())
+    }
+
+    /// The hover readout at device pixel (x, y) of a drawn panel, if the pointer is over data.
+    pub fn hover(&self, panel: &str, x: f64, y: f64) -> Option<String> {
+        let frame = self.frames.get(panel)?;
+        charts::readout(panel, frame, &self.run, x, y)
+    }
+
+    /// A panel as an SVG document (drawn by the same chart code, not a screenshot).
+    pub fn svg(&self, panel: &str, width: u32, height: u32) -> Result<String, JsError> {
+        charts::panel_svg(panel, &self.run, width, height).map_err(|e| JsError::new(&e))
+    }
+}

@@ -1,0 +1,401 @@
+// One explorable bound to one root element. It owns the DOM and the animation loop; the wasm
+// `App` owns the run, stepping and drawing. Nothing here looks elements up by id, so several
+// explorers can live on one page.
+
+const LOG_PARAMS = new Set(['init.scale', 'train.lr']);
+const FRAME_BUDGET_MS = 18;
+const MAX_STEPS_PER_CALL = 1_000_000;
+
+/** Formats a number for a label: 3 significant digits, exponent form when very small or large. */
+export function fmt(v) {
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(2).replace('e+', 'e');
+  return String(Number(v.toPrecision(3)));
+}
+
+/** Reads a control as a config fragment, or returns {error} naming the field. */
+function fragmentFor(param, el, cfg) {
+  const label = el.closest('label')?.firstChild?.textContent?.trim() || param;
+  if (param === 'dataset.kind') return { dataset: { kind: el.value } };
+  if (param === 'init.kind') return { init: { kind: el.value } };
+  const raw = el.value.trim();
+  let v = Number(raw);
+  if (el.hasAttribute('data-log')) v = 10 ** v;
+  if (raw === '' || !Number.isFinite(v)) {
+    return { error: `${label}: enter a number` };
+  }
+  const integer = el.type === 'number';
+  if (integer && !Number.isInteger(v)) return { error: `${label}: enter a whole number` };
+  const min = el.min !== '' && !el.hasAttribute('data-log') ? Number(el.min) : -Infinity;
+  const max = el.max !== '' && !el.hasAttribute('data-log') ? Number(el.max) : Infinity;
+  if (v < min || v > max) {
+    return { error: `${label}: must be from ${el.min} to ${el.max}; got ${raw}` };
+  }
+  const hidden = cfg.network.hidden;
+  switch (param) {
+    case 'network.layers': {
+      const width = hidden[0] ?? Number(el.form?.querySelector('[data-param="network.width"]')?.value || 16);
+      return { network: { hidden: Array(v).fill(width) } };
+    }
+    case 'network.width':
+      return { network: { hidden: hidden.map(() => v) }, keepWidth: v };
+    case 'init.scale': return { init: { scale: v } };
+    case 'train.lr': return { train: { lr: v } };
+    case 'train.steps': return { train: { steps: v } };
+    case 'train.seed': return { train: { seed: v } };
+    default: return { error: `${param}: unknown control` };
+  }
+}
+
+export class Explorer {
+  /**
+   * @param {HTMLElement} root element holding the controls and canvases
+   * @param {typeof import('./pkg/dln_explorer.js').App} App the wasm class
+   * @param {object} [config] partial config to start from
+   */
+  constructor(root, App, config = {}) {
+    this.root = root;
+    this.app = new App(JSON.stringify(config));
+    this.playing = false;
+    this.dead = false;
+    this.dirty = true;
+    this.speed = 20;
+    this.msPerStep = 0.01;
+    this.width = 16;
+    this.canvases = [...root.querySelectorAll('canvas[data-chart]')];
+    this.q = (sel) => root.querySelector(sel);
+    this.tooltip = root.ownerDocument.querySelector('[data-role="tooltip"]') || this.makeTooltip();
+    this.bindControls();
+    this.bindCanvases();
+    this.syncControls();
+    this.updateStatus();
+    this.loop = this.loop.bind(this);
+    requestAnimationFrame(this.loop);
+  }
+
+  makeTooltip() {
+    const t = this.root.ownerDocument.createElement('div');
+    t.className = 'tooltip';
+    t.hidden = true;
+    this.root.append(t);
+    return t;
+  }
+
+  // ----- calls into wasm, guarded so a failure is shown rather than swallowed -----
+
+  guard(fn, fallback = null) {
+    if (this.dead) return fallback;
+    try {
+      return fn();
+    } catch (e) {
+      this.fail(e);
+      return fallback;
+    }
+  }
+
+  fail(e) {
+    const msg = e && e.message ? e.message : String(e);
+    this.dead = true;
+    this.pause();
+    this.showError(`Something went wrong inside the simulation: ${msg}. Reload the page to start again.`);
+  }
+
+  // ----- public API (window.dln on the page) -----
+
+  config() {
+    return this.guard(() => JSON.parse(this.app.config()));
+  }
+
+  /** Applies a partial config; returns null, or a message naming the bad field. */
+  setConfig(partial) {
+    if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) {
+      return 'config: must be an object such as {"train": {"lr": 0.01}}';
+    }
+    let text;
+    try {
+      text = JSON.stringify(partial);
+    } catch (e) {
+      return `config: cannot be written as JSON (${e.message})`;
+    }
+    const res = this.guard(() => JSON.parse(this.app.setConfig(text)), { error: 'the simulation has stopped' });
+    if (res.error) return res.error;
+    if (res.change === 'reset') {
+      this.notice(`Training restarted from step 0 (changed: ${res.reason}).`);
+      this.clearError();
+    }
+    if (res.change !== 'none') {
+      this.dirty = true;
+      this.syncControls();
+      this.updateStatus();
+    }
+    return null;
+  }
+
+  play() {
+    if (this.dead) return;
+    const s = this.state();
+    if (s && s.diverged) {
+      this.showError(s.message || 'Training diverged. Lower the learning rate and reset.');
+      return;
+    }
+    if (s && s.finished) {
+      this.notice('The run is finished. Raise "Steps" to continue, or reset.');
+      return;
+    }
+    this.playing = true;
+    this.syncTransport();
+  }
+
+  pause() {
+    this.playing = false;
+    this.syncTransport();
+  }
+
+  reset() {
+    this.guard(() => this.app.reset());
+    this.clearError();
+    this.notice('');
+    this.dirty = true;
+    this.updateStatus();
+  }
+
+  /** Runs n steps at once and redraws once. Returns null, or a message when n is not allowed. */
+  step(n = 1) {
+    if (!Number.isInteger(n) || n < 1 || n > MAX_STEPS_PER_CALL) {
+      return `step: n must be a whole number from 1 to ${MAX_STEPS_PER_CALL}; got ${n}`;
+    }
+    this.guard(() => this.app.advance(n));
+    this.afterSteps();
+    this.draw();
+    return null;
+  }
+
+  state() {
+    return this.guard(() => JSON.parse(this.app.state()));
+  }
+
+  /** A panel as an SVG document (drawn by the chart code, not a screenshot). */
+  svg(panel, width = 640, height = 400) {
+    return this.guard(() => this.app.svg(panel, width, height));
+  }
+
+  // ----- controls -----
+
+  bindControls() {
+    for (const el of this.root.querySelectorAll('[data-param]')) {
+      const param = el.dataset.param;
+      const live = el.type === 'range';
+      el.addEventListener(live ? 'input' : 'change', () => this.onControl(param, el));
+      if (live) el.addEventListener('input', () => this.showValue(param, el));
+    }
+    for (const btn of this.root.querySelectorAll('[data-action]')) {
+      btn.addEventListener('click', () => {
+        const a = btn.dataset.action;
+        if (a === 'play') (this.playing ? this.pause() : this.play());
+        else if (a === 'step') this.step(Math.max(1, Math.round(this.speed)));
+        else if (a === 'reset') this.reset();
+      });
+    }
+    const speed = this.q('[data-speed]');
+    if (speed) {
+      const read = () => {
+        this.speed = Math.round(10 ** Number(speed.value));
+        const out = this.q('[data-show="speed"]');
+        if (out) out.value = `${this.speed} steps/frame`;
+      };
+      speed.addEventListener('input', read);
+      read();
+    }
+    this.root.querySelector('form')?.addEventListener('submit', (e) => e.preventDefault());
+  }
+
+  onControl(param, el) {
+    const cfg = this.config();
+    if (!cfg) return;
+    const frag = fragmentFor(param, el, cfg);
+    if (frag.keepWidth) this.width = frag.keepWidth;
+    if (param === 'network.width' && cfg.network.hidden.length === 0) {
+      this.width = Number(el.value);
+      this.markInvalid(el, null);
+      return;
+    }
+    if (param === 'network.layers' && !frag.error) {
+      frag.network.hidden = frag.network.hidden.map(() => this.width);
+    }
+    if (frag.error) {
+      this.markInvalid(el, frag.error);
+      return;
+    }
+    delete frag.keepWidth;
+    const err = this.setConfig(frag);
+    this.markInvalid(el, err);
+  }
+
+  markInvalid(el, message) {
+    if (message) {
+      el.setAttribute('aria-invalid', 'true');
+      this.showError(message);
+    } else {
+      el.removeAttribute('aria-invalid');
+      if (this.errorEl() && !this.root.querySelector('[aria-invalid="true"]')) {
+        const s = this.state();
+        if (!(s && s.diverged)) this.clearError();
+      }
+    }
+  }
+
+  showValue(param, el, value = null) {
+    const out = this.q(`[data-show="${param}"]`);
+    if (!out) return;
+    const v = value ?? (el.hasAttribute('data-log') ? 10 ** Number(el.value) : Number(el.value));
+    out.value = fmt(v);
+  }
+
+  /** Puts the current config into the controls (except ones the user left invalid). */
+  syncControls() {
+    const cfg = this.config();
+    if (!cfg) return;
+    const hidden = cfg.network.hidden;
+    if (hidden.length) this.width = hidden[0];
+    const values = {
+      'dataset.kind': cfg.dataset.kind,
+      'network.layers': hidden.length,
+      'network.width': this.width,
+      'init.kind': cfg.init.kind,
+      'init.scale': cfg.init.scale,
+      'train.lr': cfg.train.lr,
+      'train.steps': cfg.train.steps,
+      'train.seed': cfg.train.seed,
+    };
+    for (const el of this.root.querySelectorAll('[data-param]')) {
+      const p = el.dataset.param;
+      if (!(p in values) || el.getAttribute('aria-invalid') === 'true') continue;
+      const v = values[p];
+      el.value = el.hasAttribute('data-log') ? String(Math.log10(v)) : String(v);
+      this.showValue(p, el, typeof v === 'number' ? v : null);
+    }
+  }
+
+  syncTransport() {
+    const btn = this.q('[data-action="play"]');
+    if (!btn) return;
+    btn.textContent = this.playing ? 'Pause' : 'Play';
+    btn.setAttribute('aria-pressed', String(this.playing));
+  }
+
+  // ----- messages -----
+
+  errorEl() {
+    return this.q('[data-role="error"]');
+  }
+
+  showError(msg) {
+    const el = this.errorEl();
+    if (!el) return;
+    el.textContent = msg;
+    el.hidden = false;
+  }
+
+  clearError() {
+    const el = this.errorEl();
+    if (!el) return;
+    el.textContent = '';
+    el.hidden = true;
+  }
+
+  notice(msg) {
+    const el = this.q('[data-role="notice"]');
+    if (!el) return;
+    el.textContent = msg;
+    clearTimeout(this.noticeTimer);
+    if (msg) this.noticeTimer = setTimeout(() => { el.textContent = ''; }, 6000);
+  }
+
+  updateStatus() {
+    const s = this.state();
+    const el = this.q('[data-role="status"]');
+    if (!s || !el) return;
+    const cfg = this.config();
+    el.textContent = `step ${s.step.toLocaleString('en')} of ${cfg.train.steps.toLocaleString('en')} · loss ${fmt(s.loss)} · t/τ = ${fmt(s.time)}`;
+  }
+
+  afterSteps() {
+    const s = this.state();
+    if (!s) return;
+    if (s.diverged) {
+      this.pause();
+      this.showError(s.message || 'Training diverged.');
+    } else if (s.finished && this.playing) {
+      this.pause();
+      this.notice(`Finished after ${s.step.toLocaleString('en')} steps.`);
+    }
+    this.dirty = true;
+    this.updateStatus();
+  }
+
+  // ----- canvases -----
+
+  bindCanvases() {
+    const ro = new ResizeObserver(() => { this.dirty = true; });
+    for (const c of this.canvases) {
+      ro.observe(c);
+      c.addEventListener('pointermove', (e) => this.hover(c, e));
+      c.addEventListener('pointerleave', () => { this.tooltip.hidden = true; });
+    }
+  }
+
+  hover(canvas, e) {
+    const r = canvas.getBoundingClientRect();
+    const dpr = canvas.width / Math.max(1, r.width);
+    const text = this.guard(() => this.app.hover(canvas.dataset.chart, (e.clientX - r.left) * dpr, (e.clientY - r.top) * dpr));
+    const t = this.tooltip;
+    if (!text) {
+      t.hidden = true;
+      return;
+    }
+    t.textContent = text;
+    t.hidden = false;
+    const x = Math.min(e.clientX + 14, window.innerWidth - t.offsetWidth - 8);
+    t.style.left = `${x + window.scrollX}px`;
+    t.style.top = `${e.clientY + 14 + window.scrollY}px`;
+  }
+
+  draw() {
+    if (this.dead) return;
+    const dpr = window.devicePixelRatio || 1;
+    for (const c of this.canvases) {
+      const w = Math.round(c.clientWidth * dpr);
+      const h = Math.round(c.clientHeight * dpr);
+      if (w < 2 || h < 2) continue;
+      if (c.width !== w || c.height !== h) {
+        c.width = w;
+        c.height = h;
+      }
+      this.guard(() => this.app.draw(c.dataset.chart, c, dpr));
+    }
+    this.dirty = false;
+  }
+
+  loop() {
+    if (this.dead) return;
+    if (this.playing) {
+      const t0 = performance.now();
+      let remaining = this.speed;
+      while (remaining > 0) {
+        const left = FRAME_BUDGET_MS - (performance.now() - t0);
+        const k = Math.max(1, Math.min(remaining, Math.floor(left / this.msPerStep)));
+        const t = performance.now();
+        const took = this.guard(() => this.app.advance(k), 0);
+        const dt = performance.now() - t;
+        if (took > 0) this.msPerStep = 0.7 * this.msPerStep + 0.3 * Math.max(1e-4, dt / took);
+        remaining -= k;
+        if (took < k || performance.now() - t0 > FRAME_BUDGET_MS) break;
+      }
+      this.afterSteps();
+    }
+    if (this.dirty) this.draw();
+    requestAnimationFrame(this.loop);
+  }
+}

@@ -1,0 +1,50 @@
+// Boots the page: loads the wasm, binds one Explorer to the page's root element, and exposes it
+// as `window.dln` (announced by a `dln-ready` event on window).
+import init, { App } from './pkg/dln_explorer.js';
+import { Explorer } from './explorer.js';
+
+function showFatal(message) {
+  const el = document.querySelector('[data-role="error"]');
+  if (el) {
+    el.textContent = message;
+    el.hidden = false;
+  } else {
+    alert(message);
+  }
+}
+
+window.addEventListener('dln-panic', (e) => {
+  showFatal(`Something went wrong inside the simulation: ${e.detail}. Reload the page to start again.`);
+});
+
+async function boot() {
+  const root = document.querySelector('[data-dln-root]');
+  try {
+    await init();
+  } catch (e) {
+    showFatal(`The simulation could not start: ${e.message}. This page needs a browser with WebAssembly.`);
+    return;
+  }
+  let explorer;
+  try {
+    explorer = new Explorer(root, App);
+  } catch (e) {
+    showFatal(`The simulation could not start: ${e.message}`);
+    return;
+  }
+  window.addEventListener('dln-panic', () => { explorer.dead = true; explorer.pause(); });
+  const api = {
+    config: () => explorer.config(),
+    setConfig: (partial) => explorer.setConfig(partial),
+    play: () => explorer.play(),
+    pause: () => explorer.pause(),
+    reset: () => explorer.reset(),
+    step: (n = 1) => explorer.step(n),
+    state: () => explorer.state(),
+    svg: (panel, w, h) => explorer.svg(panel, w, h),
+  };
+  window.dln = Object.freeze(api);
+  window.dispatchEvent(new Event('dln-ready'));
+}
+
+boot();
