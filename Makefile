@@ -1,0 +1,44 @@
+# dln-explorer: `make serve` builds and serves the page, `make test` runs every test.
+SHELL := bash
+CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
+WASM := target/wasm32-unknown-unknown/release/dln_explorer.wasm
+PORT ?= 8000
+
+.PHONY: serve build setup test test-native test-browser lint fmt bench clean
+
+## Build the wasm and serve the page on http://127.0.0.1:$(PORT)
+serve: build
+	node scripts/serve.mjs --port $(PORT)
+
+## Build the wasm (release) and its JS glue into www/pkg
+build: setup
+	cargo build --release --lib --target wasm32-unknown-unknown
+	$(CARGO_BIN)/wasm-bindgen --target web --no-typescript --out-dir www/pkg $(WASM)
+	@ls -l www/pkg/dln_explorer_bg.wasm | awk '{printf "wasm: %d bytes", $$5}'; \
+	  gzip -9c www/pkg/dln_explorer_bg.wasm | wc -c | awk '{printf " (%d gzipped)\n", $$1}'
+
+setup:
+	@scripts/setup.sh
+
+## Every test: formatting and lints, native tests, then the page in headless Chromium
+test: lint test-native test-browser
+
+test-native:
+	cargo test --all-targets
+
+test-browser: build
+	@scripts/setup.sh --test
+	cd tests/browser && npm test
+
+## cargo fmt and clippy, native and wasm32
+lint: setup
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+clean:
+	cargo clean
+	rm -rf www/pkg dist

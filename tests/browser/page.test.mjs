@@ -1,0 +1,188 @@
+// The served page in headless Chromium: it loads cleanly, trains, draws, and refuses bad input.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { inkedPixels, launch, openPage, startServer } from './harness.mjs';
+
+let server;
+let url;
+let browser;
+
+before(async () => {
+  ({ server, url } = await startServer());
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+describe('the served page', () => {
+  test('loads with no console error, exposes window.dln and draws every canvas', async () => {
+    const { page, problems } = await openPage(browser.context, url);
+    await page.evaluate(() => window.dln.step(300));
+    const charts = await page.$$eval('canvas[data-chart]', (cs) => cs.map((c) => c.dataset.chart));
+    assert.deepEqual(charts.sort(), ['loss', 'modes', 'output', 'svd']);
+    for (const name of charts) {
+      const n = await inkedPixels(page, `canvas[data-chart="${name}"]`);
+      assert.ok(n > 2000, `canvas ${name} has only ${n} drawn pixels`);
+    }
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('play makes the loss fall by more than 10x, and pause stops it', async () => {
+    const { page, problems } = await openPage(browser.context, url);
+    const first = await page.evaluate(() => window.dln.state());
+    assert.equal(first.step, 0);
+    await page.evaluate(() => window.dln.play());
+    await page.waitForFunction((l0) => window.dln.state().loss < l0 / 10, first.loss, { timeout: 30000 });
+    await page.evaluate(() => window.dln.pause());
+    const paused = await page.evaluate(() => window.dln.state().step);
+    await page.waitForTimeout(300);
+    const later = await page.evaluate(() => window.dln.state());
+    assert.equal(later.step, paused, 'no steps are taken while paused');
+    assert.ok(later.loss < first.loss / 10, `loss ${later.loss} vs ${first.loss}`);
+    assert.equal(later.modes.length, 8);
+    assert.equal(later.theory_modes.length, 8);
+    assert.equal(await page.textContent('[data-action="play"]'), 'Play');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('the canvases are sized for the device pixel ratio', async () => {
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1200, height: 900 });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1200, height: 900, deviceScaleFactor: 2, mobile: false });
+    await page.goto(url);
+    await page.waitForFunction(() => window.dln);
+    await page.evaluate(() => window.dln.step(10));
+    const sizes = await page.$$eval('canvas[data-chart]', (cs) => cs.map((c) => [c.width, c.clientWidth]));
+    for (const [px, css] of sizes) assert.equal(px, Math.round(css * 2));
+    await page.close();
+  });
+});
+
+describe('the JS API', () => {
+  test('setConfig refuses a bad value with a message naming the field and leaves the config unchanged', async () => {
+    const { page } = await openPage(browser.context, url);
+    const before = await page.evaluate(() => window.dln.config());
+    const cases = [
+      [{ train: { lr: -1 } }, /train\.lr.*\(0, 10\]/],
+      [{ train: { lr: 'fast' } }, /train\.lr/],
+      [{ network: { hidden: [16, 0] } }, /network\.hidden\[1\].*1 to 1024/],
+      [{ init: { kind: 'magic' } }, /init\.kind/],
+      [{ train: { steps: 0 } }, /train\.steps/],
+      [{ nonsense: 1 }, /nonsense/],
+      ['not an object', /config/],
+    ];
+    for (const [partial, pattern] of cases) {
+      const err = await page.evaluate((p) => window.dln.setConfig(p), partial);
+      assert.match(String(err), pattern, JSON.stringify(partial));
+    }
+    assert.deepEqual(await page.evaluate(() => window.dln.config()), before);
+    await page.close();
+  });
+
+  test('setConfig returns null, a learning-rate change keeps training, a structural change resets with a notice', async () => {
+    const { page } = await openPage(browser.context, url);
+    await page.evaluate(() => window.dln.step(200));
+    assert.equal(await page.evaluate(() => window.dln.setConfig({ train: { lr: 0.004 } })), null);
+    assert.equal(await page.evaluate(() => window.dln.state().step), 200);
+    const slider = Number(await page.inputValue('[data-param="train.lr"]'));
+    assert.ok(Math.abs(slider - Math.log10(0.004)) <= 0.05, `slider at ${slider}`);
+    assert.equal(await page.textContent('[data-show="train.lr"]'), '0.004');
+    assert.equal(await page.evaluate(() => window.dln.setConfig({ network: { hidden: [8, 8] } })), null);
+    assert.equal(await page.evaluate(() => window.dln.state().step), 0);
+    assert.match(await page.textContent('[data-role="notice"]'), /restarted.*network/);
+    assert.equal(await page.inputValue('[data-param="network.layers"]'), '2');
+    assert.equal(await page.inputValue('[data-param="network.width"]'), '8');
+    await page.close();
+  });
+
+  test('step(n) runs exactly n steps and state() reports them', async () => {
+    const { page } = await openPage(browser.context, url);
+    await page.evaluate(() => window.dln.step(123));
+    const s = await page.evaluate(() => window.dln.state());
+    assert.equal(s.step, 123);
+    assert.equal(s.diverged, false);
+    assert.match(String(await page.evaluate(() => window.dln.step(-4))), /step: n must be/);
+    await page.close();
+  });
+});
+
+describe('bad input', () => {
+  test('a diverging learning rate stops the run with a visible message and no NaN', async () => {
+    const { page, problems } = await openPage(browser.context, url);
+    assert.equal(await page.evaluate(() => window.dln.setConfig({ train: { lr: 2 } })), null);
+    await page.evaluate(() => window.dln.play());
+    await page.waitForFunction(() => window.dln.state().diverged, null, { timeout: 10000 });
+    const s = await page.evaluate(() => window.dln.state());
+    assert.ok(Number.isFinite(s.loss));
+    assert.ok(s.modes.every(Number.isFinite));
+    const msg = await page.textContent('[data-role="error"]');
+    assert.match(msg, /diverged.*learning rate/);
+    assert.equal(await page.isVisible('[data-role="error"]'), true);
+    assert.equal(await page.textContent('[data-action="play"]'), 'Play');
+    // The page still responds and recovers after a smaller rate and a reset.
+    assert.equal(await page.evaluate(() => window.dln.setConfig({ train: { lr: 0.002 } })), null);
+    await page.evaluate(() => window.dln.reset());
+    await page.evaluate(() => window.dln.step(50));
+    assert.equal((await page.evaluate(() => window.dln.state())).diverged, false);
+    assert.equal(await page.isVisible('[data-role="error"]'), false);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('an out-of-range control value is refused with a message and kept in the field', async () => {
+    const { page } = await openPage(browser.context, url);
+    const before = await page.evaluate(() => window.dln.config());
+    await page.fill('[data-param="network.width"]', '5000');
+    await page.press('[data-param="network.width"]', 'Tab');
+    assert.match(await page.textContent('[data-role="error"]'), /Hidden width.*1 to 256/);
+    assert.equal(await page.inputValue('[data-param="network.width"]'), '5000');
+    assert.equal(await page.getAttribute('[data-param="network.width"]', 'aria-invalid'), 'true');
+    assert.deepEqual(await page.evaluate(() => window.dln.config()), before);
+    await page.fill('[data-param="network.width"]', '24');
+    await page.press('[data-param="network.width"]', 'Tab');
+    assert.deepEqual((await page.evaluate(() => window.dln.config())).network.hidden, [24]);
+    assert.equal(await page.isVisible('[data-role="error"]'), false);
+    await page.close();
+  });
+
+  test('the controls work from the keyboard', async () => {
+    const { page } = await openPage(browser.context, url);
+    await page.focus('[data-param="train.lr"]');
+    const lr0 = (await page.evaluate(() => window.dln.config())).train.lr;
+    await page.keyboard.press('ArrowRight');
+    const lr1 = (await page.evaluate(() => window.dln.config())).train.lr;
+    assert.ok(lr1 > lr0, `${lr1} > ${lr0}`);
+    await page.focus('[data-action="play"]');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => window.dln.state().step > 0);
+    await page.keyboard.press('Enter');
+    assert.equal(await page.textContent('[data-action="play"]'), 'Play');
+    await page.close();
+  });
+
+  test('a crash inside the simulation is shown on the page', async () => {
+    const { page } = await openPage(browser.context, url);
+    await page.evaluate(() => window.dispatchEvent(new CustomEvent('dln-panic', { detail: 'panicked at test' })));
+    assert.match(await page.textContent('[data-role="error"]'), /Something went wrong.*panicked at test.*Reload/);
+    await page.close();
+  });
+
+  test('hovering a chart shows a readout', async () => {
+    const { page } = await openPage(browser.context, url);
+    await page.evaluate(() => window.dln.step(1000));
+    const box = await (await page.$('canvas[data-chart="output"]')).boundingBox();
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+    await page.waitForSelector('[data-role="tooltip"]:not([hidden])');
+    assert.match(await page.textContent('[data-role="tooltip"]'), /· .*: output .*\(target /);
+    const lb = await (await page.$('canvas[data-chart="loss"]')).boundingBox();
+    await page.mouse.move(lb.x + lb.width * 0.2, lb.y + lb.height * 0.5);
+    await page.waitForFunction(() => /^step \d+ · loss/.test(document.querySelector('[data-role="tooltip"]').textContent));
+    await page.close();
+  });
+});
