@@ -255,6 +255,58 @@ impl Dataset {
     }
 }
 
+/// Exact singular values of the node-indicator tree dataset (THEORY.md 2.2 D), decreasing:
+/// the item Gram matrix has eigenvalues `lambda_l = (B^(D-l+1) - 1) / (B - 1)`, l = 0..D, with
+/// multiplicities 1, B-1, B(B-1), ..., B^(D-1)(B-1); the singular values are `sqrt(lambda_l)`.
+pub fn tree_singular_values(b: usize, levels: usize) -> Vec<f64> {
+    let bf = b as f64;
+    let mut out = Vec::new();
+    for l in 0..=levels {
+        let lambda = (bf.powi((levels - l + 1) as i32) - 1.0) / (bf - 1.0);
+        out.extend(std::iter::repeat_n(lambda.sqrt(), level_multiplicity(b, l)));
+    }
+    out
+}
+
+/// Multiplicity of the level-l eigenvalue of a balanced tree: 1 at the root, `B^(l-1)(B-1)` below.
+fn level_multiplicity(b: usize, l: usize) -> usize {
+    if l == 0 {
+        1
+    } else {
+        b.pow(l as u32 - 1) * (b - 1)
+    }
+}
+
+/// Expected singular values of the branching diffusion dataset for many features (THEORY.md
+/// 2.2 E): with `q_k = (1 - 2 flip)^(2 (D - k))` the correlation of two items whose lowest common
+/// ancestor is at level k (`q_(-1) = 0`), the item correlation matrix has eigenvalues
+/// `lambda_l = sum_(k=l..D) (q_k - q_(k-1)) B^(D-k)` with the tree multiplicities, and
+/// `s_l = sqrt(N_f lambda_l)` (sum convention). Decreasing in l: broad splits are learned first.
+pub fn diffusion_expected_singular_values(
+    b: usize,
+    levels: usize,
+    flip: f64,
+    n_features: usize,
+) -> Vec<f64> {
+    let r = (1.0 - 2.0 * flip).powi(2);
+    let q = |k: i64| -> f64 {
+        if k < 0 {
+            0.0
+        } else {
+            r.powi((levels as i64 - k) as i32)
+        }
+    };
+    let mut out = Vec::new();
+    for l in 0..=levels {
+        let lambda: f64 = (l..=levels)
+            .map(|k| (q(k as i64) - q(k as i64 - 1)) * (b as f64).powi((levels - k) as i32))
+            .sum();
+        let sv = (n_features as f64 * lambda.max(0.0)).sqrt();
+        out.extend(std::iter::repeat_n(sv, level_multiplicity(b, l)));
+    }
+    out
+}
+
 /// All node paths of a balanced tree, breadth first (root = empty path).
 fn tree_paths(b: usize, levels: usize) -> Vec<Vec<usize>> {
     let mut out = vec![vec![]];

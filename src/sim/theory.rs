@@ -29,6 +29,48 @@ pub fn one_hidden_time(s: f64, c: f64, u0: f64, uf: f64) -> f64 {
     ((uf * (s - c * u0)) / (u0 * (s - c * uf))).ln() / (2.0 * s)
 }
 
+/// Shallow learning time (THEORY.md 1.3): `t = (1/c) ln[(s - c u0) / (s - c uf)]`.
+pub fn shallow_time(s: f64, c: f64, u0: f64, uf: f64) -> f64 {
+    ((s - c * u0) / (s - c * uf)).ln() / c
+}
+
+/// SMG14 eq. 17, the large-depth approximation of the learning time for `N_l = D + 1` layers:
+/// `t = (1/N_l) [ (1/s^2) ln(uf (u0 - s) / (u0 (uf - s))) + 1/(s u0) - 1/(s uf) ]`.
+pub fn eq17_time(n_layers: usize, s: f64, u0: f64, uf: f64) -> f64 {
+    let nl = n_layers as f64;
+    (((uf * (u0 - s)) / (u0 * (uf - s))).ln() / (s * s) + 1.0 / (s * u0) - 1.0 / (s * uf)) / nl
+}
+
+/// The effective balanced starting strength of a mode under small random initialisation of a
+/// one-hidden-layer network (THEORY.md 1.3): `u0 = N_h sigma^2 / 2` for weights of std sigma.
+pub fn effective_u0_small_random(hidden: usize, sigma: f64) -> f64 {
+    hidden as f64 * sigma * sigma / 2.0
+}
+
+/// One aligned mode of a lambda-balanced one-hidden-layer network (THEORY.md 4.2, D25):
+/// output-side strength `a`, input-side strength `b`, `lambda = a^2 - b^2` conserved, `u = ab`.
+/// Closed form (2x2 Riccati) with `q = (b, a)`, `F = [[-lambda/2, s], [s, lambda/2]]`,
+/// `E = sqrt(s^2 + lambda^2/4)`: `q q^T(t) = e^(Ft) q0 q0^T e^(Ft) / (1 + q0^T G(t) q0)`, written
+/// here multiplied through by `e^(-2Et)` so that it never overflows. Returns `(u, a, b)`.
+/// With `lambda = 0`, `a0 = b0` it is SMG14 eq. 12.
+pub fn lambda_balanced_mode(s: f64, a0: f64, b0: f64, t: f64) -> (f64, f64, f64) {
+    let lambda = a0 * a0 - b0 * b0;
+    let e = (s * s + lambda * lambda / 4.0).sqrt();
+    let x = (-e * t).exp();
+    let x2 = x * x;
+    let ch = (1.0 + x2) / 2.0; // e^(-Et) cosh(Et)
+    let sh = (1.0 - x2) / (2.0 * e); // e^(-Et) sinh(Et) / E
+                                     // p = e^(-Et) e^(Ft) q0 with q0 = (b0, a0).
+    let p1 = ch * b0 + sh * (-lambda / 2.0 * b0 + s * a0);
+    let p2 = ch * a0 + sh * (s * b0 + lambda / 2.0 * a0);
+    let qq = a0 * a0 + b0 * b0;
+    let qfq = -lambda / 2.0 * b0 * b0 + 2.0 * s * a0 * b0 + lambda / 2.0 * a0 * a0;
+    // e^(-2Et) (1 + q0^T G q0), G = sinh(2Et)/(2E) I + (cosh(2Et) - 1)/(2E^2) F.
+    let den = x2 + (1.0 - x2 * x2) / (4.0 * e) * qq + (1.0 - x2).powi(2) / (4.0 * e * e) * qfq;
+    let root = den.sqrt();
+    (p1 * p2 / den, p2 / root, p1 / root)
+}
+
 /// Rate of change of `z = ln u` for a balanced mode of a depth-D network (SMG14 eq. 15 with c):
 /// `dz/dt = D u^(1 - 2/D) (s - c u)`.
 fn log_rate(d: f64, s: f64, c: f64, z: f64) -> f64 {
@@ -53,19 +95,28 @@ pub fn deep_time(d: usize, s: f64, c: f64, u0: f64, uf: f64) -> f64 {
     let df = d as f64;
     let f = |x: f64| ((2.0 - df) * x).exp() / (s - c * (df * x).exp());
     let (x0, x1) = (u0.ln() / df, uf.ln() / df);
-    adaptive_simpson(&f, x0, x1, 1e-13, 60)
+    adaptive_simpson(&f, x0, x1, 30)
 }
 
-fn adaptive_simpson(f: &dyn Fn(f64) -> f64, a: f64, b: f64, tol: f64, depth: u32) -> f64 {
-    // Split into panels first so that the recursion sees smooth pieces.
+/// Adaptive Simpson quadrature to a relative accuracy of about 1e-12: 64 panels, each refined
+/// until successive estimates agree (at most `depth` halvings).
+fn adaptive_simpson(f: &dyn Fn(f64) -> f64, a: f64, b: f64, depth: u32) -> f64 {
     let panels = 64;
     let h = (b - a) / panels as f64;
-    (0..panels)
+    let pieces: Vec<(f64, f64, f64, f64, f64, f64)> = (0..panels)
         .map(|i| {
             let (lo, hi) = (a + i as f64 * h, a + (i + 1) as f64 * h);
             let (flo, fhi, fm) = (f(lo), f(hi), f(0.5 * (lo + hi)));
             let whole = (hi - lo) / 6.0 * (flo + 4.0 * fm + fhi);
-            simpson_rec(f, lo, hi, flo, fm, fhi, whole, tol / panels as f64, depth)
+            (lo, hi, flo, fm, fhi, whole)
+        })
+        .collect();
+    let rough: f64 = pieces.iter().map(|p| p.5).sum();
+    let tol = 1e-12 * rough.abs() / panels as f64;
+    pieces
+        .into_iter()
+        .map(|(lo, hi, flo, fm, fhi, whole)| {
+            simpson_rec(f, lo, hi, flo, fm, fhi, whole, tol, depth)
         })
         .sum()
 }
@@ -88,7 +139,7 @@ fn simpson_rec(
     let left = (m - a) / 6.0 * (fa + 4.0 * flm + fm);
     let right = (b - m) / 6.0 * (fm + 4.0 * frm + fb);
     let delta = left + right - whole;
-    if depth == 0 || delta.abs() <= 15.0 * tol.max(1e-15 * (left + right).abs()) {
+    if depth == 0 || delta.abs() <= 15.0 * tol {
         left + right + delta / 15.0
     } else {
         simpson_rec(f, a, m, fa, flm, fm, left, tol / 2.0, depth - 1)
@@ -176,6 +227,9 @@ pub enum ModeCurve {
     OneHidden { s: f64, c: f64, u0: f64 },
     /// D >= 3, balanced: eq. 15 integrated numerically.
     Deep(DeepMode),
+    /// D = 2, aligned but unequal layers (`a0` output side, `b0` input side): THEORY.md 4.2,
+    /// for `Sigma_xx = c I` through the rescaling `a, b -> sqrt(c) a, sqrt(c) b`.
+    LambdaBalanced { s: f64, c: f64, a0: f64, b0: f64 },
 }
 
 impl ModeCurve {
@@ -194,6 +248,10 @@ impl ModeCurve {
             ModeCurve::Shallow { s, c, u0 } => shallow(*s, *c, *u0, t),
             ModeCurve::OneHidden { s, c, u0 } => one_hidden(*s, *c, *u0, t),
             ModeCurve::Deep(m) => m.at(t),
+            ModeCurve::LambdaBalanced { s, c, a0, b0 } => {
+                let r = c.sqrt();
+                lambda_balanced_mode(*s, r * a0, r * b0, t).0 / c
+            }
         }
     }
 
@@ -215,7 +273,49 @@ impl ModeCurve {
                     m.s / m.c
                 }
             }
+            ModeCurve::LambdaBalanced { s, c, a0, b0 } => {
+                if a0 * b0 > 0.0 || (a0 * a0 - b0 * b0) != 0.0 {
+                    s / c
+                } else {
+                    0.0
+                }
+            }
         }
+    }
+
+    /// Time (units of tau) at which the mode comes within `eps` of its asymptote, or `None`.
+    pub fn time_within(&self, eps: f64) -> Option<f64> {
+        let end = self.asymptote();
+        let start = self.at(0.0);
+        if (end - start).abs() <= eps {
+            return Some(0.0);
+        }
+        self.first_time(|u| (u - end).abs() <= eps)
+    }
+
+    /// The first time the predicate holds, assuming it stays true afterwards (bisection after
+    /// doubling).
+    fn first_time(&self, reached: impl Fn(f64) -> bool) -> Option<f64> {
+        let mut hi = 1e-6;
+        while !reached(self.at(hi)) {
+            hi *= 2.0;
+            if hi > 1e15 {
+                return None;
+            }
+        }
+        let mut lo = 0.0;
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if reached(self.at(mid)) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+            if hi - lo <= 1e-12 * hi {
+                break;
+            }
+        }
+        Some(hi)
     }
 
     /// Half-learning time (in units of tau): when the mode first reaches half of its asymptote
@@ -231,27 +331,8 @@ impl ModeCurve {
         } else {
             0.5 * (start + end)
         };
-        let reached = |t: f64| (self.at(t) - goal) * (end - start).signum() >= 0.0;
-        let mut hi = 1e-6;
-        while !reached(hi) {
-            hi *= 2.0;
-            if hi > 1e15 {
-                return None;
-            }
-        }
-        let mut lo = 0.0;
-        for _ in 0..200 {
-            let mid = 0.5 * (lo + hi);
-            if reached(mid) {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-            if hi - lo <= 1e-12 * hi {
-                break;
-            }
-        }
-        Some(hi)
+        let dir = (end - start).signum();
+        self.first_time(|u| (u - goal) * dir >= 0.0)
     }
 }
 
