@@ -146,15 +146,22 @@ pub enum InitKind {
     Orthogonal,
     /// Decoupled and balanced: aligned with the data's SVD, every mode starting at strength
     /// `u0 = scale` (each of the D layers contributes `scale^(1/D)`), SMG14 section 1.2 and 1.5.
+    /// With one hidden layer and `lambda != 0` the layers differ: output side `a`, input side
+    /// `b`, `ab = u0`, `a^2 - b^2 = lambda` (THEORY.md 4.2).
     Balanced,
+    /// One hidden layer in random (not task-aligned) directions with
+    /// `W2^T W2 - W1 W1^T = lambda I` (THEORY.md 4.1, 4.2): the smaller layer has singular
+    /// values `scale`, the other `sqrt(scale^2 + |lambda|)`.
+    LambdaBalanced,
 }
 
 impl InitKind {
-    pub const ALL: [InitKind; 4] = [
+    pub const ALL: [InitKind; 5] = [
         InitKind::SmallGaussian,
         InitKind::ScaledGaussian,
         InitKind::Orthogonal,
         InitKind::Balanced,
+        InitKind::LambdaBalanced,
     ];
 
     /// The name used in JSON.
@@ -164,6 +171,7 @@ impl InitKind {
             InitKind::ScaledGaussian => "scaled_gaussian",
             InitKind::Orthogonal => "orthogonal",
             InitKind::Balanced => "balanced",
+            InitKind::LambdaBalanced => "lambda_balanced",
         }
     }
 }
@@ -173,6 +181,9 @@ impl InitKind {
 pub struct InitConfig {
     pub kind: InitKind,
     pub scale: f64,
+    /// Imbalance `W2^T W2 - W1 W1^T = lambda I` between the two layers of a one-hidden-layer
+    /// network (`balanced` and `lambda_balanced` starts only; 0 = balanced).
+    pub lambda: f64,
 }
 
 impl Default for InitConfig {
@@ -180,6 +191,7 @@ impl Default for InitConfig {
         InitConfig {
             kind: InitKind::SmallGaussian,
             scale: 0.001,
+            lambda: 0.0,
         }
     }
 }
@@ -425,10 +437,49 @@ impl Config {
             limits::MAX_SCALE,
             false,
         )?;
+        self.check_lambda(inputs, features)?;
         check_range_f64("train.lr", self.train.lr, 0.0, limits::MAX_LR, true)?;
         check_range_int("train.steps", self.train.steps, 1, limits::MAX_STEPS)?;
         check_range_int("train.record_every", self.train.record_every, 1, 1_000_000)?;
         check_range_int("train.seed", self.train.seed, 0, limits::MAX_SEED)?;
+        Ok(())
+    }
+
+    fn check_lambda(&self, inputs: usize, features: usize) -> Result<(), ConfigError> {
+        let lambda = self.init.lambda;
+        check_range_f64("init.lambda", lambda, -100.0, 100.0, false)?;
+        let one_hidden = self.network.hidden.len() == 1;
+        if self.init.kind == InitKind::LambdaBalanced && !one_hidden {
+            return Err(ConfigError::new(
+                "init.kind",
+                "lambda_balanced needs exactly one hidden layer (network.hidden of length 1)",
+            ));
+        }
+        let uses_lambda = matches!(
+            self.init.kind,
+            InitKind::Balanced | InitKind::LambdaBalanced
+        );
+        if lambda != 0.0 && !(uses_lambda && one_hidden) {
+            return Err(ConfigError::new(
+                "init.lambda",
+                "a nonzero lambda needs one hidden layer and a balanced or lambda_balanced start",
+            ));
+        }
+        if self.init.kind == InitKind::LambdaBalanced {
+            let h = self.network.hidden[0];
+            if lambda > 0.0 && h > features {
+                return Err(ConfigError::new(
+                    "init.lambda",
+                    format!("a positive lambda needs a hidden layer no wider than the output ({features}); it has {h} units"),
+                ));
+            }
+            if lambda < 0.0 && h > inputs {
+                return Err(ConfigError::new(
+                    "init.lambda",
+                    format!("a negative lambda needs a hidden layer no wider than the input ({inputs}); it has {h} units"),
+                ));
+            }
+        }
         Ok(())
     }
 

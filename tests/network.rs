@@ -23,6 +23,7 @@ fn the_gradient_equals_central_finite_differences_of_the_summed_loss() {
         let init = InitConfig {
             kind: InitKind::ScaledGaussian,
             scale: 0.8,
+            lambda: 0.0,
         };
         let net = initialise(&init, &dims(&data, hidden), &svd, &mut Rng::new(11));
         let grads = net.gradients(&data);
@@ -52,6 +53,7 @@ fn orthogonal_initialisation_gives_orthonormal_rows_or_columns_times_the_scale()
     let init = InitConfig {
         kind: InitKind::Orthogonal,
         scale,
+        lambda: 0.0,
     };
     let net = initialise(&init, &dims(&data, &[16, 5, 20]), &svd, &mut Rng::new(3));
     for w in &net.weights {
@@ -73,6 +75,7 @@ fn balanced_initialisation_starts_every_mode_at_u0_for_every_depth() {
         let init = InitConfig {
             kind: InitKind::Balanced,
             scale: u0,
+            lambda: 0.0,
         };
         let net = initialise(&init, &dims(&data, hidden), &svd, &mut Rng::new(9));
         let modes = net.mode_strengths(&svd);
@@ -96,6 +99,7 @@ fn a_balanced_network_narrower_than_the_data_carries_only_its_strongest_modes() 
     let init = InitConfig {
         kind: InitKind::Balanced,
         scale: 0.5,
+        lambda: 0.0,
     };
     let net = initialise(&init, &dims(&data, &[3]), &svd, &mut Rng::new(1));
     let modes = net.mode_strengths(&svd);
@@ -112,6 +116,7 @@ fn scaled_gaussian_weights_have_standard_deviation_scale_over_root_fan_in() {
     let init = InitConfig {
         kind: InitKind::ScaledGaussian,
         scale: 2.0,
+        lambda: 0.0,
     };
     let net = initialise(&init, &dims(&data, &[200]), &svd, &mut Rng::new(5));
     let w = &net.weights[0];

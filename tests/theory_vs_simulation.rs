@@ -75,7 +75,7 @@ fn a_shallow_network_follows_its_exponential_solution_from_a_random_start() {
         "train": {"lr": 0.001, "steps": 5000, "record_every": 50}
     }));
     let mut run = Run::new(&cfg).unwrap();
-    assert!(run.overlay().unwrap().exact);
+    assert!(run.prediction().unwrap().exact);
     run.advance(5000);
     let s = &run.svd().s;
     for r in run.history().records() {
@@ -128,4 +128,137 @@ fn changing_the_architecture_restarts_the_run_and_says_why() {
     }
     assert_eq!(run.step_count(), 0);
     assert_eq!(run.network().depth(), 3);
+}
+
+fn toy4_balanced(depth: usize, u0: f64, lr: f64, steps: u64) -> Run {
+    let cfg = common::config(serde_json::json!({
+        "dataset": {"kind": "toy4"},
+        "network": {"hidden": vec![8; depth - 1]},
+        "init": {"kind": "balanced", "scale": u0},
+        "train": {"lr": lr, "steps": steps, "record_every": 20}
+    }));
+    let mut run = Run::new(&cfg).unwrap();
+    run.advance(steps);
+    run
+}
+
+#[test]
+fn balanced_deep_networks_track_the_exact_mode_solution_within_one_percent_for_depths_2_3_5_8() {
+    // toy4: s_max = sqrt(7), so lr = 1e-3 gives lr * s_max = 2.6e-3.
+    for depth in [2, 3, 5, 8] {
+        let run = toy4_balanced(depth, 0.05, 1e-3, 12_000);
+        assert!(run.prediction().unwrap().exact);
+        let s = &run.svd().s;
+        let last = run.history().last().unwrap();
+        assert!(last.modes[3] > 0.99 * s[3], "D={depth}: run too short");
+        let err = worst_mode_error(&run);
+        assert!(err < 0.01, "D={depth}: worst |sim - theory| / s = {err}");
+    }
+}
+
+#[test]
+fn the_predicted_loss_follows_the_simulated_loss_for_a_balanced_run() {
+    let run = toy4_balanced(3, 0.05, 1e-3, 12_000);
+    let l0 = run.history().records()[0].loss;
+    for r in run.history().records() {
+        let predicted = r.theory_loss.unwrap();
+        assert!(
+            (r.loss - predicted).abs() < 0.01 * l0,
+            "step {}: {} vs {predicted}",
+            r.step,
+            r.loss
+        );
+    }
+}
+
+#[test]
+fn a_lambda_balanced_start_in_random_directions_follows_the_riccati_solution() {
+    for lambda in [0.0, 0.5, 2.0] {
+        let cfg = common::config(serde_json::json!({
+            "network": {"hidden": [6]},
+            "init": {"kind": "lambda_balanced", "scale": 0.4, "lambda": lambda},
+            "train": {"lr": 4e-4, "steps": 6000, "record_every": 50}
+        }));
+        let mut run = Run::new(&cfg).unwrap();
+        let pred = run.prediction().unwrap();
+        assert!(
+            pred.exact && pred.label.contains("Riccati"),
+            "{}",
+            pred.label
+        );
+        run.advance(6000);
+        let err = worst_mode_error(&run);
+        assert!(err < 0.01, "lambda {lambda}: worst error {err}");
+        let l0 = run.history().records()[0].loss;
+        for r in run.history().records() {
+            let p = r.theory_loss.unwrap();
+            assert!(
+                (r.loss - p).abs() < 0.01 * l0,
+                "lambda {lambda}, step {}",
+                r.step
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unequal_aligned_start_follows_the_closed_form_lambda_balanced_mode() {
+    let cfg = common::config(serde_json::json!({
+        "init": {"kind": "balanced", "scale": 0.01, "lambda": 1.5},
+        "train": {"lr": 4e-4, "steps": 8000, "record_every": 50}
+    }));
+    let mut run = Run::new(&cfg).unwrap();
+    assert!(run.prediction().unwrap().label.contains("λ-balanced"));
+    run.advance(8000);
+    assert!(worst_mode_error(&run) < 0.01);
+}
+
+#[test]
+fn an_orthogonal_start_with_a_narrow_hidden_layer_is_zero_balanced_and_gets_the_exact_overlay() {
+    let cfg = common::config(serde_json::json!({
+        "network": {"hidden": [5]},
+        "init": {"kind": "orthogonal", "scale": 0.3},
+    }));
+    let run = Run::new(&cfg).unwrap();
+    assert!(run.prediction().unwrap().label.contains("λ = 0"));
+    // A wider hidden layer than the input is not balanced: no overlay, and the note says why.
+    let cfg = common::config(serde_json::json!({
+        "network": {"hidden": [16]},
+        "init": {"kind": "orthogonal", "scale": 0.3},
+    }));
+    let why = Run::new(&cfg)
+        .unwrap()
+        .prediction()
+        .unwrap_err()
+        .to_string();
+    assert!(why.contains("not λ-balanced"), "{why}");
+}
+
+#[test]
+fn small_random_starts_get_an_approximate_overlay_only_with_one_hidden_layer() {
+    let one = Run::new(&common::config(serde_json::json!({}))).unwrap();
+    let p = one.prediction().unwrap();
+    assert!(!p.exact && p.label.starts_with("approximate"));
+    let two = Run::new(&common::config(
+        serde_json::json!({"network": {"hidden": [16, 16]}}),
+    ))
+    .unwrap();
+    assert!(two.prediction().is_err());
+}
+
+#[test]
+fn predicted_milestones_order_modes_by_strength_and_match_eq12_half_times() {
+    let lr = 0.002;
+    let run = Run::new(&common::balanced(&[16], 1e-3, lr, 8000)).unwrap();
+    let at = run.learned_at();
+    let s = run.svd().s.clone();
+    for a in 0..8 {
+        let want = (s[a] / 1e-3 - 1.0).ln() / (2.0 * s[a]) / lr;
+        let got = at[a].unwrap();
+        assert!(
+            (got - want).abs() < 1e-6 * want,
+            "mode {a}: {got} vs {want}"
+        );
+    }
+    assert!(at.windows(2).all(|w| w[0].unwrap() < w[1].unwrap()));
 }

@@ -19,6 +19,8 @@ pub struct Record {
     pub modes: Vec<f64>,
     /// Predicted mode strengths at the same time, when the configuration has a prediction.
     pub theory: Option<Vec<f64>>,
+    /// Predicted loss at the same time.
+    pub theory_loss: Option<f64>,
 }
 
 #[derive(Clone, Debug)]
@@ -93,6 +95,7 @@ mod tests {
             loss: 1.0,
             modes: vec![],
             theory: None,
+            theory_loss: None,
         }
     }
 

@@ -5,6 +5,8 @@ pub mod history;
 pub mod init;
 pub mod linalg;
 pub mod network;
+pub mod predict;
+pub mod riccati;
 pub mod rng;
 pub mod run;
 pub mod theory;

@@ -6,103 +6,16 @@ use serde::Serialize;
 
 use super::data::Dataset;
 use super::history::{History, Record};
-use super::init::{balanced_mode_count, initialise};
+use super::init::initialise;
 use super::linalg::Svd;
 use super::network::{mode_strengths_of, Network};
+use super::predict::Prediction;
 use super::rng::Rng;
-use super::theory::ModeCurve;
 use super::train::Trainer;
-use crate::config::{Config, ConfigError, InitKind};
+use crate::config::{Config, ConfigError};
 
 /// Most records a history keeps before it thins itself out.
 pub const HISTORY_CAP: usize = 4000;
-
-/// The predicted mode trajectories for a configuration, when it has one.
-#[derive(Clone, Debug)]
-pub struct Overlay {
-    pub curves: Vec<ModeCurve>,
-    /// True when the prediction is exact for this initialisation (up to the O(lr) difference
-    /// between gradient descent and gradient flow), false when it is an approximation.
-    pub exact: bool,
-    /// One line on what the prediction is.
-    pub label: String,
-}
-
-/// Decides which exact solution applies to a configuration (or why none does).
-pub fn overlay_for(
-    cfg: &Config,
-    data: &Dataset,
-    svd: &Svd,
-    net: &Network,
-) -> Result<Overlay, String> {
-    let Some(c) = data.whitening() else {
-        return Err("no exact solution: the inputs are not whitened (Sigma_xx is not c I)".into());
-    };
-    let depth = cfg.depth();
-    let rank = svd.rank();
-    let modes = svd.s.len();
-    let initial = net.mode_strengths(svd);
-    if depth == 1 {
-        // tau dW/dt = Sigma_yx - W Sigma_xx decouples into modes for any initial W.
-        let curves = (0..modes)
-            .map(|a| ModeCurve::Shallow {
-                s: svd.s[a],
-                c,
-                u0: initial[a],
-            })
-            .collect();
-        return Ok(Overlay {
-            curves,
-            exact: true,
-            label: "exact: shallow network, u(t) = s/c + (u0 - s/c) e^(-ct)".into(),
-        });
-    }
-    match cfg.init.kind {
-        InitKind::Balanced => {
-            let k = balanced_mode_count(&net.dims(), svd);
-            let curves = (0..modes)
-                .map(|a| {
-                    let u0 = if a < k && a < rank {
-                        cfg.init.scale
-                    } else {
-                        0.0
-                    };
-                    ModeCurve::balanced(depth, svd.s[a], c, u0)
-                })
-                .collect();
-            let label = if depth == 2 {
-                "exact: balanced start, SMG14 eq. 12".to_string()
-            } else {
-                format!("exact: balanced start, depth {depth} (SMG14 eq. 15)")
-            };
-            Ok(Overlay {
-                curves,
-                exact: true,
-                label,
-            })
-        }
-        InitKind::SmallGaussian if depth == 2 => {
-            // Effective balanced start of a small random init (THEORY.md 1.3): u0 = N_h sigma^2 / 2.
-            let nh = cfg.network.hidden[0] as f64;
-            let u0 = nh * cfg.init.scale * cfg.init.scale / 2.0;
-            let curves = (0..modes)
-                .map(|a| {
-                    let u0 = if a < rank { u0 } else { 0.0 };
-                    ModeCurve::balanced(2, svd.s[a], c, u0)
-                })
-                .collect();
-            Ok(Overlay {
-                curves,
-                exact: false,
-                label: format!("approximate: eq. 12 with u₀ = N_h σ²/2 = {u0:.2e}"),
-            })
-        }
-        _ => Err(format!(
-            "no exact solution is drawn for {} initialisation at depth {depth}",
-            cfg.init.kind.name().replace('_', " ")
-        )),
-    }
-}
 
 /// What applying a new config did.
 #[derive(Clone, Debug, PartialEq)]
@@ -132,6 +45,7 @@ pub struct State {
     pub loss: f64,
     pub modes: Vec<f64>,
     pub theory_modes: Option<Vec<f64>>,
+    pub theory_loss: Option<f64>,
     pub singular_values: Vec<f64>,
     pub diverged: bool,
     pub finished: bool,
@@ -144,7 +58,7 @@ pub struct Run {
     svd: Svd,
     net: Network,
     trainer: Trainer,
-    overlay: Result<Overlay, String>,
+    prediction: Result<Prediction, String>,
     step: u64,
     time: f64,
     initial_loss: f64,
@@ -164,7 +78,7 @@ impl Run {
         let mut rng = Rng::new(cfg.train.seed);
         let net = initialise(&cfg.init, &dims, &svd, &mut rng);
         let trainer = Trainer::new(&net, &data);
-        let overlay = overlay_for(cfg, &data, &svd, &net);
+        let prediction = Prediction::for_run(cfg, &data, &svd, &net);
         let loss = net.loss(&data);
         let mut run = Run {
             cfg: cfg.clone(),
@@ -172,7 +86,7 @@ impl Run {
             svd,
             net,
             trainer,
-            overlay,
+            prediction,
             step: 0,
             time: 0.0,
             initial_loss: loss,
@@ -301,22 +215,44 @@ impl Run {
             self.net.product()
         };
         let modes = mode_strengths_of(&map, &self.svd);
-        let theory = self.theory_at(self.time);
+        let predicted = self.prediction.as_ref().ok().map(|p| p.at(self.time));
         self.history.push(Record {
             step: self.step,
             time: self.time,
             loss,
             modes,
-            theory,
+            theory_loss: predicted.as_ref().map(|p| p.loss),
+            theory: predicted.map(|p| p.modes),
         });
     }
 
-    /// Predicted mode strengths at time `t` (units of tau), when the configuration has a prediction.
-    pub fn theory_at(&self, t: f64) -> Option<Vec<f64>> {
-        self.overlay
-            .as_ref()
-            .ok()
-            .map(|o| o.curves.iter().map(|c| c.at(t)).collect())
+    /// The step at which the run reaches time `t` (units of tau): read off the history for the
+    /// past, extrapolated at the current learning rate for the future.
+    pub fn step_at_time(&self, t: f64) -> f64 {
+        if t >= self.time {
+            return self.step as f64 + (t - self.time) / self.cfg.train.lr;
+        }
+        let recs = self.history.records();
+        let i = recs.partition_point(|r| r.time < t);
+        match (i.checked_sub(1).and_then(|k| recs.get(k)), recs.get(i)) {
+            (Some(a), Some(b)) if b.time > a.time => {
+                a.step as f64 + (t - a.time) / (b.time - a.time) * (b.step - a.step) as f64
+            }
+            (_, Some(b)) => b.step as f64,
+            _ => self.step as f64,
+        }
+    }
+
+    /// Predicted step at which each mode is half learned (`None` where the prediction has none).
+    pub fn learned_at(&self) -> Vec<Option<f64>> {
+        match &self.prediction {
+            Ok(p) => p
+                .half_times()
+                .into_iter()
+                .map(|t| t.map(|t| self.step_at_time(t)))
+                .collect(),
+            Err(_) => vec![None; self.svd.s.len()],
+        }
     }
 
     pub fn state(&self) -> State {
@@ -327,6 +263,7 @@ impl Run {
             loss: self.loss,
             modes: last.map(|r| r.modes.clone()).unwrap_or_default(),
             theory_modes: last.and_then(|r| r.theory.clone()),
+            theory_loss: last.and_then(|r| r.theory_loss),
             singular_values: self.svd.s.clone(),
             diverged: self.status == Status::Diverged,
             finished: self.status == Status::Finished,
@@ -349,8 +286,9 @@ impl Run {
     pub fn history(&self) -> &History {
         &self.history
     }
-    pub fn overlay(&self) -> Result<&Overlay, &str> {
-        self.overlay.as_ref().map_err(|s| s.as_str())
+    /// The prediction for this run, or the reason there is none.
+    pub fn prediction(&self) -> Result<&Prediction, &str> {
+        self.prediction.as_ref().map_err(|s| s.as_str())
     }
     pub fn status(&self) -> &Status {
         &self.status

@@ -107,6 +107,7 @@ mod tests {
         let init = InitConfig {
             kind: InitKind::ScaledGaussian,
             scale: 1.0,
+            lambda: 0.0,
         };
         initialise(&init, &dims, &svd, &mut Rng::new(seed))
     }
