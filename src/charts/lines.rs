@@ -4,6 +4,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{fmt_num, mode_color, ChartResult, Frame, Theme, GRID, INK};
+
+/// Colour of the simulated loss.
+const SIM_LOSS: RGBColor = RGBColor(31, 78, 140);
+/// Colour of the predicted loss.
+const THEORY_LOSS: RGBColor = RGBColor(214, 110, 20);
 use crate::sim::Run;
 
 /// Most modes drawn in the mode-strength chart (the strongest ones).
@@ -33,6 +38,45 @@ fn frame_of<DB: DrawingBackend>(
     }
 }
 
+/// The predicted curves on the step axis: recorded values up to now, then the prediction
+/// sampled forward to the end of the run at the current learning rate. `None` without a prediction.
+struct TheorySeries {
+    modes: Vec<Vec<(f64, f64)>>,
+    loss: Vec<(f64, f64)>,
+}
+
+fn theory_series(run: &Run, n_modes: usize) -> Option<TheorySeries> {
+    let pred = run.prediction().ok()?;
+    let mut out = TheorySeries {
+        modes: vec![Vec::new(); n_modes],
+        loss: Vec::new(),
+    };
+    for r in run.history().records() {
+        if let (Some(m), Some(l)) = (&r.theory, r.theory_loss) {
+            for (a, pts) in out.modes.iter_mut().enumerate() {
+                pts.push((r.step as f64, m[a]));
+            }
+            out.loss.push((r.step as f64, l));
+        }
+    }
+    let xmax = x_extent(run);
+    let step0 = run.step_count() as f64;
+    let (t0, lr) = (run.state().time, run.config().train.lr);
+    let samples = 240;
+    for k in 1..=samples {
+        let step = step0 + (xmax - step0) * k as f64 / samples as f64;
+        if step <= step0 {
+            continue;
+        }
+        let p = pred.sample(t0 + (step - step0) * lr);
+        for (a, pts) in out.modes.iter_mut().enumerate() {
+            pts.push((step, p.modes[a]));
+        }
+        out.loss.push((step, p.loss));
+    }
+    Some(out)
+}
+
 /// Loss against training step on a log axis.
 pub fn draw_loss<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -52,10 +96,16 @@ where
     let (lo, hi) = pts.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), p| {
         (lo.min(p.1), hi.max(p.1))
     });
+    let theory = theory_series(run, 0);
     let (lo, hi) = if pts.is_empty() {
         (1e-3, 1.0)
     } else {
-        let lo = lo.max(hi * 1e-15).max(1e-300);
+        // The prediction may fall much lower than the run has; show at most 8 decades more.
+        let th_lo = theory
+            .as_ref()
+            .map(|t| t.loss.iter().fold(f64::INFINITY, |m, p| m.min(p.1)))
+            .unwrap_or(f64::INFINITY);
+        let lo = lo.min(th_lo.max(lo * 1e-8)).max(hi * 1e-15).max(1e-300);
         (lo / 2.0, (hi * 2.0).max(lo * 10.0))
     };
     let xmax = x_extent(run);
@@ -78,17 +128,36 @@ where
         .y_label_formatter(&|v| fmt_num(*v))
         .x_label_formatter(&|v| fmt_num(*v))
         .draw()?;
+    if let Some(t) = &theory {
+        chart.draw_series(DashedLineSeries::new(
+            t.loss.iter().map(|&(x, y)| (x, y.max(lo))),
+            th.px(6.0),
+            th.px(4.0),
+            THEORY_LOSS.stroke_width(th.stroke(1.5)),
+        ))?;
+    }
     chart.draw_series(LineSeries::new(
         pts.iter().copied(),
-        ShapeStyle::from(&RGBColor(31, 78, 140)).stroke_width(th.stroke(2.0)),
+        ShapeStyle::from(&SIM_LOSS).stroke_width(th.stroke(2.0)),
     ))?;
     if let Some(&(x, y)) = pts.last() {
         chart.draw_series(std::iter::once(Circle::new(
             (x, y),
             th.px(3.0),
-            RGBColor(31, 78, 140).filled(),
+            SIM_LOSS.filled(),
         )))?;
     }
+    let note = match run.prediction() {
+        Ok(p) if p.exact => "solid: simulation · dashed: exact prediction".to_string(),
+        Ok(_) => "solid: simulation · dashed: approximate prediction".to_string(),
+        Err(_) => "simulation (no prediction for this start)".to_string(),
+    };
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    root.draw(&Text::new(
+        note,
+        (xr.start + th.px(6.0), yr.start + th.px(4.0)),
+        th.text(11.0).color(&INK.mix(0.75)),
+    ))?;
     Ok(frame_of(chart.plotting_area(), (0.0, xmax), (lo, hi), true))
 }
 
@@ -106,35 +175,10 @@ where
     let svd = run.svd();
     let n_modes = svd.rank().clamp(1, MAX_MODES_SHOWN).min(svd.s.len());
     let xmax = x_extent(run);
-    let overlay = run.overlay();
-    // Theory: recorded values up to now, then projected to the end of the run at the current rate.
-    let mut theory: Vec<Vec<(f64, f64)>> = vec![Vec::new(); n_modes];
-    if overlay.is_ok() {
-        for r in recs {
-            if let Some(th_modes) = &r.theory {
-                for (a, pts) in theory.iter_mut().enumerate() {
-                    pts.push((r.step as f64, th_modes[a]));
-                }
-            }
-        }
-        let (step0, t0, lr) = (
-            run.step_count() as f64,
-            run.state().time,
-            run.config().train.lr,
-        );
-        let samples = 200;
-        for k in 1..=samples {
-            let step = step0 + (xmax - step0) * k as f64 / samples as f64;
-            if step <= step0 {
-                continue;
-            }
-            if let Some(vals) = run.theory_at(t0 + (step - step0) * lr) {
-                for (a, pts) in theory.iter_mut().enumerate() {
-                    pts.push((step, vals[a]));
-                }
-            }
-        }
-    }
+    let prediction = run.prediction();
+    let theory: Vec<Vec<(f64, f64)>> = theory_series(run, n_modes)
+        .map(|t| t.modes)
+        .unwrap_or_else(|| vec![Vec::new(); n_modes]);
     let mut y_hi: f64 = 0.0;
     let mut y_lo: f64 = 0.0;
     for r in recs {
@@ -182,7 +226,7 @@ where
 
     for a in (0..n_modes).rev() {
         let color = mode_color(a);
-        if overlay.is_ok() && theory[a].len() > 1 {
+        if theory[a].len() > 1 {
             chart.draw_series(DashedLineSeries::new(
                 theory[a].iter().copied(),
                 th.px(6.0),
@@ -197,11 +241,25 @@ where
             .collect();
         chart.draw_series(LineSeries::new(pts, color.stroke_width(th.stroke(2.0))))?;
     }
-    draw_legend(&legend_area, svd.s.as_slice(), n_modes, th)?;
+    // Dashed verticals: when each mode is predicted to be half learned.
+    for (a, at) in milestones(run, n_modes) {
+        chart.draw_series(DashedLineSeries::new(
+            [(at, y0), (at, y1)],
+            th.px(3.0),
+            th.px(3.0),
+            mode_color(a).mix(0.55).stroke_width(th.stroke(1.0)),
+        ))?;
+    }
+    let kind = match prediction {
+        Ok(p) if p.exact => "exact",
+        Ok(_) => "approximate",
+        Err(_) => "none",
+    };
+    draw_legend(&legend_area, svd.s.as_slice(), n_modes, kind, th)?;
 
     // A note on what the dashed lines are (or why there are none).
-    let note = match overlay {
-        Ok(o) => format!("dashed: {}", o.label),
+    let note = match prediction {
+        Ok(p) => format!("dashed: {}", p.label),
         Err(why) => why.to_string(),
     };
     let extra = svd.rank().saturating_sub(n_modes);
@@ -229,6 +287,7 @@ fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     s: &[f64],
     n: usize,
+    theory: &str,
     th: &Theme,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let row = th.px(17.0);
@@ -251,7 +310,47 @@ fn draw_legend<DB: DrawingBackend>(
             th.text(10.5),
         ))?;
     }
+    // What the line styles mean.
+    let y = top + row * (n as i32 + 2);
+    area.draw(&PathElement::new(
+        vec![(th.px(4.0), y), (th.px(20.0), y)],
+        INK.stroke_width(th.stroke(2.0)),
+    ))?;
+    area.draw(&Text::new(
+        "simulation".to_string(),
+        (th.px(25.0), y - th.px(6.0)),
+        th.text(10.0),
+    ))?;
+    let y = y + row;
+    for k in 0..2 {
+        let x = th.px(4.0 + 9.0 * k as f64);
+        area.draw(&PathElement::new(
+            vec![(x, y), (x + th.px(6.0), y)],
+            INK.stroke_width(th.stroke(1.5)),
+        ))?;
+    }
+    let label = if theory == "none" {
+        "no theory".to_string()
+    } else {
+        format!("theory: {theory}")
+    };
+    area.draw(&Text::new(
+        label,
+        (th.px(25.0), y - th.px(6.0)),
+        th.text(10.0),
+    ))?;
     Ok(())
+}
+
+/// `(mode, step)` of each predicted half-learning milestone inside the chart's step range.
+fn milestones(run: &Run, n_modes: usize) -> Vec<(usize, f64)> {
+    let xmax = x_extent(run);
+    run.learned_at()
+        .into_iter()
+        .take(n_modes)
+        .enumerate()
+        .filter_map(|(a, at)| at.filter(|s| *s > 0.0 && *s <= xmax).map(|s| (a, s)))
+        .collect()
 }
 
 /// Hover readouts for the line charts: the record nearest the pointer's step.
