@@ -6,6 +6,7 @@
 
 pub mod charts;
 pub mod config;
+pub mod export;
 pub mod sim;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,6 +1,161 @@
-//! The native command line on the same simulation core as the page.
+//! `dln`: the native command line on the same simulation core as the page.
+//!
+//! ```text
+//! dln run CONFIG.json [--out FILE] [--format json|csv]   train and write the recorded trajectories
+//! dln example                                            print an example config (notes on stderr)
+//! ```
 
-fn main() {
-    eprintln!("usage: dln (commands arrive with the theory engine)");
-    std::process::exit(2);
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use dln_explorer::config::Config;
+use dln_explorer::export;
+use dln_explorer::sim::Run;
+
+const USAGE: &str = "usage:
+  dln run CONFIG.json [--out FILE] [--format json|csv]
+      Trains the network CONFIG.json describes (use - for standard input) and writes the
+      recorded loss, mode strengths and exact theory as JSON (default) or CSV.
+  dln example
+      Prints an example CONFIG.json on standard output, with notes on standard error.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => cmd_run(&args[1..]),
+        Some("example") => cmd_example(),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(Failure::Usage(USAGE.to_string())),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(msg)) => {
+            eprintln!("{msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Input(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Io(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+enum Failure {
+    Usage(String),
+    Input(String),
+    Io(String),
+}
+
+fn cmd_run(args: &[String]) -> Result<(), Failure> {
+    let mut path = None;
+    let mut out = None;
+    let mut format = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--out" | "-o" => out = Some(it.next().ok_or(Failure::Usage(USAGE.into()))?.clone()),
+            "--format" => {
+                let f = it.next().ok_or(Failure::Usage(USAGE.into()))?;
+                if f != "json" && f != "csv" {
+                    return Err(Failure::Input(format!(
+                        "--format must be json or csv; got {f:?}"
+                    )));
+                }
+                format = Some(f.clone());
+            }
+            p if path.is_none() => path = Some(p.to_string()),
+            other => {
+                return Err(Failure::Input(format!(
+                    "unexpected argument {other:?}\n{USAGE}"
+                )))
+            }
+        }
+    }
+    let path = path.ok_or(Failure::Usage(USAGE.into()))?;
+    let text = if path == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Failure::Io(format!("reading standard input: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(&path).map_err(|e| Failure::Io(format!("reading {path}: {e}")))?
+    };
+    let cfg = Config::from_json(&text).map_err(|e| Failure::Input(e.to_string()))?;
+    let mut run = Run::new(&cfg).map_err(|e| Failure::Input(e.to_string()))?;
+    train(&mut run, cfg.train.steps);
+    if let Some(msg) = run.message() {
+        eprintln!("{msg}");
+    }
+    let format = format.unwrap_or_else(|| {
+        if out.as_deref().is_some_and(|o| o.ends_with(".csv")) {
+            "csv".into()
+        } else {
+            "json".into()
+        }
+    });
+    let body = if format == "csv" {
+        export::to_csv(&run)
+    } else {
+        export::to_json(&run) + "\n"
+    };
+    match out {
+        Some(file) => {
+            std::fs::write(&file, body).map_err(|e| Failure::Io(format!("writing {file}: {e}")))
+        }
+        None => std::io::stdout()
+            .write_all(body.as_bytes())
+            .map_err(|e| Failure::Io(format!("writing standard output: {e}"))),
+    }
+}
+
+/// Runs to the end, drawing a progress bar on a terminal's standard error.
+fn train(run: &mut Run, steps: u64) {
+    let tty = std::io::stderr().is_terminal();
+    let chunk = (steps / 100).max(1);
+    let mut done = 0;
+    while done < steps {
+        let took = run.advance(chunk.min(steps - done));
+        done += took;
+        if tty {
+            let frac = done as f64 / steps as f64;
+            let bar = "#".repeat((frac * 40.0) as usize);
+            eprint!("\r[{bar:<40}] {:>3.0}%  step {done}", frac * 100.0);
+        }
+        if took == 0 {
+            break;
+        }
+    }
+    if tty {
+        eprintln!();
+    }
+}
+
+fn cmd_example() -> Result<(), Failure> {
+    let cfg = Config::default();
+    println!("{}", cfg.to_json_pretty());
+    eprintln!(
+        "\
+# An example config for `dln run` (the same JSON as the page's window.dln.config()).
+# Every field is optional; missing fields take these defaults.
+#   dataset.kind   rm8 | toy4 | tree {{branching, levels}} |
+#                  diffusion {{branching, levels, features, flip, seed}} |
+#                  matrix {{items: [..], features: [..], values: [[..] one row per item]}}
+#   network.hidden hidden-layer widths, input side first ([] = shallow)
+#   init.kind      small_gaussian | scaled_gaussian | orthogonal | balanced | lambda_balanced
+#   init.scale     std (small_gaussian), gain (scaled_gaussian, orthogonal), u0 (balanced),
+#                  singular value of the smaller layer (lambda_balanced)
+#   init.lambda    W2^T W2 - W1 W1^T (balanced and lambda_balanced, one hidden layer)
+#   train.lr       learning rate; the theory's time unit is tau = 1/lr steps
+#   train.steps, train.record_every, train.seed
+# Save it with: dln example > config.json"
+    );
+    Ok(())
 }

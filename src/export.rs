@@ -1,0 +1,119 @@
+//! The recorded data of a run as JSON and CSV: what `dln run` writes and what the page exports.
+//!
+//! JSON: `{"config", "items", "features", "steps", "time", "loss", "singular_values",
+//! "mode_names", "modes" (one row per record, one column per mode: u_a^T W_tot v_a),
+//! "theory" ({"modes", "loss", "exact", "label"} on the same steps, or null),
+//! "theory_note" (why there is no theory, or null), "learned_at" (predicted step at which each
+//! mode is half learned, null where there is none), "status", "message"}`.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::sim::run::Status;
+use crate::sim::Run;
+
+#[derive(Serialize)]
+struct TheoryColumns {
+    modes: Vec<Vec<f64>>,
+    loss: Vec<f64>,
+    exact: bool,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    config: &'a Config,
+    items: &'a [String],
+    features: &'a [String],
+    steps: Vec<u64>,
+    time: Vec<f64>,
+    loss: Vec<f64>,
+    singular_values: &'a [f64],
+    mode_names: Vec<String>,
+    modes: Vec<Vec<f64>>,
+    theory: Option<TheoryColumns>,
+    theory_note: Option<String>,
+    learned_at: Vec<Option<f64>>,
+    status: &'a Status,
+    message: Option<&'a str>,
+}
+
+fn document(run: &Run) -> Document<'_> {
+    let recs = run.history().records();
+    let svd = run.svd();
+    let theory = run.prediction().ok().map(|p| TheoryColumns {
+        modes: recs
+            .iter()
+            .map(|r| r.theory.clone().unwrap_or_default())
+            .collect(),
+        loss: recs
+            .iter()
+            .map(|r| r.theory_loss.unwrap_or(f64::NAN))
+            .collect(),
+        exact: p.exact,
+        label: p.label.clone(),
+    });
+    Document {
+        config: run.config(),
+        items: &run.data().items,
+        features: &run.data().features,
+        steps: recs.iter().map(|r| r.step).collect(),
+        time: recs.iter().map(|r| r.time).collect(),
+        loss: recs.iter().map(|r| r.loss).collect(),
+        singular_values: &svd.s,
+        mode_names: (0..svd.s.len())
+            .map(|a| svd.describe_mode(a, &run.data().features))
+            .collect(),
+        modes: recs.iter().map(|r| r.modes.clone()).collect(),
+        theory,
+        theory_note: run.prediction().err().map(str::to_string),
+        learned_at: run
+            .learned_at()
+            .into_iter()
+            .map(|s| s.map(f64::round))
+            .collect(),
+        status: run.status(),
+        message: run.message(),
+    }
+}
+
+/// The run's records as a JSON value.
+pub fn to_json_value(run: &Run) -> Value {
+    serde_json::to_value(document(run)).expect("a run document always serialises")
+}
+
+/// The run's records as compact JSON text.
+pub fn to_json(run: &Run) -> String {
+    serde_json::to_string(&document(run)).expect("a run document always serialises")
+}
+
+/// The run's records as CSV: one row per record, columns `step, time, loss, theory_loss,
+/// mode_1..mode_k, theory_mode_1..theory_mode_k` (theory columns empty without a prediction).
+pub fn to_csv(run: &Run) -> String {
+    let k = run.svd().s.len();
+    let mut out = String::from("step,time,loss,theory_loss");
+    for a in 1..=k {
+        out.push_str(&format!(",mode_{a}"));
+    }
+    for a in 1..=k {
+        out.push_str(&format!(",theory_mode_{a}"));
+    }
+    out.push('\n');
+    for r in run.history().records() {
+        out.push_str(&format!("{},{},{}", r.step, r.time, r.loss));
+        out.push(',');
+        if let Some(l) = r.theory_loss {
+            out.push_str(&l.to_string());
+        }
+        for m in &r.modes {
+            out.push_str(&format!(",{m}"));
+        }
+        match &r.theory {
+            Some(t) => t.iter().for_each(|v| out.push_str(&format!(",{v}"))),
+            None => (0..k).for_each(|_| out.push(',')),
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,155 @@
+//! The `dln` command line, run as a user would.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use dln_explorer::config::Config;
+use serde_json::{json, Value};
+
+fn dln(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dln"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn dln_example_prints_the_default_config_as_json_and_notes_on_stderr() {
+    let (code, out, err) = dln(&["example"], None);
+    assert_eq!(code, 0);
+    let cfg = Config::from_json(&out).unwrap();
+    assert_eq!(cfg, Config::default());
+    assert!(err.contains("dataset.kind"));
+}
+
+#[test]
+fn dln_run_writes_trajectories_whose_modes_agree_with_the_theory_columns() {
+    let cfg = json!({
+        "init": {"kind": "balanced", "scale": 0.001},
+        "train": {"lr": 0.0015, "steps": 8000, "record_every": 40}
+    });
+    let (code, out, err) = dln(&["run", "-"], Some(&cfg.to_string()));
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let steps = doc["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 8000 / 40 + 1);
+    assert_eq!(doc["singular_values"].as_array().unwrap().len(), 8);
+    let theory = &doc["theory"];
+    assert_eq!(theory["exact"], json!(true));
+    let s: Vec<f64> = doc["singular_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    for (row, th_row) in doc["modes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(theory["modes"].as_array().unwrap())
+    {
+        for a in 0..8 {
+            let (m, t) = (row[a].as_f64().unwrap(), th_row[a].as_f64().unwrap());
+            assert!((m - t).abs() < 0.02 * s[a], "{m} vs {t}");
+        }
+    }
+    let learned = doc["learned_at"].as_array().unwrap();
+    assert_eq!(learned.len(), 8);
+    assert!(learned.iter().all(|v| v.as_f64().is_some()));
+    assert_eq!(doc["status"], json!("finished"));
+}
+
+#[test]
+fn the_output_config_round_trips_through_the_page_config() {
+    let page_config = Config::default()
+        .merged(&json!({"dataset": {"kind": "tree", "branching": 3, "levels": 2}, "network": {"hidden": [5, 7]},
+            "init": {"kind": "orthogonal", "scale": 0.5}, "train": {"steps": 50, "seed": 42}}))
+        .unwrap();
+    // window.dln.config() returns this JSON; the CLI reads it as is.
+    let text = serde_json::to_string(&page_config).unwrap();
+    let (code, out, err) = dln(&["run", "-"], Some(&text));
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let back = Config::from_json(&doc["config"].to_string()).unwrap();
+    assert_eq!(back, page_config);
+    assert_eq!(doc["theory"], Value::Null);
+    assert!(doc["theory_note"]
+        .as_str()
+        .unwrap()
+        .contains("no exact solution"));
+}
+
+#[test]
+fn dln_run_writes_csv_with_one_row_per_record() {
+    let dir = std::env::temp_dir().join(format!("dln-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg_path = dir.join("c.json");
+    std::fs::write(
+        &cfg_path,
+        r#"{"train": {"steps": 100, "record_every": 10}}"#,
+    )
+    .unwrap();
+    let out_path = dir.join("out.csv");
+    let (code, _, err) = dln(
+        &[
+            "run",
+            cfg_path.to_str().unwrap(),
+            "--out",
+            out_path.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(&out_path).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("step,time,loss,theory_loss,mode_1,"));
+    assert_eq!(lines.len(), 1 + 11);
+    let cols = lines[0].split(',').count();
+    assert!(lines.iter().all(|l| l.split(',').count() == cols));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_bad_config_exits_non_zero_with_one_line_naming_the_field() {
+    for (cfg, field) in [
+        (r#"{"train": {"lr": -1}}"#, "train.lr"),
+        (r#"{"network": {"hidden": [16, "x"]}}"#, "network.hidden[1]"),
+        (
+            r#"{"dataset": {"kind": "tree", "levels": 99}}"#,
+            "dataset.levels",
+        ),
+        (
+            r#"{"init": {"kind": "orthogonal", "lambda": 1}}"#,
+            "init.lambda",
+        ),
+        ("not json", "config"),
+    ] {
+        let (code, out, err) = dln(&["run", "-"], Some(cfg));
+        assert_ne!(code, 0);
+        assert!(out.is_empty());
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.starts_with(&format!("error: {field}")), "{err}");
+    }
+    let (code, _, err) = dln(&["frobnicate"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("usage"));
+}
