@@ -15,38 +15,39 @@ export function fmt(v) {
   return String(Number(v.toPrecision(3)));
 }
 
-/** Reads a control as a config fragment, or returns {error} naming the field. */
-function fragmentFor(param, el, cfg) {
-  const label = el.closest('label')?.firstChild?.textContent?.trim() || param;
-  if (param === 'dataset.kind') return { dataset: { kind: el.value } };
-  if (param === 'init.kind') return { init: { kind: el.value } };
+const DATASET_HELP = {
+  rm8: 'Plants and animals, trees and flowers, birds and fish (Rogers & McClelland).',
+  toy4: 'Living things: animals that move, plants with roots; each item has one feature of its own.',
+  tree: 'Every node of a balanced tree is a feature an item has when it descends from it.',
+  diffusion: 'Each feature is ±1 at the root and flips sign with the given probability on every branch.',
+  matrix: 'A custom item × feature matrix.',
+};
+
+/** The label text of a control, for messages. */
+function labelOf(el, param) {
+  const label = el.closest('label');
+  const text = label ? [...label.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join(' ').trim() : '';
+  return text || param;
+}
+
+/** Reads a control's value: {value} or {error} naming the field. */
+function readControl(el, param) {
+  if (el.tagName === 'SELECT') return { value: el.value };
+  const label = labelOf(el, param);
   const raw = el.value.trim();
+  const log = el.hasAttribute('data-log');
   let v = Number(raw);
-  if (el.hasAttribute('data-log')) v = 10 ** v;
-  if (raw === '' || !Number.isFinite(v)) {
-    return { error: `${label}: enter a number` };
-  }
-  const integer = el.type === 'number';
-  if (integer && !Number.isInteger(v)) return { error: `${label}: enter a whole number` };
-  const min = el.min !== '' && !el.hasAttribute('data-log') ? Number(el.min) : -Infinity;
-  const max = el.max !== '' && !el.hasAttribute('data-log') ? Number(el.max) : Infinity;
+  if (raw === '' || !Number.isFinite(v)) return { error: `${label}: enter a number` };
+  if (log) return { value: 10 ** v };
+  const whole = Number(el.step || 1) >= 1;
+  if (whole && !Number.isInteger(v)) return { error: `${label}: enter a whole number` };
+  const min = el.min === '' ? -Infinity : Number(el.min);
+  const max = el.max === '' ? Infinity : Number(el.max);
   if (v < min || v > max) {
-    return { error: `${label}: must be from ${el.min} to ${el.max}; got ${raw}` };
+    const range = el.max === '' ? `at least ${el.min}` : `from ${el.min} to ${el.max}`;
+    return { error: `${label}: must be ${range}; got ${raw}` };
   }
-  const hidden = cfg.network.hidden;
-  switch (param) {
-    case 'network.layers': {
-      const width = hidden[0] ?? Number(el.form?.querySelector('[data-param="network.width"]')?.value || 16);
-      return { network: { hidden: Array(v).fill(width) } };
-    }
-    case 'network.width':
-      return { network: { hidden: hidden.map(() => v) }, keepWidth: v };
-    case 'init.scale': return { init: { scale: v } };
-    case 'train.lr': return { train: { lr: v } };
-    case 'train.steps': return { train: { steps: v } };
-    case 'train.seed': return { train: { seed: v } };
-    default: return { error: `${param}: unknown control` };
-  }
+  return { value: v };
 }
 
 export class Explorer {
@@ -186,9 +187,10 @@ export class Explorer {
   bindControls() {
     for (const el of this.root.querySelectorAll('[data-param]')) {
       const param = el.dataset.param;
-      const live = el.type === 'range';
+      // The learning rate applies while dragging; everything else when the value is committed.
+      const live = param === 'train.lr';
       el.addEventListener(live ? 'input' : 'change', () => this.onControl(param, el));
-      if (live) el.addEventListener('input', () => this.showValue(param, el));
+      if (el.type === 'range') el.addEventListener('input', () => this.showValue(param, el));
     }
     for (const btn of this.root.querySelectorAll('[data-action]')) {
       btn.addEventListener('click', () => {
@@ -211,24 +213,47 @@ export class Explorer {
     this.root.querySelector('form')?.addEventListener('submit', (e) => e.preventDefault());
   }
 
+  /** The config fragment for a control's new value, or {error}. */
+  fragmentFor(param, el, cfg) {
+    const read = readControl(el, param);
+    if (read.error) return read;
+    const v = read.value;
+    const [section, key] = param.split('.');
+    if (param === 'network.layers') return { network: { hidden: Array(v).fill(this.width) } };
+    if (param === 'network.width') {
+      this.width = v;
+      return { network: { hidden: cfg.network.hidden.map(() => v) } };
+    }
+    if (param === 'dataset.kind') {
+      // Carry the generator settings the user has entered over to the new kind.
+      const dataset = { kind: v };
+      for (const other of this.root.querySelectorAll('[data-param^="dataset."]')) {
+        const k = other.dataset.param.slice(8);
+        if (k === 'kind' || !this.visibleFor(other, v) || other.value.trim() === '') continue;
+        const r = readControl(other, other.dataset.param);
+        if (r.error) return r;
+        dataset[k] = r.value;
+      }
+      return { dataset };
+    }
+    if (section === 'dataset') return { dataset: { kind: cfg.dataset.kind, [key]: v } };
+    return { [section]: { [key]: v } };
+  }
+
+  /** Whether a control belongs to the given dataset kind (by its data-when wrapper). */
+  visibleFor(el, kind) {
+    const when = el.closest('[data-when="dataset.kind"]');
+    return !when || when.dataset.values.split(' ').includes(kind);
+  }
+
   onControl(param, el) {
     const cfg = this.config();
     if (!cfg) return;
-    const frag = fragmentFor(param, el, cfg);
-    if (frag.keepWidth) this.width = frag.keepWidth;
-    if (param === 'network.width' && cfg.network.hidden.length === 0) {
-      this.width = Number(el.value);
-      this.markInvalid(el, null);
-      return;
-    }
-    if (param === 'network.layers' && !frag.error) {
-      frag.network.hidden = frag.network.hidden.map(() => this.width);
-    }
+    const frag = this.fragmentFor(param, el, cfg);
     if (frag.error) {
       this.markInvalid(el, frag.error);
       return;
     }
-    delete frag.keepWidth;
     const err = this.setConfig(frag);
     this.markInvalid(el, err);
   }
@@ -260,15 +285,14 @@ export class Explorer {
     const hidden = cfg.network.hidden;
     if (hidden.length) this.width = hidden[0];
     const values = {
-      'dataset.kind': cfg.dataset.kind,
       'network.layers': hidden.length,
       'network.width': this.width,
-      'init.kind': cfg.init.kind,
-      'init.scale': cfg.init.scale,
-      'train.lr': cfg.train.lr,
-      'train.steps': cfg.train.steps,
-      'train.seed': cfg.train.seed,
     };
+    for (const section of ['dataset', 'init', 'train']) {
+      for (const [k, v] of Object.entries(cfg[section])) {
+        if (typeof v !== 'object') values[`${section}.${k}`] = v;
+      }
+    }
     for (const el of this.root.querySelectorAll('[data-param]')) {
       const p = el.dataset.param;
       if (!(p in values) || el.getAttribute('aria-invalid') === 'true') continue;
@@ -276,6 +300,27 @@ export class Explorer {
       el.value = el.hasAttribute('data-log') ? String(Math.log10(v)) : String(v);
       this.showValue(p, el, typeof v === 'number' ? v : null);
     }
+    for (const box of this.root.querySelectorAll('[data-when]')) {
+      const current = box.dataset.when === 'dataset.kind' ? cfg.dataset.kind : cfg.init.kind;
+      let show = box.dataset.values.split(' ').includes(current);
+      if (box.dataset.when === 'init.kind') show = show && hidden.length === 1;
+      box.hidden = !show;
+    }
+    const help = this.q('[data-role="dataset-help"]');
+    if (help) help.textContent = DATASET_HELP[cfg.dataset.kind] || '';
+    this.updateLrHint(cfg);
+  }
+
+  /** How close gradient descent at this rate is to the continuous-time theory. */
+  updateLrHint(cfg = this.config()) {
+    const el = this.q('[data-role="lr-hint"]');
+    const s = this.state();
+    if (!el || !s || !cfg) return;
+    const x = cfg.train.lr * (s.singular_values[0] || 0);
+    let note = 'steps this small follow the continuous-time theory closely';
+    if (x > 0.1) note = 'large steps: expect visible lag behind the theory, or divergence';
+    else if (x > 0.02) note = 'discrete steps lag the theory by a few percent';
+    el.textContent = `lr × s₁ = ${fmt(x)}: ${note}.`;
   }
 
   syncTransport() {

@@ -2,8 +2,9 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{fmt_num, mode_color, ChartResult, Frame, Theme, GRID, INK};
+use super::{draw_wrapped, fmt_num, mode_color, ChartResult, Frame, Theme, GRID, INK};
 
 /// Colour of the simulated loss.
 const SIM_LOSS: RGBColor = RGBColor(31, 78, 140);
@@ -153,10 +154,13 @@ where
         Err(_) => "simulation (no prediction for this start)".to_string(),
     };
     let (xr, yr) = chart.plotting_area().get_pixel_range();
+    // Top right: the loss starts high on the left.
     root.draw(&Text::new(
         note,
-        (xr.start + th.px(6.0), yr.start + th.px(4.0)),
-        th.text(11.0).color(&INK.mix(0.75)),
+        (xr.end - th.px(6.0), yr.start + th.px(4.0)),
+        th.text(11.0)
+            .color(&INK.mix(0.75))
+            .pos(Pos::new(HPos::Right, VPos::Top)),
     ))?;
     Ok(frame_of(chart.plotting_area(), (0.0, xmax), (lo, hi), true))
 }
@@ -199,7 +203,8 @@ where
     }
     y_hi = y_hi.max(svd.s.first().copied().unwrap_or(1.0)).max(1e-9);
     let pad = 0.06 * (y_hi - y_lo);
-    let (y0, y1) = (if y_lo < 0.0 { y_lo - pad } else { 0.0 }, y_hi + pad);
+    // Headroom above the curves for the note.
+    let (y0, y1) = (if y_lo < 0.0 { y_lo - pad } else { 0.0 }, y_hi + 3.0 * pad);
 
     let (w, _) = root.dim_in_pixel();
     let legend_w = th.px(92.0).min(w as i32 / 3).max(1) as u32;
@@ -269,11 +274,13 @@ where
         note
     };
     let (xr, yr) = chart.plotting_area().get_pixel_range();
-    root.draw(&Text::new(
-        note,
+    draw_wrapped(
+        root,
+        &note,
         (xr.start + th.px(6.0), yr.start + th.px(4.0)),
-        th.text(11.0).color(&INK.mix(0.75)),
-    ))?;
+        xr.end - xr.start - th.px(12.0),
+        &th.text(11.0).color(&INK.mix(0.75)),
+    )?;
     Ok(frame_of(
         chart.plotting_area(),
         (0.0, xmax),
@@ -368,13 +375,39 @@ pub fn readout(panel: &str, frame: &Frame, run: &Run, x: f64, y: f64) -> Option<
                 .total_cmp(&((b.step as f64) - step).abs())
         })?;
     if panel == "loss" {
-        return Some(format!("step {} · loss {}", rec.step, fmt_num(rec.loss)));
+        let theory = rec
+            .theory_loss
+            .map(|l| format!(" (predicted {})", fmt_num(l)))
+            .unwrap_or_default();
+        return Some(format!(
+            "step {} · loss {}{theory}",
+            rec.step,
+            fmt_num(rec.loss)
+        ));
     }
     let n = run
         .svd()
         .rank()
         .clamp(1, MAX_MODES_SHOWN)
         .min(rec.modes.len());
+    if let Frame::Xy {
+        left, right, x_max, ..
+    } = frame
+    {
+        let px_per_step = (right - left) as f64 / x_max.max(1e-300);
+        let near = milestones(run, n)
+            .into_iter()
+            .min_by(|p, q| (p.1 - step).abs().total_cmp(&(q.1 - step).abs()));
+        if let Some((a, at)) = near.filter(|(_, at)| (at - step).abs() * px_per_step <= 4.0) {
+            return Some(format!(
+                "mode {}, {}, learned at step {} (predicted half-way point; s = {})",
+                a + 1,
+                run.svd().describe_mode(a, &run.data().features),
+                at.round(),
+                fmt_num(run.svd().s[a])
+            ));
+        }
+    }
     let a = (0..n).min_by(|&i, &j| {
         (rec.modes[i] - value)
             .abs()

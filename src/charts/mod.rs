@@ -246,7 +246,10 @@ pub fn fmt_num(v: f64) -> String {
     } else if !v.is_finite() {
         format!("{v}")
     } else if v.abs() >= 1e4 || v.abs() < 1e-3 {
-        format!("{v:.2e}")
+        let t = format!("{v:.2e}");
+        let (mantissa, exp) = t.split_once('e').unwrap_or((&t, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        format!("{mantissa}e{exp}")
     } else {
         let digits = (2 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
         let s = format!("{v:.digits$}");
@@ -256,6 +259,48 @@ pub fn fmt_num(v: f64) -> String {
             s
         }
     }
+}
+
+/// Draws `text` from (x, y) downwards, wrapped at spaces to fit `max_width` device pixels.
+pub fn draw_wrapped<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    (x, y): (i32, i32),
+    max_width: i32,
+    style: &TextStyle,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let width = |t: &str| {
+        root.estimate_text_size(t, style)
+            .map(|s| s.0 as i32)
+            .unwrap_or(0)
+    };
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if width(&candidate) > max_width && !line.is_empty() {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+        } else {
+            line = candidate;
+        }
+    }
+    lines.push(line);
+    let height = root
+        .estimate_text_size("Mg", style)
+        .map(|s| s.1 as i32)
+        .unwrap_or(12);
+    for (k, l) in lines.iter().enumerate() {
+        root.draw(&Text::new(
+            l.clone(),
+            (x, y + k as i32 * (height + 2)),
+            style.clone(),
+        ))?;
+    }
+    Ok(())
 }
 
 /// The hover readout for a pixel of a panel drawn with `frame`.

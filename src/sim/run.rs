@@ -46,6 +46,8 @@ pub struct State {
     pub modes: Vec<f64>,
     pub theory_modes: Option<Vec<f64>>,
     pub theory_loss: Option<f64>,
+    /// Predicted step at which each mode is half learned (null where there is no prediction).
+    pub learned_at: Vec<Option<f64>>,
     pub singular_values: Vec<f64>,
     pub diverged: bool,
     pub finished: bool,
@@ -59,6 +61,8 @@ pub struct Run {
     net: Network,
     trainer: Trainer,
     prediction: Result<Prediction, String>,
+    /// Predicted half-learning time of each mode (units of tau), computed once.
+    half_times: Vec<Option<f64>>,
     step: u64,
     time: f64,
     initial_loss: f64,
@@ -79,6 +83,10 @@ impl Run {
         let net = initialise(&cfg.init, &dims, &svd, &mut rng);
         let trainer = Trainer::new(&net, &data);
         let prediction = Prediction::for_run(cfg, &data, &svd, &net);
+        let half_times = match &prediction {
+            Ok(p) => p.half_times(),
+            Err(_) => vec![None; svd.s.len()],
+        };
         let loss = net.loss(&data);
         let mut run = Run {
             cfg: cfg.clone(),
@@ -87,6 +95,7 @@ impl Run {
             net,
             trainer,
             prediction,
+            half_times,
             step: 0,
             time: 0.0,
             initial_loss: loss,
@@ -245,14 +254,10 @@ impl Run {
 
     /// Predicted step at which each mode is half learned (`None` where the prediction has none).
     pub fn learned_at(&self) -> Vec<Option<f64>> {
-        match &self.prediction {
-            Ok(p) => p
-                .half_times()
-                .into_iter()
-                .map(|t| t.map(|t| self.step_at_time(t)))
-                .collect(),
-            Err(_) => vec![None; self.svd.s.len()],
-        }
+        self.half_times
+            .iter()
+            .map(|t| t.map(|t| self.step_at_time(t)))
+            .collect()
     }
 
     pub fn state(&self) -> State {
@@ -264,6 +269,11 @@ impl Run {
             modes: last.map(|r| r.modes.clone()).unwrap_or_default(),
             theory_modes: last.and_then(|r| r.theory.clone()),
             theory_loss: last.and_then(|r| r.theory_loss),
+            learned_at: self
+                .learned_at()
+                .into_iter()
+                .map(|s| s.map(f64::round))
+                .collect(),
             singular_values: self.svd.s.clone(),
             diverged: self.status == Status::Diverged,
             finished: self.status == Status::Finished,

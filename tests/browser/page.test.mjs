@@ -186,3 +186,67 @@ describe('bad input', () => {
     await page.close();
   });
 });
+
+describe('datasets and the exact theory', () => {
+  test('a deep balanced run draws exact overlays and milestones with readouts', async () => {
+    const { page, problems } = await openPage(browser.context, url);
+    const err = await page.evaluate(() => window.dln.setConfig({
+      network: { hidden: [12, 12, 12] }, init: { kind: 'balanced', scale: 0.001 }, train: { lr: 0.004, steps: 6000 },
+    }));
+    assert.equal(err, null);
+    await page.evaluate(() => window.dln.step(2500));
+    const s = await page.evaluate(() => window.dln.state());
+    assert.equal(s.theory_modes.length, 8);
+    for (let a = 0; a < 8; a += 1) {
+      assert.ok(Math.abs(s.modes[a] - s.theory_modes[a]) < 0.02 * s.singular_values[a], `mode ${a}`);
+    }
+    assert.ok(s.learned_at.every((x) => Number.isFinite(x)));
+    // Sweep the pointer across the mode chart and collect the readouts.
+    const box = await (await page.$('canvas[data-chart="modes"]')).boundingBox();
+    const seen = new Set();
+    for (let x = box.x + 40; x < box.x + box.width - 100; x += 1) {
+      await page.mouse.move(x, box.y + box.height * 0.55);
+      seen.add(await page.textContent('[data-role="tooltip"]'));
+    }
+    const milestones = [...seen].filter((t) => /^mode \d, .* learned at step \d+/.test(t));
+    assert.ok(milestones.length >= 4, `milestone readouts: ${milestones.join(' | ')}`);
+    assert.ok([...seen].some((t) => /animal|plant/.test(t)), 'modes are named by their features');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('choosing a generated dataset shows its parameters and rebuilds the SVD', async () => {
+    const { page } = await openPage(browser.context, url);
+    assert.equal(await page.isVisible('[data-param="dataset.branching"]'), false);
+    const before = await page.evaluate(() => window.dln.state().singular_values.length);
+    await page.selectOption('[data-param="dataset.kind"]', 'tree');
+    assert.equal(await page.isVisible('[data-param="dataset.branching"]'), true);
+    assert.equal(await page.isVisible('[data-param="dataset.flip"]'), false);
+    await page.fill('[data-param="dataset.levels"]', '4');
+    await page.press('[data-param="dataset.levels"]', 'Tab');
+    const cfg = await page.evaluate(() => window.dln.config());
+    assert.deepEqual(cfg.dataset, { kind: 'tree', branching: 2, levels: 4 });
+    const after = await page.evaluate(() => window.dln.state().singular_values);
+    assert.equal(after.length, 16);
+    assert.notEqual(after.length, before);
+    // Switching to diffusion keeps the tree settings the user entered.
+    await page.selectOption('[data-param="dataset.kind"]', 'diffusion');
+    const d = (await page.evaluate(() => window.dln.config())).dataset;
+    assert.equal(d.kind, 'diffusion');
+    assert.equal(d.levels, 4);
+    await page.fill('[data-param="dataset.flip"]', '0.9');
+    await page.press('[data-param="dataset.flip"]', 'Tab');
+    assert.match(await page.textContent('[data-role="error"]'), /Flip prob.*0 to 0\.5/);
+    await page.close();
+  });
+
+  test('a small random start is labelled approximate and a start without theory says why', async () => {
+    const { page } = await openPage(browser.context, url);
+    const svg = await page.evaluate(() => window.dln.svg('modes'));
+    assert.match(svg, /approximate/);
+    await page.evaluate(() => window.dln.setConfig({ init: { kind: 'scaled_gaussian', scale: 1 } }));
+    assert.equal((await page.evaluate(() => window.dln.state())).theory_modes, null);
+    assert.match(await page.evaluate(() => window.dln.svg('modes')), /no exact solution/);
+    await page.close();
+  });
+});
