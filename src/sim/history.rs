@@ -4,6 +4,7 @@
 //! record is dropped and the stride doubles, so a run of any length keeps an evenly spaced,
 //! bounded history.
 
+use ndarray::Array2;
 use serde::Serialize;
 
 /// One snapshot of the run.
@@ -23,11 +24,56 @@ pub struct Record {
     pub theory_loss: Option<f64>,
 }
 
+/// The network's state at one step, kept (more sparsely than records) for scrubbing back in
+/// time: outputs, the first hidden layer's representation of every item and the map from that
+/// layer to the output.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub step: u64,
+    /// Elapsed time in units of tau.
+    pub time: f64,
+    /// Network output for every item, `N_D x P`.
+    pub output: Array2<f64>,
+    /// First hidden layer's representation of every item, `N_1 x P` (none for a shallow net).
+    pub hidden: Option<Array2<f64>>,
+    /// The map from the first hidden layer to the output, `W_D ... W_2` (`N_D x N_1`).
+    pub readout: Option<Array2<f64>>,
+}
+
+impl Snapshot {
+    /// Numbers stored in one snapshot.
+    pub fn size(&self) -> usize {
+        self.output.len()
+            + self.hidden.as_ref().map_or(0, |h| h.len())
+            + self.readout.as_ref().map_or(0, |r| r.len())
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct History {
     records: Vec<Record>,
     stride: u64,
     cap: usize,
+    snapshots: Vec<Snapshot>,
+    snap_stride: u64,
+    snap_cap: usize,
+}
+
+/// Drops every other entry (keeping multiples of the doubled stride) when `v` is full.
+fn thin<T>(v: &mut Vec<T>, stride: &mut u64, cap: usize, step_of: impl Fn(&T) -> u64) {
+    if v.len() < cap {
+        return;
+    }
+    *stride *= 2;
+    let s = *stride;
+    let mut keep = 0;
+    for i in 0..v.len() {
+        if step_of(&v[i]).is_multiple_of(s) {
+            v.swap(keep, i);
+            keep += 1;
+        }
+    }
+    v.truncate(keep);
 }
 
 impl History {
@@ -37,7 +83,47 @@ impl History {
             records: Vec::new(),
             stride: stride.max(1),
             cap: cap.max(4),
+            snapshots: Vec::new(),
+            snap_stride: stride.max(1),
+            snap_cap: 4,
         }
+    }
+
+    /// Keeps at most `cap` snapshots (at least 4).
+    pub fn with_snapshot_cap(mut self, cap: usize) -> History {
+        self.snap_cap = cap.max(4);
+        self
+    }
+
+    /// Whether a snapshot is due at `step`.
+    pub fn snapshot_due(&self, step: u64) -> bool {
+        step.is_multiple_of(self.snap_stride)
+    }
+
+    pub fn push_snapshot(&mut self, snap: Snapshot) {
+        thin(
+            &mut self.snapshots,
+            &mut self.snap_stride,
+            self.snap_cap,
+            |s| s.step,
+        );
+        self.snapshots.push(snap);
+    }
+
+    pub fn snapshots(&self) -> &[Snapshot] {
+        &self.snapshots
+    }
+
+    /// The last snapshot at or before `step` (the first one if `step` precedes them all).
+    pub fn snapshot_at(&self, step: u64) -> Option<&Snapshot> {
+        let i = self.snapshots.partition_point(|s| s.step <= step);
+        self.snapshots.get(i.saturating_sub(1))
+    }
+
+    /// The last record at or before `step` (the first one if `step` precedes them all).
+    pub fn record_at(&self, step: u64) -> Option<&Record> {
+        let i = self.records.partition_point(|r| r.step <= step);
+        self.records.get(i.saturating_sub(1))
     }
 
     /// The current spacing between records, in steps.
@@ -50,21 +136,11 @@ impl History {
         step.is_multiple_of(self.stride)
     }
 
+    /// Appends a record (the caller takes records when [`History::due`] says so, and at the end
+    /// of a run), thinning the history first if it is full.
     pub fn push(&mut self, rec: Record) {
-        if self.records.len() >= self.cap {
-            let mut keep = 0;
-            self.stride *= 2;
-            for i in 0..self.records.len() {
-                if self.records[i].step.is_multiple_of(self.stride) {
-                    self.records.swap(keep, i);
-                    keep += 1;
-                }
-            }
-            self.records.truncate(keep);
-        }
-        if self.due(rec.step) || self.records.is_empty() {
-            self.records.push(rec);
-        }
+        thin(&mut self.records, &mut self.stride, self.cap, |r| r.step);
+        self.records.push(rec);
     }
 
     pub fn records(&self) -> &[Record] {

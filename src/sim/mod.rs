@@ -4,6 +4,7 @@ pub mod data;
 pub mod history;
 pub mod init;
 pub mod linalg;
+pub mod measures;
 pub mod network;
 pub mod predict;
 pub mod riccati;

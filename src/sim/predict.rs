@@ -47,20 +47,55 @@ pub struct Prediction {
     c: f64,
     /// `1/2 tr Sigma_yy`: the loss of the zero map.
     half_tr_syy: f64,
+    /// The data's SVD (for the predicted matrices of aligned modes).
+    svd: Option<Svd>,
+}
+
+/// `sum_a w_a x_a y_a^T` over the columns of `x` and `y`.
+fn weighted_outer(x: &Array2<f64>, w: &[f64], y: &Array2<f64>) -> Array2<f64> {
+    let k = w.len().min(x.ncols()).min(y.ncols());
+    let mut xw = x.slice(ndarray::s![.., ..k]).to_owned();
+    for (a, mut col) in xw.columns_mut().into_iter().enumerate() {
+        col *= w[a];
+    }
+    xw.dot(&y.slice(ndarray::s![.., ..k]).t())
 }
 
 #[derive(Debug)]
 enum Kind {
-    /// Independent modes, each with its own curve.
+    /// Independent modes aligned with the data's SVD, each with its own curve; `depth` weight
+    /// matrices share each mode's strength (or split it as `a`, `b` for lambda-balanced modes).
     Modes {
         curves: Vec<ModeCurve>,
-        /// Shallow networks relax exponentially in every direction, also off the modes, so their
-        /// loss is `L* + e^(-2ct) (L0 - L*)` exactly.
-        relax: Option<(f64, f64)>,
+        depth: usize,
+    },
+    /// A shallow network relaxes exponentially in every direction, also off the modes:
+    /// `W(t) = W* + (W0 - W*) e^(-ct)` and `L(t) = L* + e^(-2ct) (L0 - L*)`.
+    Shallow {
+        curves: Vec<ModeCurve>,
+        w0: Array2<f64>,
+        wstar: Array2<f64>,
+        l0: f64,
+        lstar: f64,
     },
     /// The matrix Riccati solution.
     Riccati(Box<RiccatiPrediction>),
 }
+
+/// The predicted network at one time.
+#[derive(Clone, Debug)]
+pub struct TheoryMatrices {
+    /// The network function `W_D ... W_1` (`N_D x N_0`); with one-hot items, the output.
+    pub map: Array2<f64>,
+    /// `W_1^T W_1` (`N_0 x N_0`): the first hidden layer's similarity of inputs (the RSM for
+    /// one-hot items); none for a shallow network.
+    pub hidden_gram: Option<Array2<f64>>,
+    /// `R R^T` for the readout `R = W_D ... W_2` (`N_D x N_D`); none for a shallow network.
+    pub readout_gram: Option<Array2<f64>>,
+}
+
+/// Largest `N_0 + N_D` for which the Riccati table also keeps the predicted matrices.
+const TABLE_MATRICES_MAX: usize = 160;
 
 #[derive(Debug)]
 struct RiccatiPrediction {
@@ -68,7 +103,8 @@ struct RiccatiPrediction {
     cursor: RefCell<Riccati>,
     /// A separate solver filling the drawing table.
     tabler: RefCell<Riccati>,
-    table: RefCell<Vec<(f64, Point)>>,
+    table: RefCell<Vec<(f64, Point, Option<TheoryMatrices>)>>,
+    keep_matrices: bool,
     dt: f64,
     svd: Svd,
     syx: Array2<f64>,
@@ -97,7 +133,13 @@ impl RiccatiPrediction {
         while table.last().map(|e| e.0).unwrap_or(-1.0) < t_max {
             let t = table.len() as f64 * self.dt;
             let snap = solver.at(t);
-            table.push((t, point_from_map(&snap.w2w1, s, &self.syx, c, h)));
+            let point = point_from_map(&snap.w2w1, s, &self.syx, c, h);
+            let mats = self.keep_matrices.then(|| TheoryMatrices {
+                map: snap.w2w1.clone(),
+                hidden_gram: Some(snap.w1tw1.clone()),
+                readout_gram: Some(snap.w2w2t.clone()),
+            });
+            table.push((t, point, mats));
         }
     }
 }
@@ -125,6 +167,7 @@ impl Prediction {
             s: svd.s.clone(),
             c,
             half_tr_syy,
+            svd: Some(svd.clone()),
         };
         let initial = net.mode_strengths(svd);
         if depth == 1 {
@@ -139,9 +182,12 @@ impl Prediction {
             let lstar =
                 (half_tr_syy - svd.s.iter().map(|s| s * s).sum::<f64>() / (2.0 * c)).max(0.0);
             return Ok(make(
-                Kind::Modes {
+                Kind::Shallow {
                     curves,
-                    relax: Some((l0, lstar)),
+                    w0: net.weights[0].clone(),
+                    wstar: data.sigma_yx() / c,
+                    l0,
+                    lstar,
                 },
                 true,
                 "exact: shallow network, u(t) = s/c + (u₀ − s/c)e^(−ct)".into(),
@@ -172,14 +218,7 @@ impl Prediction {
                 (2, true) => format!("exact: aligned λ-balanced start (λ = {lambda}), D25"),
                 _ => format!("exact: balanced start, depth {depth}, SMG14 eq. 15"),
             };
-            return Ok(make(
-                Kind::Modes {
-                    curves,
-                    relax: None,
-                },
-                true,
-                label,
-            ));
+            return Ok(make(Kind::Modes { curves, depth }, true, label));
         }
         if depth == 2 {
             let (w1, w2) = (&net.weights[0], &net.weights[1]);
@@ -198,6 +237,7 @@ impl Prediction {
                 }
                 let lam = if lambda.abs() < 1e-12 { 0.0 } else { lambda };
                 let pred = RiccatiPrediction {
+                    keep_matrices: n_in + n_out <= TABLE_MATRICES_MAX,
                     cursor: RefCell::new(solver.clone()),
                     tabler: RefCell::new(solver),
                     table: RefCell::new(Vec::new()),
@@ -220,10 +260,7 @@ impl Prediction {
                     .map(|a| ModeCurve::balanced(2, svd.s[a], c, if a < rank { u0 } else { 0.0 }))
                     .collect();
                 return Ok(make(
-                    Kind::Modes {
-                        curves,
-                        relax: None,
-                    },
+                    Kind::Modes { curves, depth: 2 },
                     false,
                     format!("approximate: eq. 12 with u₀ = N_h σ²/2 = {u0:.2e}"),
                 ));
@@ -248,17 +285,70 @@ impl Prediction {
     /// Exact predicted mode strengths and loss at time `t`.
     pub fn at(&self, t: f64) -> Point {
         match &self.kind {
-            Kind::Modes { curves, relax } => {
+            Kind::Modes { curves, .. } => {
                 let modes: Vec<f64> = curves.iter().map(|c| c.at(t)).collect();
-                let loss = match relax {
-                    Some((l0, lstar)) => lstar + (-2.0 * self.c * t).exp() * (l0 - lstar),
-                    None => self.aligned_loss(&modes),
-                };
+                let loss = self.aligned_loss(&modes);
                 Point { modes, loss }
             }
+            Kind::Shallow {
+                curves, l0, lstar, ..
+            } => Point {
+                modes: curves.iter().map(|c| c.at(t)).collect(),
+                loss: lstar + (-2.0 * self.c * t).exp() * (l0 - lstar),
+            },
             Kind::Riccati(r) => {
                 let snap = r.cursor.borrow_mut().at(t);
                 point_from_map(&snap.w2w1, &r.svd, &r.syx, self.c, self.half_tr_syy)
+            }
+        }
+    }
+
+    /// The predicted network function and hidden-layer similarities at time `t`, or `None`
+    /// where the prediction does not provide them (a Riccati solution too large to tabulate).
+    /// Aligned modes: `W_tot = U A V^T`; each of the D layers carries `a^(1/D)`, so
+    /// `W_1^T W_1 = V A^(2/D) V^T` (THEORY.md 2.3.8: `V A V^T` for D = 2) and
+    /// `R R^T = U A^(2(D-1)/D) U^T`; lambda-balanced modes use their own `b^2`, `a^2` (4.2).
+    pub fn matrices_at(&self, t: f64) -> Option<TheoryMatrices> {
+        match &self.kind {
+            Kind::Modes { curves, depth } => {
+                let k = curves.len();
+                let svd = self.svd.as_ref()?;
+                let (mut strength, mut input_sq, mut readout_sq) =
+                    (vec![0.0; k], vec![0.0; k], vec![0.0; k]);
+                for (a, c) in curves.iter().enumerate() {
+                    let (u, inp, out) = c.layers_at(t, *depth);
+                    strength[a] = u;
+                    input_sq[a] = inp;
+                    readout_sq[a] = out;
+                }
+                Some(TheoryMatrices {
+                    map: weighted_outer(&svd.u, &strength, &svd.v),
+                    hidden_gram: Some(weighted_outer(&svd.v, &input_sq, &svd.v)),
+                    readout_gram: Some(weighted_outer(&svd.u, &readout_sq, &svd.u)),
+                })
+            }
+            Kind::Shallow { w0, wstar, .. } => Some(TheoryMatrices {
+                map: wstar + &((w0 - wstar) * (-self.c * t).exp()),
+                hidden_gram: None,
+                readout_gram: None,
+            }),
+            Kind::Riccati(r) => {
+                if !r.keep_matrices {
+                    return None;
+                }
+                r.extend_table(t, &r.svd, self.c, self.half_tr_syy);
+                let table = r.table.borrow();
+                let x = (t / r.dt).max(0.0);
+                let i = (x.floor() as usize).min(table.len() - 1);
+                let j = (i + 1).min(table.len() - 1);
+                let f = (x - i as f64).clamp(0.0, 1.0);
+                let (p, q) = (table[i].2.as_ref()?, table[j].2.as_ref()?);
+                let mix = |a: &Array2<f64>, b: &Array2<f64>| a + &((b - a) * f);
+                Some(TheoryMatrices {
+                    map: mix(&p.map, &q.map),
+                    hidden_gram: Some(mix(p.hidden_gram.as_ref()?, q.hidden_gram.as_ref()?)),
+                    readout_gram: Some(mix(p.readout_gram.as_ref()?, q.readout_gram.as_ref()?)),
+                })
             }
         }
     }
@@ -267,7 +357,7 @@ impl Prediction {
     /// table for the Riccati solution (so drawing never costs more than a table lookup).
     pub fn sample(&self, t: f64) -> Point {
         match &self.kind {
-            Kind::Modes { .. } => self.at(t),
+            Kind::Modes { .. } | Kind::Shallow { .. } => self.at(t),
             Kind::Riccati(r) => {
                 r.extend_table(t, &r.svd, self.c, self.half_tr_syy);
                 let table = r.table.borrow();
@@ -303,7 +393,9 @@ impl Prediction {
     /// final strength `s / c` (THEORY.md 1.3), or `None` if it never does.
     pub fn half_times(&self) -> Vec<Option<f64>> {
         match &self.kind {
-            Kind::Modes { curves, .. } => curves.iter().map(|c| c.half_time()).collect(),
+            Kind::Modes { curves, .. } | Kind::Shallow { curves, .. } => {
+                curves.iter().map(|c| c.half_time()).collect()
+            }
             Kind::Riccati(r) => {
                 let horizon = r.dt * TABLE_POINTS as f64;
                 // Scan the drawing table, extending it (up to 8 horizons) until each mode is learned.

@@ -5,9 +5,10 @@ use ndarray::Array2;
 use serde::Serialize;
 
 use super::data::Dataset;
-use super::history::{History, Record};
+use super::history::{History, Record, Snapshot};
 use super::init::initialise;
 use super::linalg::Svd;
+use super::measures::{predicted_illusions, Candidate};
 use super::network::{mode_strengths_of, Network};
 use super::predict::Prediction;
 use super::rng::Rng;
@@ -16,6 +17,18 @@ use crate::config::{Config, ConfigError};
 
 /// Most records a history keeps before it thins itself out.
 pub const HISTORY_CAP: usize = 4000;
+/// Largest dataset (features x items) scanned for predicted illusions.
+const ILLUSION_SCAN_LIMIT: usize = 20_000;
+/// Numbers the snapshots of one run may hold in all (16 MB of f64).
+const SNAPSHOT_BUDGET: usize = 2_000_000;
+
+/// How many snapshots fit the budget for a network of these layer sizes (16 to 400).
+fn snapshot_cap(dims: &[usize], items: usize) -> usize {
+    let nd = dims[dims.len() - 1];
+    let n1 = if dims.len() > 2 { dims[1] } else { 0 };
+    let size = nd * items + n1 * items + nd * n1;
+    (SNAPSHOT_BUDGET / size.max(1)).clamp(16, 400)
+}
 
 /// What applying a new config did.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,6 +76,8 @@ pub struct Run {
     prediction: Result<Prediction, String>,
     /// Predicted half-learning time of each mode (units of tau), computed once.
     half_times: Vec<Option<f64>>,
+    /// The strongest predicted illusions, computed once.
+    illusion_candidates: Vec<Candidate>,
     step: u64,
     time: f64,
     initial_loss: f64,
@@ -82,10 +97,17 @@ impl Run {
         let mut rng = Rng::new(cfg.train.seed);
         let net = initialise(&cfg.init, &dims, &svd, &mut rng);
         let trainer = Trainer::new(&net, &data);
+        let data_items = data.n_items();
         let prediction = Prediction::for_run(cfg, &data, &svd, &net);
         let half_times = match &prediction {
             Ok(p) => p.half_times(),
             Err(_) => vec![None; svd.s.len()],
+        };
+        let illusion_candidates = match &prediction {
+            Ok(p) if data.y.len() <= ILLUSION_SCAN_LIMIT => {
+                predicted_illusions(p, &svd.s, 50, 0.01)
+            }
+            _ => vec![],
         };
         let loss = net.loss(&data);
         let mut run = Run {
@@ -96,13 +118,15 @@ impl Run {
             trainer,
             prediction,
             half_times,
+            illusion_candidates,
             step: 0,
             time: 0.0,
             initial_loss: loss,
             loss,
             status: Status::Running,
             message: None,
-            history: History::new(cfg.train.record_every, HISTORY_CAP),
+            history: History::new(cfg.train.record_every, HISTORY_CAP)
+                .with_snapshot_cap(snapshot_cap(&dims, data_items)),
         };
         run.record();
         Ok(run)
@@ -174,19 +198,15 @@ impl Run {
             self.step += 1;
             self.time += lr;
             taken += 1;
-            if self.history.due(self.step) {
+            let last = self.step >= self.cfg.train.steps;
+            if self.history.due(self.step) || last {
                 self.record();
                 if self.status != Status::Running {
                     break;
                 }
             }
-            if self.step >= self.cfg.train.steps {
-                if !self.history.due(self.step) {
-                    self.record();
-                }
-                if self.status == Status::Running {
-                    self.status = Status::Finished;
-                }
+            if last {
+                self.status = Status::Finished;
             }
         }
         taken
@@ -224,6 +244,9 @@ impl Run {
             self.net.product()
         };
         let modes = mode_strengths_of(&map, &self.svd);
+        if self.history.snapshot_due(self.step) || self.step >= self.cfg.train.steps {
+            self.history.push_snapshot(self.snapshot(&map));
+        }
         let predicted = self.prediction.as_ref().ok().map(|p| p.at(self.time));
         self.history.push(Record {
             step: self.step,
@@ -233,6 +256,37 @@ impl Run {
             theory_loss: predicted.as_ref().map(|p| p.loss),
             theory: predicted.map(|p| p.modes),
         });
+    }
+
+    /// The current state for scrubbing: outputs, first hidden layer, readout.
+    fn snapshot(&self, map: &Array2<f64>) -> Snapshot {
+        let w = &self.net.weights;
+        let (hidden, readout) = if w.len() >= 2 {
+            let hidden = if self.data.one_hot {
+                w[0].clone()
+            } else {
+                w[0].dot(&self.data.x)
+            };
+            let mut readout = w[1].clone();
+            for wl in &w[2..] {
+                readout = wl.dot(&readout);
+            }
+            (Some(hidden), Some(readout))
+        } else {
+            (None, None)
+        };
+        let output = if self.data.one_hot {
+            map.clone()
+        } else {
+            self.net.output(&self.data)
+        };
+        Snapshot {
+            step: self.step,
+            time: self.time,
+            output,
+            hidden,
+            readout,
+        }
     }
 
     /// The step at which the run reaches time `t` (units of tau): read off the history for the
@@ -296,6 +350,11 @@ impl Run {
     pub fn history(&self) -> &History {
         &self.history
     }
+    /// The strongest predicted illusions (empty without a prediction).
+    pub fn illusion_candidates(&self) -> &[Candidate] {
+        &self.illusion_candidates
+    }
+
     /// The prediction for this run, or the reason there is none.
     pub fn prediction(&self) -> Result<&Prediction, &str> {
         self.prediction.as_ref().map_err(|s| s.as_str())

@@ -255,6 +255,21 @@ impl ModeCurve {
         }
     }
 
+    /// `(u, input-side strength squared, readout strength squared)` at time `t` for a mode of a
+    /// depth-D network: balanced layers share `u^(1/D)` each, so the first layer carries
+    /// `u^(2/D)` (squared) and the rest `u^(2(D-1)/D)`; lambda-balanced modes carry `b^2` and `a^2`.
+    pub fn layers_at(&self, t: f64, depth: usize) -> (f64, f64, f64) {
+        if let ModeCurve::LambdaBalanced { s, c, a0, b0 } = self {
+            let r = c.sqrt();
+            let (u, a, b) = lambda_balanced_mode(*s, r * a0, r * b0, t);
+            return (u / c, b * b / c, a * a / c);
+        }
+        let u = self.at(t);
+        let d = depth.max(1) as f64;
+        let m = u.abs();
+        (u, m.powf(2.0 / d), m.powf(2.0 * (d - 1.0) / d))
+    }
+
     /// Final strength `s / c` of the mode (0 when it never starts).
     pub fn asymptote(&self) -> f64 {
         match self {
