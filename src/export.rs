@@ -4,13 +4,17 @@
 //! "mode_names", "modes" (one row per record, one column per mode: u_a^T W_tot v_a),
 //! "theory" ({"modes", "loss", "exact", "label"} on the same steps, or null),
 //! "theory_note" (why there is no theory, or null), "learned_at" (predicted step at which each
-//! mode is half learned, null where there is none), "status", "message"}`.
+//! mode is half learned, null where there is none), "rsm" ({"step", "sim", "theory"}: the first
+//! hidden layer's RSM at the last snapshot and `V A(t) V^T`), "illusions" (ranked by the overshoot
+//! rule: {"item", "feature", "target", "overshoot", "peak_sim", "step_sim", "peak_theory",
+//! "step_theory"}), "status", "message"}`.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::sim::run::Status;
+use crate::sim::measures::{illusions, Illusion};
+use crate::sim::run::{RsmPair, Status};
 use crate::sim::Run;
 
 #[derive(Serialize)]
@@ -35,6 +39,8 @@ struct Document<'a> {
     theory: Option<TheoryColumns>,
     theory_note: Option<String>,
     learned_at: Vec<Option<f64>>,
+    rsm: Option<RsmPair>,
+    illusions: Vec<Illusion>,
     status: &'a Status,
     message: Option<&'a str>,
 }
@@ -73,6 +79,8 @@ fn document(run: &Run) -> Document<'_> {
             .into_iter()
             .map(|s| s.map(f64::round))
             .collect(),
+        rsm: run.rsm(),
+        illusions: illusions(run, 10),
         status: run.status(),
         message: run.message(),
     }

@@ -7,6 +7,7 @@
 pub mod charts;
 pub mod config;
 pub mod export;
+pub mod presets;
 pub mod sim;
 
 #[cfg(target_arch = "wasm32")]

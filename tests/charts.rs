@@ -2,13 +2,17 @@
 
 mod common;
 
-use dln_explorer::charts::{mode_color, panel_svg, Frame, PANELS};
-use dln_explorer::sim::Run;
+use dln_explorer::charts::{mode_color, Frame, View, PANELS};
+use dln_explorer::sim::Session;
 
-fn trained(cfg: serde_json::Value, steps: u64) -> Run {
-    let mut run = Run::new(&common::config(cfg)).unwrap();
-    run.advance(steps);
-    run
+fn trained(cfg: serde_json::Value, steps: u64) -> Session {
+    let mut s = Session::new(&common::config(cfg)).unwrap();
+    s.advance(steps);
+    s
+}
+
+fn panel_svg(panel: &str, s: &Session, w: u32, h: u32) -> Result<String, String> {
+    dln_explorer::charts::panel_svg(panel, s, &View::default(), w, h)
 }
 
 fn hex(c: plotters::style::RGBColor) -> String {
@@ -37,7 +41,7 @@ fn the_loss_chart_draws_one_point_per_record() {
     let run = trained(serde_json::json!({}), 1500);
     let svg = panel_svg("loss", &run, 640, 400).unwrap();
     assert!(svg.starts_with("<svg"));
-    let n = run.history().len();
+    let n = run.run().history().len();
     assert_eq!(polyline_points(&svg, "#1F4E8C"), n, "{n} records");
     assert!(svg.contains("training step"));
 }
@@ -51,7 +55,11 @@ fn the_mode_chart_draws_each_mode_solid_and_its_theory_dashed_in_the_same_colour
     let svg = panel_svg("modes", &run, 640, 400).unwrap();
     for a in 0..8 {
         let c = hex(mode_color(a));
-        assert_eq!(polyline_points(&svg, &c), run.history().len(), "mode {a}");
+        assert_eq!(
+            polyline_points(&svg, &c),
+            run.run().history().len(),
+            "mode {a}"
+        );
         // Dashes are short separate segments in the same colour.
         let dashes = svg.matches(&format!("stroke=\"{c}\"")).count();
         assert!(dashes > 10, "mode {a} has {dashes} strokes");
@@ -123,7 +131,8 @@ fn a_hover_over_the_loss_chart_reads_back_the_nearest_record() {
     let frame = {
         use plotters::prelude::*;
         let root = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
-        dln_explorer::charts::draw_panel("loss", &root, &run, &Default::default()).unwrap()
+        dln_explorer::charts::draw_panel("loss", &root, &run, &View::default(), &Default::default())
+            .unwrap()
     };
     let Frame::Xy {
         left,
@@ -139,9 +148,66 @@ fn a_hover_over_the_loss_chart_reads_back_the_nearest_record() {
     // falls back to the last record, step 2000.
     let x = (left + right) as f64 / 2.0;
     let y = (top + bottom) as f64 / 2.0;
-    let text = dln_explorer::charts::readout("loss", &frame, &run, x, y).unwrap();
+    let text = dln_explorer::charts::readout("loss", &frame, &run, &View::default(), x, y).unwrap();
     assert!(text.starts_with("step 2000"), "{text}");
     let quarter = left as f64 + 0.125 * (right - left) as f64; // step 1000
-    let text = dln_explorer::charts::readout("loss", &frame, &run, quarter, y).unwrap();
+    let text =
+        dln_explorer::charts::readout("loss", &frame, &run, &View::default(), quarter, y).unwrap();
     assert!(text.starts_with("step 1000"), "{text}");
+}
+
+#[test]
+fn the_semantic_panels_draw_their_data_and_the_twin_appears_in_the_rsm() {
+    let mut s = trained(serde_json::json!({"train": {"steps": 4000}}), 3000);
+    s.set_twin(Some(
+        serde_json::json!({"network": {"hidden": [40]}, "train": {"seed": 9}}),
+    ))
+    .unwrap();
+    let view = View::default();
+    let svg = |p: &str| dln_explorer::charts::panel_svg(p, &s, &view, 700, 500).unwrap();
+    let mds = svg("mds");
+    for item in ["pine", "salmon"] {
+        assert!(mds.contains(item), "map lacks {item}");
+    }
+    assert!(
+        mds.matches("<circle").count() >= 16,
+        "a dot and a ring per item"
+    );
+    let rsm = svg("rsm");
+    assert!(rsm.contains("corr(simulated, theory)") && rsm.contains("corr(network 1, network 2)"));
+    assert!(rsm.matches("<rect").count() >= 3 * 64);
+    let ill = svg("illusion");
+    assert!(
+        ill.contains("pine · leaves"),
+        "the default illusion is the strongest one"
+    );
+    assert!(svg("typicality").contains("object analyzer"));
+    assert!(svg("projection").contains("novel feature taught for canary"));
+}
+
+#[test]
+fn scrubbing_back_moves_the_output_and_the_map_to_that_step() {
+    let s = trained(serde_json::json!({}), 3000);
+    let mut view = View::default();
+    let live = dln_explorer::charts::panel_svg("output", &s, &view, 700, 700).unwrap();
+    view.scrub = Some(800);
+    let early = dln_explorer::charts::panel_svg("output", &s, &view, 700, 700).unwrap();
+    assert!(early.contains("at step 800"));
+    assert_ne!(live, early);
+    let map = dln_explorer::charts::panel_svg("mds", &s, &view, 700, 500).unwrap();
+    assert!(map.contains("step 800"));
+    let loss = dln_explorer::charts::panel_svg("loss", &s, &view, 700, 500).unwrap();
+    assert_ne!(
+        loss,
+        dln_explorer::charts::panel_svg("loss", &s, &View::default(), 700, 500).unwrap()
+    );
+}
+
+#[test]
+fn semantic_panels_explain_themselves_for_a_shallow_network() {
+    let s = trained(serde_json::json!({"network": {"hidden": []}}), 100);
+    for p in ["mds", "rsm", "projection"] {
+        let svg = dln_explorer::charts::panel_svg(p, &s, &View::default(), 600, 400).unwrap();
+        assert!(svg.contains("hidden layer"), "{p}");
+    }
 }

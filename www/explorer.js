@@ -2,7 +2,8 @@
 // `App` owns the run, stepping and drawing. Nothing here looks elements up by id, so several
 // explorers can live on one page.
 
-const LOG_PARAMS = new Set(['init.scale', 'train.lr']);
+import { SemanticControls } from './semantic.js';
+
 const FRAME_BUDGET_MS = 18;
 const MAX_STEPS_PER_CALL = 1_000_000;
 
@@ -68,8 +69,13 @@ export class Explorer {
     this.canvases = [...root.querySelectorAll('canvas[data-chart]')];
     this.q = (sel) => root.querySelector(sel);
     this.tooltip = root.ownerDocument.querySelector('[data-role="tooltip"]') || this.makeTooltip();
+    this.snapSteps = [];
+    this.visible = new Set(this.canvases);
     this.bindControls();
     this.bindCanvases();
+    this.bindPresets();
+    this.bindScrubber();
+    this.semantic = SemanticControls.attach(this);
     this.syncControls();
     this.updateStatus();
     this.loop = this.loop.bind(this);
@@ -145,6 +151,7 @@ export class Explorer {
       this.notice('The run is finished. Raise "Steps" to continue, or reset.');
       return;
     }
+    if (this.view()?.scrub !== null) this.setView({ scrub: null });
     this.playing = true;
     this.syncTransport();
   }
@@ -175,6 +182,115 @@ export class Explorer {
 
   state() {
     return this.guard(() => JSON.parse(this.app.state()));
+  }
+
+  /** What the panels show: {scrub, illusion, category, projection}. */
+  view() {
+    return this.guard(() => JSON.parse(this.app.view()));
+  }
+
+  /** Merges a partial view; returns null or a message naming the field. */
+  setView(partial) {
+    if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) {
+      return 'view: must be an object such as {"scrub": 1200}';
+    }
+    const cur = this.view();
+    if (!cur) return 'the simulation has stopped';
+    const next = { ...cur, ...partial };
+    if (partial.projection) next.projection = { ...cur.projection, ...partial.projection };
+    const err = this.guard(() => this.app.setView(JSON.stringify(next)), 'the simulation has stopped');
+    if (err) return err;
+    this.dirty = true;
+    this.syncScrubber();
+    return null;
+  }
+
+  /** Starts a second network from a partial config (null removes it); null or a message. */
+  setTwin(patch) {
+    const err = this.guard(() => this.app.setTwin(JSON.stringify(patch ?? null)), 'the simulation has stopped');
+    this.dirty = true;
+    return err || null;
+  }
+
+  twin() {
+    return this.guard(() => JSON.parse(this.app.twin()));
+  }
+
+  names() {
+    return this.guard(() => JSON.parse(this.app.names()));
+  }
+
+  presets() {
+    return JSON.parse(this.app.constructor.presets());
+  }
+
+  /** Loads a preset by id; returns null or a message. */
+  applyPreset(id) {
+    const res = this.guard(() => JSON.parse(this.app.applyPreset(id)), { error: 'the simulation has stopped' });
+    if (res.error) return res.error;
+    this.pause();
+    this.clearError();
+    const cap = this.q('[data-role="caption"]');
+    if (cap) cap.textContent = res.caption;
+    const sel = this.q('[data-preset]');
+    if (sel) sel.value = id;
+    this.notice(`Loaded “${res.title}”. Press Play.`);
+    this.dirty = true;
+    this.syncControls();
+    this.updateStatus();
+    const panel = this.root.querySelector(`[data-panel="${res.focus}"]`);
+    if (panel && panel.scrollIntoView) panel.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    return null;
+  }
+
+  bindPresets() {
+    const sel = this.q('[data-preset]');
+    if (!sel) return;
+    for (const p of this.presets()) {
+      const o = sel.ownerDocument.createElement('option');
+      o.value = p.id;
+      o.textContent = p.title;
+      sel.append(o);
+    }
+    sel.addEventListener('change', () => {
+      if (!sel.value) return;
+      const err = this.applyPreset(sel.value);
+      if (err) this.showError(err);
+    });
+  }
+
+  // ----- time scrubber -----
+
+  bindScrubber() {
+    const el = this.q('[data-scrub]');
+    if (!el) return;
+    el.addEventListener('input', () => {
+      const i = Number(el.value);
+      const step = this.snapSteps[i];
+      if (step === undefined) return;
+      if (this.playing) this.pause();
+      this.setView({ scrub: step });
+    });
+    this.q('[data-action="live"]')?.addEventListener('click', () => this.setView({ scrub: null }));
+  }
+
+  syncScrubber() {
+    const el = this.q('[data-scrub]');
+    if (!el) return;
+    this.snapSteps = this.guard(() => JSON.parse(this.app.snapshotSteps()), []);
+    const view = this.view();
+    const n = this.snapSteps.length;
+    el.max = String(Math.max(0, n - 1));
+    const out = this.q('[data-show="scrub"]');
+    if (!view || view.scrub === null || view.scrub === undefined) {
+      el.value = el.max;
+      if (out) out.value = 'following the run';
+    } else {
+      let i = this.snapSteps.findIndex((s) => s > view.scrub);
+      i = i < 0 ? n - 1 : Math.max(0, i - 1);
+      el.value = String(i);
+      if (out) out.value = `step ${this.snapSteps[i] ?? view.scrub}`;
+    }
   }
 
   /** A panel as an SVG document (drawn by the chart code, not a screenshot). */
@@ -306,6 +422,8 @@ export class Explorer {
       if (box.dataset.when === 'init.kind') show = show && hidden.length === 1;
       box.hidden = !show;
     }
+    this.semantic?.refresh();
+    this.syncScrubber();
     const help = this.q('[data-role="dataset-help"]');
     if (help) help.textContent = DATASET_HELP[cfg.dataset.kind] || '';
     this.updateLrHint(cfg);
@@ -358,8 +476,7 @@ export class Explorer {
     if (msg) this.noticeTimer = setTimeout(() => { el.textContent = ''; }, 6000);
   }
 
-  updateStatus() {
-    const s = this.state();
+  updateStatus(s = this.state()) {
     const el = this.q('[data-role="status"]');
     if (!s || !el) return;
     const cfg = this.config();
@@ -377,15 +494,26 @@ export class Explorer {
       this.notice(`Finished after ${s.step.toLocaleString('en')} steps.`);
     }
     this.dirty = true;
-    this.updateStatus();
+    this.updateStatus(s);
+    this.syncScrubber();
+    this.semantic?.updateIllusions(s);
   }
 
   // ----- canvases -----
 
   bindCanvases() {
     const ro = new ResizeObserver(() => { this.dirty = true; });
+    // Only canvases on screen are drawn; one scrolled into view is drawn at once.
+    const io = new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        if (e.isIntersecting) this.visible.add(e.target);
+        else this.visible.delete(e.target);
+      }
+      this.dirty = true;
+    }, { rootMargin: '200px' });
     for (const c of this.canvases) {
       ro.observe(c);
+      io.observe(c);
       c.addEventListener('pointermove', (e) => this.hover(c, e));
       c.addEventListener('pointerleave', () => { this.tooltip.hidden = true; });
     }
@@ -411,6 +539,7 @@ export class Explorer {
     if (this.dead) return;
     const dpr = window.devicePixelRatio || 1;
     for (const c of this.canvases) {
+      if (!this.visible.has(c)) continue;
       const w = Math.round(c.clientWidth * dpr);
       const h = Math.round(c.clientHeight * dpr);
       if (w < 2 || h < 2) continue;

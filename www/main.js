@@ -42,6 +42,11 @@ async function boot() {
     step: (n = 1) => explorer.step(n),
     state: () => explorer.state(),
     svg: (panel, w, h) => explorer.svg(panel, w, h),
+    view: () => explorer.view(),
+    setView: (partial) => explorer.setView(partial),
+    setTwin: (patch) => explorer.setTwin(patch),
+    presets: () => explorer.presets(),
+    applyPreset: (id) => explorer.applyPreset(id),
   };
   window.dln = Object.freeze(api);
   window.dispatchEvent(new Event('dln-ready'));

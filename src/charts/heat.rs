@@ -5,8 +5,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::view::View;
 use super::{diverging, fmt_num, ChartResult, Frame, Grid, Theme, INK};
-use crate::sim::Run;
+use crate::sim::{Run, Session};
 
 /// Smallest row height (CSS px) before rows are thinned out.
 const MIN_ROW: f64 = 3.0;
@@ -155,15 +156,17 @@ fn thin_rows(n: usize, height: i32, th: &Theme) -> (usize, usize) {
 /// The network's output for every item (columns) and feature (rows), beside the target.
 pub fn draw_output<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    run: &Run,
+    session: &Session,
+    view: &View,
     th: &Theme,
 ) -> ChartResult
 where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
+    let run = session.run();
     let data = run.data();
-    let out = run.output();
+    let out = output_at(run, view);
     let target = &data.y;
     let (w, h) = root.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
@@ -206,7 +209,18 @@ where
     } else {
         String::new()
     };
-    title(root, &format!("network output{note}"), g_out.left, pad, th)?;
+    let when = if view.scrub.is_some() {
+        format!(" at step {}", view.step(run))
+    } else {
+        String::new()
+    };
+    title(
+        root,
+        &format!("network output{when}{note}"),
+        g_out.left,
+        pad,
+        th,
+    )?;
     title(root, "target", g_tgt.left, pad, th)?;
     color_bar(
         root,
@@ -226,13 +240,15 @@ where
 /// The SVD of the input-output correlation: `Sigma_yx = U S V^T`.
 pub fn draw_svd<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    run: &Run,
+    session: &Session,
+    _view: &View,
     th: &Theme,
 ) -> ChartResult
 where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
+    let run = session.run();
     let data = run.data();
     let svd = run.svd();
     let r = svd.rank().max(1).min(svd.s.len());
@@ -324,8 +340,27 @@ where
     })
 }
 
+/// The network's output at the view's step (a snapshot when scrubbing back).
+fn output_at(run: &Run, view: &View) -> Array2<f64> {
+    match view.scrub {
+        Some(_) => run
+            .history()
+            .snapshot_at(view.step(run))
+            .map(|s| s.output.clone())
+            .unwrap_or_else(|| run.output()),
+        None => run.output(),
+    }
+}
+
 /// Hover readouts for the heat maps.
-pub fn readout(panel: &str, frame: &Frame, run: &Run, x: f64, y: f64) -> Option<String> {
+pub fn readout(
+    panel: &str,
+    frame: &Frame,
+    run: &Run,
+    view: &View,
+    x: f64,
+    y: f64,
+) -> Option<String> {
     let Frame::Grids { grids } = frame else {
         return None;
     };
@@ -337,7 +372,7 @@ pub fn readout(panel: &str, frame: &Frame, run: &Run, x: f64, y: f64) -> Option<
         let row = r * g.row_stride;
         return Some(match (panel, g.name.as_str()) {
             ("output", _) => {
-                let out = run.output();
+                let out = output_at(run, view);
                 format!(
                     "{} · {}: output {} (target {})",
                     data.items[c],

@@ -10,7 +10,8 @@ use super::{draw_wrapped, fmt_num, mode_color, ChartResult, Frame, Theme, GRID, 
 const SIM_LOSS: RGBColor = RGBColor(31, 78, 140);
 /// Colour of the predicted loss.
 const THEORY_LOSS: RGBColor = RGBColor(214, 110, 20);
-use crate::sim::Run;
+use super::view::View;
+use crate::sim::{Run, Session};
 
 /// Most modes drawn in the mode-strength chart (the strongest ones).
 pub const MAX_MODES_SHOWN: usize = 10;
@@ -81,12 +82,14 @@ fn theory_series(run: &Run, n_modes: usize) -> Option<TheorySeries> {
 /// Loss against training step on a log axis.
 pub fn draw_loss<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    run: &Run,
+    session: &Session,
+    view: &View,
     th: &Theme,
 ) -> ChartResult
 where
     DB::ErrorType: 'static,
 {
+    let run = session.run();
     root.fill(&WHITE)?;
     let recs = run.history().records();
     let pts: Vec<(f64, f64)> = recs
@@ -148,6 +151,7 @@ where
             SIM_LOSS.filled(),
         )))?;
     }
+    scrub_cursor(&mut chart, view, run, (lo, hi), th)?;
     let note = match run.prediction() {
         Ok(p) if p.exact => "solid: simulation · dashed: exact prediction".to_string(),
         Ok(_) => "solid: simulation · dashed: approximate prediction".to_string(),
@@ -168,12 +172,14 @@ where
 /// Mode strengths `u_a^T W_tot v_a` against step, with the exact solution dashed in the same colour.
 pub fn draw_modes<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    run: &Run,
+    session: &Session,
+    view: &View,
     th: &Theme,
 ) -> ChartResult
 where
     DB::ErrorType: 'static,
 {
+    let run = session.run();
     root.fill(&WHITE)?;
     let recs = run.history().records();
     let svd = run.svd();
@@ -246,6 +252,23 @@ where
             .collect();
         chart.draw_series(LineSeries::new(pts, color.stroke_width(th.stroke(2.0))))?;
     }
+    // The second network, faint, in the same colours.
+    if let Some(twin) = session.twin() {
+        for a in 0..n_modes.min(twin.svd().s.len()) {
+            let pts: Vec<(f64, f64)> = twin
+                .history()
+                .records()
+                .iter()
+                .filter(|r| r.modes[a].is_finite())
+                .map(|r| (r.step as f64, r.modes[a]))
+                .collect();
+            chart.draw_series(LineSeries::new(
+                pts,
+                mode_color(a).mix(0.35).stroke_width(th.stroke(1.5)),
+            ))?;
+        }
+    }
+    scrub_cursor(&mut chart, view, run, (y0, y1), th)?;
     // Dashed verticals: when each mode is predicted to be half learned.
     for (a, at) in milestones(run, n_modes) {
         chart.draw_series(DashedLineSeries::new(
@@ -287,6 +310,24 @@ where
         (y0, y1),
         false,
     ))
+}
+
+/// A vertical line at the scrubbed step (nothing when the view follows the run).
+fn scrub_cursor<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<DB, CT>,
+    view: &View,
+    run: &Run,
+    y: (f64, f64),
+    th: &Theme,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    if view.scrub.is_some() {
+        let s = view.step(run) as f64;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(s, y.0), (s, y.1)],
+            INK.mix(0.55).stroke_width(th.stroke(1.5)),
+        )))?;
+    }
+    Ok(())
 }
 
 /// The mode legend: a swatch, the mode number and its singular value, one row per mode.

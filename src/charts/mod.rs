@@ -10,44 +10,70 @@ use serde::Serialize;
 
 mod heat;
 mod lines;
+mod semantic;
+pub mod view;
 
 pub use heat::{draw_output, draw_svd};
 pub use lines::{draw_loss, draw_modes};
+pub use semantic::{draw_illusion, draw_mds, draw_projection, draw_rsm, draw_typicality};
+pub use view::View;
 
-use crate::sim::Run;
+use crate::sim::Session;
 
 /// Result of drawing a chart.
 pub type ChartResult = Result<Frame, Box<dyn Error>>;
 
 /// The panels of the page, by the name the page and the JS API use.
-pub const PANELS: [&str; 4] = ["loss", "modes", "output", "svd"];
+pub const PANELS: [&str; 9] = [
+    "loss",
+    "modes",
+    "output",
+    "svd",
+    "mds",
+    "rsm",
+    "illusion",
+    "typicality",
+    "projection",
+];
 
-/// Draws the named panel of a run.
+/// Draws the named panel of a session as the view shows it.
 pub fn draw_panel<DB: DrawingBackend>(
     panel: &str,
     root: &DrawingArea<DB, Shift>,
-    run: &Run,
+    session: &Session,
+    view: &View,
     theme: &Theme,
 ) -> ChartResult
 where
     DB::ErrorType: 'static,
 {
     match panel {
-        "loss" => draw_loss(root, run, theme),
-        "modes" => draw_modes(root, run, theme),
-        "output" => draw_output(root, run, theme),
-        "svd" => draw_svd(root, run, theme),
+        "loss" => draw_loss(root, session, view, theme),
+        "modes" => draw_modes(root, session, view, theme),
+        "output" => draw_output(root, session, view, theme),
+        "svd" => draw_svd(root, session, view, theme),
+        "mds" => draw_mds(root, session, view, theme),
+        "rsm" => draw_rsm(root, session, view, theme),
+        "illusion" => draw_illusion(root, session, view, theme),
+        "typicality" => draw_typicality(root, session, view, theme),
+        "projection" => draw_projection(root, session, view, theme),
         other => Err(format!("unknown panel {other:?}; panels are {PANELS:?}").into()),
     }
 }
 
 /// Renders a panel to an SVG document of the given size (CSS pixels).
-pub fn panel_svg(panel: &str, run: &Run, width: u32, height: u32) -> Result<String, String> {
+pub fn panel_svg(
+    panel: &str,
+    session: &Session,
+    view: &View,
+    width: u32,
+    height: u32,
+) -> Result<String, String> {
     let mut out = String::new();
     {
         let backend = SVGBackend::with_string(&mut out, (width, height));
         let root = backend.into_drawing_area();
-        draw_panel(panel, &root, run, &Theme::default()).map_err(|e| e.to_string())?;
+        draw_panel(panel, &root, session, view, &Theme::default()).map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(out)
@@ -304,10 +330,17 @@ pub fn draw_wrapped<DB: DrawingBackend>(
 }
 
 /// The hover readout for a pixel of a panel drawn with `frame`.
-pub fn readout(panel: &str, frame: &Frame, run: &Run, x: f64, y: f64) -> Option<String> {
+pub fn readout(
+    panel: &str,
+    frame: &Frame,
+    session: &Session,
+    view: &View,
+    x: f64,
+    y: f64,
+) -> Option<String> {
     match panel {
-        "loss" | "modes" => lines::readout(panel, frame, run, x, y),
-        "output" | "svd" => heat::readout(panel, frame, run, x, y),
-        _ => None,
+        "loss" | "modes" => lines::readout(panel, frame, session.run(), x, y),
+        "output" | "svd" => heat::readout(panel, frame, session.run(), view, x, y),
+        _ => semantic::readout(panel, frame, session, view, x, y),
     }
 }

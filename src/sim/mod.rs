@@ -10,6 +10,7 @@ pub mod predict;
 pub mod riccati;
 pub mod rng;
 pub mod run;
+pub mod session;
 pub mod theory;
 pub mod train;
 
@@ -17,3 +18,4 @@ pub use data::Dataset;
 pub use linalg::Svd;
 pub use network::Network;
 pub use run::{Change, Run, State};
+pub use session::Session;

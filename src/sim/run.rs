@@ -1,6 +1,9 @@
 //! One training run: dataset, network, trainer, theory overlay and history, advanced together on
 //! one time axis. Everything the page, the JS API and the CLI show comes from here.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use ndarray::Array2;
 use serde::Serialize;
 
@@ -8,7 +11,10 @@ use super::data::Dataset;
 use super::history::{History, Record, Snapshot};
 use super::init::initialise;
 use super::linalg::Svd;
-use super::measures::{predicted_illusions, Candidate};
+use super::measures::{
+    gram, half_strength_times, illusions, predicted_illusions, predicted_outputs, Candidate,
+    Illusion,
+};
 use super::network::{mode_strengths_of, Network};
 use super::predict::Prediction;
 use super::rng::Rng;
@@ -28,6 +34,18 @@ fn snapshot_cap(dims: &[usize], items: usize) -> usize {
     let n1 = if dims.len() > 2 { dims[1] } else { 0 };
     let size = nd * items + n1 * items + nd * n1;
     (SNAPSHOT_BUDGET / size.max(1)).clamp(16, 400)
+}
+
+/// A simulated representational similarity matrix and its prediction at the same time.
+#[derive(Clone, Debug, Serialize)]
+pub struct RsmPair {
+    pub step: u64,
+    pub sim: Vec<Vec<f64>>,
+    pub theory: Option<Vec<Vec<f64>>>,
+}
+
+fn rows(m: &Array2<f64>) -> Vec<Vec<f64>> {
+    m.rows().into_iter().map(|r| r.to_vec()).collect()
 }
 
 /// What applying a new config did.
@@ -62,6 +80,11 @@ pub struct State {
     /// Predicted step at which each mode is half learned (null where there is no prediction).
     pub learned_at: Vec<Option<f64>>,
     pub singular_values: Vec<f64>,
+    /// The first hidden layer's RSM at the last snapshot, simulated and predicted
+    /// (`V A(t)^(2/D) V^T`; `V A V^T` for one hidden layer); none for a shallow network.
+    pub rsm: Option<RsmPair>,
+    /// Semantic illusions ranked by the overshoot rule (THEORY.md 2.3.4), at most 10.
+    pub illusions: Vec<Illusion>,
     pub diverged: bool,
     pub finished: bool,
     pub message: Option<String>,
@@ -78,6 +101,8 @@ pub struct Run {
     half_times: Vec<Option<f64>>,
     /// The strongest predicted illusions, computed once.
     illusion_candidates: Vec<Candidate>,
+    /// Predicted half-strength times of category features, by mode.
+    typicality_cache: RefCell<HashMap<usize, Vec<Option<f64>>>>,
     step: u64,
     time: f64,
     initial_loss: f64,
@@ -119,6 +144,7 @@ impl Run {
             prediction,
             half_times,
             illusion_candidates,
+            typicality_cache: RefCell::new(HashMap::new()),
             step: 0,
             time: 0.0,
             initial_loss: loss,
@@ -306,6 +332,49 @@ impl Run {
         }
     }
 
+    /// The time (units of tau) the run had reached at `step`: read off the history for the past,
+    /// extrapolated at the current learning rate for the future.
+    pub fn time_at_step(&self, step: f64) -> f64 {
+        if step >= self.step as f64 {
+            return self.time + (step - self.step as f64) * self.cfg.train.lr;
+        }
+        let recs = self.history.records();
+        let i = recs.partition_point(|r| (r.step as f64) < step);
+        match (i.checked_sub(1).and_then(|k| recs.get(k)), recs.get(i)) {
+            (Some(a), Some(b)) if b.step > a.step => {
+                a.time + (step - a.step as f64) / (b.step - a.step) as f64 * (b.time - a.time)
+            }
+            (_, Some(b)) => b.time,
+            _ => self.time,
+        }
+    }
+
+    /// Predicted time (units of tau) at which each item's category features for mode `alpha`
+    /// reach half their target strength (see `measures::half_strength_times`); cached per mode.
+    pub fn predicted_typicality_times(&self, alpha: usize) -> Vec<Option<f64>> {
+        if let Some(v) = self.typicality_cache.borrow().get(&alpha) {
+            return v.clone();
+        }
+        let times = match self.prediction.as_ref().ok().and_then(|p| {
+            (self.data.y.len() <= ILLUSION_SCAN_LIMIT)
+                .then(|| predicted_outputs(p, &self.svd.s, 300))
+                .flatten()
+        }) {
+            Some((ts, maps)) => half_strength_times(
+                &maps,
+                &ts,
+                &self.data.y,
+                self.svd.u.column(alpha),
+                self.svd.v.column(alpha),
+            ),
+            None => vec![None; self.data.n_items()],
+        };
+        self.typicality_cache
+            .borrow_mut()
+            .insert(alpha, times.clone());
+        times
+    }
+
     /// Predicted step at which each mode is half learned (`None` where the prediction has none).
     pub fn learned_at(&self) -> Vec<Option<f64>> {
         self.half_times
@@ -329,6 +398,8 @@ impl Run {
                 .map(|s| s.map(f64::round))
                 .collect(),
             singular_values: self.svd.s.clone(),
+            rsm: self.rsm(),
+            illusions: illusions(self, 10),
             diverged: self.status == Status::Diverged,
             finished: self.status == Status::Finished,
             message: self.message.clone(),
@@ -350,6 +421,23 @@ impl Run {
     pub fn history(&self) -> &History {
         &self.history
     }
+    /// The RSM of the first hidden layer at the last snapshot, with its prediction.
+    pub fn rsm(&self) -> Option<RsmPair> {
+        let snap = self.history.snapshots().last()?;
+        let sim = gram(snap.hidden.as_ref()?);
+        let theory = self
+            .prediction
+            .as_ref()
+            .ok()
+            .and_then(|p| p.matrices_at(snap.time))
+            .and_then(|m| m.hidden_gram);
+        Some(RsmPair {
+            step: snap.step,
+            sim: rows(&sim),
+            theory: theory.as_ref().map(rows),
+        })
+    }
+
     /// The strongest predicted illusions (empty without a prediction).
     pub fn illusion_candidates(&self) -> &[Candidate] {
         &self.illusion_candidates

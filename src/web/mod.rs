@@ -10,9 +10,10 @@ use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use crate::charts::{self, Frame, Theme};
+use crate::charts::{self, Frame, Theme, View};
 use crate::config::Config;
-use crate::sim::{Change, Run};
+use crate::presets;
+use crate::sim::{Change, Session};
 
 /// Installs a panic hook that logs to the console and tells the page (a `dln-panic` event on
 /// `window` whose `detail` is the message), so a bug never leaves a silent blank page.
@@ -30,10 +31,12 @@ pub fn start() {
     }));
 }
 
-/// One explorable instance: a run plus where each panel was last drawn (for hover readouts).
+/// One explorable instance: a session (a run, and optionally a second network), what the page
+/// is looking at, and where each panel was last drawn (for hover readouts).
 #[wasm_bindgen]
 pub struct App {
-    run: Run,
+    session: Session,
+    view: View,
     frames: HashMap<String, Frame>,
 }
 
@@ -51,16 +54,17 @@ impl App {
         let cfg = Config::default()
             .merged(&partial)
             .map_err(|e| JsError::new(&e.to_string()))?;
-        let run = Run::new(&cfg).map_err(|e| JsError::new(&e.to_string()))?;
+        let session = Session::new(&cfg).map_err(|e| JsError::new(&e.to_string()))?;
         Ok(App {
-            run,
+            session,
+            view: View::default(),
             frames: HashMap::new(),
         })
     }
 
     /// The current config as JSON.
     pub fn config(&self) -> String {
-        serde_json::to_string(self.run.config()).expect("a Config always serialises")
+        serde_json::to_string(self.session.run().config()).expect("a Config always serialises")
     }
 
     /// The default config as JSON.
@@ -77,11 +81,11 @@ impl App {
             Ok(v) => v,
             Err(e) => return error_json(format!("config: is not valid JSON: {e}")),
         };
-        let cfg = match self.run.config().merged(&partial) {
+        let cfg = match self.session.run().config().merged(&partial) {
             Ok(c) => c,
             Err(e) => return error_json(e),
         };
-        match self.run.reconfigure(&cfg) {
+        match self.session.reconfigure(&cfg) {
             Ok(Change::None) => json!({ "change": "none" }).to_string(),
             Ok(Change::Live) => json!({ "change": "live" }).to_string(),
             Ok(Change::Reset(reason)) => {
@@ -94,17 +98,17 @@ impl App {
 
     /// Restarts the run from step 0.
     pub fn reset(&mut self) {
-        self.run.reset();
+        self.session.reset();
     }
 
     /// Takes up to `n` training steps; returns how many were taken.
     pub fn advance(&mut self, n: u32) -> u32 {
-        self.run.advance(n as u64) as u32
+        self.session.advance(n as u64) as u32
     }
 
     /// A summary of the run as JSON (`step`, `loss`, `modes`, `theory_modes`, `diverged`, ...).
     pub fn state(&self) -> String {
-        serde_json::to_string(&self.run.state()).expect("a State always serialises")
+        serde_json::to_string(&self.session.run().state()).expect("a State always serialises")
     }
 
     /// Draws a panel (`loss`, `modes`, `output`, `svd`) on a canvas whose pixel size has already
@@ -118,8 +122,14 @@ impl App {
         let backend = CanvasBackend::with_canvas_object(canvas)
             .ok_or_else(|| JsError::new("the canvas has no 2d context"))?;
         let root = backend.into_drawing_area();
-        let frame = charts::draw_panel(panel, &root, &self.run, &Theme::with_scale(scale))
-            .map_err(|e| JsError::new(&e.to_string()))?;
+        let frame = charts::draw_panel(
+            panel,
+            &root,
+            &self.session,
+            &self.view,
+            &Theme::with_scale(scale),
+        )
+        .map_err(|e| JsError::new(&e.to_string()))?;
         root.present().map_err(|e| JsError::new(&e.to_string()))?;
         self.frames.insert(panel.to_string(), frame);
         Ok(())
@@ -128,11 +138,105 @@ impl App {
     /// The hover readout at device pixel (x, y) of a drawn panel, if the pointer is over data.
     pub fn hover(&self, panel: &str, x: f64, y: f64) -> Option<String> {
         let frame = self.frames.get(panel)?;
-        charts::readout(panel, frame, &self.run, x, y)
+        charts::readout(panel, frame, &self.session, &self.view, x, y)
     }
 
     /// A panel as an SVG document (drawn by the same chart code, not a screenshot).
     pub fn svg(&self, panel: &str, width: u32, height: u32) -> Result<String, JsError> {
-        charts::panel_svg(panel, &self.run, width, height).map_err(|e| JsError::new(&e))
+        charts::panel_svg(panel, &self.session, &self.view, width, height)
+            .map_err(|e| JsError::new(&e))
+    }
+
+    /// What the panels show, as JSON (`scrub`, `illusion`, `category`, `projection`).
+    pub fn view(&self) -> String {
+        serde_json::to_string(&self.view).expect("a View always serialises")
+    }
+
+    /// Replaces the view with a JSON object; returns an error message or an empty string.
+    #[wasm_bindgen(js_name = setView)]
+    pub fn set_view(&mut self, json: &str) -> String {
+        match serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(json)) {
+            Ok(v) => {
+                self.view = v;
+                String::new()
+            }
+            Err(e) => format!("view.{}: {}", e.path(), e.inner()),
+        }
+    }
+
+    /// Starts a second network from a partial config merged onto the main one (JSON), or removes
+    /// it (`null`). Returns an error message naming the field, or an empty string.
+    #[wasm_bindgen(js_name = setTwin)]
+    pub fn set_twin(&mut self, patch_json: &str) -> String {
+        let patch: Value = match serde_json::from_str(patch_json) {
+            Ok(v) => v,
+            Err(e) => return format!("twin: is not valid JSON: {e}"),
+        };
+        let patch = if patch.is_null() { None } else { Some(patch) };
+        match self.session.set_twin(patch) {
+            Ok(()) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// The second network's partial config as JSON (`null` without one).
+    pub fn twin(&self) -> String {
+        serde_json::to_string(&self.session.twin_patch()).expect("JSON values serialise")
+    }
+
+    /// The steps at which the history has snapshots, as JSON (for the time scrubber).
+    #[wasm_bindgen(js_name = snapshotSteps)]
+    pub fn snapshot_steps(&self) -> String {
+        let steps: Vec<u64> = self
+            .session
+            .run()
+            .history()
+            .snapshots()
+            .iter()
+            .map(|s| s.step)
+            .collect();
+        serde_json::to_string(&steps).expect("numbers serialise")
+    }
+
+    /// The presets as JSON: `[{"id", "title", "caption", "focus", ...}]`.
+    pub fn presets() -> String {
+        serde_json::to_string(&presets::presets()).expect("presets serialise")
+    }
+
+    /// Applies a preset: its config (from the defaults), its second network and its view.
+    /// Returns JSON `{"error": ...}` or `{"caption": ..., "focus": ...}`.
+    #[wasm_bindgen(js_name = applyPreset)]
+    pub fn apply_preset(&mut self, id: &str) -> String {
+        let Some(p) = presets::preset(id) else {
+            let ids: Vec<&str> = presets::presets().iter().map(|p| p.id).collect();
+            return error_json(format!(
+                "preset: unknown preset {id:?}; presets are {ids:?}"
+            ));
+        };
+        let result = self
+            .session
+            .set_twin(None)
+            .and_then(|()| p.full_config())
+            .and_then(|cfg| self.session.reconfigure(&cfg))
+            .and_then(|_| self.session.set_twin(p.twin.clone()));
+        match result {
+            Ok(()) => {
+                self.session.reset();
+                self.view = p.view.clone();
+                self.frames.clear();
+                json!({ "caption": p.caption, "focus": p.focus, "title": p.title }).to_string()
+            }
+            Err(e) => error_json(e),
+        }
+    }
+
+    /// The dataset's names as JSON `{"items": [...], "features": [...], "modes": [...]}`.
+    pub fn names(&self) -> String {
+        let run = self.session.run();
+        let d = run.data();
+        let modes: Vec<String> = (0..run.svd().s.len())
+            .map(|a| run.svd().describe_mode(a, &d.features))
+            .collect();
+        json!({ "items": d.items, "features": d.features, "modes": modes }).to_string()
     }
 }

@@ -1,0 +1,898 @@
+//! Panels of semantic development (PNAS19, THEORY.md 2.3): the progressive-differentiation map,
+//! representational similarity, a semantic illusion, typicality and inductive projection.
+//! Every panel shows the run at the view's step, the simulation beside the exact theory.
+
+use ndarray::Array2;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::view::{ProjectionKind, View};
+use super::{
+    diverging, draw_wrapped, fmt_num, mode_color, ChartResult, Frame, Grid, Theme, GRID, INK,
+};
+use crate::sim::measures::{
+    correlation, gram, half_strength_times, novel_feature, novel_item, MdsFrame,
+};
+use crate::sim::{Run, Session};
+
+/// Colour of simulated bars and lines in the semantic panels.
+const SIM: RGBColor = RGBColor(31, 78, 140);
+/// Colour of predicted bars and lines.
+const THEORY: RGBColor = RGBColor(214, 110, 20);
+
+fn message<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, text: &str, th: &Theme) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    let (w, _) = root.dim_in_pixel();
+    draw_wrapped(
+        root,
+        text,
+        (th.px(12.0), th.px(14.0)),
+        w as i32 - th.px(24.0),
+        &th.text(12.0).color(&INK.mix(0.8)),
+    )?;
+    Ok(Frame::Grids { grids: vec![] })
+}
+
+fn xy_frame<DB: DrawingBackend, X: Ranged, Y: Ranged>(
+    area: &DrawingArea<DB, plotters::coord::cartesian::Cartesian2d<X, Y>>,
+    x: (f64, f64),
+    y: (f64, f64),
+) -> Frame {
+    let (xr, yr) = area.get_pixel_range();
+    Frame::Xy {
+        left: xr.start,
+        top: yr.start,
+        right: xr.end,
+        bottom: yr.end,
+        x_min: x.0,
+        x_max: x.1,
+        y_min: y.0,
+        y_max: y.1,
+        y_log: false,
+    }
+}
+
+/// Item colour in the map.
+fn item_color(i: usize) -> RGBColor {
+    mode_color(i)
+}
+
+/// The MDS frame of a run: from the predicted final similarity when there is one, else from the
+/// latest simulated one.
+fn mds_frame(run: &Run) -> Option<(MdsFrame, Array2<f64>)> {
+    let reference = run
+        .prediction()
+        .ok()
+        .and_then(|p| {
+            let end = crate::sim::measures::course_end(p, &run.svd().s);
+            p.matrices_at(end).and_then(|m| m.hidden_gram)
+        })
+        .or_else(|| {
+            let last = run.history().snapshots().last()?;
+            last.hidden.as_ref().map(gram)
+        })?;
+    MdsFrame::from_gram(&reference).map(|f| (f, reference))
+}
+
+struct MapPoints {
+    /// Simulated positions per snapshot up to the view step: (step, positions).
+    sim: Vec<(u64, Vec<[f64; 2]>)>,
+    /// Predicted positions at the same times.
+    theory: Vec<Vec<[f64; 2]>>,
+    extent: f64,
+}
+
+fn map_points(run: &Run, view: &View) -> Option<MapPoints> {
+    let (frame, reference) = mds_frame(run)?;
+    let upto = view.step(run);
+    let pred = run.prediction().ok();
+    let mut sim = Vec::new();
+    let mut theory = Vec::new();
+    for s in run.history().snapshots().iter().filter(|s| s.step <= upto) {
+        let h = s.hidden.as_ref()?;
+        sim.push((s.step, frame.project(&gram(h))));
+        if let Some(g) = pred
+            .and_then(|p| p.matrices_at(s.time))
+            .and_then(|m| m.hidden_gram)
+        {
+            theory.push(frame.project(&g));
+        }
+    }
+    let fin = frame.project(&reference);
+    let mut extent = fin
+        .iter()
+        .fold(0.0f64, |m, p| m.max(p[0].abs()).max(p[1].abs()));
+    for (_, pts) in &sim {
+        for p in pts {
+            extent = extent.max(p[0].abs()).max(p[1].abs());
+        }
+    }
+    Some(MapPoints {
+        sim,
+        theory,
+        extent: extent.max(1e-9) * 1.3,
+    })
+}
+
+/// Progressive differentiation: the items' first-hidden-layer representations in a fixed
+/// classical-MDS frame, with their trails, simulated (filled) and predicted (rings).
+pub fn draw_mds<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    session: &Session,
+    view: &View,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let run = session.run();
+    if run.network().depth() < 2 {
+        return message(root, "A shallow network has no hidden layer, so there is no representation to map. Add a hidden layer.", th);
+    }
+    let Some(pts) = map_points(run, view) else {
+        return message(
+            root,
+            "The map appears once the network has learned two distinctions (train a little).",
+            th,
+        );
+    };
+    let (w, h) = root.dim_in_pixel();
+    let e = pts.extent;
+    // Equal scales on both axes.
+    let aspect =
+        (w as f64 - th.px(60.0) as f64).max(1.0) / (h as f64 - th.px(70.0) as f64).max(1.0);
+    let (xe, ye) = if aspect >= 1.0 {
+        (e * aspect, e)
+    } else {
+        (e, e / aspect)
+    };
+    let step = pts.sim.last().map_or(0, |s| s.0);
+    let mut chart = ChartBuilder::on(root)
+        .margin(th.px(10.0))
+        .caption(
+            format!("step {step} · lines: simulated paths · rings, dashes: theory V A Vᵀ"),
+            th.text(10.5).color(&INK.mix(0.75)),
+        )
+        .x_label_area_size(th.px(30.0))
+        .y_label_area_size(th.px(40.0))
+        .build_cartesian_2d(-xe..xe, -ye..ye)?;
+    chart
+        .configure_mesh()
+        .x_desc("MDS dimension 1")
+        .y_desc("MDS dimension 2")
+        .label_style(th.text(10.0))
+        .axis_desc_style(th.text(11.0))
+        .light_line_style(GRID.mix(0.0))
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.5))
+        .x_labels(5)
+        .y_labels(5)
+        .x_label_formatter(&|v| fmt_num(*v))
+        .y_label_formatter(&|v| fmt_num(*v))
+        .draw()?;
+    let n = pts.sim.last().map_or(0, |s| s.1.len());
+    let items = &run.data().items;
+    for i in 0..n {
+        let color = item_color(i);
+        if pts.theory.len() > 1 {
+            chart.draw_series(DashedLineSeries::new(
+                pts.theory.iter().map(|p| (p[i][0], p[i][1])),
+                th.px(4.0),
+                th.px(3.0),
+                color.mix(0.6).stroke_width(th.stroke(1.0)),
+            ))?;
+        }
+        chart.draw_series(LineSeries::new(
+            pts.sim.iter().map(|(_, p)| (p[i][0], p[i][1])),
+            color.mix(0.8).stroke_width(th.stroke(1.5)),
+        ))?;
+    }
+    for i in 0..n {
+        let color = item_color(i);
+        if let Some(p) = pts.theory.last() {
+            chart.draw_series(std::iter::once(Circle::new(
+                (p[i][0], p[i][1]),
+                th.px(7.0),
+                color.stroke_width(th.stroke(1.5)),
+            )))?;
+        }
+        if let Some((_, p)) = pts.sim.last() {
+            chart.draw_series(std::iter::once(Circle::new(
+                (p[i][0], p[i][1]),
+                th.px(4.0),
+                color.filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                items[i].clone(),
+                (p[i][0], p[i][1]),
+                th.text(11.0).pos(Pos::new(HPos::Left, VPos::Bottom)),
+            )))?;
+        }
+    }
+    Ok(xy_frame(chart.plotting_area(), (-xe, xe), (-ye, ye)))
+}
+
+/// The RSM heat maps: simulated, predicted and, with a second network, its RSM; correlations.
+pub fn draw_rsm<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    session: &Session,
+    view: &View,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let run = session.run();
+    if run.network().depth() < 2 {
+        return message(
+            root,
+            "A shallow network has no hidden layer, so it has no representational similarity.",
+            th,
+        );
+    }
+    let step = view.step(run);
+    let Some(snap) = run.history().snapshot_at(step) else {
+        return message(root, "No snapshot yet.", th);
+    };
+    let items = &run.data().items;
+    let sim = gram(
+        snap.hidden
+            .as_ref()
+            .expect("deep networks keep hidden snapshots"),
+    );
+    let theory = run
+        .prediction()
+        .ok()
+        .and_then(|p| p.matrices_at(snap.time))
+        .and_then(|m| m.hidden_gram);
+    let twin = session.twin().and_then(|t| {
+        let s = t.history().snapshot_at(step)?;
+        Some((t, gram(s.hidden.as_ref()?)))
+    });
+    let mut mats: Vec<(String, &Array2<f64>)> = vec![("network 1, simulated".into(), &sim)];
+    if let Some(t) = &theory {
+        mats.push(("theory V A Vᵀ".into(), t));
+    }
+    if let Some((t, g)) = &twin {
+        let hidden = &t.config().network.hidden;
+        mats.push((
+            format!(
+                "network 2 (width {}, seed {})",
+                hidden.first().copied().unwrap_or(0),
+                t.config().train.seed
+            ),
+            g,
+        ));
+    }
+    let (w, h) = root.dim_in_pixel();
+    let (w, h) = (w as i32, h as i32);
+    let label_style = th.text(10.0);
+    let label_w = items
+        .iter()
+        .map(|l| {
+            root.estimate_text_size(l, &label_style)
+                .map(|s| s.0 as i32)
+                .unwrap_or(0)
+        })
+        .max()
+        .unwrap_or(0);
+    let pad = th.px(8.0);
+    let top = pad + th.px(54.0) + label_w;
+    let gap = th.px(14.0);
+    let k = mats.len() as i32;
+    let avail_w = (w - pad - label_w - th.px(6.0) - (k - 1) * gap - pad) / k;
+    let side = avail_w.min(h - top - pad).max(4);
+    let mut grids = Vec::new();
+    let mut x = pad + label_w + th.px(6.0);
+    for (name, m) in &mats {
+        let g = Grid {
+            name: name.clone(),
+            left: x,
+            top,
+            right: x + side,
+            bottom: top + side,
+            rows: m.nrows(),
+            cols: m.ncols(),
+            row_stride: 1,
+        };
+        let vmax = m.iter().fold(0.0f64, |a, v| a.max(v.abs())).max(1e-300);
+        for r in 0..g.rows {
+            for c in 0..g.cols {
+                let (p0, p1) = g.cell_rect(r, c);
+                root.draw(&Rectangle::new(
+                    [p0, p1],
+                    diverging(m[(r, c)], vmax).filled(),
+                ))?;
+            }
+        }
+        root.draw(&Rectangle::new(
+            [(g.left, g.top), (g.right, g.bottom)],
+            INK.mix(0.35).stroke_width(1),
+        ))?;
+        root.draw(&Text::new(
+            name.clone(),
+            (g.left, top - label_w - th.px(22.0)),
+            th.text(11.0).pos(Pos::new(HPos::Left, VPos::Bottom)),
+        ))?;
+        let col_w = side as f64 / g.cols as f64;
+        let every = ((10.0 * th.scale) / col_w).ceil().max(1.0) as usize;
+        for c in (0..g.cols).step_by(every) {
+            let (p0, p1) = g.cell_rect(0, c);
+            root.draw(&Text::new(
+                items[c].clone(),
+                ((p0.0 + p1.0) / 2, top - th.px(4.0)),
+                th.text(10.0)
+                    .transform(FontTransform::Rotate270)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+        }
+        grids.push(g);
+        x += side + gap;
+    }
+    if let Some(g) = grids.first() {
+        let row_h = side as f64 / g.rows as f64;
+        let every = ((10.0 * th.scale) / row_h).ceil().max(1.0) as usize;
+        for r in (0..g.rows).step_by(every) {
+            let (p0, p1) = g.cell_rect(r, 0);
+            root.draw(&Text::new(
+                items[r].clone(),
+                (g.left - th.px(4.0), (p0.1 + p1.1) / 2),
+                th.text(10.0).pos(Pos::new(HPos::Right, VPos::Center)),
+            ))?;
+        }
+    }
+    let mut lines = vec![format!("step {}", snap.step)];
+    if let Some(t) = &theory {
+        lines.push(format!(
+            "corr(simulated, theory) = {:.5}",
+            correlation(&sim, t)
+        ));
+    }
+    if let Some((_, g)) = &twin {
+        lines.push(format!(
+            "corr(network 1, network 2) = {:.5}",
+            correlation(&sim, g)
+        ));
+    }
+    root.draw(&Text::new(
+        lines.join("   ·   "),
+        (pad, pad),
+        th.text(11.5).pos(Pos::new(HPos::Left, VPos::Top)),
+    ))?;
+    Ok(Frame::Grids { grids })
+}
+
+/// Steps and predicted values over the chart's whole step range (recorded past, projected future).
+fn predicted_series(
+    run: &Run,
+    xmax: f64,
+    f: impl Fn(&crate::sim::predict::TheoryMatrices) -> f64,
+) -> Vec<(f64, f64)> {
+    let Ok(pred) = run.prediction() else {
+        return vec![];
+    };
+    let n = 240;
+    (0..=n)
+        .filter_map(|k| {
+            let step = xmax * k as f64 / n as f64;
+            pred.matrices_at(run.time_at_step(step))
+                .map(|m| (step, f(&m)))
+        })
+        .collect()
+}
+
+fn scrub_line<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<DB, CT>,
+    view: &View,
+    run: &Run,
+    y: (f64, f64),
+    th: &Theme,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    if view.scrub.is_some() {
+        let s = view.step(run) as f64;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(s, y.0), (s, y.1)],
+            INK.mix(0.55).stroke_width(th.stroke(1.5)),
+        )))?;
+    }
+    Ok(())
+}
+
+/// A semantic illusion: one output over training, simulated and predicted, with its target.
+pub fn draw_illusion<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    session: &Session,
+    view: &View,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let run = session.run();
+    let (m, i) = view.illusion_pick(run);
+    let data = run.data();
+    let target = data.y[(m, i)];
+    let xmax = (run.config().train.steps.max(run.step_count())).max(1) as f64;
+    let sim: Vec<(f64, f64)> = run
+        .history()
+        .snapshots()
+        .iter()
+        .map(|s| (s.step as f64, s.output[(m, i)]))
+        .collect();
+    let theory = predicted_series(run, xmax, |mats| mats.map[(m, i)]);
+    let (mut lo, mut hi) = (target.min(0.0), target.max(0.0));
+    for &(_, v) in sim.iter().chain(&theory) {
+        if v.is_finite() {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    let pad = 0.12 * (hi - lo).max(0.1);
+    let (y0, y1) = (lo - pad, hi + 2.0 * pad);
+    let mut chart = ChartBuilder::on(root)
+        .margin(th.px(10.0))
+        .x_label_area_size(th.px(32.0))
+        .y_label_area_size(th.px(46.0))
+        .build_cartesian_2d(0f64..xmax, y0..y1)?;
+    chart
+        .configure_mesh()
+        .x_desc("training step")
+        .y_desc("network output")
+        .label_style(th.text(10.5))
+        .axis_desc_style(th.text(11.5))
+        .light_line_style(GRID.mix(0.0))
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.5))
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&|v| fmt_num(*v))
+        .y_label_formatter(&|v| fmt_num(*v))
+        .draw()?;
+    chart.draw_series(DashedLineSeries::new(
+        [(0.0, target), (xmax, target)],
+        th.px(2.0),
+        th.px(3.0),
+        INK.mix(0.5).stroke_width(th.stroke(1.0)),
+    ))?;
+    if theory.len() > 1 {
+        chart.draw_series(DashedLineSeries::new(
+            theory.iter().copied(),
+            th.px(6.0),
+            th.px(4.0),
+            THEORY.stroke_width(th.stroke(2.0)),
+        ))?;
+    }
+    chart.draw_series(LineSeries::new(
+        sim.iter().copied(),
+        SIM.stroke_width(th.stroke(2.0)),
+    ))?;
+    scrub_line(&mut chart, view, run, (y0, y1), th)?;
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let kind = match run.prediction() {
+        Ok(p) if p.exact => "dashed: exact theory",
+        Ok(_) => "dashed: approximate theory",
+        Err(_) => "no theory for this start",
+    };
+    draw_wrapped(
+        root,
+        &format!(
+            "{} · {} (target {}): solid: simulation · {kind} · dotted: target",
+            data.items[i],
+            data.features[m],
+            fmt_num(target)
+        ),
+        (xr.start + th.px(6.0), yr.start + th.px(4.0)),
+        xr.end - xr.start - th.px(12.0),
+        &th.text(11.0).color(&INK.mix(0.8)),
+    )?;
+    Ok(xy_frame(chart.plotting_area(), (0.0, xmax), (y0, y1)))
+}
+
+/// Grouped bars: one group per label, one bar per series `(name, colour, values, filled)`.
+#[allow(clippy::type_complexity)]
+fn bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    labels: &[String],
+    series: &[(&str, RGBColor, Vec<Option<f64>>, bool)],
+    y_desc: &str,
+    th: &Theme,
+) -> Result<Frame, Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let (mut lo, mut hi) = (0.0f64, 0.0f64);
+    for (_, _, vals, _) in series {
+        for v in vals.iter().flatten() {
+            lo = lo.min(*v);
+            hi = hi.max(*v);
+        }
+    }
+    if hi - lo < 1e-12 {
+        hi = lo + 1.0;
+    }
+    let pad = 0.08 * (hi - lo);
+    let (y0, y1) = (if lo < 0.0 { lo - pad } else { 0.0 }, hi + 3.0 * pad);
+    let n = labels.len().max(1);
+    let label_style = th.text(10.0);
+    let label_h = labels
+        .iter()
+        .map(|l| {
+            area.estimate_text_size(l, &label_style)
+                .map(|s| s.0 as i32)
+                .unwrap_or(0)
+        })
+        .max()
+        .unwrap_or(0);
+    let mut chart = ChartBuilder::on(area)
+        .margin(th.px(8.0))
+        .x_label_area_size(label_h + th.px(10.0))
+        .y_label_area_size(th.px(44.0))
+        .build_cartesian_2d(0f64..n as f64, y0..y1)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .disable_x_axis()
+        .y_desc(y_desc)
+        .label_style(th.text(10.0))
+        .axis_desc_style(th.text(11.0))
+        .light_line_style(GRID.mix(0.0))
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.5))
+        .y_labels(5)
+        .y_label_formatter(&|v| fmt_num(*v))
+        .draw()?;
+    let k = series.len().max(1) as f64;
+    let width = 0.8 / k;
+    for (si, (_, color, vals, filled)) in series.iter().enumerate() {
+        for (j, v) in vals.iter().enumerate() {
+            let Some(v) = v else { continue };
+            let x0 = j as f64 + 0.1 + si as f64 * width;
+            let style = if *filled {
+                color.filled()
+            } else {
+                color.stroke_width(th.stroke(1.5))
+            };
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x0, 0.0), (x0 + width * 0.92, *v)],
+                style,
+            )))?;
+        }
+    }
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(0.0, 0.0), (n as f64, 0.0)],
+        INK.mix(0.6),
+    )))?;
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    // Pixel ranges are absolute; drawing on `area` is relative to its corner.
+    let (bx, by) = area.get_base_pixel();
+    for (j, l) in labels.iter().enumerate() {
+        let x = xr.start + ((j as f64 + 0.5) / n as f64 * (xr.end - xr.start) as f64) as i32;
+        area.draw(&Text::new(
+            l.clone(),
+            (x - bx, yr.end + th.px(4.0) - by),
+            label_style
+                .transform(FontTransform::Rotate90)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+    }
+    let legend: Vec<String> = series
+        .iter()
+        .map(|(name, _, _, filled)| format!("{} {name}", if *filled { "■" } else { "□" }))
+        .collect();
+    draw_wrapped(
+        area,
+        &format!("{title} · {}", legend.join("  ")),
+        (xr.start + th.px(4.0) - bx, yr.start + th.px(2.0) - by),
+        xr.end - xr.start - th.px(8.0),
+        &th.text(10.5).color(&INK.mix(0.8)),
+    )?;
+    Ok(Frame::Xy {
+        left: xr.start,
+        top: yr.start,
+        right: xr.end,
+        bottom: yr.end,
+        x_min: 0.0,
+        x_max: n as f64,
+        y_min: y0,
+        y_max: y1,
+        y_log: false,
+    })
+}
+
+/// Typicality: the object-analyzer entries of a category mode, and when each item's category
+/// features reach half strength, simulated and predicted.
+pub fn draw_typicality<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    session: &Session,
+    view: &View,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let run = session.run();
+    let alpha = view.category_mode(run);
+    let svd = run.svd();
+    let data = run.data();
+    let v: Vec<Option<f64>> = svd.v.column(alpha).iter().map(|&x| Some(x)).collect();
+    let name = svd.describe_mode(alpha, &data.features);
+    let (w, _) = root.dim_in_pixel();
+    let (left, right) = root.split_horizontally(w / 2);
+    let f1 = bars(
+        &left,
+        &format!("mode {} ({name}): object analyzer v", alpha + 1),
+        &data.items,
+        &[("vᵢ", mode_color(alpha), v, true)],
+        "typicality vᵢ",
+        th,
+    )?;
+    let snaps = run.history().snapshots();
+    let outs: Vec<Array2<f64>> = snaps.iter().map(|s| s.output.clone()).collect();
+    let times: Vec<f64> = snaps.iter().map(|s| s.step as f64).collect();
+    let sim = half_strength_times(
+        &outs,
+        &times,
+        &data.y,
+        svd.u.column(alpha),
+        svd.v.column(alpha),
+    );
+    let theory: Vec<Option<f64>> = run
+        .predicted_typicality_times(alpha)
+        .into_iter()
+        .map(|t| t.map(|t| run.step_at_time(t)))
+        .collect();
+    let f2 = bars(
+        &right,
+        "step when the item's category features reach half strength",
+        &data.items,
+        &[
+            ("simulated", SIM, sim, true),
+            ("theory", THEORY, theory, false),
+        ],
+        "training step",
+        th,
+    )?;
+    let mut grids = vec![];
+    for (name, f) in [("v", f1), ("time", f2)] {
+        if let Frame::Xy {
+            left,
+            top,
+            right,
+            bottom,
+            ..
+        } = f
+        {
+            grids.push(Grid {
+                name: name.into(),
+                left,
+                top,
+                right,
+                bottom,
+                rows: 1,
+                cols: data.n_items(),
+                row_stride: 1,
+            });
+        }
+    }
+    Ok(Frame::Grids { grids })
+}
+
+/// Inductive projection at the view's step: how a novel fact about one item (or a novel item
+/// with one feature) generalises, simulated and predicted (THEORY.md 2.3.7).
+pub fn draw_projection<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    session: &Session,
+    view: &View,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let run = session.run();
+    if run.network().depth() < 2 {
+        return message(
+            root,
+            "A shallow network has no hidden layer to carry a novel fact to other items.",
+            th,
+        );
+    }
+    let step = view.step(run);
+    let Some(snap) = run.history().snapshot_at(step) else {
+        return message(root, "No snapshot yet.", th);
+    };
+    let data = run.data();
+    let pred = run.prediction().ok().and_then(|p| p.matrices_at(snap.time));
+    let (title, labels, sim, theory) = match view.projection.kind {
+        ProjectionKind::Feature => {
+            let i = view.projection_item(run);
+            let sim = novel_feature(&gram(snap.hidden.as_ref().expect("deep")), i);
+            let theory = pred
+                .as_ref()
+                .and_then(|m| m.hidden_gram.as_ref())
+                .map(|g| novel_feature(g, i));
+            (
+                format!(
+                    "a novel feature taught for {} only, at step {}: how much each item gets it",
+                    data.items[i], snap.step
+                ),
+                data.items.clone(),
+                sim,
+                theory,
+            )
+        }
+        ProjectionKind::Item => {
+            let m = view.projection_feature(run);
+            let r = snap.readout.as_ref().expect("deep");
+            let sim = novel_item(&r.dot(&r.t()), m);
+            let theory = pred
+                .as_ref()
+                .and_then(|x| x.readout_gram.as_ref())
+                .map(|g| novel_item(g, m));
+            // The dozen features the novel item is most expected to have.
+            let key = theory.as_ref().unwrap_or(&sim);
+            let mut order: Vec<usize> = (0..key.len()).collect();
+            order.sort_by(|&a, &b| key[b].total_cmp(&key[a]));
+            order.truncate(12);
+            (
+                format!(
+                    "a novel item that has “{}”, at step {}: its predicted features",
+                    data.features[m], snap.step
+                ),
+                order.iter().map(|&k| data.features[k].clone()).collect(),
+                order.iter().map(|&k| sim[k]).collect(),
+                theory.map(|t| order.iter().map(|&k| t[k]).collect()),
+            )
+        }
+    };
+    let mut series = vec![(
+        "simulated",
+        SIM,
+        sim.into_iter().map(Some).collect::<Vec<_>>(),
+        true,
+    )];
+    if let Some(t) = theory {
+        series.push(("theory", THEORY, t.into_iter().map(Some).collect(), false));
+    }
+    let f = bars(root, &title, &labels, &series, "generalisation", th)?;
+    let Frame::Xy {
+        left,
+        top,
+        right,
+        bottom,
+        ..
+    } = f
+    else {
+        unreachable!()
+    };
+    Ok(Frame::Grids {
+        grids: vec![Grid {
+            name: "bars".into(),
+            left,
+            top,
+            right,
+            bottom,
+            rows: 1,
+            cols: labels.len(),
+            row_stride: 1,
+        }],
+    })
+}
+
+/// Hover readouts of the semantic panels.
+pub fn readout(
+    panel: &str,
+    frame: &Frame,
+    session: &Session,
+    view: &View,
+    x: f64,
+    y: f64,
+) -> Option<String> {
+    let run = session.run();
+    let data = run.data();
+    match panel {
+        "mds" => {
+            let (dx, dy) = frame.data_at(x, y)?;
+            let pts = map_points(run, view)?;
+            let (step, cur) = pts.sim.last()?;
+            let i = (0..cur.len()).min_by(|&a, &b| {
+                let d = |p: [f64; 2]| (p[0] - dx).powi(2) + (p[1] - dy).powi(2);
+                d(cur[a]).total_cmp(&d(cur[b]))
+            })?;
+            let th = pts
+                .theory
+                .last()
+                .map(|t| format!("; theory ({}, {})", fmt_num(t[i][0]), fmt_num(t[i][1])))
+                .unwrap_or_default();
+            Some(format!(
+                "{} at step {step}: ({}, {}){th}",
+                data.items[i],
+                fmt_num(cur[i][0]),
+                fmt_num(cur[i][1])
+            ))
+        }
+        "rsm" => {
+            let Frame::Grids { grids } = frame else {
+                return None;
+            };
+            let g = grids.iter().find(|g| g.cell_at(x, y).is_some())?;
+            let (r, c) = g.cell_at(x, y)?;
+            let snap = run.history().snapshot_at(view.step(run))?;
+            let sim = gram(snap.hidden.as_ref()?);
+            let theory = run
+                .prediction()
+                .ok()
+                .and_then(|p| p.matrices_at(snap.time))
+                .and_then(|m| m.hidden_gram);
+            let th = theory
+                .map(|t| format!(", theory {}", fmt_num(t[(r, c)])))
+                .unwrap_or_default();
+            Some(format!(
+                "{} · {}: similarity {}{th}",
+                data.items[r],
+                data.items[c],
+                fmt_num(sim[(r, c)])
+            ))
+        }
+        "illusion" => {
+            let (step, _) = frame.data_at(x, y)?;
+            let (m, i) = view.illusion_pick(run);
+            let snaps = run.history().snapshots();
+            let s = snaps.get(
+                snaps
+                    .partition_point(|s| (s.step as f64) < step)
+                    .min(snaps.len().checked_sub(1)?),
+            )?;
+            let th = run
+                .prediction()
+                .ok()
+                .and_then(|p| p.matrices_at(s.time))
+                .map(|mats| format!(", theory {}", fmt_num(mats.map[(m, i)])))
+                .unwrap_or_default();
+            Some(format!(
+                "{} · {} at step {}: output {}{th} (target {})",
+                data.items[i],
+                data.features[m],
+                s.step,
+                fmt_num(s.output[(m, i)]),
+                fmt_num(data.y[(m, i)])
+            ))
+        }
+        "typicality" | "projection" => {
+            let Frame::Grids { grids } = frame else {
+                return None;
+            };
+            let g = grids.iter().find(|g| g.cell_at(x, y).is_some())?;
+            let (_, c) = g.cell_at(x, y)?;
+            if panel == "typicality" {
+                let alpha = view.category_mode(run);
+                let v = run.svd().v[(c, alpha)];
+                return Some(format!(
+                    "{}: typicality v = {} for mode {}",
+                    data.items[c],
+                    fmt_num(v),
+                    alpha + 1
+                ));
+            }
+            Some(match view.projection.kind {
+                ProjectionKind::Feature => format!(
+                    "{} (hover the bars: simulated filled, theory outlined)",
+                    data.items.get(c)?
+                ),
+                ProjectionKind::Item => {
+                    "features ordered by how strongly the novel item is expected to have them"
+                        .to_string()
+                }
+            })
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,155 @@
+//! Named starting points that reproduce a phenomenon, each with a one-line caption saying what
+//! to look for. A preset is a partial config applied to the defaults, an optional second
+//! network, the view of the semantic panels and the panel to look at first.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::charts::view::{Pick, Projection, ProjectionKind, View};
+use crate::config::{Config, ConfigError};
+
+/// rm8's largest singular value: the recipes use `lr = 0.01 / s_max` (tau = 632 steps).
+const RM8_S_MAX: f64 = 6.320_606_924_810_471;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Preset {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub caption: &'static str,
+    /// Partial config applied to the defaults.
+    pub config: Value,
+    /// Partial config of a second network, if the preset has one.
+    pub twin: Option<Value>,
+    pub view: View,
+    /// The panel to bring into view.
+    pub focus: &'static str,
+}
+
+impl Preset {
+    /// The complete config of this preset.
+    pub fn full_config(&self) -> Result<Config, ConfigError> {
+        Config::default().merged(&self.config)
+    }
+}
+
+/// The rm8 recipe of THEORY.md 2.4: N_h = 16, small random start with u0 = N_h sigma^2 / 2 = 1e-6,
+/// lr = 0.01 / s_max, 8311 steps.
+fn rm8_recipe() -> Value {
+    json!({
+        "dataset": {"kind": "rm8"},
+        "network": {"hidden": [16]},
+        "init": {"kind": "small_gaussian", "scale": (2e-6f64 / 16.0).sqrt()},
+        "train": {"lr": 0.01 / RM8_S_MAX, "steps": 8311, "record_every": 10, "seed": 1}
+    })
+}
+
+/// Every preset, in menu order.
+pub fn presets() -> Vec<Preset> {
+    vec![
+        Preset {
+            id: "differentiation",
+            title: "Progressive differentiation (rm8)",
+            caption: "Press Play and watch the map: plants split from animals first, then birds from fish and trees from flowers, then individual items, each split a stage-like transition.",
+            config: rm8_recipe(),
+            twin: None,
+            view: View::default(),
+            focus: "mds",
+        },
+        Preset {
+            id: "illusion",
+            title: "Semantic illusion: pine has leaves",
+            caption: "Pine has no leaves, but early on the network says it does (plants do), peaking near 0.67 around step 1350 before the tree/flower and pine/oak modes take it back.",
+            config: rm8_recipe(),
+            twin: None,
+            view: View {
+                illusion: Some(Pick {
+                    item: "pine".into(),
+                    feature: "leaves".into(),
+                }),
+                ..View::default()
+            },
+            focus: "illusion",
+        },
+        Preset {
+            id: "tree5",
+            title: "Five-level tree, SMG14 Fig 3",
+            caption: "32 items whose 1000 features come from a branching diffusion on a five-level binary tree: modes of the same level are learned together, finer levels later, each after a plateau; simulation (solid) against eq. 12 (dashed).",
+            config: json!({
+                "dataset": {"kind": "diffusion", "branching": 2, "levels": 5, "features": 1000, "flip": 0.1, "seed": 1},
+                "network": {"hidden": [32]},
+                "init": {"kind": "small_gaussian", "scale": 2.5e-4},
+                "train": {"lr": 0.5e-3, "steps": 2500, "record_every": 5, "seed": 1}
+            }),
+            twin: None,
+            view: View::default(),
+            focus: "modes",
+        },
+        Preset {
+            id: "typicality",
+            title: "Typicality",
+            caption: "Within a category, items with larger object-analyzer entries are more typical: they express the category's features more strongly and reach half strength sooner (compare canary with robin).",
+            config: rm8_recipe(),
+            twin: None,
+            view: View {
+                category: Some(3),
+                ..View::default()
+            },
+            focus: "typicality",
+        },
+        Preset {
+            id: "coherence",
+            title: "Coherence",
+            caption: "A category hidden in noise gets its own mode only when its coherence exceeds 1 (the BBP threshold): move the slider across C = 1.",
+            config: rm8_recipe(),
+            twin: None,
+            view: View::default(),
+            focus: "coherence",
+        },
+        Preset {
+            id: "shallow_vs_deep",
+            title: "Shallow vs deep",
+            caption: "The deep network (solid) learns its modes in stages, strongest first, after plateaus; the shallow one (faint, same colours) learns every mode at once, exponentially, with no plateau.",
+            config: rm8_recipe(),
+            twin: Some(json!({"network": {"hidden": []}})),
+            view: View::default(),
+            focus: "modes",
+        },
+        Preset {
+            id: "species",
+            title: "Same world, different brains",
+            caption: "A second network of another width and seed learns the same items: its similarity matrix matches the first one's (correlation near 1). Tick 'large initial weights' to see the agreement break.",
+            config: rm8_recipe(),
+            twin: Some(json!({"network": {"hidden": [40]}, "train": {"seed": 2}})),
+            view: View {
+                projection: Projection {
+                    kind: ProjectionKind::Feature,
+                    ..Projection::default()
+                },
+                ..View::default()
+            },
+            focus: "rsm",
+        },
+    ]
+}
+
+/// The preset with this id.
+pub fn preset(id: &str) -> Option<Preset> {
+    presets().into_iter().find(|p| p.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_has_a_valid_config_and_twin() {
+        for p in presets() {
+            let cfg = p.full_config().unwrap_or_else(|e| panic!("{}: {e}", p.id));
+            if let Some(t) = &p.twin {
+                cfg.merged(t)
+                    .unwrap_or_else(|e| panic!("{} twin: {e}", p.id));
+            }
+            assert!(!p.caption.is_empty());
+        }
+    }
+}

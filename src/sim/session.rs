@@ -1,0 +1,134 @@
+//! A run and, optionally, a second network ("another species") trained on the same data in
+//! lockstep, to compare their representations (PNAS19's conservation of semantic similarity).
+//!
+//! The second network's config is the main config with a partial config (`twin`) merged on top,
+//! in the one Config vocabulary: e.g. `{"network": {"hidden": [40]}, "train": {"seed": 2}}`.
+
+use serde_json::Value;
+
+use super::run::{Change, Run};
+use crate::config::{Config, ConfigError};
+
+pub struct Session {
+    run: Run,
+    twin: Option<Run>,
+    twin_patch: Option<Value>,
+}
+
+/// Keys a second network may change: the dataset and the training schedule stay shared.
+fn check_patch(patch: &Value) -> Result<(), ConfigError> {
+    let Some(obj) = patch.as_object() else {
+        return Err(ConfigError::new(
+            "twin",
+            "must be an object such as {\"network\": {\"hidden\": [40]}}",
+        ));
+    };
+    for key in obj.keys() {
+        if key == "dataset" {
+            return Err(ConfigError::new(
+                "twin.dataset",
+                "the second network learns the same data",
+            ));
+        }
+    }
+    if let Some(train) = obj.get("train").and_then(Value::as_object) {
+        for key in train.keys() {
+            if key != "seed" {
+                return Err(ConfigError::new(
+                    format!("twin.train.{key}"),
+                    "the second network trains in step with the first; only its seed may differ",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Session {
+    pub fn new(cfg: &Config) -> Result<Session, ConfigError> {
+        Ok(Session {
+            run: Run::new(cfg)?,
+            twin: None,
+            twin_patch: None,
+        })
+    }
+
+    pub fn run(&self) -> &Run {
+        &self.run
+    }
+
+    pub fn twin(&self) -> Option<&Run> {
+        self.twin.as_ref()
+    }
+
+    /// The partial config that defines the second network, if there is one.
+    pub fn twin_patch(&self) -> Option<&Value> {
+        self.twin_patch.as_ref()
+    }
+
+    fn build_twin(&self, patch: &Value) -> Result<Run, ConfigError> {
+        check_patch(patch)?;
+        let cfg = self.run.config().merged(patch).map_err(|e| ConfigError {
+            field: format!("twin.{}", e.field),
+            message: e.message,
+        })?;
+        let mut twin = Run::new(&cfg)?;
+        twin.advance(self.run.step_count());
+        Ok(twin)
+    }
+
+    /// Starts (or, with `None`, removes) the second network; it catches up to the current step.
+    pub fn set_twin(&mut self, patch: Option<Value>) -> Result<(), ConfigError> {
+        match patch {
+            None => {
+                self.twin = None;
+                self.twin_patch = None;
+            }
+            Some(p) => {
+                let twin = self.build_twin(&p)?;
+                self.twin = Some(twin);
+                self.twin_patch = Some(p);
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes up to `n` steps with both networks; returns the steps the main run took.
+    pub fn advance(&mut self, n: u64) -> u64 {
+        let took = self.run.advance(n);
+        if let Some(t) = &mut self.twin {
+            let behind = self.run.step_count().saturating_sub(t.step_count());
+            t.advance(behind);
+        }
+        took
+    }
+
+    pub fn reset(&mut self) {
+        self.run.reset();
+        if let Some(t) = &mut self.twin {
+            t.reset();
+        }
+    }
+
+    /// Applies a new config to the main run and carries it over to the second network.
+    pub fn reconfigure(&mut self, cfg: &Config) -> Result<Change, ConfigError> {
+        if let Some(p) = &self.twin_patch {
+            // Refuse a config the second network cannot follow before changing anything.
+            cfg.merged(p).map_err(|e| ConfigError {
+                field: format!("twin.{}", e.field),
+                message: e.message,
+            })?;
+        }
+        let change = self.run.reconfigure(cfg)?;
+        if let (Some(p), Some(twin)) = (&self.twin_patch, &mut self.twin) {
+            let twin_cfg = cfg.merged(p).expect("checked above");
+            match &change {
+                Change::Reset(_) => *twin = Run::new(&twin_cfg)?,
+                _ => {
+                    twin.reconfigure(&twin_cfg)?;
+                }
+            }
+        }
+        Ok(change)
+    }
+}
