@@ -2,6 +2,8 @@
 // `App` owns the run, stepping and drawing. Nothing here looks elements up by id, so several
 // explorers can live on one page.
 
+import { DatasetEditor } from './editor.js';
+
 const LOG_PARAMS = new Set(['init.scale', 'train.lr']);
 const FRAME_BUDGET_MS = 18;
 const MAX_STEPS_PER_CALL = 1_000_000;
@@ -70,6 +72,7 @@ export class Explorer {
     this.tooltip = root.ownerDocument.querySelector('[data-role="tooltip"]') || this.makeTooltip();
     this.bindControls();
     this.bindCanvases();
+    this.editor = DatasetEditor.attach(this);
     this.syncControls();
     this.updateStatus();
     this.loop = this.loop.bind(this);
@@ -309,6 +312,7 @@ export class Explorer {
     const help = this.q('[data-role="dataset-help"]');
     if (help) help.textContent = DATASET_HELP[cfg.dataset.kind] || '';
     this.updateLrHint(cfg);
+    this.editor?.refresh(cfg);
   }
 
   /** How close gradient descent at this rate is to the continuous-time theory. */
