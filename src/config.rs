@@ -31,6 +31,8 @@ pub mod limits {
     pub const MAX_INPUTS: usize = 1024;
     /// Weights in the whole network.
     pub const MAX_PARAMETERS: usize = 4_000_000;
+    /// Longest name of an item or feature of a custom matrix, in characters.
+    pub const MAX_NAME_CHARS: usize = 40;
     /// Largest magnitude of a value in a custom matrix.
     pub const MAX_ABS_VALUE: f64 = 1e6;
     /// Training steps in one run.
@@ -374,10 +376,13 @@ impl DatasetConfig {
 fn check_names(field: &str, names: &[String]) -> Result<(), ConfigError> {
     for (i, n) in names.iter().enumerate() {
         let t = n.trim();
-        if t.is_empty() || t.chars().count() > 40 {
+        if t.is_empty() || t.chars().count() > limits::MAX_NAME_CHARS {
             return Err(ConfigError::new(
                 format!("{field}[{i}]"),
-                format!("names must have 1 to 40 characters; got {n:?}"),
+                format!(
+                    "names must have 1 to {} characters; got {n:?}",
+                    limits::MAX_NAME_CHARS
+                ),
             ));
         }
         if names[..i].iter().any(|m| m.trim() == t) {

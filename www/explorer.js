@@ -2,6 +2,7 @@
 // `App` owns the run, stepping and drawing. Nothing here looks elements up by id, so several
 // explorers can live on one page.
 
+import { DatasetEditor } from './editor.js';
 import { SemanticControls } from './semantic.js';
 
 const FRAME_BUDGET_MS = 18;
@@ -76,6 +77,7 @@ export class Explorer {
     this.bindPresets();
     this.bindScrubber();
     this.semantic = SemanticControls.attach(this);
+    this.editor = DatasetEditor.attach(this);
     this.syncControls();
     this.updateStatus();
     this.loop = this.loop.bind(this);
@@ -427,6 +429,7 @@ export class Explorer {
     const help = this.q('[data-role="dataset-help"]');
     if (help) help.textContent = DATASET_HELP[cfg.dataset.kind] || '';
     this.updateLrHint(cfg);
+    this.editor?.refresh(cfg);
   }
 
   /** How close gradient descent at this rate is to the continuous-time theory. */

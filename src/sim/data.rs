@@ -208,6 +208,18 @@ impl Dataset {
         })
     }
 
+    /// The targets as a custom matrix config: the same items and features, `values` one row per
+    /// item (`values[i][j]` = feature j of item i). Every dataset has one-hot items, so
+    /// `Dataset::from_config` of the result gives back the same `x` and `y`; this is how the page's
+    /// editor starts from any dataset.
+    pub fn matrix_config(&self) -> DatasetConfig {
+        DatasetConfig::Matrix {
+            items: self.items.clone(),
+            features: self.features.clone(),
+            values: self.y.columns().into_iter().map(|c| c.to_vec()).collect(),
+        }
+    }
+
     /// Number of items P.
     pub fn n_items(&self) -> usize {
         self.x.ncols()
@@ -381,6 +393,31 @@ mod tests {
         let b = Dataset::diffusion(2, 3, 50, 0.1, 4);
         assert!(a.y.iter().all(|&v| v == 1.0 || v == -1.0));
         assert_eq!(a.y, b.y);
+    }
+
+    #[test]
+    fn a_dataset_as_a_matrix_config_has_one_row_per_item_and_rebuilds_the_same_targets() {
+        let d = Dataset::rm8();
+        let cfg = d.matrix_config();
+        let DatasetConfig::Matrix {
+            items,
+            features,
+            values,
+        } = &cfg
+        else {
+            panic!("matrix_config returns a matrix");
+        };
+        assert_eq!(items, &d.items);
+        assert_eq!(features, &d.features);
+        assert_eq!(values.len(), 8);
+        assert!(values.iter().all(|row| row.len() == 36));
+        let leaves = d.features.iter().position(|f| f == "leaves").unwrap();
+        assert_eq!(values[1][leaves], 1.0, "oak has leaves");
+        assert_eq!(values[0][leaves], 0.0, "pine has none");
+        let back = Dataset::from_config(&cfg).unwrap();
+        assert_eq!(back.y, d.y);
+        assert_eq!(back.x, d.x);
+        assert_eq!(back.items, d.items);
     }
 
     #[test]

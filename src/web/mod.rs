@@ -12,6 +12,7 @@ use web_sys::HtmlCanvasElement;
 
 use crate::charts::{self, Frame, Theme, View};
 use crate::config::Config;
+use crate::csv;
 use crate::presets;
 use crate::sim::{Change, Session};
 
@@ -94,6 +95,32 @@ impl App {
             }
             Err(e) => error_json(e),
         }
+    }
+
+    /// The current dataset, whatever its kind, as a custom matrix: JSON `{"kind": "matrix",
+    /// "items", "features", "values"}` with one row of values per item (what the dataset editor
+    /// shows and edits).
+    pub fn dataset(&self) -> String {
+        serde_json::to_string(&self.session.run().data().matrix_config())
+            .expect("a DatasetConfig always serialises")
+    }
+
+    /// Reads an item x feature matrix from CSV text. Returns JSON `{"items", "features",
+    /// "values"}`, or `{"error", "row", "column"}` where the message names the row and column.
+    #[wasm_bindgen(js_name = parseCsv)]
+    pub fn parse_csv(text: &str) -> String {
+        match csv::parse_matrix(text) {
+            Ok(m) => serde_json::to_string(&m).expect("a Matrix always serialises"),
+            Err(e) => json!({ "error": e.message, "row": e.row, "column": e.column }).to_string(),
+        }
+    }
+
+    /// Writes a matrix given as JSON `{"items", "features", "values"}` as CSV text.
+    #[wasm_bindgen(js_name = toCsv)]
+    pub fn to_csv(matrix_json: &str) -> Result<String, JsError> {
+        let m: csv::Matrix = serde_json::from_str(matrix_json)
+            .map_err(|e| JsError::new(&format!("toCsv: not a matrix: {e}")))?;
+        Ok(m.to_csv())
     }
 
     /// Restarts the run from step 0.

@@ -60,8 +60,18 @@ export async function openPage(context, url, { waitReady = true } = {}) {
   return { page, problems };
 }
 
+/**
+ * Brings a canvas on screen and waits until the page has drawn it (canvases off screen are not
+ * redrawn, so reading one would give a stale picture).
+ */
+export async function showCanvas(page, selector) {
+  await page.$eval(selector, (c) => c.scrollIntoView({ block: 'center' }));
+  await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+}
+
 /** Counts pixels of a canvas that differ from its corner (background) pixel. */
 export async function inkedPixels(page, selector) {
+  await showCanvas(page, selector);
   return page.$eval(selector, (c) => {
     const ctx = c.getContext('2d');
     const { data } = ctx.getImageData(0, 0, c.width, c.height);
