@@ -54,6 +54,8 @@ pub struct Config {
     pub network: NetworkConfig,
     pub init: InitConfig,
     pub train: TrainConfig,
+    /// Settings of the depth sweep (never restart the run).
+    pub sweep: SweepConfig,
 }
 
 /// Which dataset to learn. Items are presented as one-hot inputs unless the dataset says otherwise.
@@ -85,6 +87,19 @@ pub enum DatasetConfig {
         #[serde(default = "default_data_seed")]
         seed: u64,
     },
+    /// A random task with a chosen spectrum (THEORY.md 6.5): `size` one-hot items, targets
+    /// `Y = U diag(s) V^T` with random orthogonal U, V and singular values spaced evenly from
+    /// `s_max` down to `s_min`.
+    Spectrum {
+        #[serde(default = "default_spectrum_size")]
+        size: usize,
+        #[serde(default = "default_s_max")]
+        s_max: f64,
+        #[serde(default = "default_s_min")]
+        s_min: f64,
+        #[serde(default = "default_data_seed")]
+        seed: u64,
+    },
     /// A user-supplied item x feature matrix (`values` has one row per item).
     Matrix {
         items: Vec<String>,
@@ -108,6 +123,15 @@ fn default_flip() -> f64 {
 fn default_data_seed() -> u64 {
     1
 }
+fn default_spectrum_size() -> usize {
+    16
+}
+fn default_s_max() -> f64 {
+    2.0
+}
+fn default_s_min() -> f64 {
+    0.5
+}
 
 impl DatasetConfig {
     /// The `kind` tag as it appears in JSON.
@@ -117,6 +141,7 @@ impl DatasetConfig {
             DatasetConfig::Toy4 => "toy4",
             DatasetConfig::Tree { .. } => "tree",
             DatasetConfig::Diffusion { .. } => "diffusion",
+            DatasetConfig::Spectrum { .. } => "spectrum",
             DatasetConfig::Matrix { .. } => "matrix",
         }
     }
@@ -223,6 +248,140 @@ impl Default for TrainConfig {
     }
 }
 
+// ----- the depth sweep (src/sim/sweep.rs) -----
+
+/// The initialisations compared by the sweep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SweepInit {
+    /// i.i.d. Gaussian weights of std `small_scale` (SMG14: 0.01).
+    SmallGaussian,
+    /// i.i.d. Gaussian weights of std `1/sqrt(fan_in)`.
+    ScaledGaussian,
+    /// Random orthogonal weights (gain 1).
+    Orthogonal,
+    /// Decoupled and balanced, every mode starting at `balanced_u0` (SMG14 Fig 4: 0.001).
+    Balanced,
+    /// Greedy layer-wise pretraining: each hidden layer is the encoder of a linear autoencoder
+    /// trained on the layer below's representation (kept at unit gain); the output layer starts
+    /// small.
+    Pretrained,
+}
+
+impl SweepInit {
+    pub const ALL: [SweepInit; 5] = [
+        SweepInit::SmallGaussian,
+        SweepInit::ScaledGaussian,
+        SweepInit::Orthogonal,
+        SweepInit::Balanced,
+        SweepInit::Pretrained,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SweepInit::SmallGaussian => "small_gaussian",
+            SweepInit::ScaledGaussian => "scaled_gaussian",
+            SweepInit::Orthogonal => "orthogonal",
+            SweepInit::Balanced => "balanced",
+            SweepInit::Pretrained => "pretrained",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LrPolicy {
+    /// `train.lr` at every depth.
+    Fixed,
+    /// `train.lr * 2 / D`: the rate of a two-layer network, falling as 1/D.
+    InverseDepth,
+    /// `lr_factor` times the largest stable rate of depth D.
+    Stable,
+    /// The fastest of a log-spaced grid below the largest stable rate.
+    Optimal,
+}
+
+/// Settings of a depth sweep (part of the config; changing them never restarts the run).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SweepConfig {
+    /// Numbers of weight matrices D to try.
+    pub depths: Vec<usize>,
+    /// Learning time: first step with loss <= threshold * 1/2 ||Y||^2.
+    pub threshold: f64,
+    /// Give up (learning time null) after this many steps.
+    pub max_steps: u64,
+    pub lr: LrPolicy,
+    /// `stable` rates are this fraction of the stability bound.
+    pub lr_factor: f64,
+    pub inits: Vec<SweepInit>,
+    /// Std of the small Gaussian start.
+    pub small_scale: f64,
+    /// Initial mode strength of the balanced start.
+    pub balanced_u0: f64,
+}
+
+impl Default for SweepConfig {
+    fn default() -> Self {
+        SweepConfig {
+            depths: vec![1, 2, 3, 4, 6, 8, 12, 16, 24, 32],
+            threshold: 0.05,
+            max_steps: 2000,
+            lr: LrPolicy::Stable,
+            lr_factor: 0.5,
+            inits: SweepInit::ALL.to_vec(),
+            small_scale: 0.01,
+            balanced_u0: 0.001,
+        }
+    }
+}
+
+impl SweepConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.depths.is_empty() || self.depths.len() > 40 {
+            return Err(ConfigError::new("sweep.depths", "needs 1 to 40 depths"));
+        }
+        for (i, &d) in self.depths.iter().enumerate() {
+            if !(1..=64).contains(&d) {
+                return Err(ConfigError::new(
+                    format!("sweep.depths[{i}]"),
+                    format!("must be an integer from 1 to 64 weight matrices; got {d}"),
+                ));
+            }
+        }
+        let range = |field: &str, v: f64, lo: f64, hi: f64| {
+            if v.is_finite() && v > lo && v <= hi {
+                Ok(())
+            } else {
+                Err(ConfigError::new(
+                    field,
+                    format!("must be a number in ({lo}, {hi}]; got {v}"),
+                ))
+            }
+        };
+        range("sweep.threshold", self.threshold, 0.0, 1.0)?;
+        range("sweep.lr_factor", self.lr_factor, 0.0, 1.0)?;
+        range("sweep.small_scale", self.small_scale, 0.0, 10.0)?;
+        range("sweep.balanced_u0", self.balanced_u0, 0.0, 10.0)?;
+        if !(1..=1_000_000).contains(&self.max_steps) {
+            return Err(ConfigError::new(
+                "sweep.max_steps",
+                format!(
+                    "must be an integer from 1 to 1000000; got {}",
+                    self.max_steps
+                ),
+            ));
+        }
+        if self.inits.is_empty() {
+            return Err(ConfigError::new(
+                "sweep.inits",
+                "needs at least one initialisation",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A configuration problem, naming the field (as a dotted JSON path) and what is allowed.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -313,6 +472,18 @@ impl DatasetConfig {
                 check_range_f64("dataset.flip", *flip, 0.0, 0.5, false)?;
                 check_range_int("dataset.seed", *seed, 0, limits::MAX_SEED)?;
                 Ok((items, items, *features))
+            }
+            DatasetConfig::Spectrum {
+                size,
+                s_max,
+                s_min,
+                seed,
+            } => {
+                check_range_int("dataset.size", *size as u64, 1, limits::MAX_ITEMS as u64)?;
+                check_range_f64("dataset.s_max", *s_max, 0.0, 1000.0, true)?;
+                check_range_f64("dataset.s_min", *s_min, 0.0, *s_max, true)?;
+                check_range_int("dataset.seed", *seed, 0, limits::MAX_SEED)?;
+                Ok((*size, *size, *size))
             }
             DatasetConfig::Matrix {
                 items,
@@ -447,6 +618,7 @@ impl Config {
         check_range_int("train.steps", self.train.steps, 1, limits::MAX_STEPS)?;
         check_range_int("train.record_every", self.train.record_every, 1, 1_000_000)?;
         check_range_int("train.seed", self.train.seed, 0, limits::MAX_SEED)?;
+        self.sweep.validate()?;
         Ok(())
     }
 

@@ -153,3 +153,45 @@ fn a_bad_config_exits_non_zero_with_one_line_naming_the_field() {
     assert_eq!(code, 2);
     assert!(err.contains("usage"));
 }
+
+#[test]
+fn dln_sweep_writes_learning_times_per_initialisation_and_the_balanced_theory() {
+    let cfg = json!({
+        "dataset": {"kind": "spectrum", "size": 8},
+        "network": {"hidden": [16]},
+        "train": {"lr": 0.2},
+        "sweep": {"depths": [2, 4], "threshold": 0.01, "max_steps": 1500, "lr": "inverse_depth"}
+    });
+    let (code, out, err) = dln(&["sweep", "-"], Some(&cfg.to_string()));
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["depths"], json!([2, 4]));
+    assert_eq!(doc["threshold"], json!(0.01));
+    for init in [
+        "small_gaussian",
+        "scaled_gaussian",
+        "orthogonal",
+        "balanced",
+        "pretrained",
+    ] {
+        assert_eq!(
+            doc["learning_time"][init].as_array().unwrap().len(),
+            2,
+            "{init}"
+        );
+    }
+    let sim = doc["learning_time"]["balanced"][0].as_f64().unwrap();
+    let th = doc["theory"]["balanced"][0].as_f64().unwrap();
+    assert!((sim / th - 1.0).abs() < 0.15, "{sim} vs {th}");
+    let (code, csv, _) = dln(&["sweep", "-", "--format", "csv"], Some(&cfg.to_string()));
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "depth,balanced,orthogonal,pretrained,scaled_gaussian,small_gaussian,theory_balanced"
+    );
+    assert_eq!(lines.len(), 3);
+    let (code, _, err) = dln(&["sweep", "-"], Some(r#"{"sweep": {"depths": [0]}}"#));
+    assert_eq!(code, 2);
+    assert!(err.starts_with("error: sweep.depths[0]"), "{err}");
+}

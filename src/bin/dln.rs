@@ -10,12 +10,16 @@ use std::process::ExitCode;
 
 use dln_explorer::config::Config;
 use dln_explorer::export;
+use dln_explorer::sim::sweep::Sweep;
 use dln_explorer::sim::Run;
 
 const USAGE: &str = "usage:
   dln run CONFIG.json [--out FILE] [--format json|csv]
       Trains the network CONFIG.json describes (use - for standard input) and writes the
       recorded loss, mode strengths and exact theory as JSON (default) or CSV.
+  dln sweep CONFIG.json [--out FILE] [--format json|csv]
+      Learning time against depth for each initialisation (the config's \"sweep\" settings),
+      on the config's dataset and hidden width, with a progress bar on standard error.
   dln example
       Prints an example CONFIG.json on standard output, with notes on standard error.";
 
@@ -24,6 +28,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => cmd_run(&args[1..]),
         Some("example") => cmd_example(),
+        Some("sweep") => cmd_sweep(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -53,7 +58,14 @@ enum Failure {
     Io(String),
 }
 
-fn cmd_run(args: &[String]) -> Result<(), Failure> {
+/// Parsed `CONFIG.json [--out FILE] [--format json|csv]`.
+struct Io {
+    path: String,
+    out: Option<String>,
+    format: String,
+}
+
+fn parse_io(args: &[String]) -> Result<Io, Failure> {
     let mut path = None;
     let mut out = None;
     let mut format = None;
@@ -79,21 +91,6 @@ fn cmd_run(args: &[String]) -> Result<(), Failure> {
         }
     }
     let path = path.ok_or(Failure::Usage(USAGE.into()))?;
-    let text = if path == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| Failure::Io(format!("reading standard input: {e}")))?;
-        s
-    } else {
-        std::fs::read_to_string(&path).map_err(|e| Failure::Io(format!("reading {path}: {e}")))?
-    };
-    let cfg = Config::from_json(&text).map_err(|e| Failure::Input(e.to_string()))?;
-    let mut run = Run::new(&cfg).map_err(|e| Failure::Input(e.to_string()))?;
-    train(&mut run, cfg.train.steps);
-    if let Some(msg) = run.message() {
-        eprintln!("{msg}");
-    }
     let format = format.unwrap_or_else(|| {
         if out.as_deref().is_some_and(|o| o.ends_with(".csv")) {
             "csv".into()
@@ -101,19 +98,100 @@ fn cmd_run(args: &[String]) -> Result<(), Failure> {
             "json".into()
         }
     });
-    let body = if format == "csv" {
-        export::to_csv(&run)
+    Ok(Io { path, out, format })
+}
+
+fn read_config(path: &str) -> Result<Config, Failure> {
+    let text = if path == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Failure::Io(format!("reading standard input: {e}")))?;
+        s
     } else {
-        export::to_json(&run) + "\n"
+        std::fs::read_to_string(path).map_err(|e| Failure::Io(format!("reading {path}: {e}")))?
     };
+    Config::from_json(&text).map_err(|e| Failure::Input(e.to_string()))
+}
+
+fn write_out(out: Option<&str>, body: &str) -> Result<(), Failure> {
     match out {
         Some(file) => {
-            std::fs::write(&file, body).map_err(|e| Failure::Io(format!("writing {file}: {e}")))
+            std::fs::write(file, body).map_err(|e| Failure::Io(format!("writing {file}: {e}")))
         }
         None => std::io::stdout()
             .write_all(body.as_bytes())
             .map_err(|e| Failure::Io(format!("writing standard output: {e}"))),
     }
+}
+
+fn cmd_run(args: &[String]) -> Result<(), Failure> {
+    let io = parse_io(args)?;
+    let cfg = read_config(&io.path)?;
+    let mut run = Run::new(&cfg).map_err(|e| Failure::Input(e.to_string()))?;
+    train(&mut run, cfg.train.steps);
+    if let Some(msg) = run.message() {
+        eprintln!("{msg}");
+    }
+    let body = if io.format == "csv" {
+        export::to_csv(&run)
+    } else {
+        export::to_json(&run) + "\n"
+    };
+    write_out(io.out.as_deref(), &body)
+}
+
+fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
+    let io = parse_io(args)?;
+    let cfg = read_config(&io.path)?;
+    let mut sweep = Sweep::new(&cfg).map_err(|e| Failure::Input(e.to_string()))?;
+    let tty = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    while !sweep.work(20_000) {
+        if tty {
+            let p = sweep.progress();
+            let bar = "#".repeat((p * 40.0) as usize);
+            eprint!(
+                "\r[{bar:<40}] {:>3.0}%  {:.1} s",
+                p * 100.0,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    if tty {
+        eprintln!(
+            "\r[{}] 100%  {:.1} s",
+            "#".repeat(40),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let r = sweep.results();
+    let body = if io.format == "csv" {
+        let names: Vec<&String> = r.learning_time.keys().collect();
+        let mut csv = String::from("depth");
+        for n in &names {
+            csv.push_str(&format!(",{n}"));
+        }
+        csv.push_str(",theory_balanced\n");
+        for (k, d) in r.depths.iter().enumerate() {
+            csv.push_str(&d.to_string());
+            for n in &names {
+                csv.push(',');
+                if let Some(t) = r.learning_time[*n][k] {
+                    csv.push_str(&t.to_string());
+                }
+            }
+            csv.push(',');
+            if let Some(t) = r.theory.get("balanced").and_then(|v| v[k]) {
+                csv.push_str(&format!("{t:.1}"));
+            }
+            csv.push('\n');
+        }
+        csv
+    } else {
+        serde_json::to_string(r).expect("sweep results serialise") + "\n"
+    };
+    write_out(io.out.as_deref(), &body)
 }
 
 /// Runs to the end, drawing a progress bar on a terminal's standard error.

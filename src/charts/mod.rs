@@ -11,6 +11,7 @@ use serde::Serialize;
 mod heat;
 mod lines;
 mod semantic;
+pub mod sweep;
 pub mod view;
 
 pub use heat::{draw_output, draw_svd};

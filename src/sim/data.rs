@@ -176,6 +176,31 @@ impl Dataset {
         Dataset::one_hot(items, features, y)
     }
 
+    /// A random task of `n` one-hot items with `Y = U diag(s) V^T` (random orthogonal U, V from
+    /// `seed`; `s` evenly spaced from `s_max` to `s_min`), THEORY.md 6.5.
+    pub fn spectrum(n: usize, s_max: f64, s_min: f64, seed: u64) -> Dataset {
+        let mut rng = Rng::new(seed);
+        let u = super::linalg::random_orthogonal(n, &mut rng);
+        let v = super::linalg::random_orthogonal(n, &mut rng);
+        let s: Vec<f64> = (0..n)
+            .map(|k| {
+                if n == 1 {
+                    s_max
+                } else {
+                    s_max + (s_min - s_max) * k as f64 / (n - 1) as f64
+                }
+            })
+            .collect();
+        let y = Array2::from_shape_fn((n, n), |(i, j)| {
+            (0..n).map(|k| u[(i, k)] * s[k] * v[(j, k)]).sum()
+        });
+        Dataset::one_hot(
+            (1..=n).map(|i| format!("x{i}")).collect(),
+            (1..=n).map(|i| format!("y{i}")).collect(),
+            y,
+        )
+    }
+
     /// A custom item-by-feature matrix (`values[i][j]` = feature j of item i).
     pub fn matrix(items: &[String], features: &[String], values: &[Vec<f64>]) -> Dataset {
         let y = Array2::from_shape_fn((features.len(), items.len()), |(f, i)| values[i][f]);
@@ -200,6 +225,12 @@ impl Dataset {
                 flip,
                 seed,
             } => Dataset::diffusion(*branching, *levels, *features, *flip, *seed),
+            DatasetConfig::Spectrum {
+                size,
+                s_max,
+                s_min,
+                seed,
+            } => Dataset::spectrum(*size, *s_max, *s_min, *seed),
             DatasetConfig::Matrix {
                 items,
                 features,

@@ -11,6 +11,7 @@ pub mod riccati;
 pub mod rng;
 pub mod run;
 pub mod session;
+pub mod sweep;
 pub mod theory;
 pub mod train;
 

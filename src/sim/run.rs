@@ -184,6 +184,7 @@ impl Run {
             let live = cfg.train.lr != old.train.lr || cfg.train.steps != old.train.steps;
             self.set_lr(cfg.train.lr);
             self.set_steps(cfg.train.steps);
+            self.cfg.sweep = cfg.sweep.clone();
             return Ok(if live { Change::Live } else { Change::None });
         }
         *self = Run::new(cfg)?;

@@ -1,0 +1,192 @@
+//! Learning time against depth, one curve per initialisation (SMG14 Fig 6A), with the exact
+//! prediction for the balanced start dashed and "not reached" marked at the top.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{draw_wrapped, fmt_num, ChartResult, Frame, Theme, GRID, INK, PALETTE};
+use crate::sim::sweep::SweepResults;
+
+/// Colour of each initialisation's curve.
+pub fn sweep_color(init: &str) -> RGBColor {
+    match init {
+        "small_gaussian" => PALETTE[7],
+        "scaled_gaussian" => PALETTE[0],
+        "orthogonal" => PALETTE[3],
+        "balanced" => PALETTE[1],
+        _ => PALETTE[2],
+    }
+}
+
+fn label(init: &str) -> &str {
+    match init {
+        "small_gaussian" => "small Gaussian",
+        "scaled_gaussian" => "scaled Gaussian",
+        "orthogonal" => "orthogonal",
+        "balanced" => "balanced (decoupled)",
+        "pretrained" => "pretrained",
+        other => other,
+    }
+}
+
+/// Draws the results of a (possibly unfinished) sweep; `max_steps` is where "not reached" sits.
+pub fn draw_sweep<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    results: Option<&SweepResults>,
+    max_steps: u64,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let Some(r) = results.filter(|r| !r.depths.is_empty()) else {
+        let (w, _) = root.dim_in_pixel();
+        draw_wrapped(
+            root,
+            "Press “Run sweep” to train a network at every depth with each initialisation and plot how many steps it needs.",
+            (th.px(12.0), th.px(14.0)),
+            w as i32 - th.px(24.0),
+            &th.text(12.0).color(&INK.mix(0.8)),
+        )?;
+        return Ok(Frame::Grids { grids: vec![] });
+    };
+    let d_max = *r.depths.iter().max().unwrap_or(&1) as f64;
+    let top = (max_steps as f64).max(10.0) * 1.6;
+    let (w, _) = root.dim_in_pixel();
+    let legend_w = th.px(128.0).min(w as i32 / 3).max(1) as u32;
+    let (plot_area, legend) = root.split_horizontally(w.saturating_sub(legend_w));
+    let mut chart = ChartBuilder::on(&plot_area)
+        .margin(th.px(10.0))
+        .x_label_area_size(th.px(34.0))
+        .y_label_area_size(th.px(52.0))
+        .build_cartesian_2d(0.5f64..d_max + 0.5, (0.7f64..top).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc("depth D (weight matrices)")
+        .y_desc("learning time (steps)")
+        .label_style(th.text(11.0))
+        .axis_desc_style(th.text(12.0))
+        .light_line_style(GRID.mix(0.0))
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.6))
+        .x_label_formatter(&|v| fmt_num(*v))
+        .y_label_formatter(&|v| fmt_num(*v))
+        .draw()?;
+    // The "not reached" line.
+    chart.draw_series(DashedLineSeries::new(
+        [(0.5, max_steps as f64), (d_max + 0.5, max_steps as f64)],
+        th.px(2.0),
+        th.px(4.0),
+        INK.mix(0.35).stroke_width(th.stroke(1.0)),
+    ))?;
+    if let Some(theory) = r.theory.get("balanced") {
+        let pts: Vec<(f64, f64)> = r
+            .depths
+            .iter()
+            .zip(theory)
+            .filter_map(|(&d, t)| t.map(|t| (d as f64, t.clamp(0.7, top))))
+            .collect();
+        chart.draw_series(DashedLineSeries::new(
+            pts,
+            th.px(6.0),
+            th.px(4.0),
+            sweep_color("balanced").stroke_width(th.stroke(1.5)),
+        ))?;
+    }
+    for (name, times) in &r.learning_time {
+        let color = sweep_color(name);
+        let pts: Vec<(f64, f64)> = r
+            .depths
+            .iter()
+            .zip(times)
+            .filter_map(|(&d, t)| t.map(|t| (d as f64, (t as f64).max(1.0))))
+            .collect();
+        chart.draw_series(LineSeries::new(
+            pts.iter().copied(),
+            color.stroke_width(th.stroke(2.0)),
+        ))?;
+        chart.draw_series(
+            pts.iter()
+                .map(|&p| Circle::new(p, th.px(3.5), color.filled())),
+        )?;
+    }
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    root.draw(&Text::new(
+        format!("not reached within {max_steps} steps"),
+        (xr.end - th.px(6.0), yr.start + th.px(4.0)),
+        th.text(10.0)
+            .color(&INK.mix(0.6))
+            .pos(Pos::new(HPos::Right, VPos::Top)),
+    ))?;
+    // Legend.
+    let row = th.px(18.0);
+    for (k, name) in r.learning_time.keys().enumerate() {
+        let y = th.px(20.0) + row * k as i32;
+        legend.draw(&Circle::new(
+            (th.px(10.0), y),
+            th.px(4.0),
+            sweep_color(name).filled(),
+        ))?;
+        legend.draw(&Text::new(
+            label(name).to_string(),
+            (th.px(20.0), y - th.px(6.0)),
+            th.text(10.5),
+        ))?;
+    }
+    let y = th.px(20.0) + row * r.learning_time.len() as i32 + th.px(6.0);
+    for k in 0..2 {
+        let x = th.px(4.0 + 9.0 * k as f64);
+        legend.draw(&PathElement::new(
+            vec![(x, y), (x + th.px(6.0), y)],
+            sweep_color("balanced").stroke_width(th.stroke(1.5)),
+        ))?;
+    }
+    legend.draw(&Text::new(
+        "theory (balanced)".to_string(),
+        (th.px(24.0), y - th.px(6.0)),
+        th.text(10.5),
+    ))?;
+    Ok(Frame::Xy {
+        left: xr.start,
+        top: yr.start,
+        right: xr.end,
+        bottom: yr.end,
+        x_min: 0.5,
+        x_max: d_max + 0.5,
+        y_min: 0.7,
+        y_max: top,
+        y_log: true,
+    })
+}
+
+/// Hover readout: the learning times at the depth under the pointer.
+pub fn readout(frame: &Frame, results: Option<&SweepResults>, x: f64, y: f64) -> Option<String> {
+    let r = results?;
+    let (d, _) = frame.data_at(x, y)?;
+    let k = (0..r.depths.len()).min_by(|&a, &b| {
+        (r.depths[a] as f64 - d)
+            .abs()
+            .total_cmp(&(r.depths[b] as f64 - d).abs())
+    })?;
+    let parts: Vec<String> = r
+        .learning_time
+        .iter()
+        .map(|(name, t)| {
+            let v = t[k].map_or("not reached".to_string(), |t| format!("{t} steps"));
+            format!("{}: {v}", label(name))
+        })
+        .collect();
+    let theory = r
+        .theory
+        .get("balanced")
+        .and_then(|t| t[k])
+        .map(|t| format!("; theory {t:.0}"))
+        .unwrap_or_default();
+    Some(format!(
+        "depth {}: {}{theory}",
+        r.depths[k],
+        parts.join(", ")
+    ))
+}

@@ -1,0 +1,422 @@
+//! Learning time against depth for several initialisations (SMG14 Figs 4 and 6A, THEORY.md 1.6
+//! and 6.5), computed in small slices of work so that a page can run it between frames.
+//!
+//! Learning time is the first step at which the loss falls to `threshold` times
+//! `1/2 ||Y||^2`, the loss of a network that starts at zero (for one-hot items and the
+//! task of THEORY.md 6.5 this is `||W_tot - T||^2 / ||T||^2 < threshold`). The learning rate of
+//! each depth is set by the sweep's policy:
+//!
+//! * `fixed`: `train.lr` for every depth;
+//! * `inverse_depth`: `train.lr * 2 / D`, the rate of a two-layer network falling as 1/D (SMG14:
+//!   with rates that scale as 1/depth, decoupled networks learn in a depth-independent number
+//!   of steps, and orthogonal ones do too);
+//! * `stable`: `lr_factor * 2 / (D s_max^(2 - 2/D))`, a fixed fraction of the largest stable rate
+//!   of a balanced network at convergence (THEORY.md 0.5);
+//! * `optimal`: the fastest of eight log-spaced rates from the bound down to 1/1000 of it, as
+//!   SMG14 chose per depth.
+
+use std::collections::BTreeMap;
+
+use ndarray::Array2;
+use serde::Serialize;
+
+use super::data::Dataset;
+use super::init::initialise;
+use super::linalg::Svd;
+use super::network::Network;
+use super::predict::Prediction;
+use super::rng::Rng;
+use super::train::Trainer;
+use crate::config::{Config, ConfigError, InitConfig, InitKind, LrPolicy, SweepConfig, SweepInit};
+
+/// The results of a sweep so far (learning times in steps; `None` where the threshold was not
+/// reached within `max_steps`, or training diverged).
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct SweepResults {
+    pub depths: Vec<usize>,
+    pub threshold: f64,
+    pub learning_time: BTreeMap<String, Vec<Option<u64>>>,
+    /// The learning rate used for each init and depth.
+    pub lr: BTreeMap<String, Vec<Option<f64>>>,
+    /// The exact prediction for the balanced start (gradient flow at the same rate).
+    pub theory: BTreeMap<String, Vec<Option<f64>>>,
+}
+
+/// One training run of the sweep.
+struct Job {
+    init: SweepInit,
+    depth_index: usize,
+    /// Candidate learning rates still to try, and the best time so far.
+    rates: Vec<f64>,
+    best: Option<(u64, f64)>,
+}
+
+/// A training run in progress.
+struct Active {
+    net: Network,
+    trainer: Trainer,
+    lr: f64,
+    step: u64,
+}
+
+/// A depth sweep, advanced by [`Sweep::work`].
+pub struct Sweep {
+    spec: SweepConfig,
+    base: Config,
+    data: Dataset,
+    svd: Svd,
+    width: usize,
+    target_loss: f64,
+    jobs: Vec<Job>,
+    /// The next job to start, and the one in progress.
+    next: usize,
+    current: Option<usize>,
+    active: Option<Active>,
+    results: SweepResults,
+    steps_done: u64,
+    steps_total_estimate: u64,
+}
+
+/// The largest stable learning rate of a balanced depth-D network at convergence,
+/// `2 / (D s_max^(2 - 2/D))` (THEORY.md 0.5, c = 1).
+pub fn stability_bound(depth: usize, s_max: f64) -> f64 {
+    let d = depth as f64;
+    2.0 / (d * s_max.powf(2.0 - 2.0 / d)).max(1e-300)
+}
+
+impl Sweep {
+    /// Sets up a sweep over `cfg.sweep` on `cfg`'s dataset, with hidden layers as wide as the
+    /// config's first hidden layer (16 when it has none).
+    pub fn new(cfg: &Config) -> Result<Sweep, ConfigError> {
+        cfg.validate()?;
+        let spec = cfg.sweep.clone();
+        let data = Dataset::from_config(&cfg.dataset)?;
+        let svd = Svd::new(&data.sigma_yx().view());
+        let width = cfg.network.hidden.first().copied().unwrap_or(16);
+        let target_loss = spec.threshold * data.target_norm();
+        let s_max = svd.s.first().copied().unwrap_or(1.0);
+        let mut jobs = Vec::new();
+        for &init in &spec.inits {
+            for (k, &d) in spec.depths.iter().enumerate() {
+                let bound = stability_bound(d, s_max) * spec.lr_factor;
+                let rates = match spec.lr {
+                    LrPolicy::Fixed => vec![cfg.train.lr],
+                    LrPolicy::InverseDepth => vec![cfg.train.lr * 2.0 / d as f64],
+                    LrPolicy::Stable => vec![bound],
+                    // Eight rates from the stability bound itself down to 1/1000 of it,
+                    // fastest first so that slower candidates stop as soon as they cannot win.
+                    LrPolicy::Optimal => {
+                        let top = stability_bound(d, s_max);
+                        (0..8)
+                            .map(|i| top * 10f64.powf(-3.0 * i as f64 / 7.0))
+                            .collect()
+                    }
+                };
+                jobs.push(Job {
+                    init,
+                    depth_index: k,
+                    rates,
+                    best: None,
+                });
+            }
+        }
+        let mut results = SweepResults {
+            depths: spec.depths.clone(),
+            threshold: spec.threshold,
+            ..SweepResults::default()
+        };
+        for &init in &spec.inits {
+            results
+                .learning_time
+                .insert(init.name().into(), vec![None; spec.depths.len()]);
+            results
+                .lr
+                .insert(init.name().into(), vec![None; spec.depths.len()]);
+        }
+        let steps_total_estimate =
+            jobs.iter().map(|j| j.rates.len() as u64).sum::<u64>() * spec.max_steps / 4;
+        Ok(Sweep {
+            spec,
+            base: cfg.clone(),
+            data,
+            svd,
+            width,
+            target_loss,
+            jobs,
+            next: 0,
+            current: None,
+            active: None,
+            results,
+            steps_done: 0,
+            steps_total_estimate,
+        })
+    }
+
+    pub fn results(&self) -> &SweepResults {
+        &self.results
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.next >= self.jobs.len() && self.current.is_none()
+    }
+
+    /// Fraction of the jobs finished (0 to 1), counting the current job's progress.
+    pub fn progress(&self) -> f64 {
+        if self.jobs.is_empty() {
+            return 1.0;
+        }
+        let partial = self
+            .active
+            .as_ref()
+            .map_or(0.0, |a| a.step as f64 / self.spec.max_steps as f64);
+        let finished = self.next - usize::from(self.current.is_some());
+        ((finished as f64 + partial) / self.jobs.len() as f64).clamp(0.0, 1.0)
+    }
+
+    /// Gradient steps taken so far, and a rough estimate of the total.
+    pub fn steps(&self) -> (u64, u64) {
+        (
+            self.steps_done,
+            self.steps_total_estimate.max(self.steps_done),
+        )
+    }
+
+    fn dims(&self, depth: usize) -> Vec<usize> {
+        let mut dims = vec![self.data.n_inputs()];
+        dims.extend(std::iter::repeat_n(self.width, depth - 1));
+        dims.push(self.data.n_outputs());
+        dims
+    }
+
+    fn start(&self, job: &Job, lr: f64) -> Active {
+        let depth = self.spec.depths[job.depth_index];
+        let dims = self.dims(depth);
+        let mut rng = Rng::new(self.base.train.seed.wrapping_add(depth as u64 * 7919));
+        let net = match job.init {
+            SweepInit::Pretrained => pretrained(&dims, &self.data, self.spec.small_scale, &mut rng),
+            other => {
+                let init = match other {
+                    SweepInit::SmallGaussian => InitConfig {
+                        kind: InitKind::SmallGaussian,
+                        scale: self.spec.small_scale,
+                        lambda: 0.0,
+                    },
+                    SweepInit::ScaledGaussian => InitConfig {
+                        kind: InitKind::ScaledGaussian,
+                        scale: 1.0,
+                        lambda: 0.0,
+                    },
+                    SweepInit::Orthogonal => InitConfig {
+                        kind: InitKind::Orthogonal,
+                        scale: 1.0,
+                        lambda: 0.0,
+                    },
+                    _ => InitConfig {
+                        kind: InitKind::Balanced,
+                        scale: self.spec.balanced_u0,
+                        lambda: 0.0,
+                    },
+                };
+                initialise(&init, &dims, &self.svd, &mut rng)
+            }
+        };
+        let trainer = Trainer::new(&net, &self.data);
+        Active {
+            net,
+            trainer,
+            lr,
+            step: 0,
+        }
+    }
+
+    /// Runs up to `budget` gradient steps of the sweep. Returns true when the sweep is finished.
+    pub fn work(&mut self, mut budget: u64) -> bool {
+        while budget > 0 {
+            if self.active.is_none() {
+                let j = match self.current {
+                    Some(j) => j,
+                    None => {
+                        if self.next >= self.jobs.len() {
+                            return true;
+                        }
+                        self.current = Some(self.next);
+                        self.next += 1;
+                        self.next - 1
+                    }
+                };
+                match self.jobs[j].rates.first() {
+                    Some(&lr) => self.active = Some(self.start(&self.jobs[j], lr)),
+                    None => {
+                        self.finish_job(j);
+                        continue;
+                    }
+                }
+            }
+            let j = self.current.expect("a job is in progress");
+            let job = &self.jobs[j];
+            // A slower rate can stop as soon as it cannot beat the best time so far.
+            let limit = job
+                .best
+                .map_or(self.spec.max_steps, |(t, _)| t.min(self.spec.max_steps));
+            let target = self.target_loss;
+            let a = self.active.as_mut().expect("started above");
+            let mut outcome = None;
+            while budget > 0 {
+                let loss = a.trainer.step(&mut a.net, &self.data, a.lr);
+                budget -= 1;
+                self.steps_done += 1;
+                if loss <= target {
+                    outcome = Some(Some(a.step));
+                    break;
+                }
+                a.step += 1;
+                if !loss.is_finite() || loss > 1e8 * target.max(1e-12) || a.step >= limit {
+                    outcome = Some(None);
+                    break;
+                }
+            }
+            if let Some(time) = outcome {
+                let a = self.active.take().expect("a run was active");
+                let job = &mut self.jobs[j];
+                if let Some(t) = time {
+                    if job.best.is_none_or(|(b, _)| t < b) {
+                        job.best = Some((t, a.lr));
+                    }
+                }
+                job.rates.remove(0);
+                if job.rates.is_empty() {
+                    self.finish_job(j);
+                }
+            }
+        }
+        self.is_done()
+    }
+
+    fn finish_job(&mut self, j: usize) {
+        self.current = None;
+        let job = &self.jobs[j];
+        let name = job.init.name().to_string();
+        let k = job.depth_index;
+        if let Some((t, lr)) = job.best {
+            self.results
+                .learning_time
+                .get_mut(&name)
+                .expect("init listed")[k] = Some(t);
+            self.results.lr.get_mut(&name).expect("init listed")[k] = Some(lr);
+        }
+        if job.init == SweepInit::Balanced {
+            let lr = job.best.map(|b| b.1).unwrap_or_else(|| {
+                stability_bound(self.spec.depths[k], self.svd.s[0]) * self.spec.lr_factor
+            });
+            let theory = self.predicted_time(self.spec.depths[k], lr);
+            let entry = self
+                .results
+                .theory
+                .entry("balanced".into())
+                .or_insert_with(|| vec![None; self.spec.depths.len()]);
+            entry[k] = theory;
+        }
+    }
+
+    /// The exact learning time (steps) of the balanced start at depth D and rate `lr`: when the
+    /// predicted loss of gradient flow reaches the threshold.
+    pub fn predicted_time(&self, depth: usize, lr: f64) -> Option<f64> {
+        let mut cfg = self.base.clone();
+        cfg.network.hidden = vec![self.width; depth - 1];
+        cfg.init = InitConfig {
+            kind: InitKind::Balanced,
+            scale: self.spec.balanced_u0,
+            lambda: 0.0,
+        };
+        let dims = self.dims(depth);
+        let net = initialise(&cfg.init, &dims, &self.svd, &mut Rng::new(0));
+        let pred = Prediction::for_run(&cfg, &self.data, &self.svd, &net).ok()?;
+        let reached = |t: f64| pred.at(t).loss <= self.target_loss;
+        if reached(0.0) {
+            return Some(0.0);
+        }
+        let mut hi = 1e-3;
+        while !reached(hi) {
+            hi *= 2.0;
+            if hi > 1e12 {
+                return None;
+            }
+        }
+        let mut lo = hi / 2.0;
+        for _ in 0..100 {
+            let mid = 0.5 * (lo + hi);
+            if reached(mid) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        Some(hi / lr)
+    }
+}
+
+/// Greedy layer-wise pretraining (SMG14 section 1.6 (d)): the first hidden layer is the encoder
+/// of a linear autoencoder trained on the inputs, each further hidden layer the encoder of one
+/// trained on the representation below; the output layer starts small (std `small`).
+fn pretrained(dims: &[usize], data: &Dataset, small: f64, rng: &mut Rng) -> Network {
+    let depth = dims.len() - 1;
+    let mut weights = Vec::with_capacity(depth);
+    let mut h = data.x.clone();
+    for l in 0..depth.saturating_sub(1) {
+        let (n_in, n_out) = (dims[l], dims[l + 1]);
+        let ae_data = Dataset {
+            items: (0..h.ncols()).map(|i| i.to_string()).collect(),
+            features: (0..n_in).map(|i| i.to_string()).collect(),
+            x: h.clone(),
+            y: h.clone(),
+            one_hot: false,
+        };
+        let svd = Svd::new(&ae_data.sigma_yx().view());
+        let s_max = svd.s.first().copied().unwrap_or(1.0).max(1e-9);
+        let init = InitConfig {
+            kind: InitKind::SmallGaussian,
+            scale: 0.01,
+            lambda: 0.0,
+        };
+        let mut ae = initialise(&init, &[n_in, n_out, n_in], &svd, rng);
+        let mut trainer = Trainer::new(&ae, &ae_data);
+        let lr = 0.25 * stability_bound(2, s_max);
+        let start = ae.loss(&ae_data).max(1e-300);
+        for _ in 0..4000 {
+            if trainer.step(&mut ae, &ae_data, lr) <= 1e-4 * start {
+                break;
+            }
+        }
+        // A balanced autoencoder ends at `W = R M^(1/2) Q^T` with `M -> I` (SMG14 section 1.6 (d));
+        // from a small random start it is only nearly balanced, so keep the learned directions
+        // with unit gain (the polar factor), as the limit says.
+        let learned = Svd::new(&ae.weights[0].view());
+        let top = learned.s.first().copied().unwrap_or(0.0);
+        let r = learned.s.iter().filter(|&&x| x > 0.5 * top).count().max(1);
+        let enc = learned
+            .u
+            .slice(ndarray::s![.., ..r])
+            .dot(&learned.v.slice(ndarray::s![.., ..r]).t());
+        h = enc.dot(&h);
+        weights.push(enc);
+    }
+    // The output layer has no autoencoder to learn from: it starts small, as a new layer on top
+    // of a pretrained stack does. (SMG14's flat curve for pretraining assumes the pretrained
+    // network is already decoupled with mode strengths near 1, THEORY.md 1.6 (d); here the
+    // supervised phase first grows the top layer, which takes longer as the rate falls with 1/D.)
+    weights.push(Array2::from_shape_simple_fn(
+        (dims[depth], dims[depth - 1]),
+        || small * rng.gaussian(),
+    ));
+    Network::new(weights)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stability_bound_of_a_two_layer_network_is_one_over_s() {
+        assert!((stability_bound(2, 4.0) - 0.25).abs() < 1e-12);
+    }
+}

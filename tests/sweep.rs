@@ -1,0 +1,107 @@
+//! Learning time against depth (SMG14 Figs 4 and 6A).
+
+mod common;
+
+use dln_explorer::config::Config;
+use dln_explorer::sim::sweep::Sweep;
+use dln_explorer::sim::theory::deep_time;
+use serde_json::json;
+
+fn run(cfg: serde_json::Value) -> dln_explorer::sim::sweep::SweepResults {
+    let cfg = Config::default().merged(&cfg).unwrap();
+    let mut sweep = Sweep::new(&cfg).unwrap();
+    while !sweep.work(50_000) {}
+    sweep.results().clone()
+}
+
+#[test]
+fn decoupled_learning_times_match_the_exact_quadrature_within_two_percent_for_depths_2_3_5_8() {
+    // One item with one feature of strength s = 1: a single mode. The loss falls below
+    // f * 1/2 s^2 when u >= s (1 - sqrt f), so the learning time is the quadrature
+    // t(u0 -> s (1 - sqrt f)) of THEORY.md 1.5, in steps of lr = 0.01 * 2 / D.
+    let (u0, f): (f64, f64) = (1e-3, 0.05);
+    let depths = [2, 3, 5, 8];
+    let r = run(json!({
+        "dataset": {"kind": "matrix", "items": ["a"], "features": ["x"], "values": [[1.0]]},
+        "network": {"hidden": [4]},
+        "train": {"lr": 0.01},
+        "sweep": {"depths": depths, "threshold": f, "max_steps": 100000, "lr": "inverse_depth",
+                  "inits": ["balanced"], "balanced_u0": u0}
+    }));
+    for (k, &d) in depths.iter().enumerate() {
+        let lr = 0.01 * 2.0 / d as f64;
+        let exact = deep_time(d, 1.0, 1.0, u0, 1.0 - f.sqrt()) / lr;
+        let sim = r.learning_time["balanced"][k].expect("learned") as f64;
+        assert!(
+            (sim / exact - 1.0).abs() < 0.02,
+            "D={d}: {sim} steps vs {exact:.1}"
+        );
+        let theory = r.theory["balanced"][k].unwrap();
+        assert!(
+            (theory / exact - 1.0).abs() < 1e-3,
+            "D={d}: theory column {theory} vs {exact}"
+        );
+    }
+}
+
+#[test]
+fn orthogonal_learning_time_is_depth_independent_while_scaled_gaussian_grows() {
+    // The task of THEORY.md 6.5: 16 one-hot items, Y = U diag(s) V^T with random orthogonal U, V
+    // and s evenly spaced from 2 to 0.5; hidden layers of 32; learning time = steps until
+    // ||W_tot - Y||^2 < 0.01 ||Y||^2; learning rate 0.4 / D.
+    let r = run(json!({
+        "dataset": {"kind": "spectrum", "size": 16, "s_max": 2.0, "s_min": 0.5},
+        "network": {"hidden": [32]},
+        "train": {"lr": 0.2},
+        "sweep": {"depths": [2, 20], "threshold": 0.01, "max_steps": 2000, "lr": "inverse_depth",
+                  "inits": ["orthogonal", "scaled_gaussian"]}
+    }));
+    let orth = &r.learning_time["orthogonal"];
+    let (o2, o20) = (orth[0].unwrap() as f64, orth[1].unwrap() as f64);
+    assert!(
+        o20 <= 1.5 * o2,
+        "orthogonal: {o2} steps at depth 2, {o20} at depth 20"
+    );
+    let gauss = &r.learning_time["scaled_gaussian"];
+    let g2 = gauss[0].unwrap() as f64;
+    let g20 = gauss[1].map_or(2000.0, |t| t as f64);
+    assert!(
+        g20 > 3.0 * g2,
+        "scaled Gaussian: {g2} steps at depth 2, {g20} at depth 20"
+    );
+}
+
+#[test]
+fn the_sweep_orders_the_starts_as_smg14_fig_6a() {
+    let r = run(json!({
+        "dataset": {"kind": "spectrum"},
+        "network": {"hidden": [32]},
+        "train": {"lr": 0.2},
+        "sweep": {"depths": [8], "threshold": 0.01, "max_steps": 2000, "lr": "inverse_depth"}
+    }));
+    let t = |name: &str| r.learning_time[name][0].map_or(f64::INFINITY, |t| t as f64);
+    assert!(t("orthogonal") <= t("pretrained"));
+    assert!(t("pretrained") < t("scaled_gaussian"));
+    assert!(t("scaled_gaussian") < t("small_gaussian"));
+}
+
+#[test]
+fn a_sweep_reports_progress_and_can_be_resumed_in_small_slices() {
+    let cfg = Config::default()
+        .merged(&json!({"sweep": {"depths": [2, 3], "inits": ["orthogonal"], "max_steps": 500}}))
+        .unwrap();
+    let mut sweep = Sweep::new(&cfg).unwrap();
+    let mut last = 0.0;
+    let mut slices = 0;
+    while !sweep.work(7) {
+        let p = sweep.progress();
+        assert!(p >= last && p <= 1.0);
+        last = p;
+        slices += 1;
+    }
+    assert!(slices > 2);
+    assert_eq!(sweep.progress(), 1.0);
+    assert!(sweep.results().learning_time["orthogonal"]
+        .iter()
+        .all(|t| t.is_some()));
+}
