@@ -8,6 +8,7 @@ pub mod charts;
 pub mod config;
 pub mod csv;
 pub mod export;
+pub mod hash;
 pub mod presets;
 pub mod sim;
 

@@ -37,6 +37,25 @@ pub const PANELS: [&str; 9] = [
     "projection",
 ];
 
+/// Every panel of the page, including those drawn from state outside the session (the coherence
+/// demo, the depth sweep, the spectra, the phase portrait) and the dataset editor.
+pub const PANELS_ALL: &[&str] = &[
+    "loss",
+    "modes",
+    "output",
+    "svd",
+    "mds",
+    "rsm",
+    "illusion",
+    "typicality",
+    "projection",
+    "coherence",
+    "sweep",
+    "spectra",
+    "phase",
+    "editor",
+];
+
 /// Draws the named panel of a session as the view shows it.
 pub fn draw_panel<DB: DrawingBackend>(
     panel: &str,

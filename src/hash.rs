@@ -1,0 +1,510 @@
+//! The page's state in the URL hash: every parameter declared once, in [`PARAMS`], which drives
+//! both writing and parsing (as TensorFlow Playground's state table does).
+//!
+//! `#dataset=rm8&hidden=16&init=small_gaussian&scale=0.001&lr=0.002&steps=8000&every=10&seed=1`
+//!
+//! Values are percent-encoded; lists are comma-separated (each item encoded, so names may hold
+//! commas); matrix rows are separated by `;`. Numbers are written in the shortest form that
+//! reads back exactly. Parsing never fails: an unknown key, a malformed value or a value out of
+//! range is skipped with a message naming it, and everything else still applies.
+
+use serde_json::{json, Map, Value};
+
+use crate::charts::view::View;
+use crate::config::Config;
+
+/// How a parameter's value is written.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    Text,
+    Number,
+    Integer,
+    Bool,
+    /// A list of integers (`16,16`; empty for `[]`).
+    Integers,
+    /// A list of texts.
+    Texts,
+    /// A matrix of numbers, rows separated by `;`.
+    Rows,
+}
+
+/// Where a parameter lives: in the config, or in the page's own state.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Home {
+    Config(&'static str),
+    Page(&'static str),
+}
+
+struct Param {
+    key: &'static str,
+    home: Home,
+    kind: Kind,
+}
+
+const fn p(key: &'static str, path: &'static str, kind: Kind) -> Param {
+    Param {
+        key,
+        home: Home::Config(path),
+        kind,
+    }
+}
+
+const fn page(key: &'static str, path: &'static str, kind: Kind) -> Param {
+    Param {
+        key,
+        home: Home::Page(path),
+        kind,
+    }
+}
+
+/// Every parameter of the hash, in the order it is written and applied (a dataset's kind
+/// before its settings).
+const PARAMS: &[Param] = &[
+    p("dataset", "dataset.kind", Kind::Text),
+    p("branching", "dataset.branching", Kind::Integer),
+    p("levels", "dataset.levels", Kind::Integer),
+    p("nfeatures", "dataset.features", Kind::Integer),
+    p("flip", "dataset.flip", Kind::Number),
+    p("dseed", "dataset.seed", Kind::Integer),
+    p("size", "dataset.size", Kind::Integer),
+    p("smax", "dataset.s_max", Kind::Number),
+    p("smin", "dataset.s_min", Kind::Number),
+    p("items", "dataset.items", Kind::Texts),
+    p("fnames", "dataset.features", Kind::Texts),
+    p("values", "dataset.values", Kind::Rows),
+    p("hidden", "network.hidden", Kind::Integers),
+    p("act", "network.activation", Kind::Text),
+    p("init", "init.kind", Kind::Text),
+    p("scale", "init.scale", Kind::Number),
+    p("lambda", "init.lambda", Kind::Number),
+    p("lr", "train.lr", Kind::Number),
+    p("steps", "train.steps", Kind::Integer),
+    p("every", "train.record_every", Kind::Integer),
+    p("seed", "train.seed", Kind::Integer),
+    p("sw_depths", "sweep.depths", Kind::Integers),
+    p("sw_threshold", "sweep.threshold", Kind::Number),
+    p("sw_max", "sweep.max_steps", Kind::Integer),
+    p("sw_lr", "sweep.lr", Kind::Text),
+    p("sw_factor", "sweep.lr_factor", Kind::Number),
+    p("sw_inits", "sweep.inits", Kind::Texts),
+    p("sw_small", "sweep.small_scale", Kind::Number),
+    p("sw_u0", "sweep.balanced_u0", Kind::Number),
+    page("t", "scrub", Kind::Integer),
+    page("ill", "illusion", Kind::Texts),
+    page("cat", "category", Kind::Integer),
+    page("proj", "projection.kind", Kind::Text),
+    page("proj_item", "projection.item", Kind::Text),
+    page("proj_feature", "projection.feature", Kind::Text),
+    page("panels", "panels", Kind::Texts),
+    page("embed", "embed", Kind::Bool),
+    page("preset", "preset", Kind::Text),
+];
+
+/// The suffix of per-control hide flags: `lr_hide=1` hides the learning-rate control.
+const HIDE: &str = "_hide";
+
+/// Everything a link carries.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct PageState {
+    pub config: Config,
+    pub view: View,
+    /// Panels to show (`None`: all).
+    pub panels: Option<Vec<String>>,
+    /// Hide the page's header and footer (for embedding).
+    pub embed: bool,
+    /// Keys of the controls to hide (`lr` for `lr_hide=1`).
+    pub hide: Vec<String>,
+    /// The preset the link names, if any (applied before the other parameters).
+    pub preset: Option<String>,
+}
+
+/// The result of reading a hash: the state, and one message per part that was ignored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parsed {
+    pub state: PageState,
+    pub messages: Vec<String>,
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes percent-escapes (and `+` as a space); `None` for malformed escapes or bad UTF-8.
+fn decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn number(v: &Value) -> Option<String> {
+    let x = v.as_f64()?;
+    Some(if v.is_u64() || v.is_i64() {
+        v.to_string()
+    } else {
+        format!("{x}")
+    })
+}
+
+fn write_value(kind: Kind, v: &Value) -> Option<String> {
+    match kind {
+        Kind::Text => v.as_str().map(encode),
+        Kind::Number | Kind::Integer => number(v),
+        Kind::Bool => v.as_bool().map(|b| if b { "1".into() } else { "0".into() }),
+        Kind::Integers => Some(
+            v.as_array()?
+                .iter()
+                .map(number)
+                .collect::<Option<Vec<_>>>()?
+                .join(","),
+        ),
+        Kind::Texts => Some(
+            v.as_array()?
+                .iter()
+                .map(|x| x.as_str().map(encode))
+                .collect::<Option<Vec<_>>>()?
+                .join(","),
+        ),
+        Kind::Rows => Some(
+            v.as_array()?
+                .iter()
+                .map(|row| {
+                    Some(
+                        row.as_array()?
+                            .iter()
+                            .map(number)
+                            .collect::<Option<Vec<_>>>()?
+                            .join(","),
+                    )
+                })
+                .collect::<Option<Vec<_>>>()?
+                .join(";"),
+        ),
+    }
+}
+
+fn parse_number(s: &str) -> Result<Value, String> {
+    let x: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number"))?;
+    if !x.is_finite() {
+        return Err(format!("{s:?} is not a finite number"));
+    }
+    Ok(json!(x))
+}
+
+fn parse_integer(s: &str) -> Result<Value, String> {
+    let x: u64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a whole number"))?;
+    Ok(json!(x))
+}
+
+fn read_value(kind: Kind, raw: &str) -> Result<Value, String> {
+    let text = || decode(raw).ok_or_else(|| format!("{raw:?} is not properly encoded"));
+    match kind {
+        Kind::Text => Ok(json!(text()?)),
+        Kind::Number => parse_number(&text()?),
+        Kind::Integer => parse_integer(&text()?),
+        Kind::Bool => match text()?.as_str() {
+            "1" | "true" => Ok(json!(true)),
+            "0" | "false" => Ok(json!(false)),
+            other => Err(format!("{other:?} is not 0 or 1")),
+        },
+        Kind::Integers => {
+            if raw.is_empty() {
+                return Ok(json!([]));
+            }
+            raw.split(',')
+                .map(|x| parse_integer(&decode(x).ok_or("bad encoding")?))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array)
+        }
+        Kind::Texts => {
+            if raw.is_empty() {
+                return Ok(json!([]));
+            }
+            raw.split(',')
+                .map(|x| {
+                    decode(x)
+                        .map(Value::String)
+                        .ok_or_else(|| format!("{x:?} is not properly encoded"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array)
+        }
+        Kind::Rows => raw
+            .split(';')
+            .map(|row| {
+                row.split(',')
+                    .map(|x| parse_number(&decode(x).ok_or("bad encoding")?))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Value::Array)
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+    }
+}
+
+fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(v, |v, k| v.get(k))
+}
+
+/// A JSON object with `value` at the dotted `path`.
+fn nest(path: &str, value: Value) -> Value {
+    path.rsplit('.').fold(value, |v, k| {
+        let mut m = Map::new();
+        m.insert(k.to_string(), v);
+        Value::Object(m)
+    })
+}
+
+/// The page-state JSON (view, panels, embed, preset) of a state.
+fn page_value(state: &PageState) -> Value {
+    let mut v = serde_json::to_value(&state.view).expect("a View serialises");
+    let o = v.as_object_mut().expect("a View is an object");
+    if let Some(ill) = &state.view.illusion {
+        o.insert("illusion".into(), json!([ill.item, ill.feature]));
+    }
+    if let Some(p) = &state.panels {
+        o.insert("panels".into(), json!(p));
+    }
+    if state.embed {
+        o.insert("embed".into(), json!(true));
+    }
+    if let Some(p) = &state.preset {
+        o.insert("preset".into(), json!(p));
+    }
+    v
+}
+
+/// Writes the hash of a state (without the leading `#`).
+pub fn write(state: &PageState) -> String {
+    let cfg = serde_json::to_value(&state.config).expect("a Config serialises");
+    let pg = page_value(state);
+    let mut parts = Vec::new();
+    for param in PARAMS {
+        let value = match param.home {
+            Home::Config(path) => get(&cfg, path),
+            Home::Page(path) => get(&pg, path),
+        };
+        // A list of names under `dataset.features` is a matrix's; a number is a generator's.
+        let value = value.filter(|v| !v.is_null() && !(param.key == "fnames" && !v.is_array()));
+        let value = value.filter(|v| !(param.key == "nfeatures" && v.is_array()));
+        if let Some(text) = value.and_then(|v| write_value(param.kind, v)) {
+            parts.push(format!("{}={text}", param.key));
+        }
+    }
+    for key in &state.hide {
+        parts.push(format!("{}{HIDE}=1", encode(key)));
+    }
+    parts.join("&")
+}
+
+/// Reads a hash (with or without the leading `#`). Never fails: see [`Parsed::messages`].
+pub fn parse(hash: &str) -> Parsed {
+    let hash = hash.strip_prefix('#').unwrap_or(hash);
+    let mut messages = Vec::new();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    if hash.len() > 200_000 {
+        messages.push("the link is longer than 200,000 characters; it was ignored".into());
+    } else {
+        for part in hash.split('&').filter(|s| !s.is_empty()) {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            match decode(k) {
+                Some(k) => pairs.push((k, v.to_string())),
+                None => messages.push(format!("ignored {part:?}: not properly encoded")),
+            }
+        }
+    }
+    let mut state = PageState::default();
+    // A preset comes first; the link's own parameters then change it.
+    if let Some((_, v)) = pairs.iter().find(|(k, _)| k == "preset") {
+        match decode(v).and_then(|id| crate::presets::preset(&id)) {
+            Some(p) => {
+                if let Ok(cfg) = p.full_config() {
+                    state.config = cfg;
+                }
+                state.view = p.view.clone();
+                state.preset = Some(p.id.to_string());
+            }
+            None => messages.push(format!("ignored preset={v}: no such preset")),
+        }
+    }
+    let mut page = page_value(&state);
+    for param in PARAMS {
+        let Some((_, raw)) = pairs.iter().find(|(k, _)| k == param.key) else {
+            continue;
+        };
+        // The preset came first; a custom matrix is applied as a whole below.
+        let matrix_part = matches!(param.key, "items" | "fnames" | "values")
+            || (param.key == "dataset" && decode(raw).as_deref() == Some("matrix"));
+        if param.key == "preset" || matrix_part {
+            continue;
+        }
+        let value = match read_value(param.kind, raw) {
+            Ok(v) => v,
+            Err(e) => {
+                messages.push(format!("ignored {}={raw}: {e}", param.key));
+                continue;
+            }
+        };
+        match param.home {
+            Home::Config(path) => match state.config.merged(&nest(path, value)) {
+                Ok(cfg) => state.config = cfg,
+                Err(e) => messages.push(format!("ignored {}={raw}: {e}", param.key)),
+            },
+            Home::Page(path) => merge_into(&mut page, &nest(path, value)),
+        }
+    }
+    // A custom matrix arrives in three parameters; apply them together.
+    let matrix: Vec<&(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| matches!(k.as_str(), "items" | "fnames" | "values"))
+        .collect();
+    if !matrix.is_empty() && matrix.len() < 3 {
+        messages.push("ignored the custom matrix: it needs items, fnames and values".into());
+    }
+    if matrix.len() == 3 {
+        let read = |key: &str, kind| {
+            let raw = &pairs.iter().find(|(k, _)| k == key).expect("present").1;
+            read_value(kind, raw).map_err(|e| format!("ignored {key}: {e}"))
+        };
+        match (
+            read("items", Kind::Texts),
+            read("fnames", Kind::Texts),
+            read("values", Kind::Rows),
+        ) {
+            (Ok(items), Ok(features), Ok(values)) => {
+                let patch = json!({"dataset": {"kind": "matrix", "items": items, "features": features, "values": values}});
+                match state.config.merged(&patch) {
+                    Ok(cfg) => state.config = cfg,
+                    Err(e) => messages.push(format!("ignored the custom matrix: {e}")),
+                }
+            }
+            (a, b, c) => messages.extend([a.err(), b.err(), c.err()].into_iter().flatten()),
+        }
+    }
+    read_page(&mut state, &page, &mut messages);
+    for (k, v) in &pairs {
+        if let Some(key) = k.strip_suffix(HIDE) {
+            if PARAMS.iter().any(|p| p.key == key) || key == "speed" || key == "presets" {
+                if v == "1" || v == "true" {
+                    state.hide.push(key.to_string());
+                }
+            } else {
+                messages.push(format!("ignored {k}: there is no control {key:?}"));
+            }
+        } else if !PARAMS.iter().any(|p| p.key == k) {
+            messages.push(format!("ignored {k}: unknown parameter"));
+        }
+    }
+    Parsed { state, messages }
+}
+
+fn merge_into(base: &mut Value, patch: &Value) {
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) => {
+            for (k, v) in p {
+                match b.get_mut(k) {
+                    Some(existing) if existing.is_object() && v.is_object() => {
+                        merge_into(existing, v)
+                    }
+                    _ => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (b, p) => *b = p.clone(),
+    }
+}
+
+fn read_page(state: &mut PageState, page: &Value, messages: &mut Vec<String>) {
+    let mut view_json = page.clone();
+    if let Some(o) = view_json.as_object_mut() {
+        let panels = o.remove("panels");
+        let embed = o.remove("embed");
+        o.remove("preset");
+        if let Some(ill) = o.get("illusion").and_then(Value::as_array).cloned() {
+            match ill.as_slice() {
+                [Value::String(item), Value::String(feature)] => {
+                    o.insert("illusion".into(), json!({"item": item, "feature": feature}));
+                }
+                _ => {
+                    messages.push(
+                        "ignored ill: it needs an item and a feature, as ill=pine,leaves".into(),
+                    );
+                    o.remove("illusion");
+                }
+            }
+        }
+        if let Some(p) = panels.and_then(|p| p.as_array().cloned()) {
+            let names: Vec<String> = p
+                .iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect();
+            let known = crate::charts::PANELS_ALL;
+            let (good, bad): (Vec<String>, Vec<String>) =
+                names.into_iter().partition(|n| known.contains(&n.as_str()));
+            if !bad.is_empty() {
+                messages.push(format!("ignored panels {bad:?}: panels are {known:?}"));
+            }
+            state.panels = Some(good);
+        }
+        state.embed = embed.and_then(|e| e.as_bool()).unwrap_or(false);
+    }
+    match serde_path_to_error::deserialize::<_, View>(view_json) {
+        Ok(v) => state.view = v,
+        Err(e) => messages.push(format!("ignored the view: {}: {}", e.path(), e.inner())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_encoding_round_trips_any_text() {
+        for s in ["pine", "a,b;c&d=e", "naïve ☃", "100%", ""] {
+            assert_eq!(decode(&encode(s)).as_deref(), Some(s));
+        }
+        assert_eq!(decode("%zz"), None);
+    }
+
+    #[test]
+    fn the_default_state_round_trips() {
+        let state = PageState::default();
+        let parsed = parse(&write(&state));
+        assert_eq!(parsed.messages, Vec::<String>::new());
+        assert_eq!(parsed.state, state);
+    }
+}

@@ -1,0 +1,230 @@
+//! The URL hash: every valid state survives state -> hash -> state, and junk never panics.
+
+use dln_explorer::charts::view::{Pick, Projection, ProjectionKind, View};
+use dln_explorer::config::Config;
+use dln_explorer::hash::{parse, write, PageState};
+use dln_explorer::sim::rng::Rng;
+use serde_json::json;
+
+fn pick<'a, T>(rng: &mut Rng, xs: &'a [T]) -> &'a T {
+    &xs[(rng.uniform() * xs.len() as f64) as usize % xs.len()]
+}
+
+fn int(rng: &mut Rng, lo: u64, hi: u64) -> u64 {
+    lo + (rng.uniform() * (hi - lo + 1) as f64) as u64 % (hi - lo + 1)
+}
+
+/// A number with a random number of digits, as a user or a slider would make it.
+fn real(rng: &mut Rng, lo: f64, hi: f64) -> f64 {
+    let x = lo * (hi / lo).powf(rng.uniform());
+    if rng.bernoulli(0.5) {
+        x
+    } else {
+        let digits = int(rng, 1, 4) as i32;
+        let f = 10f64.powi(digits - x.log10().floor() as i32);
+        ((x * f).round() / f).clamp(lo, hi)
+    }
+}
+
+fn name(rng: &mut Rng, k: usize) -> String {
+    let parts = [
+        "pine", "oak", "a,b", "x;y", "naïve", "α β", "100%", "q&a", "x=y", "#1", "+",
+    ];
+    format!("{}{k}", pick(rng, &parts))
+}
+
+fn random_config(rng: &mut Rng) -> Option<Config> {
+    let dataset = match int(rng, 0, 5) {
+        0 => json!({"kind": "rm8"}),
+        1 => json!({"kind": "toy4"}),
+        2 => json!({"kind": "tree", "branching": int(rng, 2, 4), "levels": int(rng, 1, 3)}),
+        3 => json!({"kind": "diffusion", "branching": int(rng, 2, 3), "levels": int(rng, 1, 3),
+                    "features": int(rng, 1, 300), "flip": real(rng, 0.001, 0.5), "seed": int(rng, 0, 1 << 40)}),
+        4 => {
+            let hi = real(rng, 0.5, 10.0);
+            json!({"kind": "spectrum", "size": int(rng, 1, 20), "s_max": hi, "s_min": real(rng, 0.01, hi)})
+        }
+        _ => {
+            let (p, f) = (int(rng, 1, 5) as usize, int(rng, 1, 6) as usize);
+            let items: Vec<String> = (0..p).map(|k| name(rng, k)).collect();
+            let features: Vec<String> = (0..f).map(|k| name(rng, k)).collect();
+            let values: Vec<Vec<f64>> = (0..p)
+                .map(|_| {
+                    (0..f)
+                        .map(|_| {
+                            if rng.bernoulli(0.3) {
+                                -real(rng, 1e-3, 1e3)
+                            } else {
+                                real(rng, 1e-3, 1e3)
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            json!({"kind": "matrix", "items": items, "features": features, "values": values})
+        }
+    };
+    let layers = int(rng, 0, 4) as usize;
+    let hidden: Vec<u64> = (0..layers).map(|_| int(rng, 1, 64)).collect();
+    let kinds = [
+        "small_gaussian",
+        "scaled_gaussian",
+        "orthogonal",
+        "balanced",
+        "lambda_balanced",
+    ];
+    let kind = *pick(rng, &kinds);
+    let lambda =
+        if layers == 1 && (kind == "balanced" || kind == "lambda_balanced") && rng.bernoulli(0.5) {
+            real(rng, 0.01, 5.0)
+        } else {
+            0.0
+        };
+    let inits = [
+        "small_gaussian",
+        "scaled_gaussian",
+        "orthogonal",
+        "balanced",
+        "pretrained",
+    ];
+    let patch = json!({
+        "dataset": dataset,
+        "network": {"hidden": hidden},
+        "init": {"kind": kind, "scale": real(rng, 1e-6, 5.0), "lambda": lambda},
+        "train": {"lr": real(rng, 1e-5, 1.0), "steps": int(rng, 1, 1_000_000),
+                  "record_every": int(rng, 1, 100), "seed": int(rng, 0, (1 << 53) - 1)},
+        "sweep": {"depths": (0..int(rng, 1, 5)).map(|_| int(rng, 1, 40)).collect::<Vec<_>>(),
+                  "threshold": real(rng, 1e-3, 0.9), "max_steps": int(rng, 1, 10000),
+                  "lr": pick(rng, &["fixed", "inverse_depth", "stable", "optimal"]),
+                  "inits": vec![*pick(rng, &inits)]}
+    });
+    Config::default().merged(&patch).ok()
+}
+
+fn random_state(rng: &mut Rng, cfg: Config) -> PageState {
+    let all = [
+        "loss",
+        "modes",
+        "output",
+        "svd",
+        "mds",
+        "rsm",
+        "illusion",
+        "typicality",
+        "projection",
+        "coherence",
+    ];
+    PageState {
+        view: View {
+            scrub: rng.bernoulli(0.5).then(|| int(rng, 0, 100_000)),
+            illusion: rng.bernoulli(0.5).then(|| Pick {
+                item: name(rng, 1),
+                feature: name(rng, 2),
+            }),
+            category: rng.bernoulli(0.5).then(|| int(rng, 1, 8) as usize),
+            projection: Projection {
+                kind: if rng.bernoulli(0.5) {
+                    ProjectionKind::Item
+                } else {
+                    ProjectionKind::Feature
+                },
+                item: rng.bernoulli(0.5).then(|| name(rng, 3)),
+                feature: rng.bernoulli(0.5).then(|| name(rng, 4)),
+            },
+        },
+        panels: rng.bernoulli(0.5).then(|| {
+            all.iter()
+                .filter(|_| rng.bernoulli(0.5))
+                .map(|s| s.to_string())
+                .collect()
+        }),
+        embed: rng.bernoulli(0.3),
+        hide: if rng.bernoulli(0.3) {
+            vec!["lr".into(), "seed".into()]
+        } else {
+            vec![]
+        },
+        preset: None,
+        config: cfg,
+    }
+}
+
+#[test]
+fn random_valid_states_survive_a_trip_through_the_hash() {
+    let mut rng = Rng::new(2026);
+    let mut checked = 0;
+    while checked < 400 {
+        let Some(cfg) = random_config(&mut rng) else {
+            continue;
+        };
+        let state = random_state(&mut rng, cfg);
+        let hash = write(&state);
+        let parsed = parse(&format!("#{hash}"));
+        assert_eq!(parsed.messages, Vec::<String>::new(), "{hash}");
+        assert_eq!(parsed.state, state, "{hash}");
+        checked += 1;
+    }
+}
+
+#[test]
+fn random_junk_never_panics_and_is_reported() {
+    let mut rng = Rng::new(7);
+    let alphabet: Vec<char> = "abc=&%#,;+.-_0123456789eE ☃\u{0}\\\"'<>/?xyzlrseedhiddentinit"
+        .chars()
+        .collect();
+    for _ in 0..3000 {
+        let len = int(&mut rng, 0, 80) as usize;
+        let junk: String = (0..len).map(|_| *pick(&mut rng, &alphabet)).collect();
+        let parsed = parse(&junk);
+        parsed
+            .state
+            .config
+            .validate()
+            .expect("whatever is kept is valid");
+    }
+    // Junk in known and unknown places is named in a message; the rest still applies.
+    let cases = [
+        ("lr=fast&seed=5", "lr=fast"),
+        ("lr=-1&seed=5", "train.lr"),
+        ("hidden=16,x&seed=5", "hidden"),
+        ("wings=3&seed=5", "wings"),
+        ("init=magic&seed=5", "init"),
+        ("dataset=tree&levels=99&seed=5", "levels"),
+        ("lr=%zz&seed=5", "lr"),
+        ("t=-3&seed=5", "t="),
+        ("panels=loss,teapot&seed=5", "teapot"),
+        ("ill=pine&seed=5", "ill"),
+        (
+            "dataset=matrix&items=a,b&fnames=x&values=1;zz&seed=5",
+            "values",
+        ),
+        ("preset=nonsense&seed=5", "preset"),
+        ("wat_hide=1&seed=5", "wat"),
+    ];
+    for (hash, named) in cases {
+        let parsed = parse(hash);
+        assert!(!parsed.messages.is_empty(), "{hash}: no message");
+        assert!(
+            parsed.messages.iter().any(|m| m.contains(named)),
+            "{hash}: {:?}",
+            parsed.messages
+        );
+        assert_eq!(
+            parsed.state.config.train.seed, 5,
+            "{hash}: the rest still applies"
+        );
+    }
+}
+
+#[test]
+fn a_preset_in_the_link_loads_first_and_the_links_own_values_change_it() {
+    let parsed = parse("#preset=illusion&lr=0.003&t=1350");
+    assert!(parsed.messages.is_empty(), "{:?}", parsed.messages);
+    assert_eq!(parsed.state.config.train.steps, 8311);
+    assert_eq!(parsed.state.config.train.lr, 0.003);
+    assert_eq!(parsed.state.view.scrub, Some(1350));
+    assert_eq!(
+        parsed.state.view.illusion.as_ref().unwrap().feature,
+        "leaves"
+    );
+}
