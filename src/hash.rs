@@ -317,8 +317,10 @@ pub fn write(state: &PageState) -> String {
             Home::Page(path) => get(&pg, path),
         };
         // A list of names under `dataset.features` is a matrix's; a number is a generator's.
-        let value = value.filter(|v| !v.is_null() && !(param.key == "fnames" && !v.is_array()));
-        let value = value.filter(|v| !(param.key == "nfeatures" && v.is_array()));
+        let value = value.filter(|v| {
+            let names = v.is_array();
+            !v.is_null() && (param.key != "fnames" || names) && (param.key != "nfeatures" || !names)
+        });
         if let Some(text) = value.and_then(|v| write_value(param.kind, v)) {
             parts.push(format!("{}={text}", param.key));
         }
