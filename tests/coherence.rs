@@ -1,8 +1,12 @@
-//! Category coherence (THEORY.md 2.3.6): the definition of C and the BBP threshold in the
-//! overlap of the data's top item mode with the category.
+//! Category coherence (THEORY.md 2.3.6): the definition of C, the BBP threshold in the overlap
+//! of the data's top item mode with the category, and the demo's chart.
 
+use dln_explorer::charts::{coherence_readout, coherence_svg, draw_coherence, Frame};
 use dln_explorer::sim::coherence::*;
+use std::sync::OnceLock;
+
 use ndarray::Array2;
+use plotters::prelude::*;
 
 fn reference_sizes() -> Sizes {
     Sizes::new(200, 400, 20, 20).unwrap()
@@ -138,4 +142,131 @@ fn the_top_singular_value_leaves_the_noise_edge_above_the_threshold() {
         (s_high / predicted - 1.0).abs() < 0.03,
         "{s_high} vs {predicted}"
     );
+}
+
+/// The page's demo with its whole curve (built once), the slider at `c`.
+fn demo_at(c: f64) -> CoherenceDemo {
+    static DEMO: OnceLock<CoherenceDemo> = OnceLock::new();
+    let mut demo = DEMO
+        .get_or_init(|| CoherenceDemo::default().complete())
+        .clone();
+    demo.set_coherence(c);
+    demo
+}
+
+/// Number of points in the longest polyline of the given colour.
+fn polyline_points(svg: &str, color: &str) -> usize {
+    svg.split("<polyline")
+        .skip(1)
+        .filter(|p| p.contains(&format!("stroke=\"{color}\"")))
+        .map(|p| {
+            let pts = p.split("points=\"").nth(1).unwrap_or("");
+            pts.split('"')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_coherence_chart_draws_the_curve_the_threshold_and_the_slider_marker() {
+    let demo = demo_at(0.5);
+    let svg = coherence_svg(&demo, 640, 480).unwrap();
+    assert!(svg.starts_with("<svg"));
+    assert!(svg.contains("BBP threshold C = 1"));
+    assert_eq!(
+        polyline_points(&svg, "#1F4E8C"),
+        CURVE_POINTS,
+        "the mean curve"
+    );
+    assert!(svg.contains("C = 0.5: overlap"), "the marker's readout");
+    assert!(svg.contains("buried in noise"));
+    assert!(svg.contains("large-N limit (BBP)"));
+    // The heat map: one cell per item and feature.
+    assert!(svg.matches("<rect").count() >= 100 * 200);
+    let svg = coherence_svg(&demo_at(2.0), 640, 480).unwrap();
+    assert!(svg.contains("C = 2: overlap"));
+    assert!(svg.contains("(category found)"));
+}
+
+#[test]
+fn the_coherence_chart_says_it_is_computing_until_every_draw_is_in() {
+    let mut demo = CoherenceDemo::default();
+    demo.refine();
+    let svg = coherence_svg(&demo, 640, 480).unwrap();
+    assert!(svg.contains(&format!("computing: 1 of {DEMO_DRAWS} noise draws")));
+    // Before any draw the marker is still drawn, and there is no curve yet.
+    let svg = coherence_svg(&CoherenceDemo::default(), 640, 480).unwrap();
+    assert!(
+        polyline_points(&svg, "#1F4E8C") < 3,
+        "only the legend's sample line"
+    );
+    assert!(svg.contains("C = 0.5: overlap"));
+}
+
+#[test]
+fn the_coherence_chart_renders_at_tiny_and_large_sizes_without_error() {
+    let demo = demo_at(1.3);
+    for (w, h) in [(60, 40), (300, 200), (1600, 1200)] {
+        coherence_svg(&demo, w, h).unwrap_or_else(|e| panic!("{w}x{h}: {e}"));
+    }
+}
+
+#[test]
+fn a_hover_reads_back_the_marker_the_threshold_the_curve_and_the_data() {
+    let demo = demo_at(1.25);
+    let mut svg = String::new();
+    let frame = {
+        let root = SVGBackend::with_string(&mut svg, (640, 480)).into_drawing_area();
+        draw_coherence(&root, &demo, &Default::default()).unwrap()
+    };
+    let Frame::Parts { parts } = &frame else {
+        panic!("the chart is a plot and heat maps")
+    };
+    let Frame::Xy {
+        left,
+        right,
+        top,
+        bottom,
+        x_min,
+        x_max,
+        ..
+    } = parts[0]
+    else {
+        panic!("the first part is the plot")
+    };
+    let px = |c: f64| left as f64 + (c.log10() - x_min) / (x_max - x_min) * (right - left) as f64;
+    let py = |v: f64| bottom as f64 - v * (bottom - top) as f64;
+    let now = demo.current();
+    let text = coherence_readout(&frame, &demo, px(1.25), py(now.mean)).unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "C = 1.25: overlap {:.2} ± {:.2} (category found)",
+            now.mean, now.spread
+        )),
+        "{text}"
+    );
+    let text = coherence_readout(&frame, &demo, px(1.0), py(0.9)).unwrap();
+    assert!(text.starts_with("BBP threshold C = 1"), "{text}");
+    let c = demo.curve()[3];
+    let text = coherence_readout(&frame, &demo, px(c.c), py(0.9)).unwrap();
+    assert!(text.contains("(buried in noise)"), "{text}");
+    assert!(text.starts_with(&format!(
+        "C = {}: overlap",
+        dln_explorer::charts::fmt_num(c.c)
+    )));
+    // The heat map's first cell is in the category.
+    let Frame::Grids { grids } = &parts[2] else {
+        panic!("the third part is the data")
+    };
+    let g = &grids[0];
+    let text = coherence_readout(&frame, &demo, g.left as f64 + 0.5, g.top as f64 + 0.5).unwrap();
+    assert!(
+        text.starts_with("item 1 (category) · feature 1 (category): "),
+        "{text}"
+    );
+    assert!(coherence_readout(&frame, &demo, 1.0, 1.0).is_none());
 }

@@ -8,9 +8,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::Serialize;
 
+mod coherence;
 mod heat;
 mod lines;
 
+pub use coherence::{coherence_readout, coherence_svg, draw_coherence};
 pub use heat::{draw_output, draw_svd};
 pub use lines::{draw_loss, draw_modes};
 
@@ -161,6 +163,8 @@ pub enum Frame {
     },
     /// One or more heat maps.
     Grids { grids: Vec<Grid> },
+    /// A chart made of several of the above (the coherence demo's plot and heat maps).
+    Parts { parts: Vec<Frame> },
 }
 
 /// One heat map inside a chart.
@@ -235,6 +239,7 @@ impl Frame {
                 Some((dx, dy))
             }
             Frame::Grids { .. } => None,
+            Frame::Parts { ref parts } => parts.iter().find_map(|p| p.data_at(x, y)),
         }
     }
 }
