@@ -70,6 +70,7 @@ export class Explorer {
     this.tooltip = root.ownerDocument.querySelector('[data-role="tooltip"]') || this.makeTooltip();
     this.bindControls();
     this.bindCanvases();
+    this.bindCoherence();
     this.syncControls();
     this.updateStatus();
     this.loop = this.loop.bind(this);
@@ -378,6 +379,40 @@ export class Explorer {
     }
     this.dirty = true;
     this.updateStatus();
+  }
+
+  // ----- the category-coherence demo (its state lives in the App, apart from the run) -----
+
+  bindCoherence() {
+    const box = this.q('[data-coherence]');
+    const slider = box && box.querySelector('input[type="range"]');
+    if (!slider) return;
+    const out = box.querySelector('output');
+    const status = box.querySelector('[data-role="coherence-status"]');
+    const show = (json) => {
+      const s = json && JSON.parse(json);
+      if (!s) return;
+      const value = `C = ${fmt(s.c)}, S = ${fmt(s.strength)}`;
+      out.value = value;
+      slider.setAttribute('aria-valuetext', value);
+      const verdict = s.found ? 'above the threshold: the category is found' : 'below the threshold: buried in noise';
+      if (status) status.textContent = `Overlap ${s.overlap.toFixed(2)} ± ${s.spread.toFixed(2)}, ${verdict}.`;
+      this.dirty = true;
+    };
+    // The slider is a log scale: position k is C = 2^(k/30) (so 0.5, 1, 2 and 4 are on it),
+    // kept within C = 0.2 to 5 and rounded to 3 digits.
+    const coherence = () => Number(Math.min(5, Math.max(0.2, 2 ** (Number(slider.value) / 30))).toPrecision(3));
+    const apply = () => show(this.guard(() => this.app.setCoherence(coherence())));
+    slider.addEventListener('input', apply);
+    apply();
+    // The curve is built one noise draw per frame, so the page never waits for all of it.
+    const refine = () => {
+      if (this.dead) return;
+      const done = this.guard(() => this.app.refineCoherence(), true);
+      show(this.guard(() => this.app.coherenceState()));
+      if (!done) requestAnimationFrame(refine);
+    };
+    requestAnimationFrame(refine);
   }
 
   // ----- canvases -----

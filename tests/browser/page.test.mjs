@@ -22,7 +22,7 @@ describe('the served page', () => {
     const { page, problems } = await openPage(browser.context, url);
     await page.evaluate(() => window.dln.step(300));
     const charts = await page.$$eval('canvas[data-chart]', (cs) => cs.map((c) => c.dataset.chart));
-    assert.deepEqual(charts.sort(), ['loss', 'modes', 'output', 'svd']);
+    assert.deepEqual(charts.sort(), ['coherence', 'loss', 'modes', 'output', 'svd']);
     for (const name of charts) {
       const n = await inkedPixels(page, `canvas[data-chart="${name}"]`);
       assert.ok(n > 2000, `canvas ${name} has only ${n} drawn pixels`);
