@@ -197,7 +197,7 @@ fn the_coherence_chart_says_it_is_computing_until_every_draw_is_in() {
     let mut demo = CoherenceDemo::default();
     demo.refine();
     let svg = coherence_svg(&demo, 640, 480).unwrap();
-    assert!(svg.contains(&format!("computing: 1 of {DEMO_DRAWS} noise draws")));
+    assert!(svg.contains(&format!("computing: 1 of {DEMO_DRAWS} draws")));
     // Before any draw the marker is still drawn, and there is no curve yet.
     let svg = coherence_svg(&CoherenceDemo::default(), 640, 480).unwrap();
     assert!(

@@ -199,40 +199,75 @@ where
         th.px(5.0),
         WHITE.stroke_width(th.stroke(1.5)),
     )))?;
-    // Its readout above the plot.
+    // Its readout above the plot, shortened when the chart is narrow.
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     let head_y = yr.start - th.px(16.0);
+    let head_x = th.px(10.0);
     root.draw(&Circle::new(
-        (xr.start + th.px(4.0), head_y),
+        (head_x + th.px(4.0), head_y),
         th.px(4.0),
         MARK.filled(),
     ))?;
+    let full = describe(&now);
+    let head = fit(
+        root,
+        &[
+            format!("{full} · S = {}", fmt_num(demo.strength())),
+            full,
+            format!(
+                "C = {}: overlap {:.2} ± {:.2}",
+                fmt_num(now.c),
+                now.mean,
+                now.spread
+            ),
+        ],
+        &th.text(12.0),
+        xr.end - head_x - th.px(13.0),
+    );
     root.draw(&Text::new(
-        format!("{} · S = {}", describe(&now), fmt_num(demo.strength())),
-        (xr.start + th.px(13.0), head_y),
+        head,
+        (head_x + th.px(13.0), head_y),
         th.text(12.0)
             .color(&MARK)
             .pos(Pos::new(HPos::Left, VPos::Center)),
     ))?;
 
-    // The legend, bottom right, where the curve never goes.
+    // The legend, bottom right, where the curve never goes: within the right 45% of the plot,
+    // in short words when the chart is narrow.
     let (done, total) = demo.progress();
-    let first = if done < total {
-        format!("computing: {done} of {total} noise draws")
-    } else {
-        format!("mean of {total} noise draws, ± 1 sd")
-    };
     let style = th.text(10.5).pos(Pos::new(HPos::Left, VPos::Center));
-    let rows = [(first, false), ("large-N limit (BBP)".to_string(), true)];
-    let text_w = rows
-        .iter()
-        .map(|(t, _)| {
-            root.estimate_text_size(t, &style)
-                .map(|s| s.0 as i32)
-                .unwrap_or(0)
-        })
-        .max()
-        .unwrap_or(0);
+    let width_of = |rows: &[(String, bool)]| {
+        rows.iter()
+            .map(|(t, _)| {
+                root.estimate_text_size(t, &style)
+                    .map(|s| s.0 as i32)
+                    .unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    let long = [
+        if done < total {
+            format!("computing: {done} of {total} draws")
+        } else {
+            format!("mean of {total} noise draws ± 1 sd")
+        },
+        "large-N limit (BBP)".to_string(),
+    ];
+    let short = [
+        if done < total {
+            format!("{done} of {total} draws")
+        } else {
+            "mean ± 1 sd".to_string()
+        },
+        "BBP limit".to_string(),
+    ];
+    let room = ((xr.end - xr.start) as f64 * 0.45) as i32 - th.px(38.0);
+    let mut rows: Vec<(String, bool)> = long.into_iter().zip([false, true]).collect();
+    if width_of(&rows) > room {
+        rows = short.into_iter().zip([false, true]).collect();
+    }
+    let text_w = width_of(&rows);
     let x_line = xr.end - th.px(8.0) - text_w - th.px(30.0);
     let x_text = x_line + th.px(30.0);
     for (k, (text, dashed)) in rows.iter().enumerate() {
@@ -299,23 +334,47 @@ where
     let bottom = bottom.max(top + 1);
 
     let s = demo.strength();
+    let (n_o, n_f) = (sizes.items, sizes.features);
+    let title = fit(
+        root,
+        &[
+            format!(
+                "The data at S = {} (one noise draw): {n_o} items × {n_f} features, the category outlined",
+                fmt_num(s)
+            ),
+            format!(
+                "The data at S = {} (one noise draw): {n_o} items × {n_f} features",
+                fmt_num(s)
+            ),
+            format!("Data at S = {}: {n_o} items × {n_f} features", fmt_num(s)),
+        ],
+        &th.text(12.0),
+        w - 2 * pad,
+    );
     root.draw(&Text::new(
-        format!(
-            "The data at S = {} (one noise draw): {} items × {} features, the category outlined",
-            fmt_num(s),
-            sizes.items,
-            sizes.features
-        ),
+        title,
         (pad, top0 + th.px(2.0)),
         th.text(12.0).pos(Pos::new(HPos::Left, VPos::Top)),
     ))?;
+    let (sv, edge) = (
+        fmt_num(demo.top_singular_value()),
+        fmt_num(noise_edge(&sizes)),
+    );
+    let subtitle = fit(
+        root,
+        &[
+            format!(
+                "top singular value {sv} vs noise edge √N_o + √N_f = {edge} · red > 0 > blue, ±{} saturated",
+                fmt_num(HEAT_MAX)
+            ),
+            format!("top singular value {sv} vs noise edge √N_o + √N_f = {edge}"),
+            format!("top singular value {sv}, noise edge {edge}"),
+        ],
+        &th.text(10.5),
+        w - 2 * pad,
+    );
     root.draw(&Text::new(
-        format!(
-            "top singular value {} vs noise edge √N_o + √N_f = {} · red > 0 > blue, ±{} saturated",
-            fmt_num(demo.top_singular_value()),
-            fmt_num(noise_edge(&sizes)),
-            fmt_num(HEAT_MAX)
-        ),
+        subtitle,
         (pad, top0 + th.px(18.0)),
         th.text(10.5)
             .color(&INK.mix(0.75))
@@ -414,6 +473,25 @@ where
         Frame::Grids { grids: vec![strip] },
         Frame::Grids { grids: vec![grid] },
     ])
+}
+
+/// The first of `candidates` (longest first) that fits in `max_width` device pixels, else the last.
+fn fit<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    candidates: &[String],
+    style: &TextStyle,
+    max_width: i32,
+) -> String {
+    candidates
+        .iter()
+        .find(|t| {
+            root.estimate_text_size(t, style)
+                .map(|s| s.0 as i32 <= max_width)
+                .unwrap_or(true)
+        })
+        .or(candidates.last())
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The hover readout at device pixel (x, y) of a chart drawn by [`draw_coherence`].
