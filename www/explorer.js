@@ -386,33 +386,42 @@ export class Explorer {
   bindCoherence() {
     const box = this.q('[data-coherence]');
     const slider = box && box.querySelector('input[type="range"]');
-    if (!slider) return;
+    const canvas = this.q('canvas[data-chart="coherence"]');
+    if (!slider || !canvas) return;
     const out = box.querySelector('output');
     const status = box.querySelector('[data-role="coherence-status"]');
-    const show = (json) => {
-      const s = json && JSON.parse(json);
-      if (!s) return;
-      const value = `C = ${fmt(s.c)}, S = ${fmt(s.strength)}`;
-      out.value = value;
-      slider.setAttribute('aria-valuetext', value);
-      const verdict = s.found ? 'above the threshold: the category is found' : 'below the threshold: buried in noise';
-      if (status) status.textContent = `Overlap ${s.overlap.toFixed(2)} ± ${s.spread.toFixed(2)}, ${verdict}.`;
-      this.dirty = true;
-    };
     // The slider is a log scale: position k is C = 2^(k/30) (so 0.5, 1, 2 and 4 are on it),
     // kept within C = 0.2 to 5 and rounded to 3 digits.
     const coherence = () => Number(Math.min(5, Math.max(0.2, 2 ** (Number(slider.value) / 30))).toPrecision(3));
-    const apply = () => show(this.guard(() => this.app.setCoherence(coherence())));
-    slider.addEventListener('input', apply);
-    apply();
-    // The curve is built one noise draw per frame, so the page never waits for all of it.
-    const refine = () => {
+    let complete = false;
+    let queued = false;
+    // Once per animation frame: add a noise draw to the curve until it is complete (so the page
+    // never waits for all of it), apply the slider, show its readout and redraw this one canvas.
+    const frame = () => {
+      queued = false;
       if (this.dead) return;
-      const done = this.guard(() => this.app.refineCoherence(), true);
-      show(this.guard(() => this.app.coherenceState()));
-      if (!done) requestAnimationFrame(refine);
+      if (!complete) complete = this.guard(() => this.app.refineCoherence(), true);
+      const s = this.guard(() => JSON.parse(this.app.setCoherence(coherence())));
+      if (s) {
+        const value = `C = ${fmt(s.c)}, S = ${fmt(s.strength)}`;
+        out.value = value;
+        slider.setAttribute('aria-valuetext', value);
+        const verdict = s.found ? 'above the threshold: the category is found' : 'below the threshold: buried in noise';
+        if (status) status.textContent = `Overlap ${s.overlap.toFixed(2)} ± ${s.spread.toFixed(2)}, ${verdict}.`;
+      }
+      const dpr = window.devicePixelRatio || 1;
+      const sized = canvas.width === Math.round(canvas.clientWidth * dpr) && canvas.height === Math.round(canvas.clientHeight * dpr);
+      if (sized) this.guard(() => this.app.draw('coherence', canvas, dpr));
+      else this.dirty = true;
+      if (!complete) schedule();
     };
-    requestAnimationFrame(refine);
+    const schedule = () => {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(frame);
+    };
+    slider.addEventListener('input', schedule);
+    schedule();
   }
 
   // ----- canvases -----

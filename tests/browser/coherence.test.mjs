@@ -56,7 +56,7 @@ describe('the category-coherence demo', () => {
     // From the keyboard, as a user would: 60 steps of 2^(1/30) take C from 0.5 to 2.
     await page.focus(SLIDER);
     for (let k = 0; k < 60; k += 1) await page.keyboard.press('ArrowRight');
-    assert.equal(await page.textContent('[data-coherence] output'), 'C = 2, S = 1.68');
+    await page.waitForFunction(() => document.querySelector('[data-coherence] output').textContent === 'C = 2, S = 1.68');
     assert.equal(await page.getAttribute(SLIDER, 'aria-valuetext'), 'C = 2, S = 1.68');
     const status = await page.textContent('[data-role="coherence-status"]');
     const overlap = Number(status.match(/^Overlap (\d\.\d\d)/)[1]);
