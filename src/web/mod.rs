@@ -124,7 +124,8 @@ impl App {
         scale: f64,
     ) -> Result<(), JsError> {
         let key = (self.coherence.version(), canvas.width(), canvas.height());
-        if panel == "coherence" && self.coherence_drawn == Some(key) {
+        let unchanged = self.coherence_drawn == Some(key) && self.frames.contains_key(panel);
+        if panel == "coherence" && unchanged {
             return Ok(());
         }
         let backend = CanvasBackend::with_canvas_object(canvas)

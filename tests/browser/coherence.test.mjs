@@ -88,6 +88,14 @@ describe('the category-coherence demo', () => {
     assert.ok(texts.some((t) => curve.test(t) && t.includes('category found')), texts.join(' | '));
     assert.ok(texts.some((t) => t.startsWith('BBP threshold C = 1')), texts.join(' | '));
     assert.ok(texts.some((t) => /^item \d+( \(category\))? · feature \d+( \(category\))?: -?[\d.]+/.test(t)), texts.join(' | '));
+    // A change that restarts the run leaves the demo and its readouts alone.
+    assert.equal(await page.evaluate(() => window.dln.setConfig({ network: { hidden: [8] } })), null);
+    await page.mouse.move(box.x + 1, box.y + 1);
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.85);
+    await page.waitForFunction(() => {
+      const t = document.querySelector('[data-role="tooltip"]');
+      return !t.hidden && /^item \d+/.test(t.textContent);
+    }, null, { timeout: 5000 });
     assert.deepEqual(problems, []);
     await page.close();
   });
