@@ -78,6 +78,7 @@ export class Explorer {
     this.bindScrubber();
     this.semantic = SemanticControls.attach(this);
     this.editor = DatasetEditor.attach(this);
+    this.bindCoherence();
     this.syncControls();
     this.updateStatus();
     this.loop = this.loop.bind(this);
@@ -500,6 +501,49 @@ export class Explorer {
     this.updateStatus(s);
     this.syncScrubber();
     this.semantic?.updateIllusions(s);
+  }
+
+  // ----- the category-coherence demo (its state lives in the App, apart from the run) -----
+
+  bindCoherence() {
+    const box = this.q('[data-coherence]');
+    const slider = box && box.querySelector('input[type="range"]');
+    const canvas = this.q('canvas[data-chart="coherence"]');
+    if (!slider || !canvas) return;
+    const out = box.querySelector('output');
+    const status = box.querySelector('[data-role="coherence-status"]');
+    // The slider is a log scale: position k is C = 2^(k/30) (so 0.5, 1, 2 and 4 are on it),
+    // kept within C = 0.2 to 5 and rounded to 3 digits.
+    const coherence = () => Number(Math.min(5, Math.max(0.2, 2 ** (Number(slider.value) / 30))).toPrecision(3));
+    let complete = false;
+    let queued = false;
+    // Once per animation frame: add a noise draw to the curve until it is complete (so the page
+    // never waits for all of it), apply the slider, show its readout and redraw this one canvas.
+    const frame = () => {
+      queued = false;
+      if (this.dead) return;
+      if (!complete) complete = this.guard(() => this.app.refineCoherence(), true);
+      const s = this.guard(() => JSON.parse(this.app.setCoherence(coherence())));
+      if (s) {
+        const value = `C = ${fmt(s.c)}, S = ${fmt(s.strength)}`;
+        out.value = value;
+        slider.setAttribute('aria-valuetext', value);
+        const verdict = s.found ? 'above the threshold: the category is found' : 'below the threshold: buried in noise';
+        if (status) status.textContent = `Overlap ${s.overlap.toFixed(2)} ± ${s.spread.toFixed(2)}, ${verdict}.`;
+      }
+      const dpr = window.devicePixelRatio || 1;
+      const sized = canvas.width === Math.round(canvas.clientWidth * dpr) && canvas.height === Math.round(canvas.clientHeight * dpr);
+      if (sized) this.guard(() => this.app.draw('coherence', canvas, dpr));
+      else this.dirty = true;
+      if (!complete) schedule();
+    };
+    const schedule = () => {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(frame);
+    };
+    slider.addEventListener('input', schedule);
+    schedule();
   }
 
   // ----- canvases -----

@@ -8,12 +8,14 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::Serialize;
 
+mod coherence;
 mod heat;
 mod lines;
 mod semantic;
 pub mod sweep;
 pub mod view;
 
+pub use coherence::{coherence_readout, coherence_svg, draw_coherence};
 pub use heat::{draw_output, draw_svd};
 pub use lines::{draw_loss, draw_modes};
 pub use semantic::{draw_illusion, draw_mds, draw_projection, draw_rsm, draw_typicality};
@@ -207,6 +209,8 @@ pub enum Frame {
     },
     /// One or more heat maps.
     Grids { grids: Vec<Grid> },
+    /// A chart made of several of the above (the coherence demo's plot and heat maps).
+    Parts { parts: Vec<Frame> },
 }
 
 /// One heat map inside a chart.
@@ -281,6 +285,7 @@ impl Frame {
                 Some((dx, dy))
             }
             Frame::Grids { .. } => None,
+            Frame::Parts { ref parts } => parts.iter().find_map(|p| p.data_at(x, y)),
         }
     }
 }

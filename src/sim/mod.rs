@@ -1,5 +1,6 @@
 //! The simulation core: pure Rust on ndarray, no web crates. Runs natively and in wasm.
 
+pub mod coherence;
 pub mod data;
 pub mod history;
 pub mod init;

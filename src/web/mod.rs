@@ -14,6 +14,7 @@ use crate::charts::{self, Frame, Theme, View};
 use crate::config::Config;
 use crate::csv;
 use crate::presets;
+use crate::sim::coherence::{self, CoherenceDemo};
 use crate::sim::{Change, Session};
 
 /// Installs a panic hook that logs to the console and tells the page (a `dln-panic` event on
@@ -34,11 +35,15 @@ pub fn start() {
 
 /// One explorable instance: a session (a run, and optionally a second network), what the page
 /// is looking at, and where each panel was last drawn (for hover readouts).
+/// It also owns the category-coherence demo, whose state (its slider) is not part of the run.
 #[wasm_bindgen]
 pub struct App {
     session: Session,
     view: View,
     frames: HashMap<String, Frame>,
+    coherence: CoherenceDemo,
+    /// The demo version and canvas size last drawn, to skip redrawing an unchanged demo.
+    coherence_drawn: Option<(u64, u32, u32)>,
 }
 
 fn error_json(msg: impl std::fmt::Display) -> String {
@@ -60,6 +65,8 @@ impl App {
             session,
             view: View::default(),
             frames: HashMap::new(),
+            coherence: CoherenceDemo::default(),
+            coherence_drawn: None,
         })
     }
 
@@ -138,26 +145,34 @@ impl App {
         serde_json::to_string(&self.session.run().state()).expect("a State always serialises")
     }
 
-    /// Draws a panel (`loss`, `modes`, `output`, `svd`) on a canvas whose pixel size has already
-    /// been set to its CSS size times `scale` (the device pixel ratio).
+    /// Draws a panel (`loss`, `modes`, `output`, `svd`, or the demo `coherence`) on a canvas
+    /// whose pixel size has already been set to its CSS size times `scale` (the device pixel
+    /// ratio). The coherence demo is only redrawn when it or the canvas size has changed.
     pub fn draw(
         &mut self,
         panel: &str,
         canvas: HtmlCanvasElement,
         scale: f64,
     ) -> Result<(), JsError> {
+        let key = (self.coherence.version(), canvas.width(), canvas.height());
+        let unchanged = self.coherence_drawn == Some(key) && self.frames.contains_key(panel);
+        if panel == "coherence" && unchanged {
+            return Ok(());
+        }
         let backend = CanvasBackend::with_canvas_object(canvas)
             .ok_or_else(|| JsError::new("the canvas has no 2d context"))?;
         let root = backend.into_drawing_area();
-        let frame = charts::draw_panel(
-            panel,
-            &root,
-            &self.session,
-            &self.view,
-            &Theme::with_scale(scale),
-        )
+        let theme = Theme::with_scale(scale);
+        let frame = if panel == "coherence" {
+            charts::draw_coherence(&root, &self.coherence, &theme)
+        } else {
+            charts::draw_panel(panel, &root, &self.session, &self.view, &theme)
+        }
         .map_err(|e| JsError::new(&e.to_string()))?;
         root.present().map_err(|e| JsError::new(&e.to_string()))?;
+        if panel == "coherence" {
+            self.coherence_drawn = Some(key);
+        }
         self.frames.insert(panel.to_string(), frame);
         Ok(())
     }
@@ -165,11 +180,18 @@ impl App {
     /// The hover readout at device pixel (x, y) of a drawn panel, if the pointer is over data.
     pub fn hover(&self, panel: &str, x: f64, y: f64) -> Option<String> {
         let frame = self.frames.get(panel)?;
+        if panel == "coherence" {
+            return charts::coherence_readout(frame, &self.coherence, x, y);
+        }
         charts::readout(panel, frame, &self.session, &self.view, x, y)
     }
 
     /// A panel as an SVG document (drawn by the same chart code, not a screenshot).
     pub fn svg(&self, panel: &str, width: u32, height: u32) -> Result<String, JsError> {
+        if panel == "coherence" {
+            return charts::coherence_svg(&self.coherence, width, height)
+                .map_err(|e| JsError::new(&e));
+        }
         charts::panel_svg(panel, &self.session, &self.view, width, height)
             .map_err(|e| JsError::new(&e))
     }
@@ -265,5 +287,41 @@ impl App {
             .map(|a| run.svd().describe_mode(a, &d.features))
             .collect();
         json!({ "items": d.items, "features": d.features, "modes": modes }).to_string()
+    }
+
+    /// Moves the coherence demo's slider to coherence `c` (clamped to 0.2 to 5); returns
+    /// [`coherence_state`](App::coherence_state).
+    #[wasm_bindgen(js_name = setCoherence)]
+    pub fn set_coherence(&mut self, c: f64) -> String {
+        self.coherence.set_coherence(c);
+        self.coherence_state()
+    }
+
+    /// Adds one noise draw to the coherence demo's curve; true once the curve is complete.
+    #[wasm_bindgen(js_name = refineCoherence)]
+    pub fn refine_coherence(&mut self) -> bool {
+        self.coherence.refine()
+    }
+
+    /// The coherence demo as JSON: `c`, `strength`, `overlap` and `spread` (mean and sd over the
+    /// noise draws at `c`), `found` (`c` above the BBP threshold), `singular_value` and
+    /// `noise_edge` (first draw), and `draws`/`draws_total` of the curve.
+    #[wasm_bindgen(js_name = coherenceState)]
+    pub fn coherence_state(&self) -> String {
+        let d = &self.coherence;
+        let now = d.current();
+        let (done, total) = d.progress();
+        json!({
+            "c": d.coherence(),
+            "strength": d.strength(),
+            "overlap": now.mean,
+            "spread": now.spread,
+            "found": coherence::above_threshold(now.c),
+            "singular_value": d.top_singular_value(),
+            "noise_edge": coherence::noise_edge(d.sizes()),
+            "draws": done,
+            "draws_total": total,
+        })
+        .to_string()
     }
 }

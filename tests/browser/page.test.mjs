@@ -22,7 +22,7 @@ describe('the served page', () => {
     const { page, problems } = await openPage(browser.context, url);
     await page.evaluate(() => window.dln.step(300));
     const charts = await page.$$eval('canvas[data-chart]', (cs) => cs.map((c) => c.dataset.chart));
-    for (const name of ['loss', 'modes', 'output', 'svd', 'mds', 'rsm', 'illusion', 'typicality', 'projection']) {
+    for (const name of ['loss', 'modes', 'output', 'svd', 'mds', 'rsm', 'illusion', 'typicality', 'projection', 'coherence']) {
       assert.ok(charts.includes(name), `the page has a ${name} chart`);
     }
     for (const name of charts) {
