@@ -331,6 +331,50 @@ pub fn write(state: &PageState) -> String {
     parts.join("&")
 }
 
+/// A state as one JSON object: `{config, view, panels, embed, hide, preset}` (`panels` and
+/// `preset` are `null` when absent). This is the shape the page hands to [`write_json`].
+pub fn state_json(state: &PageState) -> Value {
+    json!({
+        "config": state.config,
+        "view": state.view,
+        "panels": state.panels,
+        "embed": state.embed,
+        "hide": state.hide,
+        "preset": state.preset,
+    })
+}
+
+/// [`parse`] as one JSON object: [`state_json`] plus `messages`.
+pub fn parse_json(hash: &str) -> Value {
+    let parsed = parse(hash);
+    let mut v = state_json(&parsed.state);
+    v["messages"] = json!(parsed.messages);
+    v
+}
+
+/// Writes the hash of a state given as JSON in the shape of [`state_json`]; every key is
+/// optional (`config` is merged into the defaults). Errors name the field.
+pub fn write_json(v: &Value) -> Result<String, String> {
+    let config = match v.get("config") {
+        Some(c) if !c.is_null() => Config::default().merged(c).map_err(|e| e.to_string())?,
+        _ => Config::default(),
+    };
+    fn field<T: serde::de::DeserializeOwned + Default>(v: &Value, key: &str) -> Result<T, String> {
+        match v.get(key) {
+            None | Some(Value::Null) => Ok(T::default()),
+            Some(x) => serde_json::from_value(x.clone()).map_err(|e| format!("{key}: {e}")),
+        }
+    }
+    Ok(write(&PageState {
+        config,
+        view: field(v, "view")?,
+        panels: field(v, "panels")?,
+        embed: field(v, "embed")?,
+        hide: field(v, "hide")?,
+        preset: field(v, "preset")?,
+    }))
+}
+
 /// Reads a hash (with or without the leading `#`). Never fails: see [`Parsed::messages`].
 pub fn parse(hash: &str) -> Parsed {
     let hash = hash.strip_prefix('#').unwrap_or(hash);

@@ -228,3 +228,23 @@ fn a_preset_in_the_link_loads_first_and_the_links_own_values_change_it() {
         "leaves"
     );
 }
+
+#[test]
+fn the_json_form_of_a_hash_round_trips_through_the_writer_the_page_uses() {
+    let h = "dataset=toy4&hidden=8,8&lr=0.005&panels=loss,modes&embed=1&lr_hide=1&t=200";
+    let parsed = dln_explorer::hash::parse_json(h);
+    assert_eq!(parsed["messages"], json!([]));
+    assert_eq!(parsed["config"]["network"]["hidden"], json!([8, 8]));
+    assert_eq!(parsed["hide"], json!(["lr"]));
+    let again = dln_explorer::hash::write_json(&parsed).unwrap();
+    assert_eq!(parse(&again), parse(h));
+}
+
+#[test]
+fn the_json_writer_names_the_field_it_cannot_read() {
+    let err =
+        dln_explorer::hash::write_json(&json!({"config": {"train": {"lr": -1}}})).unwrap_err();
+    assert!(err.contains("train.lr"), "{err}");
+    let err = dln_explorer::hash::write_json(&json!({"panels": 3})).unwrap_err();
+    assert!(err.starts_with("panels"), "{err}");
+}

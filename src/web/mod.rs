@@ -13,6 +13,8 @@ use web_sys::HtmlCanvasElement;
 use crate::charts::{self, Frame, Theme, View};
 use crate::config::Config;
 use crate::csv;
+use crate::export;
+use crate::hash;
 use crate::presets;
 use crate::sim::coherence::{self, CoherenceDemo};
 use crate::sim::{Change, Session};
@@ -68,6 +70,39 @@ impl App {
             coherence: CoherenceDemo::default(),
             coherence_drawn: None,
         })
+    }
+
+    /// Reads a URL hash. Never fails: JSON `{config, view, panels, embed, hide, preset,
+    /// messages}`, one message per part that was ignored.
+    #[wasm_bindgen(js_name = parseHash)]
+    pub fn parse_hash(hash: &str) -> String {
+        hash::parse_json(hash).to_string()
+    }
+
+    /// Writes the URL hash (without `#`) of a state given as JSON `{config, view, panels,
+    /// embed, hide, preset}` (every key optional). Returns JSON `{"hash"}` or `{"error"}`.
+    #[wasm_bindgen(js_name = writeHash)]
+    pub fn write_hash(state_json: &str) -> String {
+        let v: Value = match serde_json::from_str(state_json) {
+            Ok(v) => v,
+            Err(e) => return error_json(format!("state: is not valid JSON: {e}")),
+        };
+        match hash::write_json(&v) {
+            Ok(h) => json!({ "hash": h }).to_string(),
+            Err(e) => error_json(e),
+        }
+    }
+
+    /// The recorded run in the shape `dln run` writes: `format` is `"json"` or `"csv"`.
+    #[wasm_bindgen(js_name = exportRun)]
+    pub fn export_run(&self, format: &str) -> Result<String, JsError> {
+        match format {
+            "json" => Ok(export::to_json(self.session.run())),
+            "csv" => Ok(export::to_csv(self.session.run())),
+            other => Err(JsError::new(&format!(
+                "format: must be json or csv; got {other:?}"
+            ))),
+        }
     }
 
     /// The current config as JSON.
