@@ -4,7 +4,7 @@ CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 WASM := target/wasm32-unknown-unknown/release/dln_explorer.wasm
 PORT ?= 8000
 
-.PHONY: serve build setup test test-native test-browser lint fmt bench clean
+.PHONY: serve build dist setup test test-native test-browser lint fmt bench clean
 
 ## Build the wasm and serve the page on http://127.0.0.1:$(PORT)
 serve: build
@@ -17,6 +17,11 @@ build: setup
 	@ls -l www/pkg/dln_explorer_bg.wasm | awk '{printf "wasm: %d bytes", $$5}'; \
 	  gzip -9c www/pkg/dln_explorer_bg.wasm | wc -c | awk '{printf " (%d gzipped)\n", $$1}'
 
+## Offline builds: dist/ (a static folder for any server and sub-path) and dist/dln-explorer.html
+## (the page as one self-contained file that works opened from disk)
+dist: build
+	node scripts/dist.mjs dist
+
 setup:
 	@scripts/setup.sh
 
@@ -26,13 +31,13 @@ test: lint test-native test-browser
 test-native:
 	cargo test --all-targets
 
-test-browser: build
+test-browser: dist
 	@scripts/setup.sh --test
 	cd tests/browser && npm test
 
 ## cargo fmt and clippy, native and wasm32
 lint: setup
-	@for f in www/*.js tests/browser/*.mjs scripts/*.mjs; do node --input-type=module --check < $$f || { echo "syntax error in $$f"; exit 1; }; done
+	@for f in www/*.js www/examples/*.js tests/browser/*.mjs scripts/*.mjs; do node --input-type=module --check < $$f || { echo "syntax error in $$f"; exit 1; }; done
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings

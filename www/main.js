@@ -1,7 +1,9 @@
 // Boots the page: loads the wasm, binds one Explorer to the page's root element, and exposes it
-// as `window.dln` (announced by a `dln-ready` event on window).
+// as `window.dln` (announced by a `dln-ready` event on window) and to a surrounding page through
+// the postMessage API of messages.js.
 import init, { App } from './pkg/dln_explorer.js';
 import { Explorer } from './explorer.js';
+import { listen } from './messages.js';
 
 function showFatal(message) {
   const el = document.querySelector('[data-role="error"]');
@@ -50,6 +52,7 @@ async function boot() {
   };
   window.dln = Object.freeze(api);
   window.dispatchEvent(new Event('dln-ready'));
+  listen(window, api);
 }
 
 boot();

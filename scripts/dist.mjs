@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// Offline builds (run by `make dist`, after `make build`):
+//   node scripts/dist.mjs [OUT]        (default OUT: dist)
+// writes
+//   OUT/                     a static folder for any web server, at any sub-path (relative URLs
+//                            only): index.html, www/ (modules, stylesheets, pkg/ glue and wasm),
+//                            examples/ (the lab page)
+//   OUT/dln-explorer.html    the page as ONE self-contained file (wasm and JS inlined) that works
+//                            opened from disk, with no server
+// Nothing refers to another origin. The folder is checked for inline script and style, which the
+// policy `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'` forbids.
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, posix, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const PKG = 'www/pkg';
+const GLUE = `${PKG}/dln_explorer.js`;
+const WASM = `${PKG}/dln_explorer_bg.wasm`;
+
+function copy(from, to) {
+  mkdirSync(dirname(to), { recursive: true });
+  copyFileSync(from, to);
+}
+
+function files(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    return e.isDirectory() ? files(p) : [p];
+  });
+}
+
+/** The relative module specifiers a module imports (static, re-exports and dynamic). */
+const IMPORT = /(\bimport\s*\(\s*|\bfrom\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]+)\2/g;
+
+/** Throws when an HTML or JS file would break the CSP or reach another origin. */
+export function checkFile(name, text) {
+  const problems = [];
+  if (name.endsWith('.html')) {
+    if (/<style[\s>]/i.test(text)) problems.push('a <style> element');
+    if (/\sstyle\s*=/i.test(text)) problems.push('a style="" attribute');
+    for (const m of text.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
+      if (!/\ssrc\s*=/.test(m[1]) || m[2].trim()) problems.push('an inline <script>');
+    }
+    if (/\son[a-z]+\s*=/i.test(text)) problems.push('an inline event handler');
+    for (const m of text.matchAll(/\s(?:src|href)\s*=\s*["']([^"']*)["']/gi)) {
+      if (/^(?:[a-z][a-z0-9+.-]*:|\/)/i.test(m[1]) && !m[1].startsWith('data:')) problems.push(`a non-relative URL ${m[1]}`);
+    }
+  } else if (name.endsWith('.js')) {
+    if (/\.innerHTML\s*=|setAttribute\(\s*['"]style['"]|createElement\(\s*['"]style['"]/.test(text)) problems.push('inline style or HTML from script');
+    const code = text.split('\n').filter((l) => !/^\s*(\/\/|\*|\/\*)/.test(l)).join('\n');
+    if (/['"`]https?:\/\//.test(code)) problems.push('an absolute http(s) URL');
+  }
+  if (problems.length) throw new Error(`${name}: ${[...new Set(problems)].join(', ')}`);
+}
+
+/** The lab page's URLs, moved from www/examples/ to OUT/examples/. */
+function relocateExample(text) {
+  const out = text.replace('src="../dln-explorer.js"', 'src="../www/dln-explorer.js"').replace('src="../../index.html', 'src="../index.html');
+  if (!out.includes('../www/dln-explorer.js')) throw new Error('examples: the lab page no longer loads ../dln-explorer.js');
+  return out;
+}
+
+/** The page as one file: style inlined, every module a data: URL in an import map, wasm as base64. */
+export function singleFile(root = REPO) {
+  const read = (p) => readFileSync(join(root, p), 'utf8');
+  const html = read('index.html');
+  const entry = html.match(/<script type="module" src="([^"]+)"><\/script>/);
+  if (!entry) throw new Error('index.html: no <script type="module" src=...> to inline');
+  const name = (p) => `dln/${p}`;
+  const modules = new Map();
+  const visit = (path) => {
+    if (modules.has(path)) return;
+    modules.set(path, null);
+    const text = read(path).replace(IMPORT, (all, head, q, spec) => {
+      const target = posix.normalize(posix.join(posix.dirname(path), spec));
+      visit(target);
+      return `${head}${q}${name(target)}${q}`;
+    });
+    modules.set(path, text);
+  };
+  visit(entry[1]);
+  if (!modules.has(GLUE)) throw new Error(`${entry[1]} does not import ${GLUE}`);
+  // The glue's init() fetches the wasm next to it; here it is handed the inlined bytes instead.
+  modules.set('raw/glue.js', modules.get(GLUE));
+  modules.set(GLUE, [
+    `import init from '${name('raw/glue.js')}';`,
+    `export * from '${name('raw/glue.js')}';`,
+    'export default function () {',
+    "  const text = atob(document.getElementById('dln-wasm').textContent.trim());",
+    '  const bytes = new Uint8Array(text.length);',
+    '  for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);',
+    '  return init({ module_or_path: bytes });',
+    '}',
+  ].join('\n'));
+  const imports = {};
+  for (const [path, text] of modules) {
+    imports[name(path)] = `data:text/javascript;base64,${Buffer.from(text).toString('base64')}`;
+  }
+  const wasm = readFileSync(join(root, WASM)).toString('base64').replace(/.{1,120}/g, '$&\n');
+  const importMap = JSON.stringify({ imports }, null, 1).replace(/<\//g, '<\\/');
+  let out = html.replace(/<link rel="stylesheet" href="([^"]+)">/g, (all, href) => `<style>\n${read(href)}</style>`);
+  out = out.replace(entry[0], () => [
+    `<script type="importmap">\n${importMap}\n</script>`,
+    `<script type="application/octet-stream" id="dln-wasm">\n${wasm}</script>`,
+    `<script type="module">import '${name(entry[1])}';</script>`,
+  ].join('\n  '));
+  if (/<link rel="stylesheet"/.test(out)) throw new Error('index.html: a stylesheet was not inlined');
+  return out;
+}
+
+function sizeOf(path) {
+  const info = statSync(path);
+  if (!info.isDirectory()) return info.size;
+  return readdirSync(path).reduce((n, f) => n + sizeOf(join(path, f)), 0);
+}
+
+/** Writes the offline builds into `out`; returns their sizes. */
+export function buildDist(out = join(REPO, 'dist')) {
+  for (const need of [GLUE, WASM]) {
+    try {
+      statSync(join(REPO, need));
+    } catch {
+      throw new Error(`${need} is missing: run \`make build\` first`);
+    }
+  }
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const put = (name, text) => {
+    checkFile(name, text);
+    mkdirSync(dirname(join(out, name)), { recursive: true });
+    writeFileSync(join(out, name), text);
+  };
+  put('index.html', readFileSync(join(REPO, 'index.html'), 'utf8'));
+  for (const f of readdirSync(join(REPO, 'www'))) {
+    if (/\.(js|css)$/.test(f)) put(`www/${f}`, readFileSync(join(REPO, 'www', f), 'utf8'));
+  }
+  copy(join(REPO, GLUE), join(out, GLUE));
+  copy(join(REPO, WASM), join(out, WASM));
+  for (const f of files(join(REPO, 'www/examples'))) {
+    const name = posix.join('examples', relative(join(REPO, 'www/examples'), f).split('\\').join('/'));
+    const text = readFileSync(f, 'utf8');
+    put(name, name.endsWith('.html') ? relocateExample(text) : text);
+  }
+  const single = singleFile();
+  writeFileSync(join(out, 'dln-explorer.html'), single);
+  const gz = (buf) => gzipSync(buf, { level: 9 }).length;
+  const folderFiles = files(out).filter((f) => !f.endsWith('dln-explorer.html'));
+  return {
+    folder: folderFiles.reduce((n, f) => n + sizeOf(f), 0),
+    folderGzip: folderFiles.reduce((n, f) => n + gz(readFileSync(f)), 0),
+    single: Buffer.byteLength(single),
+    singleGzip: gz(Buffer.from(single)),
+  };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const out = resolve(process.argv[2] || join(REPO, 'dist'));
+  try {
+    const s = buildDist(out);
+    const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
+    console.log(`${relative(process.cwd(), out) || '.'}/: ${kb(s.folder)} (${kb(s.folderGzip)} gzipped, file by file)`);
+    console.log(`${relative(process.cwd(), join(out, 'dln-explorer.html'))}: ${kb(s.single)} (${kb(s.singleGzip)} gzipped)`);
+  } catch (e) {
+    console.error(`dist: ${e.message}`);
+    process.exit(1);
+  }
+}

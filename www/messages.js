@@ -1,0 +1,57 @@
+// The postMessage API: a page that embeds this one in an iframe drives it with messages
+//   frame.contentWindow.postMessage({dln: 'step', id: 7, args: [500]}, '*')
+// and gets {dln: 'reply', id: 7, result} (or {dln: 'reply', id, error}) back. When the page is
+// ready it posts {dln: 'ready'} to its parent. Messages of any other shape are ignored.
+
+/** The calls a message may make, with how many arguments each takes at most. */
+const CALLS = {
+  config: 0,
+  setConfig: 1,
+  play: 0,
+  pause: 0,
+  reset: 0,
+  step: 1,
+  state: 0,
+  view: 0,
+  setView: 1,
+  setTwin: 1,
+  presets: 0,
+  applyPreset: 1,
+};
+
+/** Checks a message; returns {name, id, args}, or null when it is not one of ours. */
+export function readMessage(data) {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return null;
+  const name = data.dln;
+  if (typeof name !== 'string' || !Object.hasOwn(CALLS, name)) return null;
+  const id = data.id;
+  if (id !== undefined && typeof id !== 'string' && typeof id !== 'number') return null;
+  const args = data.args ?? [];
+  if (!Array.isArray(args) || args.length > CALLS[name]) return null;
+  return { name, id, args };
+}
+
+/**
+ * Answers messages with the page's API (window.dln); returns a function that stops listening.
+ * @param {Window} win the page's window
+ * @param {Record<string, Function>} api
+ */
+export function listen(win, api) {
+  const onMessage = (event) => {
+    const msg = readMessage(event.data);
+    if (!msg || !event.source || event.source === win) return;
+    let reply;
+    try {
+      const result = api[msg.name](...msg.args);
+      reply = { dln: 'reply', id: msg.id, result: result === undefined ? null : result };
+    } catch (e) {
+      reply = { dln: 'reply', id: msg.id, error: e && e.message ? e.message : String(e) };
+    }
+    // A page opened from disk has the origin "null", which postMessage only reaches with '*'.
+    const origin = event.origin && event.origin !== 'null' ? event.origin : '*';
+    event.source.postMessage(reply, origin);
+  };
+  win.addEventListener('message', onMessage);
+  if (win.parent && win.parent !== win) win.parent.postMessage({ dln: 'ready' }, '*');
+  return () => win.removeEventListener('message', onMessage);
+}
