@@ -14,6 +14,7 @@ serve: build
 build: setup
 	cargo build --release --lib --target wasm32-unknown-unknown
 	$(CARGO_BIN)/wasm-bindgen --target web --no-typescript --out-dir www/pkg $(WASM)
+	node scripts/glue.mjs www/pkg/dln_explorer.js
 	@ls -l www/pkg/dln_explorer_bg.wasm | awk '{printf "wasm: %d bytes", $$5}'; \
 	  gzip -9c www/pkg/dln_explorer_bg.wasm | wc -c | awk '{printf " (%d gzipped)\n", $$1}'
 

@@ -13,6 +13,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, w
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { patchGlue } from './glue.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const PKG = 'www/pkg';
@@ -64,7 +65,10 @@ function relocateExample(text) {
 
 /** The page as one file: style inlined, every module a data: URL in an import map, wasm as base64. */
 export function singleFile(root = REPO) {
-  const read = (p) => readFileSync(join(root, p), 'utf8');
+  const read = (p) => {
+    const text = readFileSync(join(root, p), 'utf8');
+    return p === GLUE ? patchGlue(text) : text;
+  };
   const html = read('index.html');
   const entry = html.match(/<script type="module" src="([^"]+)"><\/script>/);
   if (!entry) throw new Error('index.html: no <script type="module" src=...> to inline');
@@ -136,7 +140,7 @@ export function buildDist(out = join(REPO, 'dist')) {
   for (const f of readdirSync(join(REPO, 'www'))) {
     if (/\.(js|css)$/.test(f)) put(`www/${f}`, readFileSync(join(REPO, 'www', f), 'utf8'));
   }
-  copy(join(REPO, GLUE), join(out, GLUE));
+  put(GLUE, patchGlue(readFileSync(join(REPO, GLUE), 'utf8')));
   copy(join(REPO, WASM), join(out, WASM));
   for (const f of files(join(REPO, 'www/examples'))) {
     const name = posix.join('examples', relative(join(REPO, 'www/examples'), f).split('\\').join('/'));
