@@ -21,6 +21,7 @@ build: setup
 ## Offline builds: dist/ (a static folder for any server and sub-path) and dist/dln-explorer.html
 ## (the page as one self-contained file that works opened from disk)
 dist: build
+	@scripts/setup.sh --dist
 	node scripts/dist.mjs dist
 
 setup:

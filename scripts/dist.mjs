@@ -7,9 +7,12 @@
 //                            examples/ (the lab page)
 //   OUT/dln-explorer.html    the page as ONE self-contained file (wasm and JS inlined) that works
 //                            opened from disk, with no server
+// The wasm is shrunk by wasm-opt -Oz when npm's binaryen is installed (`npm ci` at the root).
 // Nothing refers to another origin. The folder is checked for inline script and style, which the
 // policy `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'` forbids.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -20,9 +23,32 @@ const PKG = 'www/pkg';
 const GLUE = `${PKG}/dln_explorer.js`;
 const WASM = `${PKG}/dln_explorer_bg.wasm`;
 
-function copy(from, to) {
-  mkdirSync(dirname(to), { recursive: true });
-  copyFileSync(from, to);
+const WASM_OPT = join(REPO, 'node_modules/binaryen/bin/wasm-opt');
+// The features rustc's wasm32 target emits, which wasm-opt must accept and keep.
+const FEATURES = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '--enable-multivalue', '--enable-reference-types'];
+
+/**
+ * The wasm for the offline builds: shrunk by wasm-opt -Oz (npm's binaryen, a devDependency)
+ * when it is installed, else as built. The result is cached in target/ by the input's hash, as
+ * wasm-opt takes most of a minute.
+ */
+export function optimisedWasm(log = () => {}) {
+  const raw = readFileSync(join(REPO, WASM));
+  if (!existsSync(WASM_OPT)) {
+    log('wasm-opt is not installed (npm ci in the repository root installs it): the wasm is copied as built');
+    return raw;
+  }
+  const hash = createHash('sha256').update(raw).update(FEATURES.join(' ')).digest('hex').slice(0, 16);
+  const cached = join(REPO, 'target/dist', `dln_explorer_bg.${hash}.wasm`);
+  if (!existsSync(cached)) {
+    log('wasm-opt -Oz (once per build of the wasm)…');
+    mkdirSync(dirname(cached), { recursive: true });
+    const tmp = `${cached}.tmp`;
+    execFileSync(process.execPath, [WASM_OPT, '-Oz', ...FEATURES, join(REPO, WASM), '-o', tmp], { stdio: 'inherit' });
+    copyFileSync(tmp, cached);
+    rmSync(tmp);
+  }
+  return readFileSync(cached);
 }
 
 function files(dir) {
@@ -64,7 +90,7 @@ function relocateExample(text) {
 }
 
 /** The page as one file: style inlined, every module a data: URL in an import map, wasm as base64. */
-export function singleFile(root = REPO) {
+export function singleFile(wasmBytes, root = REPO) {
   const read = (p) => {
     const text = readFileSync(join(root, p), 'utf8');
     return p === GLUE ? patchGlue(text) : text;
@@ -102,7 +128,7 @@ export function singleFile(root = REPO) {
   for (const [path, text] of modules) {
     imports[name(path)] = `data:text/javascript;base64,${Buffer.from(text).toString('base64')}`;
   }
-  const wasm = readFileSync(join(root, WASM)).toString('base64').replace(/.{1,120}/g, '$&\n');
+  const wasm = Buffer.from(wasmBytes).toString('base64').replace(/.{1,120}/g, '$&\n');
   const importMap = JSON.stringify({ imports }, null, 1).replace(/<\//g, '<\\/');
   let out = html.replace(/<link rel="stylesheet" href="([^"]+)">/g, (all, href) => `<style>\n${read(href)}</style>`);
   out = out.replace(entry[0], () => [
@@ -121,7 +147,7 @@ function sizeOf(path) {
 }
 
 /** Writes the offline builds into `out`; returns their sizes. */
-export function buildDist(out = join(REPO, 'dist')) {
+export function buildDist(out = join(REPO, 'dist'), log = () => {}) {
   for (const need of [GLUE, WASM]) {
     try {
       statSync(join(REPO, need));
@@ -141,19 +167,21 @@ export function buildDist(out = join(REPO, 'dist')) {
     if (/\.(js|css)$/.test(f)) put(`www/${f}`, readFileSync(join(REPO, 'www', f), 'utf8'));
   }
   put(GLUE, patchGlue(readFileSync(join(REPO, GLUE), 'utf8')));
-  copy(join(REPO, WASM), join(out, WASM));
+  const wasm = optimisedWasm(log);
+  writeFileSync(join(out, WASM), wasm);
   for (const f of files(join(REPO, 'www/examples'))) {
     const name = posix.join('examples', relative(join(REPO, 'www/examples'), f).split('\\').join('/'));
     const text = readFileSync(f, 'utf8');
     put(name, name.endsWith('.html') ? relocateExample(text) : text);
   }
-  const single = singleFile();
+  const single = singleFile(wasm);
   writeFileSync(join(out, 'dln-explorer.html'), single);
   const gz = (buf) => gzipSync(buf, { level: 9 }).length;
   const folderFiles = files(out).filter((f) => !f.endsWith('dln-explorer.html'));
   return {
     folder: folderFiles.reduce((n, f) => n + sizeOf(f), 0),
     folderGzip: folderFiles.reduce((n, f) => n + gz(readFileSync(f)), 0),
+    wasm: wasm.length,
     single: Buffer.byteLength(single),
     singleGzip: gz(Buffer.from(single)),
   };
@@ -162,8 +190,9 @@ export function buildDist(out = join(REPO, 'dist')) {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const out = resolve(process.argv[2] || join(REPO, 'dist'));
   try {
-    const s = buildDist(out);
+    const s = buildDist(out, (m) => console.log(m));
     const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
+    console.log(`wasm: ${kb(s.wasm)}`);
     console.log(`${relative(process.cwd(), out) || '.'}/: ${kb(s.folder)} (${kb(s.folderGzip)} gzipped, file by file)`);
     console.log(`${relative(process.cwd(), join(out, 'dln-explorer.html'))}: ${kb(s.single)} (${kb(s.singleGzip)} gzipped)`);
   } catch (e) {

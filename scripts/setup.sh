@@ -2,6 +2,7 @@
 # Installs what building and testing need, skipping whatever is already present.
 #   scripts/setup.sh          the wasm32 target and wasm-bindgen-cli (pinned to Cargo.toml's version)
 #   scripts/setup.sh --test   also Debian's chromium + chromium-driver and the browser-test npm packages
+#   scripts/setup.sh --dist   also the build's npm package (binaryen, for wasm-opt)
 # No prebuilt binaries are downloaded: the CLI is built from crates.io, Chromium comes from Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,11 @@ have=$("$bindgen" --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$have" != "$want" ]; then
   say "building wasm-bindgen-cli $want from crates.io (about 2.5 minutes, once)"
   cargo install wasm-bindgen-cli --version "$want"
+fi
+
+if [ "${1:-}" = "--dist" ] && [ ! -d node_modules/binaryen ]; then
+  say "installing the build's npm package (binaryen, for wasm-opt)"
+  npm ci --no-audit --no-fund
 fi
 
 if [ "${1:-}" = "--test" ]; then
