@@ -66,6 +66,20 @@ describe('two <dln-explorer> elements on one page', () => {
     await page.close();
   });
 
+  test('autoplay trains until the run is finished, and the element says so', async () => {
+    const { page } = await openElements('tests/browser/fixtures/elements.html');
+    await page.waitForFunction(() => document.getElementById('c').state().finished, null, { timeout: 20000 });
+    const c = await call(page, 'c', 'state');
+    assert.equal(c.step, 200);
+    assert.equal(await page.evaluate(() => document.getElementById('c').playing), false);
+    assert.match(await page.$eval('#c [data-role="notice"]', (el) => el.textContent), /Finished after 200 steps/);
+    assert.match(await page.$eval('#c [data-role="messages"]', (el) => el.textContent), /preset=nosuchpreset: no such preset/);
+    // The others never played.
+    assert.equal((await call(page, 'a', 'state')).step, 0);
+    assert.equal((await call(page, 'b', 'state')).step, 0);
+    await page.close();
+  });
+
   test('run independently: stepping or playing one never moves the other', async () => {
     const { page } = await openElements('tests/browser/fixtures/elements.html');
     const a0 = await call(page, 'a', 'state');
