@@ -857,7 +857,11 @@ mod tests {
         assert_eq!(cfg.network.activation, Activation::Tanh);
         assert_eq!(cfg.network.hidden, vec![16], "the widths are kept");
         let back = cfg.merged(&json!({"network": {"hidden": [8, 8]}})).unwrap();
-        assert_eq!(back.network.activation, Activation::Tanh, "and so is the activation");
+        assert_eq!(
+            back.network.activation,
+            Activation::Tanh,
+            "and so is the activation"
+        );
         let err = Config::default()
             .merged(&json!({"network": {"activation": "sigmoid"}}))
             .unwrap_err();

@@ -222,7 +222,10 @@ fn the_mode_chart_of_a_tanh_network_calls_its_dashed_curves_a_linear_reference()
     let svg = panel_svg("modes", &run, 640, 400).unwrap();
     assert!(svg.contains("linear theory:"), "legend");
     assert!(svg.contains("reference only"), "legend");
-    assert!(svg.contains("dashed: linear theory: reference only"), "note");
+    assert!(
+        svg.contains("dashed: linear theory: reference only"),
+        "note"
+    );
     assert!(svg.contains("uᵀ f(X) v"), "axis");
     assert!(!svg.contains("theory: exact"));
     // The dashed reference is still drawn in each mode's colour.

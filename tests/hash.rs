@@ -232,8 +232,10 @@ fn a_preset_in_the_link_loads_first_and_the_links_own_values_change_it() {
 #[test]
 fn a_tanh_network_survives_the_hash_as_act_equals_tanh() {
     let cfg = Config::default()
-        .merged(&json!({"network": {"hidden": [32, 32], "activation": "tanh"},
-                        "init": {"kind": "orthogonal", "scale": 1.0}}))
+        .merged(
+            &json!({"network": {"hidden": [32, 32], "activation": "tanh"},
+                        "init": {"kind": "orthogonal", "scale": 1.0}}),
+        )
         .unwrap();
     let state = PageState {
         config: cfg.clone(),

@@ -95,8 +95,8 @@ fn backpropagation_through_tanh_and_relu_equals_central_finite_differences() {
                 scale: 1.2,
                 lambda: 0.0,
             };
-            let net =
-                initialise(&init, &dims(data, hidden), &svd, &mut Rng::new(17)).with_activation(act);
+            let net = initialise(&init, &dims(data, hidden), &svd, &mut Rng::new(17))
+                .with_activation(act);
             let grads = net.gradients(data);
             let h = 1e-6;
             for (l, g) in grads.iter().enumerate() {

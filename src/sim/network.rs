@@ -106,7 +106,9 @@ impl Network {
                 self.product().dot(&data.x)
             };
         }
-        let mut h = self.first_hidden(data).expect("a nonlinear network is deep");
+        let mut h = self
+            .first_hidden(data)
+            .expect("a nonlinear network is deep");
         let d = self.depth();
         for (k, w) in self.weights[1..].iter().enumerate() {
             h = w.dot(&h);

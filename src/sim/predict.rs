@@ -316,7 +316,9 @@ impl Prediction {
                     .to_string();
                 p.exact = false;
                 p.reference_only = true;
-                p.label = format!("linear theory: reference only ({what}, for the same network without {name})");
+                p.label = format!(
+                    "linear theory: reference only ({what}, for the same network without {name})"
+                );
                 p.note = Some(format!(
                     "linear theory: reference only. The exact solutions are for linear networks; this network has {name} hidden layers, so the dashed curves show what a linear network from the same start would do, not a prediction for this one{}.",
                     if cfg.network.activation == Activation::Tanh {
