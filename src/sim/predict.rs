@@ -289,7 +289,8 @@ impl Prediction {
                 kind.name().replace('_', " ")
             ),
             (kind, _) => format!(
-                "no exact solution for a {} start at depth {depth}; choose a balanced start",
+                "no exact solution for {} {} start at depth {depth}; choose a balanced start",
+                if kind == InitKind::Orthogonal { "an" } else { "a" },
                 kind.name().replace('_', " ")
             ),
         })
@@ -330,7 +331,7 @@ impl Prediction {
                 Ok(p)
             }
             Err(why) => Err(format!(
-                "{why}; a network with {name} hidden layers has no exact solution in any case"
+                "no exact solution: this network has {name} hidden layers, and there is no linear theory to draw as a reference either ({why})"
             )),
         }
     }
