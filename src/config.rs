@@ -5,7 +5,7 @@
 //!
 //! ```json
 //! {"dataset": {"kind": "rm8"},
-//!  "network": {"hidden": [16]},
+//!  "network": {"hidden": [16], "activation": "linear"},
 //!  "init": {"kind": "small_gaussian", "scale": 0.001},
 //!  "train": {"lr": 0.002, "steps": 8000, "record_every": 10, "seed": 1}}
 //! ```
@@ -153,11 +153,71 @@ impl DatasetConfig {
 pub struct NetworkConfig {
     /// Widths of the hidden layers, input side first. Empty means a shallow network `y = W x`.
     pub hidden: Vec<usize>,
+    /// The nonlinearity `phi` of every hidden layer (the output layer stays linear):
+    /// `h_l = phi(W_l h_(l-1))` for l < D, `y = W_D h_(D-1)` (SMG14 section 4,
+    /// `x^(l+1) = g W phi(x^l)`, with the gain g carried by the weights' init scale).
+    pub activation: Activation,
 }
 
 impl Default for NetworkConfig {
     fn default() -> Self {
-        NetworkConfig { hidden: vec![16] }
+        NetworkConfig {
+            hidden: vec![16],
+            activation: Activation::Linear,
+        }
+    }
+}
+
+/// The hidden layers' nonlinearity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    /// No nonlinearity: the deep linear network of the exact theory.
+    #[default]
+    Linear,
+    /// `tanh(z)`, with `tanh'(0) = 1`: linear for small weights.
+    Tanh,
+    /// `max(0, z)`.
+    Relu,
+}
+
+impl Activation {
+    pub const ALL: [Activation; 3] = [Activation::Linear, Activation::Tanh, Activation::Relu];
+
+    /// The name used in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Linear => "linear",
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+        }
+    }
+
+    /// `phi(z)`.
+    #[inline]
+    pub fn apply(self, z: f64) -> f64 {
+        match self {
+            Activation::Linear => z,
+            Activation::Tanh => z.tanh(),
+            Activation::Relu => z.max(0.0),
+        }
+    }
+
+    /// `phi'(z)` written in terms of the output `a = phi(z)`: `1 - a^2` for tanh, `[a > 0]` for
+    /// relu (the derivative at 0 is taken as 0), 1 for linear.
+    #[inline]
+    pub fn slope_from_output(self, a: f64) -> f64 {
+        match self {
+            Activation::Linear => 1.0,
+            Activation::Tanh => 1.0 - a * a,
+            Activation::Relu => {
+                if a > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        }
     }
 }
 
@@ -786,6 +846,29 @@ mod tests {
             .merged(&json!({"network": {"hidden": [16, "wide"]}}))
             .unwrap_err();
         assert_eq!(err.field, "network.hidden[1]");
+    }
+
+    #[test]
+    fn the_activation_defaults_to_linear_merges_alone_and_names_itself_when_unknown() {
+        assert_eq!(Config::default().network.activation, Activation::Linear);
+        let cfg = Config::default()
+            .merged(&json!({"network": {"activation": "tanh"}}))
+            .unwrap();
+        assert_eq!(cfg.network.activation, Activation::Tanh);
+        assert_eq!(cfg.network.hidden, vec![16], "the widths are kept");
+        let back = cfg.merged(&json!({"network": {"hidden": [8, 8]}})).unwrap();
+        assert_eq!(
+            back.network.activation,
+            Activation::Tanh,
+            "and so is the activation"
+        );
+        let err = Config::default()
+            .merged(&json!({"network": {"activation": "sigmoid"}}))
+            .unwrap_err();
+        assert_eq!(err.field, "network.activation");
+        for a in Activation::ALL {
+            assert!(err.message.contains(a.name()), "{err}");
+        }
     }
 
     #[test]

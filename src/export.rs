@@ -3,7 +3,8 @@
 //! JSON: `{"config", "items", "features", "steps", "time", "loss", "singular_values",
 //! "mode_names", "modes" (one row per record, one column per mode: u_a^T W_tot v_a),
 //! "theory" ({"modes", "loss", "exact", "label"} on the same steps, or null),
-//! "theory_note" (why there is no theory, or null), "learned_at" (predicted step at which each
+//! "theory_note" (why there is no theory, or why it is a reference only for a nonlinear
+//! network; null otherwise), "learned_at" (predicted step at which each
 //! mode is half learned, null where there is none), "rsm" ({"step", "sim", "theory"}: the first
 //! hidden layer's RSM at the last snapshot and `V A(t) V^T`), "illusions" (ranked by the overshoot
 //! rule: {"item", "feature", "target", "overshoot", "peak_sim", "step_sim", "peak_theory",
@@ -73,7 +74,7 @@ fn document(run: &Run) -> Document<'_> {
             .collect(),
         modes: recs.iter().map(|r| r.modes.clone()).collect(),
         theory,
-        theory_note: run.prediction().err().map(str::to_string),
+        theory_note: run.theory_note(),
         learned_at: run
             .learned_at()
             .into_iter()

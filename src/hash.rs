@@ -1,7 +1,7 @@
 //! The page's state in the URL hash: every parameter declared once, in [`PARAMS`], which drives
 //! both writing and parsing (as TensorFlow Playground's state table does).
 //!
-//! `#dataset=rm8&hidden=16&init=small_gaussian&scale=0.001&lr=0.002&steps=8000&every=10&seed=1`
+//! `#dataset=rm8&hidden=16&act=linear&init=small_gaussian&scale=0.001&lr=0.002&steps=8000&every=10&seed=1`
 //!
 //! Values are percent-encoded; lists are comma-separated (each item encoded, so names may hold
 //! commas); matrix rows are separated by `;`. Numbers are written in the shortest form that

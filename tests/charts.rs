@@ -211,3 +211,34 @@ fn semantic_panels_explain_themselves_for_a_shallow_network() {
         assert!(svg.contains("hidden layer"), "{p}");
     }
 }
+
+#[test]
+fn the_mode_chart_of_a_tanh_network_calls_its_dashed_curves_a_linear_reference() {
+    let run = trained(
+        serde_json::json!({"network": {"hidden": [16], "activation": "tanh"},
+                           "init": {"kind": "balanced", "scale": 0.001}}),
+        500,
+    );
+    let svg = panel_svg("modes", &run, 640, 400).unwrap();
+    assert!(svg.contains("linear theory:"), "legend");
+    assert!(svg.contains("reference only"), "legend");
+    assert!(
+        svg.contains("dashed: linear theory: reference only"),
+        "note"
+    );
+    assert!(svg.contains("uᵀ f(X) v"), "axis");
+    assert!(!svg.contains("theory: exact"));
+    // The dashed reference is still drawn in each mode's colour.
+    for a in 0..8 {
+        let c = hex(mode_color(a));
+        let dashes = svg.matches(&format!("stroke=\"{c}\"")).count();
+        assert!(dashes > 10, "mode {a} has {dashes} strokes");
+    }
+    let linear = trained(
+        serde_json::json!({"init": {"kind": "balanced", "scale": 0.001}}),
+        10,
+    );
+    let svg = panel_svg("modes", &linear, 640, 400).unwrap();
+    assert!(svg.contains("theory: exact"));
+    assert!(!svg.contains("reference only"));
+}

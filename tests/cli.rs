@@ -99,6 +99,37 @@ fn the_output_config_round_trips_through_the_page_config() {
 }
 
 #[test]
+fn dln_run_flags_the_linear_theory_of_a_tanh_network_as_not_exact_with_a_note() {
+    let cfg = json!({
+        "network": {"hidden": [16], "activation": "tanh"},
+        "init": {"kind": "balanced", "scale": 0.001},
+        "train": {"lr": 0.0015, "steps": 400, "record_every": 40}
+    });
+    let (code, out, err) = dln(&["run", "-"], Some(&cfg.to_string()));
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["config"]["network"]["activation"], json!("tanh"));
+    assert_eq!(doc["theory"]["exact"], json!(false));
+    assert!(doc["theory"]["label"]
+        .as_str()
+        .unwrap()
+        .starts_with("linear theory: reference only"));
+    assert!(doc["theory_note"]
+        .as_str()
+        .unwrap()
+        .contains("reference only"));
+    // The same run without the nonlinearity has an exact theory and no note.
+    let linear = json!({
+        "init": {"kind": "balanced", "scale": 0.001},
+        "train": {"lr": 0.0015, "steps": 40, "record_every": 40}
+    });
+    let (_, out, _) = dln(&["run", "-"], Some(&linear.to_string()));
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["theory"]["exact"], json!(true));
+    assert_eq!(doc["theory_note"], Value::Null);
+}
+
+#[test]
 fn dln_run_writes_csv_with_one_row_per_record() {
     let dir = std::env::temp_dir().join(format!("dln-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

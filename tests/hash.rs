@@ -89,7 +89,7 @@ fn random_config(rng: &mut Rng) -> Option<Config> {
     ];
     let patch = json!({
         "dataset": dataset,
-        "network": {"hidden": hidden},
+        "network": {"hidden": hidden, "activation": pick(rng, &["linear", "tanh", "relu"])},
         "init": {"kind": kind, "scale": real(rng, 1e-6, 5.0), "lambda": lambda},
         "train": {"lr": real(rng, 1e-5, 1.0), "steps": int(rng, 1, 1_000_000),
                   "record_every": int(rng, 1, 100), "seed": int(rng, 0, (1 << 53) - 1)},
@@ -227,6 +227,41 @@ fn a_preset_in_the_link_loads_first_and_the_links_own_values_change_it() {
         parsed.state.view.illusion.as_ref().unwrap().feature,
         "leaves"
     );
+}
+
+#[test]
+fn a_tanh_network_survives_the_hash_as_act_equals_tanh() {
+    let cfg = Config::default()
+        .merged(
+            &json!({"network": {"hidden": [32, 32], "activation": "tanh"},
+                        "init": {"kind": "orthogonal", "scale": 1.0}}),
+        )
+        .unwrap();
+    let state = PageState {
+        config: cfg.clone(),
+        ..PageState::default()
+    };
+    let hash = write(&state);
+    assert!(hash.contains("act=tanh"), "{hash}");
+    let parsed = parse(&format!("#{hash}"));
+    assert!(parsed.messages.is_empty(), "{:?}", parsed.messages);
+    assert_eq!(parsed.state.config, cfg);
+    // A short link with only the activation changes only the activation.
+    let short = parse("#act=relu&seed=4");
+    assert!(short.messages.is_empty(), "{:?}", short.messages);
+    assert_eq!(
+        short.state.config.network.activation,
+        dln_explorer::config::Activation::Relu
+    );
+    assert_eq!(short.state.config.network.hidden, vec![16]);
+    // An unknown activation is skipped with a message naming it; the rest applies.
+    let bad = parse("#act=sigmoid&seed=5");
+    assert!(
+        bad.messages.iter().any(|m| m.contains("act")),
+        "{:?}",
+        bad.messages
+    );
+    assert_eq!(bad.state.config.train.seed, 5);
 }
 
 #[test]

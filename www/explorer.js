@@ -17,6 +17,21 @@ export function fmt(v) {
   return String(Number(v.toPrecision(3)));
 }
 
+const ACTIVATION_HELP = {
+  linear: 'y = W_D ⋯ W_1 x: the network the exact theory describes.',
+  tanh: 'tanh on every hidden layer (the output stays linear). The theory drawn is the linear one, a reference only; tanh is linear near 0, so they agree while weights are small.',
+  relu: 'max(0, ·) on every hidden layer (the output stays linear). The theory drawn is the linear one, a reference only.',
+};
+
+/** What the init-scale slider sets, by kind: the gain g of SMG14 section 4 for the random kinds. */
+const SCALE_LABEL = {
+  small_gaussian: 'Scale (std)',
+  scaled_gaussian: 'Gain g',
+  orthogonal: 'Gain g',
+  balanced: 'Scale (u₀)',
+  lambda_balanced: 'Scale',
+};
+
 const DATASET_HELP = {
   rm8: 'Plants and animals, trees and flowers, birds and fish (Rogers & McClelland).',
   toy4: 'Living things: animals that move, plants with roots; each item has one feature of its own.',
@@ -28,7 +43,8 @@ const DATASET_HELP = {
 /** The label text of a control, for messages. */
 function labelOf(el, param) {
   const label = el.closest('label');
-  const text = label ? [...label.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join(' ').trim() : '';
+  const own = (n) => n.nodeType === 3 || n.nodeName === 'SPAN';
+  const text = label ? [...label.childNodes].filter(own).map((n) => n.textContent).join(' ').trim() : '';
   return text || param;
 }
 
@@ -406,6 +422,7 @@ export class Explorer {
     const values = {
       'network.layers': hidden.length,
       'network.width': this.width,
+      'network.activation': cfg.network.activation,
     };
     for (const section of ['dataset', 'init', 'train']) {
       for (const [k, v] of Object.entries(cfg[section])) {
@@ -429,6 +446,10 @@ export class Explorer {
     this.syncScrubber();
     const help = this.q('[data-role="dataset-help"]');
     if (help) help.textContent = DATASET_HELP[cfg.dataset.kind] || '';
+    const actHelp = this.q('[data-role="activation-help"]');
+    if (actHelp) actHelp.textContent = ACTIVATION_HELP[cfg.network.activation] || '';
+    const scaleLabel = this.q('[data-role="scale-label"]');
+    if (scaleLabel) scaleLabel.textContent = SCALE_LABEL[cfg.init.kind] || 'Scale';
     this.updateLrHint(cfg);
     this.editor?.refresh(cfg);
   }

@@ -227,8 +227,10 @@ fn cmd_example() -> Result<(), Failure> {
 #                  diffusion {{branching, levels, features, flip, seed}} |
 #                  matrix {{items: [..], features: [..], values: [[..] one row per item]}}
 #   network.hidden hidden-layer widths, input side first ([] = shallow)
+#   network.activation linear | tanh | relu, on the hidden layers (the output stays linear;
+#                  a nonlinear network's theory is the linear one, a reference only)
 #   init.kind      small_gaussian | scaled_gaussian | orthogonal | balanced | lambda_balanced
-#   init.scale     std (small_gaussian), gain (scaled_gaussian, orthogonal), u0 (balanced),
+#   init.scale     std (small_gaussian), gain g (scaled_gaussian, orthogonal), u0 (balanced),
 #                  singular value of the smaller layer (lambda_balanced)
 #   init.lambda    W2^T W2 - W1 W1^T (balanced and lambda_balanced, one hidden layer)
 #   train.lr       learning rate; the theory's time unit is tau = 1/lr steps

@@ -153,6 +153,9 @@ where
     }
     scrub_cursor(&mut chart, view, run, (lo, hi), th)?;
     let note = match run.prediction() {
+        Ok(p) if p.reference_only => {
+            "solid: simulation · dashed: linear theory: reference only".to_string()
+        }
         Ok(p) if p.exact => "solid: simulation · dashed: exact prediction".to_string(),
         Ok(_) => "solid: simulation · dashed: approximate prediction".to_string(),
         Err(_) => "simulation (no prediction for this start)".to_string(),
@@ -223,7 +226,11 @@ where
     chart
         .configure_mesh()
         .x_desc("training step")
-        .y_desc("mode strength  uᵀ W v")
+        .y_desc(if run.network().is_linear() {
+            "mode strength  uᵀ W v"
+        } else {
+            "mode strength  uᵀ f(X) v"
+        })
         .label_style(th.text(11.0))
         .axis_desc_style(th.text(12.0))
         .light_line_style(GRID.mix(0.0))
@@ -279,8 +286,7 @@ where
         ))?;
     }
     let kind = match prediction {
-        Ok(p) if p.exact => "exact",
-        Ok(_) => "approximate",
+        Ok(p) => p.quality(),
         Err(_) => "none",
     };
     draw_legend(&legend_area, svd.s.as_slice(), n_modes, kind, th)?;
@@ -377,16 +383,24 @@ fn draw_legend<DB: DrawingBackend>(
             INK.stroke_width(th.stroke(1.5)),
         ))?;
     }
-    let label = if theory == "none" {
-        "no theory".to_string()
-    } else {
-        format!("theory: {theory}")
+    // "theory: exact", or the reference note split over two lines to fit the legend.
+    let lines: Vec<String> = match theory {
+        "none" => vec!["no theory".into()],
+        t => match t.split_once(": ") {
+            Some((a, b)) => vec![format!("{a}:"), b.to_string()],
+            None => vec![format!("theory: {t}")],
+        },
     };
-    area.draw(&Text::new(
-        label,
-        (th.px(25.0), y - th.px(6.0)),
-        th.text(10.0),
-    ))?;
+    for (k, text) in lines.into_iter().enumerate() {
+        area.draw(&Text::new(
+            text,
+            (
+                th.px(if k == 0 { 25.0 } else { 4.0 }),
+                y - th.px(6.0) + row * k as i32,
+            ),
+            th.text(10.0),
+        ))?;
+    }
     Ok(())
 }
 

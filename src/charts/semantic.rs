@@ -256,7 +256,13 @@ where
     });
     let mut mats: Vec<(String, &Array2<f64>)> = vec![("network 1, simulated".into(), &sim)];
     if let Some(t) = &theory {
-        mats.push(("theory V A Vᵀ".into(), t));
+        let reference = run.prediction().is_ok_and(|p| p.reference_only);
+        let name = if reference {
+            "linear theory (reference)"
+        } else {
+            "theory V A Vᵀ"
+        };
+        mats.push((name.into(), t));
     }
     if let Some((t, g)) = &twin {
         let hidden = &t.config().network.hidden;
@@ -475,6 +481,7 @@ where
     scrub_line(&mut chart, view, run, (y0, y1), th)?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     let kind = match run.prediction() {
+        Ok(p) if p.reference_only => "dashed: linear theory: reference only",
         Ok(p) if p.exact => "dashed: exact theory",
         Ok(_) => "dashed: approximate theory",
         Err(_) => "no theory for this start",
@@ -731,7 +738,13 @@ where
         }
         ProjectionKind::Item => {
             let m = view.projection_feature(run);
-            let r = snap.readout.as_ref().expect("deep");
+            let Some(r) = snap.readout.as_ref() else {
+                return message(
+                    root,
+                    "A novel item reaches the outputs through the layers above the first hidden one; with a nonlinearity there they have no single linear readout to project through. Choose a novel feature, or a linear network.",
+                    th,
+                );
+            };
             let sim = novel_item(&r.dot(&r.t()), m);
             let theory = pred
                 .as_ref()

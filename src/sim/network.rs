@@ -1,23 +1,43 @@
-//! A deep linear network `y = W_D ... W_2 W_1 x` (no biases, no nonlinearity), THEORY.md 0.1.
+//! A deep network `y = W_D phi(... phi(W_2 phi(W_1 x)))` without biases, THEORY.md 0.1. With the
+//! default linear `phi` it is the deep linear network `y = W_D ... W_2 W_1 x` of the theory; a
+//! tanh or relu `phi` acts on every hidden layer, never on the output (SMG14 section 4).
 //!
-//! The loss is the sum convention of THEORY.md 0.2, `L = 1/2 sum_mu ||y_mu - W_tot x_mu||^2`,
+//! The loss is the sum convention of THEORY.md 0.2, `L = 1/2 sum_mu ||y_mu - f(x_mu)||^2`,
 //! so the gradient-flow time constant is `tau = 1 / lr` and time is counted in steps.
 
 use ndarray::{Array2, Axis};
 
 use super::data::Dataset;
 use super::linalg::Svd;
+use crate::config::Activation;
 
-/// The weights `W_1 ... W_D`; `W_l` is `N_l x N_{l-1}`.
+/// The weights `W_1 ... W_D` (`W_l` is `N_l x N_{l-1}`) and the hidden layers' nonlinearity.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Network {
     pub weights: Vec<Array2<f64>>,
+    pub activation: Activation,
 }
 
 impl Network {
+    /// A linear network with these weights.
     pub fn new(weights: Vec<Array2<f64>>) -> Network {
         debug_assert!(weights.windows(2).all(|w| w[1].ncols() == w[0].nrows()));
-        Network { weights }
+        Network {
+            weights,
+            activation: Activation::Linear,
+        }
+    }
+
+    /// The same weights with `phi` on every hidden layer.
+    pub fn with_activation(mut self, activation: Activation) -> Network {
+        self.activation = activation;
+        self
+    }
+
+    /// True when the network computes a linear map: a linear `phi`, or no hidden layer for one
+    /// to act on.
+    pub fn is_linear(&self) -> bool {
+        self.activation == Activation::Linear || self.depth() < 2
     }
 
     /// Number of weight matrices D.
@@ -32,7 +52,7 @@ impl Network {
         d
     }
 
-    /// The end-to-end map `W_tot = W_D ... W_1`.
+    /// The end-to-end map `W_tot = W_D ... W_1` (the network function only when it is linear).
     pub fn product(&self) -> Array2<f64> {
         let mut p = self.weights[0].clone();
         for w in &self.weights[1..] {
@@ -41,50 +61,118 @@ impl Network {
         p
     }
 
-    /// Hidden representation of the inputs at layer `l` (l = 0 is the input itself).
+    fn activate(&self, mut z: Array2<f64>) -> Array2<f64> {
+        if self.activation != Activation::Linear {
+            let act = self.activation;
+            z.mapv_inplace(|v| act.apply(v));
+        }
+        z
+    }
+
+    /// Representation of the inputs at layer `l` (l = 0 is the input itself, l = D the output):
+    /// hidden layers are taken after the nonlinearity, `h_l = phi(W_l h_(l-1))`.
     pub fn representation(&self, x: &Array2<f64>, l: usize) -> Array2<f64> {
+        let d = self.depth();
         let mut h = x.clone();
-        for w in &self.weights[..l] {
+        for (k, w) in self.weights[..l].iter().enumerate() {
             h = w.dot(&h);
+            if k + 1 < d {
+                h = self.activate(h);
+            }
         }
         h
     }
 
-    /// The network's outputs for every item, `W_tot X` (`N_D x P`).
-    pub fn output(&self, data: &Dataset) -> Array2<f64> {
-        if data.one_hot {
-            self.product()
+    /// The first hidden layer's representation of every item, `phi(W_1 X)` (`N_1 x P`); `None`
+    /// for a shallow network.
+    pub fn first_hidden(&self, data: &Dataset) -> Option<Array2<f64>> {
+        if self.depth() < 2 {
+            return None;
+        }
+        let z = if data.one_hot {
+            self.weights[0].clone()
         } else {
-            self.product().dot(&data.x)
+            self.weights[0].dot(&data.x)
+        };
+        Some(self.activate(z))
+    }
+
+    /// The network's outputs for every item, `f(X)` (`N_D x P`): `W_tot X` for a linear network.
+    pub fn output(&self, data: &Dataset) -> Array2<f64> {
+        if self.is_linear() {
+            return if data.one_hot {
+                self.product()
+            } else {
+                self.product().dot(&data.x)
+            };
+        }
+        let mut h = self
+            .first_hidden(data)
+            .expect("a nonlinear network is deep");
+        let d = self.depth();
+        for (k, w) in self.weights[1..].iter().enumerate() {
+            h = w.dot(&h);
+            if k + 2 < d {
+                h = self.activate(h);
+            }
+        }
+        h
+    }
+
+    /// The input-output map the network implements on the training items, as a matrix
+    /// `N_D x N_0` that mode strengths are read from: `W_tot` for a linear network; for a
+    /// nonlinear one its input-output correlation `Sigma^yhat x = f(X) X^T` (SMG14 Fig 3's tanh
+    /// curve reads the modes off `U^T Sigma^31_tanh V`), divided by `c` when `Sigma^xx = c I` so
+    /// that it equals `W_tot` whenever the network is linear (for one-hot items: `f(X)` itself).
+    pub fn io_map(&self, data: &Dataset) -> Array2<f64> {
+        if self.is_linear() {
+            return self.product();
+        }
+        let out = self.output(data);
+        if data.one_hot {
+            return out;
+        }
+        let corr = out.dot(&data.x.t());
+        match data.whitening() {
+            Some(c) if c > 0.0 => corr / c,
+            _ => corr,
         }
     }
 
-    /// `L = 1/2 sum_mu ||y_mu - W_tot x_mu||^2`.
+    /// `L = 1/2 sum_mu ||y_mu - f(x_mu)||^2`.
     pub fn loss(&self, data: &Dataset) -> f64 {
         let out = self.output(data);
         0.5 * (&data.y - &out).iter().map(|e| e * e).sum::<f64>()
     }
 
     /// Exact gradients `dL/dW_l` by back-propagation, written plainly (the trainer has the fast
-    /// version; this one is the reference the tests compare it with):
-    /// `dL/dW_l = -(W_D ... W_{l+1})^T (Y - W_tot X) (W_{l-1} ... W_1 X)^T`.
+    /// version; this one is the reference the tests compare it with). For a linear network
+    /// `dL/dW_l = -(W_D ... W_{l+1})^T (Y - W_tot X) (W_{l-1} ... W_1 X)^T`; with a nonlinearity
+    /// the error is multiplied by `phi'` at every hidden layer on its way down.
     pub fn gradients(&self, data: &Dataset) -> Vec<Array2<f64>> {
         let d = self.depth();
         let mut hs = vec![data.x.clone()];
-        for w in &self.weights {
-            let next = w.dot(hs.last().expect("non-empty"));
-            hs.push(next);
+        for (k, w) in self.weights.iter().enumerate() {
+            let z = w.dot(hs.last().expect("non-empty"));
+            hs.push(if k + 1 < d { self.activate(z) } else { z });
         }
         let mut delta = &data.y - &hs[d];
         let mut grads = vec![Array2::zeros((0, 0)); d];
         for l in (0..d).rev() {
             grads[l] = -delta.dot(&hs[l].t());
             delta = self.weights[l].t().dot(&delta);
+            if l > 0 && self.activation != Activation::Linear {
+                let act = self.activation;
+                ndarray::Zip::from(&mut delta)
+                    .and(&hs[l])
+                    .for_each(|e, &a| *e *= act.slope_from_output(a));
+            }
         }
         grads
     }
 
-    /// Mode strengths `a_alpha = u_alpha^T W_tot v_alpha` for every mode of the SVD (SMG14 Fig. 3).
+    /// Mode strengths `a_alpha = u_alpha^T W_tot v_alpha` for every mode of the SVD (SMG14 Fig. 3),
+    /// of the product of the weights (see [`Network::io_map`] for a nonlinear network).
     pub fn mode_strengths(&self, svd: &Svd) -> Vec<f64> {
         mode_strengths_of(&self.product(), svd)
     }

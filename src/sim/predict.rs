@@ -8,6 +8,10 @@
 //! | one hidden layer | small random Gaussian | approximate: eq. 12 from `u0 = N_h sigma^2 / 2` (1.3) |
 //! | otherwise | | none, with a note saying why |
 //!
+//! A network with a tanh or relu nonlinearity on its hidden layers has no exact solution: it gets
+//! the prediction its linear counterpart (same weights, no nonlinearity) would get, flagged as a
+//! reference only (`exact` false, `reference_only` true, and a note).
+//!
 //! Time `t` is in units of tau (steps times learning rate).
 
 use std::cell::RefCell;
@@ -20,7 +24,7 @@ use super::linalg::Svd;
 use super::network::{mode_strengths_of, Network};
 use super::riccati::{balance_of, Riccati};
 use super::theory::{effective_u0_small_random, ModeCurve};
-use crate::config::{Config, InitKind};
+use crate::config::{Activation, Config, InitKind};
 
 /// Largest work (multiply-adds) spent tabulating a Riccati solution for drawing.
 const RICCATI_BUDGET: f64 = 4e8;
@@ -41,8 +45,12 @@ pub struct Prediction {
     /// True when the prediction is exact for gradient flow from this start (gradient descent
     /// differs by O(lr)); false for an approximation.
     pub exact: bool,
+    /// The linear theory drawn beside a nonlinear network: a reference, not a prediction.
+    pub reference_only: bool,
     /// One line on what the prediction is.
     pub label: String,
+    /// Why the prediction is a reference only (nonlinear networks); none otherwise.
+    pub note: Option<String>,
     s: Vec<f64>,
     c: f64,
     /// `1/2 tr Sigma_yy`: the loss of the zero map.
@@ -153,6 +161,9 @@ impl Prediction {
         svd: &Svd,
         net: &Network,
     ) -> Result<Prediction, String> {
+        if cfg.depth() >= 2 && cfg.network.activation != Activation::Linear {
+            return Prediction::linear_reference(cfg, data, svd, net);
+        }
         let Some(c) = data.whitening() else {
             return Err("no exact solution: the inputs are not whitened (Σxx ≠ cI)".into());
         };
@@ -163,7 +174,9 @@ impl Prediction {
         let make = |kind: Kind, exact: bool, label: String| Prediction {
             kind,
             exact,
+            reference_only: false,
             label,
+            note: None,
             s: svd.s.clone(),
             c,
             half_tr_syy,
@@ -276,10 +289,63 @@ impl Prediction {
                 kind.name().replace('_', " ")
             ),
             (kind, _) => format!(
-                "no exact solution for a {} start at depth {depth}; choose a balanced start",
+                "no exact solution for {} {} start at depth {depth}; choose a balanced start",
+                if kind == InitKind::Orthogonal { "an" } else { "a" },
                 kind.name().replace('_', " ")
             ),
         })
+    }
+
+    /// The linear theory for a network with a nonlinearity: the prediction for the same
+    /// weights without it, flagged as a reference only.
+    fn linear_reference(
+        cfg: &Config,
+        data: &Dataset,
+        svd: &Svd,
+        net: &Network,
+    ) -> Result<Prediction, String> {
+        let name = cfg.network.activation.name();
+        let mut linear = cfg.clone();
+        linear.network.activation = Activation::Linear;
+        let linear_net = net.clone().with_activation(Activation::Linear);
+        match Prediction::for_run(&linear, data, svd, &linear_net) {
+            Ok(mut p) => {
+                let what = p
+                    .label
+                    .split_once(": ")
+                    .map_or(p.label.as_str(), |(_, rest)| rest)
+                    .to_string();
+                p.exact = false;
+                p.reference_only = true;
+                p.label = format!(
+                    "linear theory: reference only ({what}, for the same network without {name})"
+                );
+                p.note = Some(format!(
+                    "linear theory: reference only. The exact solutions are for linear networks; this network has {name} hidden layers, so the dashed curves show what a linear network from the same start would do, not a prediction for this one{}.",
+                    if cfg.network.activation == Activation::Tanh {
+                        " (tanh is linear near 0, so they agree while the hidden activity stays small)"
+                    } else {
+                        ""
+                    }
+                ));
+                Ok(p)
+            }
+            Err(why) => Err(format!(
+                "no exact solution: this network has {name} hidden layers, and there is no linear theory to draw as a reference either ({why})"
+            )),
+        }
+    }
+
+    /// The reliability of the prediction in a few words: `exact`, `approximate`, or
+    /// `linear theory: reference only`.
+    pub fn quality(&self) -> &'static str {
+        if self.reference_only {
+            "linear theory: reference only"
+        } else if self.exact {
+            "exact"
+        } else {
+            "approximate"
+        }
     }
 
     /// Exact predicted mode strengths and loss at time `t`.

@@ -68,6 +68,16 @@ pub enum Status {
     Diverged,
 }
 
+/// What the prediction of a run is.
+#[derive(Clone, Debug, Serialize)]
+pub struct TheoryInfo {
+    /// Exact for gradient flow from this start (false for approximations and references).
+    pub exact: bool,
+    /// The linear theory drawn beside a nonlinear network: a reference, not a prediction.
+    pub reference_only: bool,
+    pub label: String,
+}
+
 /// What `state()` reports: a small summary of where the run is.
 #[derive(Clone, Debug, Serialize)]
 pub struct State {
@@ -79,6 +89,11 @@ pub struct State {
     pub theory_loss: Option<f64>,
     /// Predicted step at which each mode is half learned (null where there is no prediction).
     pub learned_at: Vec<Option<f64>>,
+    /// What the prediction is (`{exact, reference_only, label}`), or none.
+    pub theory: Option<TheoryInfo>,
+    /// Why there is no prediction, or why the one drawn is a reference only (nonlinear
+    /// networks); none for a linear network with a prediction.
+    pub theory_note: Option<String>,
     pub singular_values: Vec<f64>,
     /// The first hidden layer's RSM at the last snapshot, simulated and predicted
     /// (`V A(t)^(2/D) V^T`; `V A V^T` for one hidden layer); none for a shallow network.
@@ -120,7 +135,8 @@ impl Run {
         let svd = Svd::new(&data.sigma_yx().view());
         let dims = cfg.layer_dims()?;
         let mut rng = Rng::new(cfg.train.seed);
-        let net = initialise(&cfg.init, &dims, &svd, &mut rng);
+        let net =
+            initialise(&cfg.init, &dims, &svd, &mut rng).with_activation(cfg.network.activation);
         let trainer = Trainer::new(&net, &data);
         let data_items = data.n_items();
         let prediction = Prediction::for_run(cfg, &data, &svd, &net);
@@ -167,8 +183,11 @@ impl Run {
         if cfg.dataset != old.dataset {
             structural.push("dataset");
         }
-        if cfg.network != old.network {
+        if cfg.network.hidden != old.network.hidden {
             structural.push("network");
+        }
+        if cfg.network.activation != old.network.activation {
+            structural.push("activation");
         }
         if cfg.init != old.init {
             structural.push("initialisation");
@@ -265,10 +284,11 @@ impl Run {
             return;
         }
         self.loss = loss;
+        // The map the modes are read from: W_tot, or a nonlinear network's map on the items.
         let map = if self.data.one_hot {
             out
         } else {
-            self.net.product()
+            self.net.io_map(&self.data)
         };
         let modes = mode_strengths_of(&map, &self.svd);
         if self.history.snapshot_due(self.step) || self.step >= self.cfg.train.steps {
@@ -285,23 +305,18 @@ impl Run {
         });
     }
 
-    /// The current state for scrubbing: outputs, first hidden layer, readout.
+    /// The current state for scrubbing: outputs, first hidden layer (after the nonlinearity),
+    /// and the linear readout `W_D ... W_2` (none when the layers above are not linear).
     fn snapshot(&self, map: &Array2<f64>) -> Snapshot {
         let w = &self.net.weights;
-        let (hidden, readout) = if w.len() >= 2 {
-            let hidden = if self.data.one_hot {
-                w[0].clone()
-            } else {
-                w[0].dot(&self.data.x)
-            };
+        let hidden = self.net.first_hidden(&self.data);
+        let readout = (w.len() >= 2 && self.net.is_linear()).then(|| {
             let mut readout = w[1].clone();
             for wl in &w[2..] {
                 readout = wl.dot(&readout);
             }
-            (Some(hidden), Some(readout))
-        } else {
-            (None, None)
-        };
+            readout
+        });
         let output = if self.data.one_hot {
             map.clone()
         } else {
@@ -398,6 +413,12 @@ impl Run {
                 .into_iter()
                 .map(|s| s.map(f64::round))
                 .collect(),
+            theory: self.prediction.as_ref().ok().map(|p| TheoryInfo {
+                exact: p.exact,
+                reference_only: p.reference_only,
+                label: p.label.clone(),
+            }),
+            theory_note: self.theory_note(),
             singular_values: self.svd.s.clone(),
             rsm: self.rsm(),
             illusions: illusions(self, 10),
@@ -442,6 +463,14 @@ impl Run {
     /// The strongest predicted illusions (empty without a prediction).
     pub fn illusion_candidates(&self) -> &[Candidate] {
         &self.illusion_candidates
+    }
+
+    /// Why there is no prediction, or why the one there is only a reference.
+    pub fn theory_note(&self) -> Option<String> {
+        match &self.prediction {
+            Ok(p) => p.note.clone(),
+            Err(why) => Some(why.clone()),
+        }
     }
 
     /// The prediction for this run, or the reason there is none.

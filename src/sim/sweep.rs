@@ -323,6 +323,7 @@ impl Sweep {
     pub fn predicted_time(&self, depth: usize, lr: f64) -> Option<f64> {
         let mut cfg = self.base.clone();
         cfg.network.hidden = vec![self.width; depth - 1];
+        cfg.network.activation = crate::config::Activation::Linear;
         cfg.init = InitConfig {
             kind: InitKind::Balanced,
             scale: self.spec.balanced_u0,

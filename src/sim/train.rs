@@ -4,12 +4,17 @@
 //! The step is plain back-propagation on the data (THEORY.md 5): forward `h_l = W_l h_{l-1}`,
 //! `delta_D = Y - h_D`, then for l = D..1: `delta_{l-1} = W_l^T delta_l` (pre-update `W_l`) and
 //! `W_l += lr * delta_l h_{l-1}^T`. All buffers are allocated once; a step allocates nothing.
+//!
+//! With a nonlinearity `phi` on the hidden layers the forward pass keeps `h_l = phi(W_l h_{l-1})`
+//! for l < D and the error picks up the slope on its way down:
+//! `delta_{l-1} = phi'(z_{l-1}) * (W_l^T delta_l)` (elementwise), with `phi'` read off `h_{l-1}`.
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::Array2;
 
 use super::data::Dataset;
 use super::network::Network;
+use crate::config::Activation;
 
 /// Reusable buffers for gradient steps on one network shape and dataset size.
 pub struct Trainer {
@@ -30,6 +35,9 @@ impl Trainer {
 
     /// One full-batch gradient step. Returns the loss at the weights *before* the step.
     pub fn step(&mut self, net: &mut Network, data: &Dataset, lr: f64) -> f64 {
+        if !net.is_linear() {
+            return self.step_nonlinear(net, data, lr);
+        }
         let depth = net.depth();
         // With one-hot items h_1 = W_1 X = W_1: the first layer is read straight from the weights.
         let skip_first = data.one_hot;
@@ -89,6 +97,63 @@ impl Trainer {
         }
         0.5 * loss
     }
+
+    /// One full-batch step of a network with a nonlinearity on its hidden layers (depth >= 2).
+    fn step_nonlinear(&mut self, net: &mut Network, data: &Dataset, lr: f64) -> f64 {
+        let depth = net.depth();
+        let act = net.activation;
+        debug_assert!(depth >= 2 && act != Activation::Linear);
+        // Forward pass: acts[l] = phi(W_l acts[l-1]) for l < D, acts[D] = W_D acts[D-1].
+        for l in 1..=depth {
+            let (done, rest) = self.acts.split_at_mut(l);
+            let out = &mut rest[0];
+            let w = &net.weights[l - 1];
+            if l == 1 {
+                if data.one_hot {
+                    out.assign(w);
+                } else {
+                    general_mat_mul(1.0, w, &data.x, 0.0, out);
+                }
+            } else {
+                general_mat_mul(1.0, w, &done[l - 1], 0.0, out);
+            }
+            if l < depth {
+                out.mapv_inplace(|z| act.apply(z));
+            }
+        }
+        let mut loss = 0.0;
+        ndarray::Zip::from(&mut self.deltas[depth])
+            .and(&data.y)
+            .and(&self.acts[depth])
+            .for_each(|d, &y, &h| {
+                let e = y - h;
+                *d = e;
+                loss += e * e;
+            });
+        // Backward pass, updating each W_l after using it.
+        for l in (1..=depth).rev() {
+            let (lower, upper) = self.deltas.split_at_mut(l);
+            let delta = &upper[0];
+            if l > 1 {
+                let below = &mut lower[l - 1];
+                general_mat_mul(1.0, &net.weights[l - 1].t(), delta, 0.0, below);
+                ndarray::Zip::from(below)
+                    .and(&self.acts[l - 1])
+                    .for_each(|e, &a| *e *= act.slope_from_output(a));
+            }
+            let w = &mut net.weights[l - 1];
+            if l == 1 {
+                if data.one_hot {
+                    w.scaled_add(lr, delta);
+                } else {
+                    general_mat_mul(lr, delta, &data.x.t(), 1.0, w);
+                }
+            } else {
+                general_mat_mul(lr, delta, &self.acts[l - 1].t(), 1.0, w);
+            }
+        }
+        0.5 * loss
+    }
 }
 
 #[cfg(test)]
@@ -113,7 +178,11 @@ mod tests {
     }
 
     fn check_step_matches_reference(data: &Dataset, hidden: &[usize]) {
-        let mut net = net_for(data, hidden, 5);
+        check_step_matches_reference_with(data, hidden, Activation::Linear);
+    }
+
+    fn check_step_matches_reference_with(data: &Dataset, hidden: &[usize], act: Activation) {
+        let mut net = net_for(data, hidden, 5).with_activation(act);
         let lr = 0.01;
         let grads = net.gradients(data);
         let mut expected = net.clone();
@@ -136,6 +205,23 @@ mod tests {
         let rm8 = Dataset::rm8();
         for hidden in [&[][..], &[16], &[7, 9], &[5, 6, 7, 8]] {
             check_step_matches_reference(&rm8, hidden);
+        }
+    }
+
+    #[test]
+    fn a_trainer_step_of_a_tanh_or_relu_network_equals_the_reference_gradient_step() {
+        let rm8 = Dataset::rm8();
+        let mut data = Dataset::toy4();
+        let mut rng = Rng::new(3);
+        data.x = Array2::from_shape_simple_fn((6, 4), || rng.gaussian());
+        data.one_hot = false;
+        for act in [Activation::Tanh, Activation::Relu] {
+            for hidden in [&[][..], &[16], &[7, 9], &[5, 6, 7, 8]] {
+                check_step_matches_reference_with(&rm8, hidden, act);
+            }
+            for hidden in [&[3][..], &[5, 4]] {
+                check_step_matches_reference_with(&data, hidden, act);
+            }
         }
     }
 

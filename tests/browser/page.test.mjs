@@ -242,6 +242,38 @@ describe('datasets and the exact theory', () => {
     await page.close();
   });
 
+  test('the Activation select makes a tanh network, restarts with a notice and calls the theory a reference', async () => {
+    const { page, problems } = await openPage(browser.context, url);
+    await page.evaluate(() => window.dln.setConfig({ init: { kind: 'balanced', scale: 0.001 } }));
+    await page.evaluate(() => window.dln.step(200));
+    await page.selectOption('[data-param="network.activation"]', 'tanh');
+    const cfg = await page.evaluate(() => window.dln.config());
+    assert.equal(cfg.network.activation, 'tanh');
+    assert.match(await page.textContent('[data-role="notice"]'), /restarted.*activation/);
+    assert.match(await page.textContent('[data-role="activation-help"]'), /reference only/);
+    await page.evaluate(() => window.dln.step(3000));
+    const s = await page.evaluate(() => window.dln.state());
+    assert.equal(s.step, 3000);
+    assert.ok(s.loss < 10, `loss ${s.loss}`);
+    assert.equal(s.theory.exact, false);
+    assert.equal(s.theory.reference_only, true);
+    assert.match(s.theory_note, /reference only/);
+    assert.match(await page.evaluate(() => window.dln.svg('modes')), /linear theory:/);
+    const n = await inkedPixels(page, 'canvas[data-chart="modes"]');
+    assert.ok(n > 2000, `the modes canvas has only ${n} drawn pixels`);
+    // The init scale is the gain g for the random kinds.
+    await page.selectOption('[data-param="init.kind"]', 'orthogonal');
+    assert.equal(await page.textContent('[data-role="scale-label"]'), 'Gain g');
+    await page.selectOption('[data-param="init.kind"]', 'small_gaussian');
+    assert.match(await page.textContent('[data-role="scale-label"]'), /Scale/);
+    // And back to linear: the exact theory again.
+    await page.selectOption('[data-param="init.kind"]', 'balanced');
+    await page.selectOption('[data-param="network.activation"]', 'linear');
+    assert.equal((await page.evaluate(() => window.dln.state())).theory.exact, true);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test('a small random start is labelled approximate and a start without theory says why', async () => {
     const { page } = await openPage(browser.context, url);
     const svg = await page.evaluate(() => window.dln.svg('modes'));
