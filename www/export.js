@@ -41,17 +41,19 @@ export class Exporter {
       if (file.files[0]) this.loadConfigFile(file.files[0]);
       file.value = '';
     });
-    // A JSON file dropped anywhere on the page is read as a config (the dataset editor takes
-    // CSV files itself).
-    const isJsonDrag = (e) => [...(e.dataTransfer?.items || [])].some((i) => i.kind === 'file' && /json/.test(i.type));
+    // A file dropped anywhere on the page: a .json file is read as a config, a CSV file as a
+    // dataset (by the dataset editor).
+    const hasFile = (e) => [...(e.dataTransfer?.items || [])].some((i) => i.kind === 'file');
     this.doc.addEventListener('dragover', (e) => {
-      if (isJsonDrag(e)) e.preventDefault();
+      if (hasFile(e)) e.preventDefault();
     });
     this.doc.addEventListener('drop', (e) => {
-      const f = [...(e.dataTransfer?.files || [])].find((x) => /\.json$/i.test(x.name) || /json/.test(x.type));
+      const f = e.dataTransfer?.files?.[0];
       if (!f) return;
       e.preventDefault();
-      this.loadConfigFile(f);
+      if (/\.json$/i.test(f.name) || /json/.test(f.type)) this.loadConfigFile(f);
+      else if (/\.(csv|tsv|txt)$/i.test(f.name) && this.ex.editor) this.ex.editor.load(f);
+      else this.ex.showError(`${f.name}: drop a config (.json) or a dataset (.csv) file.`);
     });
   }
 
