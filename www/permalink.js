@@ -36,6 +36,8 @@ const HIDDEN = 'link-hidden';
 const REPLACE_DELAY_MS = 250;
 /** Steps per animation frame while training up to a linked step. */
 const CATCH_UP_STEPS = 4000;
+/** The longest hash the reader accepts (src/hash.rs). */
+const MAX_HASH = 200_000;
 
 export class Permalink {
   /**
@@ -159,15 +161,7 @@ export class Permalink {
 
   /** The hash (without '#') of what the page shows now. */
   hashOf() {
-    const state = {
-      config: this.ex.config(),
-      view: this.ex.view(),
-      panels: this.panels,
-      embed: this.embed,
-      hide: this.hide,
-      preset: this.ex.preset || null,
-    };
-    return this.write(state) ?? this.last ?? '';
+    return this.write(this.current()) ?? this.last ?? '';
   }
 
   write(state) {
@@ -186,7 +180,7 @@ export class Permalink {
 
   onChange(detail) {
     if (this.applying) return;
-    // A change that comes back from training up to a linked step is not the user's.
+    // The user's own change stops any training up to a linked step.
     if (detail.kind === 'view' || detail.kind === 'config') this.catchUp += 1;
     const discrete = detail.kind === 'preset' || detail.kind === 'reset'
       || (detail.kind === 'config' && detail.change === 'reset');
@@ -198,28 +192,37 @@ export class Permalink {
   commit(push) {
     const hash = this.hashOf();
     if (hash === this.last) return;
+    if (hash.length > MAX_HASH) {
+      this.ex.notice('This state is too large for a link (a big custom dataset): save the config as JSON instead.');
+      return;
+    }
     const h = this.win.history;
-    if (push) h.pushState(null, '', this.url(hash));
-    else h.replaceState(h.state, '', this.url(hash));
-    this.last = hash;
+    try {
+      if (push) h.pushState(null, '', this.url(hash));
+      else h.replaceState(h.state, '', this.url(hash));
+      this.last = hash;
+    } catch (e) {
+      this.ex.notice(`The address could not be updated (${e.message}).`);
+    }
+  }
+
+  /** The state as the hash writer takes it. */
+  current() {
+    return {
+      config: this.ex.config(),
+      view: this.ex.view(),
+      panels: this.panels,
+      embed: this.embed,
+      hide: this.hide,
+      preset: this.ex.preset || null,
+    };
   }
 
   /** The full address of the current state, or of it with changes (for the embed snippet). */
   link(changes = {}) {
     clearTimeout(this.timer);
     this.commit(false);
-    let hash = this.last;
-    if (Object.keys(changes).length) {
-      hash = this.write({
-        config: this.ex.config(),
-        view: this.ex.view(),
-        panels: this.panels,
-        embed: this.embed,
-        hide: this.hide,
-        preset: this.ex.preset || null,
-        ...changes,
-      }) ?? hash;
-    }
+    const hash = this.write({ ...this.current(), ...changes }) ?? this.last;
     const { origin, pathname, search } = this.win.location;
     return `${origin}${pathname}${search}#${hash}`;
   }
@@ -290,7 +293,11 @@ export class Permalink {
 
   bindButtons() {
     const copy = this.ex.q('[data-share="copy"]');
-    copy?.addEventListener('click', () => this.copy(this.link(), 'Link copied to the clipboard.'));
+    copy?.addEventListener('click', () => {
+      const link = this.link();
+      if (link.length > MAX_HASH) this.ex.notice('This state is too large for a link (a big custom dataset): save the config as JSON instead.');
+      else this.copy(link, 'Link copied to the clipboard.');
+    });
     this.ex.q('[data-share="embed"]')?.addEventListener('click', () => this.openEmbed());
   }
 

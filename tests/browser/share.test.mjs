@@ -154,6 +154,36 @@ describe('embed mode', () => {
     await page.close();
   });
 
+  test('hide flags hide single controls and a group whose controls are all hidden, outside embed mode too', async () => {
+    const { page, problems } = await openPage(browser.context, `${url}#hidden_hide=1&t_hide=1&seed=3`);
+    for (const sel of ['[data-param="network.layers"]', '[data-param="network.width"]', '[data-scrub]', '[data-action="live"]']) {
+      assert.equal(await page.isVisible(sel), false, `${sel} is hidden`);
+    }
+    assert.equal(await page.$eval('[data-param="network.layers"]', (el) => el.closest('fieldset').checkVisibility()), false, 'the Network group goes');
+    for (const sel of ['.page-header', '[data-param="train.lr"]', '[data-action="play"]', '[data-param="train.seed"]']) {
+      assert.ok(await page.isVisible(sel), `${sel} is shown`);
+    }
+    assert.equal(await page.inputValue('[data-param="train.seed"]'), '3');
+    await page.evaluate(() => window.dln.setConfig({ train: { lr: 0.003 } }));
+    await page.waitForFunction(() => /lr=0\.003/.test(window.location.hash));
+    assert.match(await hashOf(page), /hidden_hide=1/, 'the flags stay in the address');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('Copy link puts the address of the current state on the clipboard', async () => {
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    const { page, problems } = await openPage(browser.context, url);
+    await page.evaluate(() => window.dln.setConfig({ train: { seed: 42 } }));
+    await page.click('[data-share="copy"]');
+    await page.waitForFunction(() => /copied/i.test(document.querySelector('[data-role="notice"]').textContent));
+    const text = await page.evaluate(() => navigator.clipboard.readText());
+    assert.equal(text, await page.evaluate(() => window.location.href));
+    assert.match(text, /#.*seed=42/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test('the Embed dialog gives an iframe snippet of the current state with the chosen charts', async () => {
     const { page, problems } = await openPage(browser.context, url);
     await page.evaluate(() => window.dln.setConfig({ train: { lr: 0.004 } }));
