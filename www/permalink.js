@@ -179,6 +179,7 @@ export class Permalink {
   }
 
   onChange(detail) {
+    if (detail.kind === 'config' || detail.kind === 'preset') this.groups();
     if (this.applying) return;
     // The user's own change stops any training up to a linked step.
     if (detail.kind === 'view' || detail.kind === 'config') this.catchUp += 1;
@@ -232,6 +233,7 @@ export class Permalink {
   layout() {
     const root = this.ex.root;
     this.doc.documentElement.toggleAttribute('data-embed', Boolean(this.embed));
+    this.embedLink();
     for (const el of root.querySelectorAll(`.${HIDDEN}`)) el.classList.remove(HIDDEN);
     for (const key of this.hide) {
       const sel = CONTROLS[key];
@@ -244,11 +246,7 @@ export class Permalink {
         }
       }
     }
-    // A group whose every control is hidden goes too.
-    for (const fs of root.querySelectorAll('form fieldset')) {
-      const inputs = [...fs.querySelectorAll('input, select, textarea')];
-      if (inputs.length && inputs.every((i) => i.closest(`.${HIDDEN}`))) fs.classList.add(HIDDEN);
-    }
+    this.groups();
     if (this.panels) {
       const show = new Set(this.panels);
       for (const fig of root.querySelectorAll('[data-panel]')) {
@@ -259,6 +257,47 @@ export class Permalink {
       }
     }
     this.ex.dirty = true;
+  }
+
+  /** Hides a group of controls whose every control is hidden (by the link, or as not
+   * applying to the current config); shows it again when one applies. */
+  groups() {
+    if (!this.hide.length) return;
+    for (const fs of this.ex.root.querySelectorAll('form fieldset')) {
+      if (fs.classList.contains(HIDDEN) && !fs.dataset.linkGroup) continue;
+      const inputs = [...fs.querySelectorAll('input, select, textarea')];
+      const hidden = (i) => {
+        const box = i.closest(`.${HIDDEN}, [hidden]`);
+        return box && box !== fs && fs.contains(box);
+      };
+      const gone = inputs.length > 0 && inputs.every(hidden);
+      fs.classList.toggle(HIDDEN, gone);
+      if (gone) fs.dataset.linkGroup = '1';
+      else delete fs.dataset.linkGroup;
+    }
+  }
+
+  /** In embed mode, a link that opens the whole page at the current state in a new tab. */
+  embedLink() {
+    let a = this.doc.querySelector('[data-role="open-full"]');
+    if (!this.embed) {
+      a?.remove();
+      return;
+    }
+    if (a) return;
+    a = this.doc.createElement('a');
+    a.dataset.role = 'open-full';
+    a.className = 'open-full';
+    a.target = '_blank';
+    a.rel = 'noopener';
+    a.textContent = 'Open the full explorable ↗';
+    a.href = this.win.location.pathname;
+    // The address is made when the link is used, so it carries the state of that moment.
+    const update = () => { a.href = this.link({ embed: false, panels: null, hide: [] }); };
+    a.addEventListener('click', update);
+    a.addEventListener('focus', update);
+    a.addEventListener('pointerenter', update);
+    this.ex.root.after(a);
   }
 
   // ----- messages -----

@@ -150,12 +150,15 @@ describe('embed mode', () => {
     }
     await page.evaluate(() => window.dln.step(300));
     assert.ok(await inkedPixels(page, 'canvas[data-chart="modes"]') > 2000);
+    await page.hover('[data-role="open-full"]');
+    const full = await page.getAttribute('[data-role="open-full"]', 'href');
+    assert.doesNotMatch(full, /embed=|panels=|_hide=/, `the full page has everything: ${full}`);
     assert.deepEqual(problems, []);
     await page.close();
   });
 
   test('hide flags hide single controls and a group whose controls are all hidden, outside embed mode too', async () => {
-    const { page, problems } = await openPage(browser.context, `${url}#hidden_hide=1&t_hide=1&seed=3`);
+    const { page, problems } = await openPage(browser.context, `${url}#hidden_hide=1&t_hide=1&init_hide=1&scale_hide=1&seed=3`);
     for (const sel of ['[data-param="network.layers"]', '[data-param="network.width"]', '[data-scrub]', '[data-action="live"]']) {
       assert.equal(await page.isVisible(sel), false, `${sel} is hidden`);
     }
@@ -164,6 +167,11 @@ describe('embed mode', () => {
       assert.ok(await page.isVisible(sel), `${sel} is shown`);
     }
     assert.equal(await page.inputValue('[data-param="train.seed"]'), '3');
+    const initGroup = () => page.$eval('[data-param="init.kind"]', (el) => el.closest('fieldset').checkVisibility());
+    assert.equal(await initGroup(), false, 'the Initialisation group goes while λ does not apply');
+    await page.evaluate(() => window.dln.setConfig({ init: { kind: 'balanced', scale: 0.001 } }));
+    assert.equal(await initGroup(), true, 'and comes back with λ when it does');
+    assert.ok(await page.isVisible('[data-param="init.lambda"]'));
     await page.evaluate(() => window.dln.setConfig({ train: { lr: 0.003 } }));
     await page.waitForFunction(() => /lr=0\.003/.test(window.location.hash));
     assert.match(await hashOf(page), /hidden_hide=1/, 'the flags stay in the address');
