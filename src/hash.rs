@@ -306,16 +306,55 @@ fn page_value(state: &PageState) -> Value {
     v
 }
 
-/// Writes the hash of a state (without the leading `#`).
+/// What a link starts from before its parameters apply: the preset it names, or the defaults.
+fn base_of(state: &PageState) -> PageState {
+    let preset = state.preset.as_deref().and_then(crate::presets::preset);
+    match preset
+        .as_ref()
+        .and_then(|p| p.full_config().ok().map(|c| (p, c)))
+    {
+        Some((p, config)) => PageState {
+            config,
+            view: p.view.clone(),
+            preset: state.preset.clone(),
+            ..PageState::default()
+        },
+        None => PageState::default(),
+    }
+}
+
+/// Writes the hash of a state (without the leading `#`). A value the link would start from
+/// anyway (the default, or the named preset's) is left out, so links stay short.
 pub fn write(state: &PageState) -> String {
     let cfg = serde_json::to_value(&state.config).expect("a Config serialises");
     let pg = page_value(state);
+    let base = base_of(state);
+    let base_cfg = serde_json::to_value(&base.config).expect("a Config serialises");
+    let base_pg = page_value(&base);
+    // A link that changes the dataset's kind starts that dataset afresh, so it spells out
+    // every setting of the new one.
+    let same_kind = get(&cfg, "dataset.kind") == get(&base_cfg, "dataset.kind");
     let mut parts = Vec::new();
     for param in PARAMS {
-        let value = match param.home {
-            Home::Config(path) => get(&cfg, path),
-            Home::Page(path) => get(&pg, path),
+        let (value, inherited) = match param.home {
+            Home::Config(path) => {
+                let v = get(&cfg, path);
+                let inherited = if matches!(param.key, "items" | "fnames" | "values") {
+                    // A custom matrix travels whole.
+                    get(&cfg, "dataset") == get(&base_cfg, "dataset")
+                } else {
+                    v == get(&base_cfg, path) && (same_kind || !path.starts_with("dataset."))
+                };
+                (v, inherited)
+            }
+            Home::Page(path) => {
+                let v = get(&pg, path);
+                (v, param.key != "preset" && v == get(&base_pg, path))
+            }
         };
+        if inherited {
+            continue;
+        }
         // A list of names under `dataset.features` is a matrix's; a number is a generator's.
         let value = value.filter(|v| {
             let names = v.is_array();
@@ -544,6 +583,26 @@ mod tests {
             assert_eq!(decode(&encode(s)).as_deref(), Some(s));
         }
         assert_eq!(decode("%zz"), None);
+    }
+
+    #[test]
+    fn the_default_state_writes_an_empty_hash() {
+        assert_eq!(write(&PageState::default()), "");
+    }
+
+    #[test]
+    fn a_link_holds_only_what_differs_from_where_it_starts() {
+        let mut state = PageState::default();
+        state.config.train.lr = 0.005;
+        assert_eq!(write(&state), "lr=0.005");
+        let base = base_of(&PageState {
+            preset: Some("illusion".into()),
+            ..PageState::default()
+        });
+        let mut on_preset = base.clone();
+        on_preset.config.train.seed = 9;
+        assert_eq!(write(&on_preset), "seed=9&preset=illusion");
+        assert_eq!(parse(&write(&on_preset)).state, on_preset);
     }
 
     #[test]

@@ -283,3 +283,35 @@ fn the_json_writer_names_the_field_it_cannot_read() {
     let err = dln_explorer::hash::write_json(&json!({"panels": 3})).unwrap_err();
     assert!(err.starts_with("panels"), "{err}");
 }
+
+#[test]
+fn a_link_on_a_preset_writes_only_the_changes_and_reads_back_the_same_state() {
+    let mut rng = Rng::new(31);
+    for preset in dln_explorer::presets::presets() {
+        let mut checked = 0;
+        while checked < 60 {
+            let Some(cfg) = random_config(&mut rng) else {
+                continue;
+            };
+            let state = PageState {
+                config: cfg,
+                view: preset.view.clone(),
+                preset: Some(preset.id.to_string()),
+                ..PageState::default()
+            };
+            let hash = write(&state);
+            let parsed = parse(&hash);
+            assert_eq!(parsed.messages, Vec::<String>::new(), "{hash}");
+            assert_eq!(parsed.state, state, "{} {hash}", preset.id);
+            checked += 1;
+        }
+        // The preset itself is a link of one parameter.
+        let own = PageState {
+            config: preset.full_config().unwrap(),
+            view: preset.view.clone(),
+            preset: Some(preset.id.to_string()),
+            ..PageState::default()
+        };
+        assert_eq!(write(&own), format!("preset={}", preset.id));
+    }
+}

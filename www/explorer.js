@@ -4,6 +4,7 @@
 
 import { DatasetEditor } from './editor.js';
 import { SemanticControls } from './semantic.js';
+import { Exporter } from './export.js';
 
 const FRAME_BUDGET_MS = 18;
 const MAX_STEPS_PER_CALL = 1_000_000;
@@ -95,6 +96,7 @@ export class Explorer {
     this.semantic = SemanticControls.attach(this);
     this.editor = DatasetEditor.attach(this);
     this.bindCoherence();
+    this.exporter = Exporter.attach(this);
     this.syncControls();
     this.updateStatus();
     this.loop = this.loop.bind(this);
@@ -155,6 +157,7 @@ export class Explorer {
       this.dirty = true;
       this.syncControls();
       this.updateStatus();
+      this.emit('config', { change: res.change });
     }
     return null;
   }
@@ -186,6 +189,12 @@ export class Explorer {
     this.notice('');
     this.dirty = true;
     this.updateStatus();
+    this.emit('reset');
+  }
+
+  /** Tells listeners (the permalink) what changed: a `dln-change` event on the root. */
+  emit(kind, detail = {}) {
+    this.root.dispatchEvent(new CustomEvent('dln-change', { detail: { kind, ...detail } }));
   }
 
   /** Runs n steps at once and redraws once. Returns null, or a message when n is not allowed. */
@@ -221,6 +230,7 @@ export class Explorer {
     if (err) return err;
     this.dirty = true;
     this.syncScrubber();
+    this.emit('view');
     return null;
   }
 
@@ -247,6 +257,7 @@ export class Explorer {
   applyPreset(id) {
     const res = this.guard(() => JSON.parse(this.app.applyPreset(id)), { error: 'the simulation has stopped' });
     if (res.error) return res.error;
+    this.preset = id;
     this.pause();
     this.clearError();
     const cap = this.q('[data-role="caption"]');
@@ -259,6 +270,7 @@ export class Explorer {
     this.updateStatus();
     const panel = this.root.querySelector(`[data-panel="${res.focus}"]`);
     if (panel && panel.scrollIntoView) panel.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    this.emit('preset', { id });
     return null;
   }
 

@@ -4,6 +4,7 @@
 import init, { App } from './pkg/dln_explorer.js';
 import { Explorer } from './explorer.js';
 import { listen } from './messages.js';
+import { Permalink } from './permalink.js';
 
 function showFatal(message) {
   const el = document.querySelector('[data-role="error"]');
@@ -35,6 +36,8 @@ async function boot() {
     return;
   }
   window.addEventListener('dln-panic', () => { explorer.dead = true; explorer.pause(); });
+  // The page's URL hash follows this explorer (and a link opens it as it was).
+  explorer.permalink = Permalink.attach(explorer, App);
   const api = {
     config: () => explorer.config(),
     setConfig: (partial) => explorer.setConfig(partial),

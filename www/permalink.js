@@ -1,0 +1,412 @@
+// The page's state in the URL hash (the format is src/hash.rs; the wasm App reads and writes it).
+// On load the hash is applied: preset first, then the config, the view (training up to a
+// scrubbed step), the panels, embed mode and hidden controls. Every later change writes the
+// hash back: replaceState (debounced) for continuous changes such as sliders and scrubbing,
+// pushState for discrete ones (a preset, a dataset, a change that restarts the run), so Back and
+// Forward step through them. Anything in a link that cannot be used is listed in a dismissable
+// message and the rest still applies.
+
+/** Hash keys of the controls that `<key>_hide=1` hides. */
+const CONTROLS = {
+  dataset: '[data-param="dataset.kind"]',
+  branching: '[data-param="dataset.branching"]',
+  levels: '[data-param="dataset.levels"]',
+  nfeatures: '[data-param="dataset.features"]',
+  flip: '[data-param="dataset.flip"]',
+  dseed: '[data-param="dataset.seed"]',
+  hidden: '[data-param="network.layers"], [data-param="network.width"]',
+  init: '[data-param="init.kind"]',
+  scale: '[data-param="init.scale"]',
+  lambda: '[data-param="init.lambda"]',
+  lr: '[data-param="train.lr"]',
+  steps: '[data-param="train.steps"]',
+  seed: '[data-param="train.seed"]',
+  t: '[data-scrub]',
+  speed: '[data-speed]',
+  presets: '[data-preset]',
+  ill: '[data-view^="illusion."]',
+  cat: '[data-view="category"]',
+  proj: '[data-view="projection.kind"]',
+  proj_item: '[data-view="projection.item"]',
+  proj_feature: '[data-view="projection.feature"]',
+};
+
+/** Class of whatever a link hides (a control, a panel). */
+const HIDDEN = 'link-hidden';
+const REPLACE_DELAY_MS = 250;
+/** Steps per animation frame while training up to a linked step. */
+const CATCH_UP_STEPS = 4000;
+/** The longest hash the reader accepts (src/hash.rs). */
+const MAX_HASH = 200_000;
+
+export class Permalink {
+  /**
+   * Binds the page's URL hash to an explorer and applies the current hash.
+   * @param {import('./explorer.js').Explorer} explorer
+   * @param {typeof import('./pkg/dln_explorer.js').App} App the wasm class
+   */
+  static attach(explorer, App) {
+    return new Permalink(explorer, App);
+  }
+
+  constructor(explorer, App) {
+    this.ex = explorer;
+    this.App = App;
+    this.doc = explorer.root.ownerDocument;
+    this.win = this.doc.defaultView;
+    this.panels = null;
+    this.embed = false;
+    this.hide = [];
+    this.applying = false;
+    this.timer = null;
+    this.last = null;
+    this.catchUp = 0;
+    const given = this.win.location.hash.replace(/^#/, '');
+    this.applyHash(given, { first: true });
+    this.last = this.hashOf();
+    // A link is rewritten in full (without what was ignored); a bare address stays bare.
+    if (given) this.win.history.replaceState(this.win.history.state, '', this.url(this.last));
+    explorer.root.addEventListener('dln-change', (e) => this.onChange(e.detail));
+    this.win.addEventListener('popstate', () => this.onNavigate());
+    this.win.addEventListener('hashchange', () => this.onNavigate());
+    this.bindButtons();
+  }
+
+  // ----- reading -----
+
+  onNavigate() {
+    const hash = this.win.location.hash.replace(/^#/, '');
+    if (hash === this.last) return;
+    clearTimeout(this.timer);
+    this.applyHash(hash, { first: false });
+    this.last = this.hashOf();
+  }
+
+  /** Applies a hash; never throws. */
+  applyHash(hash, { first }) {
+    let parsed;
+    try {
+      parsed = JSON.parse(this.App.parseHash(hash || ''));
+    } catch (e) {
+      this.showMessages([`the link could not be read (${e.message}); the default is shown`]);
+      return;
+    }
+    const messages = [...parsed.messages];
+    this.applying = true;
+    try {
+      if (parsed.preset && (first || parsed.preset !== this.ex.preset)) {
+        const err = this.ex.applyPreset(parsed.preset);
+        if (err) messages.push(`ignored preset: ${err}`);
+      } else if (!parsed.preset && this.ex.preset) {
+        // Leaving a preset: drop its second network and caption.
+        this.ex.preset = null;
+        this.ex.setTwin(null);
+        const cap = this.ex.q('[data-role="caption"]');
+        if (cap) cap.textContent = '';
+        const sel = this.ex.q('[data-preset]');
+        if (sel) sel.value = '';
+      }
+      const err = this.ex.setConfig(parsed.config);
+      if (err) messages.push(`ignored the config: ${err}`);
+      const { scrub, ...view } = parsed.view;
+      const verr = this.ex.setView({ ...view, scrub: null });
+      if (verr) messages.push(`ignored the view: ${verr}`);
+      this.ex.syncControls();
+      this.panels = parsed.panels;
+      this.embed = parsed.embed;
+      this.hide = parsed.hide;
+      this.layout();
+      if (first) this.ex.notice('');
+      this.trainTo(scrub);
+    } catch (e) {
+      messages.push(`part of the link could not be applied (${e.message})`);
+    } finally {
+      this.applying = false;
+    }
+    this.showMessages(messages);
+  }
+
+  /**
+   * Shows the panels at a linked step: trains up to it a few thousand steps per frame (so the
+   * tab never freezes), then scrubs there.
+   */
+  trainTo(step) {
+    const token = ++this.catchUp;
+    if (step === null || step === undefined) return;
+    const frame = () => {
+      if (token !== this.catchUp || this.ex.dead) return;
+      const s = this.ex.state();
+      if (!s) return;
+      const left = step - s.step;
+      if (left > 0 && !s.finished && !s.diverged) {
+        const before = s.step;
+        this.ex.step(Math.min(left, CATCH_UP_STEPS));
+        if (this.ex.state()?.step > before) {
+          requestAnimationFrame(frame);
+          return;
+        }
+      }
+      this.applying = true;
+      try {
+        this.ex.setView({ scrub: Math.min(step, this.ex.state()?.step ?? step) });
+      } finally {
+        this.applying = false;
+      }
+      this.last = this.hashOf();
+    };
+    frame();
+  }
+
+  // ----- writing -----
+
+  /** The hash (without '#') of what the page shows now. */
+  hashOf() {
+    return this.write(this.current()) ?? this.last ?? '';
+  }
+
+  write(state) {
+    try {
+      const res = JSON.parse(this.App.writeHash(JSON.stringify(state)));
+      return res.error ? null : res.hash;
+    } catch {
+      return null;
+    }
+  }
+
+  url(hash) {
+    const { pathname, search } = this.win.location;
+    return `${pathname}${search}#${hash}`;
+  }
+
+  onChange(detail) {
+    if (detail.kind === 'config' || detail.kind === 'preset') this.groups();
+    if (this.applying) return;
+    // The user's own change stops any training up to a linked step.
+    if (detail.kind === 'view' || detail.kind === 'config') this.catchUp += 1;
+    const discrete = detail.kind === 'preset' || detail.kind === 'reset'
+      || (detail.kind === 'config' && detail.change === 'reset');
+    clearTimeout(this.timer);
+    if (discrete) this.commit(true);
+    else this.timer = setTimeout(() => this.commit(false), REPLACE_DELAY_MS);
+  }
+
+  commit(push) {
+    const hash = this.hashOf();
+    if (hash === this.last) return;
+    if (hash.length > MAX_HASH) {
+      this.ex.notice('This state is too large for a link (a big custom dataset): save the config as JSON instead.');
+      return;
+    }
+    const h = this.win.history;
+    try {
+      if (push) h.pushState(null, '', this.url(hash));
+      else h.replaceState(h.state, '', this.url(hash));
+      this.last = hash;
+    } catch (e) {
+      this.ex.notice(`The address could not be updated (${e.message}).`);
+    }
+  }
+
+  /** The state as the hash writer takes it. */
+  current() {
+    return {
+      config: this.ex.config(),
+      view: this.ex.view(),
+      panels: this.panels,
+      embed: this.embed,
+      hide: this.hide,
+      preset: this.ex.preset || null,
+    };
+  }
+
+  /** The full address of the current state, or of it with changes (for the embed snippet). */
+  link(changes = {}) {
+    clearTimeout(this.timer);
+    this.commit(false);
+    const hash = this.write({ ...this.current(), ...changes }) ?? this.last;
+    const { origin, pathname, search } = this.win.location;
+    return `${origin}${pathname}${search}#${hash}`;
+  }
+
+  // ----- embed mode, hidden controls, chosen panels -----
+
+  layout() {
+    const root = this.ex.root;
+    this.doc.documentElement.toggleAttribute('data-embed', Boolean(this.embed));
+    this.embedLink();
+    for (const el of root.querySelectorAll(`.${HIDDEN}`)) el.classList.remove(HIDDEN);
+    for (const key of this.hide) {
+      const sel = CONTROLS[key];
+      if (!sel) continue;
+      for (const el of root.querySelectorAll(sel)) {
+        const box = key === 'presets' ? el.closest('fieldset') : (el.closest('label') || el);
+        box.classList.add(HIDDEN);
+        for (const id of (el.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean)) {
+          this.doc.getElementById(id)?.classList.add(HIDDEN);
+        }
+      }
+    }
+    this.groups();
+    if (this.panels) {
+      const show = new Set(this.panels);
+      for (const fig of root.querySelectorAll('[data-panel]')) {
+        if (!show.has(fig.dataset.panel)) fig.classList.add(HIDDEN);
+      }
+      for (const sec of root.querySelectorAll('section.panels')) {
+        if (!sec.querySelector(`[data-panel]:not(.${HIDDEN})`)) sec.classList.add(HIDDEN);
+      }
+    }
+    this.ex.dirty = true;
+  }
+
+  /** Hides a group of controls whose every control is hidden (by the link, or as not
+   * applying to the current config); shows it again when one applies. */
+  groups() {
+    if (!this.hide.length) return;
+    for (const fs of this.ex.root.querySelectorAll('form fieldset')) {
+      if (fs.classList.contains(HIDDEN) && !fs.dataset.linkGroup) continue;
+      const inputs = [...fs.querySelectorAll('input, select, textarea')];
+      const hidden = (i) => {
+        const box = i.closest(`.${HIDDEN}, [hidden]`);
+        return box && box !== fs && fs.contains(box);
+      };
+      const gone = inputs.length > 0 && inputs.every(hidden);
+      fs.classList.toggle(HIDDEN, gone);
+      if (gone) fs.dataset.linkGroup = '1';
+      else delete fs.dataset.linkGroup;
+    }
+  }
+
+  /** In embed mode, a link that opens the whole page at the current state in a new tab. */
+  embedLink() {
+    let a = this.doc.querySelector('[data-role="open-full"]');
+    if (!this.embed) {
+      a?.remove();
+      return;
+    }
+    if (a) return;
+    a = this.doc.createElement('a');
+    a.dataset.role = 'open-full';
+    a.className = 'open-full';
+    a.target = '_blank';
+    a.rel = 'noopener';
+    a.textContent = 'Open the full explorable ↗';
+    a.href = this.win.location.pathname;
+    // The address is made when the link is used, so it carries the state of that moment.
+    const update = () => { a.href = this.link({ embed: false, panels: null, hide: [] }); };
+    a.addEventListener('click', update);
+    a.addEventListener('focus', update);
+    a.addEventListener('pointerenter', update);
+    this.ex.root.after(a);
+  }
+
+  // ----- messages -----
+
+  showMessages(messages) {
+    const old = this.doc.querySelector('[data-role="link-message"]');
+    if (old) old.remove();
+    if (!messages.length) return;
+    const box = this.doc.createElement('div');
+    box.className = 'link-message';
+    box.dataset.role = 'link-message';
+    box.setAttribute('role', 'alert');
+    const title = this.doc.createElement('p');
+    title.textContent = 'Some of this link could not be used, so the page shows the rest (or the default):';
+    const list = this.doc.createElement('ul');
+    for (const m of messages) {
+      const li = this.doc.createElement('li');
+      li.textContent = m;
+      list.append(li);
+    }
+    const close = this.doc.createElement('button');
+    close.type = 'button';
+    close.className = 'link-message-close';
+    close.textContent = '×';
+    close.setAttribute('aria-label', 'Dismiss this message');
+    close.addEventListener('click', () => box.remove());
+    box.append(close, title, list);
+    this.ex.root.before(box);
+  }
+
+  // ----- share buttons -----
+
+  bindButtons() {
+    const copy = this.ex.q('[data-share="copy"]');
+    copy?.addEventListener('click', () => {
+      const link = this.link();
+      if (link.length > MAX_HASH) this.ex.notice('This state is too large for a link (a big custom dataset): save the config as JSON instead.');
+      else this.copy(link, 'Link copied to the clipboard.');
+    });
+    this.ex.q('[data-share="embed"]')?.addEventListener('click', () => this.openEmbed());
+  }
+
+  /** Copies text; when the clipboard is not available, shows it to copy by hand. */
+  async copy(text, done, field = null) {
+    try {
+      await this.win.navigator.clipboard.writeText(text);
+      this.ex.notice(done);
+    } catch {
+      if (field) {
+        field.focus();
+        field.select();
+      }
+      this.ex.notice(field ? 'Press Ctrl+C (⌘C) to copy the selected text.' : `Copy this link: ${text}`);
+    }
+  }
+
+  openEmbed() {
+    let dlg = this.doc.querySelector('dialog[data-role="embed"]');
+    if (!dlg) dlg = this.buildEmbed();
+    const boxes = [...dlg.querySelectorAll('input[type="checkbox"]')];
+    for (const b of boxes) b.checked = !this.panels || this.panels.includes(b.value);
+    this.updateSnippet(dlg);
+    dlg.showModal();
+  }
+
+  buildEmbed() {
+    const d = this.doc;
+    const el = (tag, props = {}, ...kids) => {
+      const e = d.createElement(tag);
+      Object.assign(e, props);
+      e.append(...kids);
+      return e;
+    };
+    const dlg = el('dialog', { className: 'embed-dialog' });
+    dlg.dataset.role = 'embed';
+    dlg.setAttribute('aria-labelledby', 'embed-title');
+    const form = el('form', { method: 'dialog' });
+    form.append(el('h2', { id: 'embed-title', textContent: 'Embed this explorable' }));
+    form.append(el('p', { className: 'help', textContent: 'Paste the snippet into a web page. It opens the current state without the page header, footer and presets; choose the charts it shows.' }));
+    const set = el('fieldset', {}, el('legend', { textContent: 'Charts' }));
+    for (const fig of this.ex.root.querySelectorAll('figure[data-panel]')) {
+      const name = fig.dataset.panel;
+      const title = fig.querySelector('h2')?.textContent.trim() || name;
+      const box = el('input', { type: 'checkbox', value: name, checked: true });
+      box.addEventListener('change', () => this.updateSnippet(dlg));
+      set.append(el('label', { className: 'check' }, box, ` ${title}`));
+    }
+    form.append(set);
+    const text = el('textarea', { readOnly: true, rows: 4, spellcheck: false });
+    text.dataset.role = 'embed-snippet';
+    text.setAttribute('aria-label', 'Embed snippet');
+    form.append(text);
+    const copy = el('button', { type: 'button', textContent: 'Copy snippet' });
+    copy.addEventListener('click', () => this.copy(text.value, 'Snippet copied to the clipboard.', text));
+    const close = el('button', { type: 'submit', textContent: 'Close' });
+    form.append(el('div', { className: 'buttons' }, copy, close));
+    dlg.append(form);
+    d.body.append(dlg);
+    return dlg;
+  }
+
+  updateSnippet(dlg) {
+    const all = [...dlg.querySelectorAll('input[type="checkbox"]')];
+    const chosen = all.filter((b) => b.checked).map((b) => b.value);
+    const panels = chosen.length === all.length ? null : chosen;
+    const src = this.link({ embed: true, panels });
+    const rows = Math.max(1, Math.ceil((panels ? panels.length : all.length) / 2));
+    const height = Math.min(1400, 160 + rows * 420);
+    const attr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+    dlg.querySelector('[data-role="embed-snippet"]').value = `<iframe src="${attr(src)}" width="960" height="${height}" style="border: 0" title="Deep linear network explorable" loading="lazy"></iframe>`;
+  }
+}
