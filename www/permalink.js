@@ -15,6 +15,7 @@ const CONTROLS = {
   flip: '[data-param="dataset.flip"]',
   dseed: '[data-param="dataset.seed"]',
   hidden: '[data-param="network.layers"], [data-param="network.width"]',
+  act: '[data-param="network.activation"]',
   init: '[data-param="init.kind"]',
   scale: '[data-param="init.scale"]',
   lambda: '[data-param="init.lambda"]',

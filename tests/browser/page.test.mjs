@@ -178,11 +178,15 @@ describe('bad input', () => {
   test('hovering a chart shows a readout', async () => {
     const { page } = await openPage(browser.context, url);
     await page.evaluate(() => window.dln.step(1000));
-    const box = await (await page.$('canvas[data-chart="output"]')).boundingBox();
+    const output = await page.$('canvas[data-chart="output"]');
+    await output.scrollIntoViewIfNeeded();
+    const box = await output.boundingBox();
     await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
     await page.waitForSelector('[data-role="tooltip"]:not([hidden])');
     assert.match(await page.textContent('[data-role="tooltip"]'), /· .*: output .*\(target /);
-    const lb = await (await page.$('canvas[data-chart="loss"]')).boundingBox();
+    const loss = await page.$('canvas[data-chart="loss"]');
+    await loss.scrollIntoViewIfNeeded();
+    const lb = await loss.boundingBox();
     await page.mouse.move(lb.x + lb.width * 0.2, lb.y + lb.height * 0.5);
     await page.waitForFunction(() => /^step \d+ · loss/.test(document.querySelector('[data-role="tooltip"]').textContent));
     await page.close();

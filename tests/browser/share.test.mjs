@@ -158,8 +158,8 @@ describe('embed mode', () => {
   });
 
   test('hide flags hide single controls and a group whose controls are all hidden, outside embed mode too', async () => {
-    const { page, problems } = await openPage(browser.context, `${url}#hidden_hide=1&t_hide=1&init_hide=1&scale_hide=1&seed=3`);
-    for (const sel of ['[data-param="network.layers"]', '[data-param="network.width"]', '[data-scrub]', '[data-action="live"]']) {
+    const { page, problems } = await openPage(browser.context, `${url}#hidden_hide=1&act_hide=1&t_hide=1&init_hide=1&scale_hide=1&seed=3`);
+    for (const sel of ['[data-param="network.layers"]', '[data-param="network.width"]', '[data-param="network.activation"]', '[data-scrub]', '[data-action="live"]']) {
       assert.equal(await page.isVisible(sel), false, `${sel} is hidden`);
     }
     assert.equal(await page.$eval('[data-param="network.layers"]', (el) => el.closest('fieldset').checkVisibility()), false, 'the Network group goes');
