@@ -34,7 +34,7 @@ function seconds() {
 
 function row(c) {
   const tr = document.createElement('tr');
-  for (const text of [c.name, c.network, '…', '', '']) {
+  for (const text of [c.name, c.network, '…', '', '', '']) {
     const td = document.createElement('td');
     td.textContent = text;
     tr.append(td);
@@ -64,9 +64,10 @@ function run(secs) {
     } else if (m.figure) {
       const f = m.figure;
       const cells = rows.get(f.case).children;
-      cells[2].textContent = grouped(f.steps_per_second);
-      cells[3].textContent = grouped(f.steps);
-      cells[4].textContent = f.seconds.toFixed(2);
+      cells[2].textContent = grouped(f.best);
+      cells[3].textContent = grouped(f.steps_per_second);
+      cells[4].textContent = grouped(f.steps);
+      cells[5].textContent = f.seconds.toFixed(2);
       const next = [...rows.keys()][[...rows.keys()].indexOf(f.case) + 1];
       setStatus(next ? `Timing ${next}…` : 'Finishing…');
     } else if (m.done) {
