@@ -145,6 +145,7 @@ mod tests {
     use crate::sim::init::initialise;
     use crate::sim::linalg::Svd;
     use crate::sim::rng::Rng;
+    use ndarray::ShapeBuilder;
 
     fn net_for(data: &Dataset, hidden: &[usize], seed: u64) -> Network {
         let mut dims = vec![data.n_inputs()];
@@ -194,6 +195,32 @@ mod tests {
         data.one_hot = false;
         for hidden in [&[][..], &[3], &[5, 4]] {
             check_step_matches_reference(&data, hidden);
+        }
+    }
+
+    #[test]
+    fn weights_and_data_stored_column_major_give_the_same_step() {
+        let mut data = Dataset::toy4();
+        let mut rng = Rng::new(3);
+        data.x = Array2::from_shape_simple_fn((6, 4), || rng.gaussian());
+        data.one_hot = false;
+        let net = net_for(&data, &[5], 7);
+        let mut expected = net.clone();
+        Trainer::new(&expected, &data).step(&mut expected, &data, 0.01);
+        // The same numbers in column-major (Fortran) order.
+        let fortran = |a: &Array2<f64>| {
+            let mut f = Array2::zeros(a.dim().f());
+            f.assign(a);
+            f
+        };
+        let mut net_f = Network::new(net.weights.iter().map(fortran).collect());
+        let mut data_f = data.clone();
+        data_f.x = fortran(&data.x);
+        data_f.y = fortran(&data.y);
+        assert!(!data_f.x.is_standard_layout());
+        Trainer::new(&net_f, &data_f).step(&mut net_f, &data_f, 0.01);
+        for (a, b) in net_f.weights.iter().zip(&expected.weights) {
+            assert_eq!(a, b);
         }
     }
 }
