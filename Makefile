@@ -37,6 +37,12 @@ test-browser: dist
 	@scripts/setup.sh --test
 	cd tests/browser && npm test
 
+## Steps per second natively, in headless Chromium (wasm) and in numpy, in one table
+bench: build
+	@scripts/setup.sh --test
+	cargo build --release --bin dln
+	node scripts/bench.mjs
+
 ## cargo fmt and clippy, native and wasm32
 lint: setup
 	@for f in www/*.js www/examples/*.js tests/browser/*.mjs scripts/*.mjs; do node --input-type=module --check < $$f || { echo "syntax error in $$f"; exit 1; }; done

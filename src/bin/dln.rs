@@ -3,6 +3,7 @@
 //! ```text
 //! dln run CONFIG.json [--out FILE] [--format json|csv]   train and write the recorded trajectories
 //! dln example                                            print an example config (notes on stderr)
+//! dln bench [CASE...] [--seconds S] [--json]             gradient-descent steps per second
 //! ```
 
 use std::io::{IsTerminal, Read, Write};
@@ -21,7 +22,9 @@ const USAGE: &str = "usage:
       Learning time against depth for each initialisation (the config's \"sweep\" settings),
       on the config's dataset and hidden width, with a progress bar on standard error.
   dln example
-      Prints an example CONFIG.json on standard output, with notes on standard error.";
+      Prints an example CONFIG.json on standard output, with notes on standard error.
+  dln bench [rm8|wide|deep ...] [--seconds S] [--json]
+      Gradient-descent steps per second on three fixed networks (about S = 1 second each).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,6 +32,9 @@ fn main() -> ExitCode {
         Some("run") => cmd_run(&args[1..]),
         Some("example") => cmd_example(),
         Some("sweep") => cmd_sweep(&args[1..]),
+        Some("bench") => dln_explorer::sim::bench::cli(&args[1..])
+            .map(|out| print!("{out}"))
+            .map_err(Failure::Input),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

@@ -1,9 +1,11 @@
 //! The simulation core: pure Rust on ndarray, no web crates. Runs natively and in wasm.
 
+pub mod bench;
 pub mod coherence;
 pub mod data;
 pub mod history;
 pub mod init;
+pub mod kernels;
 pub mod linalg;
 pub mod measures;
 pub mod network;

@@ -3,153 +3,155 @@
 //!
 //! The step is plain back-propagation on the data (THEORY.md 5): forward `h_l = W_l h_{l-1}`,
 //! `delta_D = Y - h_D`, then for l = D..1: `delta_{l-1} = W_l^T delta_l` (pre-update `W_l`) and
-//! `W_l += lr * delta_l h_{l-1}^T`. All buffers are allocated once; a step allocates nothing.
+//! `W_l += lr * delta_l h_{l-1}^T`. All buffers are allocated once; a step allocates nothing
+//! (tests/no_alloc.rs). The products are the row-major loops of [`super::kernels`].
 //!
 //! With a nonlinearity `phi` on the hidden layers the forward pass keeps `h_l = phi(W_l h_{l-1})`
 //! for l < D and the error picks up the slope on its way down:
 //! `delta_{l-1} = phi'(z_{l-1}) * (W_l^T delta_l)` (elementwise), with `phi'` read off `h_{l-1}`.
 
-use ndarray::linalg::general_mat_mul;
 use ndarray::Array2;
 
 use super::data::Dataset;
+use super::kernels::{gemm, gemm_overwrite, gemm_tn, transpose};
 use super::network::Network;
 use crate::config::Activation;
 
 /// Reusable buffers for gradient steps on one network shape and dataset size.
 pub struct Trainer {
-    /// `acts[l]` holds `h_l` for l = 1..=D (index 0 unused; `h_0` is the data).
-    acts: Vec<Array2<f64>>,
-    /// `deltas[l]` holds `delta_l` for l = 0..=D (index 0 only when needed; see `step`).
-    deltas: Vec<Array2<f64>>,
+    /// Number of items P.
+    p: usize,
+    /// `acts[l]` holds `h_l` (`N_l x P`, row-major) for l = 1..=D; index 0 is unused (`h_0` is
+    /// the data) and so is index 1 with one-hot items (then `h_1 = W_1`).
+    acts: Vec<Vec<f64>>,
+    /// `acts_t[l]` holds `h_l^T` (`P x N_l`) for l = 0..D, the right factor of `W_{l+1}`'s update.
+    acts_t: Vec<Vec<f64>>,
+    /// `deltas[l]` holds `delta_l` (`N_l x P`) for l = 1..=D.
+    deltas: Vec<Vec<f64>>,
+    /// Contiguous copies of `X` and `Y`, filled only if the dataset's arrays are not row-major.
+    x_copy: Vec<f64>,
+    y_copy: Vec<f64>,
+}
+
+/// The elements of `a` as a row-major slice, copied into `copy` when `a` is not row-major.
+fn row_major<'a>(a: &'a Array2<f64>, copy: &'a mut Vec<f64>) -> &'a [f64] {
+    match a.as_slice() {
+        Some(s) => s,
+        None => {
+            copy.clear();
+            copy.extend(a.iter());
+            copy
+        }
+    }
 }
 
 impl Trainer {
     pub fn new(net: &Network, data: &Dataset) -> Trainer {
         let dims = net.dims();
         let p = data.n_items();
-        let acts = dims.iter().map(|&n| Array2::zeros((n, p))).collect();
-        let deltas = dims.iter().map(|&n| Array2::zeros((n, p))).collect();
-        Trainer { acts, deltas }
+        let buffers = || dims.iter().map(|&n| vec![0.0; n * p]).collect::<Vec<_>>();
+        Trainer {
+            p,
+            acts: buffers(),
+            acts_t: buffers(),
+            deltas: buffers(),
+            x_copy: Vec::new(),
+            y_copy: Vec::new(),
+        }
     }
 
     /// One full-batch gradient step. Returns the loss at the weights *before* the step.
     pub fn step(&mut self, net: &mut Network, data: &Dataset, lr: f64) -> f64 {
-        if !net.is_linear() {
-            return self.step_nonlinear(net, data, lr);
-        }
         let depth = net.depth();
-        // With one-hot items h_1 = W_1 X = W_1: the first layer is read straight from the weights.
-        let skip_first = data.one_hot;
-        // Forward pass.
+        let act = net.activation;
+        let linear = act == Activation::Linear || depth < 2;
+        let p = self.p;
+        assert!(
+            data.n_items() == p && self.acts.len() == depth + 1,
+            "the trainer was built for another network or dataset"
+        );
+        // The kernels read weights row-major; a weight in another layout is converted once.
+        for w in net.weights.iter_mut() {
+            if !w.is_standard_layout() {
+                *w = w.as_standard_layout().into_owned();
+            }
+        }
+        // With one-hot items h_1 = W_1 X = W_1: the first layer is read straight from the weights
+        // (with a nonlinearity, h_1 = phi(W_1) is kept in its buffer).
+        let one_hot = data.one_hot;
+        let Trainer {
+            acts,
+            acts_t,
+            deltas,
+            x_copy,
+            y_copy,
+            ..
+        } = self;
+        let x: &[f64] = if one_hot {
+            &[]
+        } else {
+            row_major(&data.x, x_copy)
+        };
+        let y = row_major(&data.y, y_copy);
+        // Forward pass, and h_{l-1}^T for each update.
         for l in 1..=depth {
-            let (done, rest) = self.acts.split_at_mut(l);
-            let out = &mut rest[0];
-            let w = &net.weights[l - 1];
-            if l == 1 {
-                if !skip_first {
-                    general_mat_mul(1.0, w, &data.x, 0.0, out);
-                }
-            } else if l == 2 && skip_first {
-                general_mat_mul(1.0, w, &net.weights[0], 0.0, out);
+            let (n_out, n_in) = net.weights[l - 1].dim();
+            let w = net.weights[l - 1].as_slice().expect("row-major");
+            let (done, rest) = acts.split_at_mut(l);
+            let input: &[f64] = if l == 1 {
+                x
+            } else if l == 2 && one_hot && linear {
+                net.weights[0].as_slice().expect("row-major")
             } else {
-                general_mat_mul(1.0, w, &done[l - 1], 0.0, out);
+                &done[l - 1]
+            };
+            if !(l == 1 && one_hot) {
+                transpose(&mut acts_t[l - 1], input, (n_in, p));
+                gemm_overwrite(&mut rest[0], 1.0, w, input, (n_out, n_in, p));
+            } else if !linear {
+                rest[0].copy_from_slice(w);
+            }
+            if !linear && l < depth {
+                for h in rest[0].iter_mut() {
+                    *h = act.apply(*h);
+                }
             }
         }
         // Output error delta_D = Y - h_D and the loss.
         let mut loss = 0.0;
         {
-            let out = if depth == 1 && skip_first {
-                &net.weights[0]
+            let out: &[f64] = if depth == 1 && one_hot {
+                net.weights[0].as_slice().expect("row-major")
             } else {
-                &self.acts[depth]
+                &acts[depth]
             };
-            let delta = &mut self.deltas[depth];
-            ndarray::Zip::from(&mut *delta)
-                .and(&data.y)
-                .and(out)
-                .for_each(|d, &y, &h| {
-                    let e = y - h;
-                    *d = e;
-                    loss += e * e;
-                });
-        }
-        // Backward pass, updating each W_l after using it.
-        for l in (1..=depth).rev() {
-            let (lower, upper) = self.deltas.split_at_mut(l);
-            let delta = &upper[0];
-            if l > 1 {
-                general_mat_mul(1.0, &net.weights[l - 1].t(), delta, 0.0, &mut lower[l - 1]);
-            }
-            let (below, at) = net.weights.split_at_mut(l - 1);
-            let w = &mut at[0];
-            if l == 1 {
-                if skip_first {
-                    w.scaled_add(lr, delta);
-                } else {
-                    general_mat_mul(lr, delta, &data.x.t(), 1.0, w);
-                }
-            } else if l == 2 && skip_first {
-                general_mat_mul(lr, delta, &below[0].t(), 1.0, w);
-            } else {
-                general_mat_mul(lr, delta, &self.acts[l - 1].t(), 1.0, w);
-            }
-        }
-        0.5 * loss
-    }
-
-    /// One full-batch step of a network with a nonlinearity on its hidden layers (depth >= 2).
-    fn step_nonlinear(&mut self, net: &mut Network, data: &Dataset, lr: f64) -> f64 {
-        let depth = net.depth();
-        let act = net.activation;
-        debug_assert!(depth >= 2 && act != Activation::Linear);
-        // Forward pass: acts[l] = phi(W_l acts[l-1]) for l < D, acts[D] = W_D acts[D-1].
-        for l in 1..=depth {
-            let (done, rest) = self.acts.split_at_mut(l);
-            let out = &mut rest[0];
-            let w = &net.weights[l - 1];
-            if l == 1 {
-                if data.one_hot {
-                    out.assign(w);
-                } else {
-                    general_mat_mul(1.0, w, &data.x, 0.0, out);
-                }
-            } else {
-                general_mat_mul(1.0, w, &done[l - 1], 0.0, out);
-            }
-            if l < depth {
-                out.mapv_inplace(|z| act.apply(z));
-            }
-        }
-        let mut loss = 0.0;
-        ndarray::Zip::from(&mut self.deltas[depth])
-            .and(&data.y)
-            .and(&self.acts[depth])
-            .for_each(|d, &y, &h| {
-                let e = y - h;
+            for ((d, &t), &h) in deltas[depth].iter_mut().zip(y).zip(out) {
+                let e = t - h;
                 *d = e;
                 loss += e * e;
-            });
+            }
+        }
         // Backward pass, updating each W_l after using it.
         for l in (1..=depth).rev() {
-            let (lower, upper) = self.deltas.split_at_mut(l);
+            let (n_out, n_in) = net.weights[l - 1].dim();
+            let (lower, upper) = deltas.split_at_mut(l);
             let delta = &upper[0];
             if l > 1 {
-                let below = &mut lower[l - 1];
-                general_mat_mul(1.0, &net.weights[l - 1].t(), delta, 0.0, below);
-                ndarray::Zip::from(below)
-                    .and(&self.acts[l - 1])
-                    .for_each(|e, &a| *e *= act.slope_from_output(a));
+                let w = net.weights[l - 1].as_slice().expect("row-major");
+                gemm_tn(&mut lower[l - 1], w, delta, (n_out, n_in, p));
+                if !linear {
+                    for (e, &h) in lower[l - 1].iter_mut().zip(&acts[l - 1]) {
+                        *e *= act.slope_from_output(h);
+                    }
+                }
             }
-            let w = &mut net.weights[l - 1];
-            if l == 1 {
-                if data.one_hot {
-                    w.scaled_add(lr, delta);
-                } else {
-                    general_mat_mul(lr, delta, &data.x.t(), 1.0, w);
+            let w = net.weights[l - 1].as_slice_mut().expect("row-major");
+            if l == 1 && one_hot {
+                for (w, &d) in w.iter_mut().zip(delta) {
+                    *w += lr * d;
                 }
             } else {
-                general_mat_mul(lr, delta, &self.acts[l - 1].t(), 1.0, w);
+                gemm(w, lr, delta, &acts_t[l - 1], (n_out, p, n_in));
             }
         }
         0.5 * loss
@@ -163,6 +165,7 @@ mod tests {
     use crate::sim::init::initialise;
     use crate::sim::linalg::Svd;
     use crate::sim::rng::Rng;
+    use ndarray::ShapeBuilder;
 
     fn net_for(data: &Dataset, hidden: &[usize], seed: u64) -> Network {
         let mut dims = vec![data.n_inputs()];
@@ -233,6 +236,32 @@ mod tests {
         data.one_hot = false;
         for hidden in [&[][..], &[3], &[5, 4]] {
             check_step_matches_reference(&data, hidden);
+        }
+    }
+
+    #[test]
+    fn weights_and_data_stored_column_major_give_the_same_step() {
+        let mut data = Dataset::toy4();
+        let mut rng = Rng::new(3);
+        data.x = Array2::from_shape_simple_fn((6, 4), || rng.gaussian());
+        data.one_hot = false;
+        let net = net_for(&data, &[5], 7);
+        let mut expected = net.clone();
+        Trainer::new(&expected, &data).step(&mut expected, &data, 0.01);
+        // The same numbers in column-major (Fortran) order.
+        let fortran = |a: &Array2<f64>| {
+            let mut f = Array2::zeros(a.dim().f());
+            f.assign(a);
+            f
+        };
+        let mut net_f = Network::new(net.weights.iter().map(fortran).collect());
+        let mut data_f = data.clone();
+        data_f.x = fortran(&data.x);
+        data_f.y = fortran(&data.y);
+        assert!(!data_f.x.is_standard_layout());
+        Trainer::new(&net_f, &data_f).step(&mut net_f, &data_f, 0.01);
+        for (a, b) in net_f.weights.iter().zip(&expected.weights) {
+            assert_eq!(a, b);
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::export;
 use crate::hash;
 use crate::presets;
 use crate::sim::coherence::{self, CoherenceDemo};
-use crate::sim::{Change, Session};
+use crate::sim::{bench, Change, Session};
 
 /// Installs a panic hook that logs to the console and tells the page (a `dln-panic` event on
 /// `window` whose `detail` is the message), so a bug never leaves a silent blank page.
@@ -359,4 +359,33 @@ impl App {
         })
         .to_string()
     }
+}
+
+/// The speed benchmark's cases as JSON `[{"name", "network"}]` (`sim::bench`).
+#[wasm_bindgen(js_name = benchCases)]
+pub fn bench_cases() -> String {
+    let cases: Vec<Value> = bench::CASES
+        .iter()
+        .map(|(name, network)| json!({ "name": name, "network": network }))
+        .collect();
+    Value::Array(cases).to_string()
+}
+
+/// Times one benchmark case for about `seconds`, reading the clock `now` (a function returning
+/// milliseconds, such as `performance.now`). Returns the figure as JSON
+/// `{case, steps, seconds, steps_per_second, loss}`, or `{"error"}`.
+#[wasm_bindgen(js_name = benchCase)]
+pub fn bench_case(name: &str, seconds: f64, now: &js_sys::Function) -> String {
+    let Some(mut case) = bench::Case::new(name) else {
+        return error_json(format!("case: no benchmark case called {name:?}"));
+    };
+    let clock = || {
+        now.call0(&JsValue::NULL)
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(f64::NAN)
+            / 1000.0
+    };
+    let figure = bench::measure(&mut case, seconds, clock);
+    serde_json::to_string(&figure).unwrap_or_else(error_json)
 }
