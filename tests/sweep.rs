@@ -77,7 +77,8 @@ fn the_sweep_orders_the_starts_as_smg14_fig_6a() {
         "dataset": {"kind": "spectrum"},
         "network": {"hidden": [32]},
         "train": {"lr": 0.2},
-        "sweep": {"data": "run", "width": 32, "depths": [8], "threshold": 0.01, "max_steps": 2000, "lr": "inverse_depth"}
+        "sweep": {"data": "run", "width": 32, "depths": [8], "threshold": 0.01, "max_steps": 2000, "lr": "inverse_depth",
+                  "inits": ["small_gaussian", "scaled_gaussian", "orthogonal", "balanced", "pretrained"]}
     }));
     let t = |name: &str| r.learning_time[name][0].map_or(f64::INFINITY, |t| t as f64);
     assert!(t("orthogonal") <= t("pretrained"));

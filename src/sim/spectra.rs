@@ -125,8 +125,16 @@ pub fn summarise(values: &[f64]) -> SpectrumSummary {
     }
 }
 
-/// The page's spectra demo: its depth and size, and the singular values pooled so far.
-#[derive(Clone, Debug)]
+/// A draw in progress: the two products so far, and their generators.
+struct Pending {
+    gaussian: (Array2<f64>, Rng),
+    orthogonal: (Array2<f64>, Rng),
+    factors: usize,
+}
+
+/// The page's spectra demo: its depth and size, and the singular values pooled so far. A draw
+/// is built a factor at a time ([`SpectraDemo::refine`]), so that no single call takes long
+/// even for a deep product of large matrices.
 pub struct SpectraDemo {
     depth: usize,
     size: usize,
@@ -134,6 +142,7 @@ pub struct SpectraDemo {
     gaussian: Vec<f64>,
     orthogonal: Vec<f64>,
     draws: usize,
+    pending: Option<Pending>,
     version: u64,
 }
 
@@ -155,6 +164,7 @@ impl SpectraDemo {
             gaussian: Vec::new(),
             orthogonal: Vec::new(),
             draws: 0,
+            pending: None,
             version: 0,
         })
     }
@@ -169,6 +179,7 @@ impl SpectraDemo {
             self.gaussian.clear();
             self.orthogonal.clear();
             self.draws = 0;
+            self.pending = None;
             self.version += 1;
         }
         Ok(())
@@ -195,25 +206,39 @@ impl SpectraDemo {
         self.draws >= self.draws_total()
     }
 
-    /// Adds one seeded draw of each kind; true once the pool is complete.
+    /// Does one slice of work: multiplies one more factor into each of the current draw's two
+    /// products, or, when they have all `depth` factors, adds their singular values to the pool.
+    /// Each draw uses its own seeds, so the pool is the same however it is sliced. Returns true
+    /// once the pool is complete.
     pub fn refine(&mut self) -> bool {
         if self.is_complete() {
             return true;
         }
-        let k = self.draws as u64;
-        let base = self.seed.wrapping_mul(1_000_003).wrapping_add(k * 2);
-        self.gaussian.extend(product_spectrum(
-            Factor::Gaussian,
-            self.depth,
-            self.size,
-            base,
-        ));
-        self.orthogonal.extend(product_spectrum(
-            Factor::Orthogonal,
-            self.depth,
-            self.size,
-            base + 1,
-        ));
+        let n = self.size;
+        let pending = self.pending.get_or_insert_with(|| {
+            let base = self
+                .seed
+                .wrapping_mul(1_000_003)
+                .wrapping_add(2 * self.draws as u64);
+            Pending {
+                gaussian: (Array2::eye(n), Rng::new(base)),
+                orthogonal: (Array2::eye(n), Rng::new(base + 1)),
+                factors: 0,
+            }
+        });
+        if pending.factors < self.depth {
+            for (kind, (p, rng)) in [
+                (Factor::Gaussian, &mut pending.gaussian),
+                (Factor::Orthogonal, &mut pending.orthogonal),
+            ] {
+                *p = random_factor(kind, n, rng).dot(p);
+            }
+            pending.factors += 1;
+            return false;
+        }
+        let done = self.pending.take().expect("a draw is in progress");
+        self.gaussian.extend(singular_values(&done.gaussian.0));
+        self.orthogonal.extend(singular_values(&done.orthogonal.0));
         self.draws += 1;
         self.version += 1;
         self.is_complete()
