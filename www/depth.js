@@ -380,7 +380,7 @@ export class DepthControls {
     const opts = [['', 's = 1 (SMG14 Fig 2)']];
     const s = state.singular_values;
     s.forEach((v, i) => {
-      if (v > 1e-9 * (s[0] || 1)) opts.push([String(i + 1), `mode ${i + 1} of the run${names?.modes?.[i] ? ` (${names.modes[i]})` : ''}: s = ${fmt(v)}`]);
+      if (v > 1e-9 * (s[0] || 1)) opts.push([String(i + 1), `run's mode ${i + 1}: s = ${fmt(v)}${names?.modes?.[i] ? ` (${names.modes[i]})` : ''}`]);
     });
     const same = sel.options.length === opts.length && opts.every(([v, t], i) => sel.options[i].value === v && sel.options[i].textContent === t);
     if (!same) {

@@ -164,13 +164,14 @@ where
             .collect();
         chart.draw_series(LineSeries::new(pts, sol_style))?;
     }
-    let (lx, ly) = chart.backend_coord(&(0.92 * r, s / (0.92 * r)));
+    // Labelled beside the upper branch, near the top of the plot.
+    let (lx, ly) = chart.backend_coord(&(s / (0.9 * r), 0.9 * r));
     root.draw(&Text::new(
         "ab = s",
-        (lx, ly - th.px(4.0)),
+        (lx + th.px(7.0), ly),
         th.text(11.5)
             .color(&SOLUTIONS)
-            .pos(Pos::new(HPos::Right, VPos::Bottom)),
+            .pos(Pos::new(HPos::Left, VPos::Center)),
     ))?;
 
     // Trajectories.
