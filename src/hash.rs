@@ -81,6 +81,8 @@ const PARAMS: &[Param] = &[
     p("steps", "train.steps", Kind::Integer),
     p("every", "train.record_every", Kind::Integer),
     p("seed", "train.seed", Kind::Integer),
+    p("sw_data", "sweep.data", Kind::Text),
+    p("sw_width", "sweep.width", Kind::Integer),
     p("sw_depths", "sweep.depths", Kind::Integers),
     p("sw_threshold", "sweep.threshold", Kind::Number),
     p("sw_max", "sweep.max_steps", Kind::Integer),

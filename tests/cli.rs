@@ -191,7 +191,9 @@ fn dln_sweep_writes_learning_times_per_initialisation_and_the_balanced_theory() 
         "dataset": {"kind": "spectrum", "size": 8},
         "network": {"hidden": [16]},
         "train": {"lr": 0.2},
-        "sweep": {"depths": [2, 4], "threshold": 0.01, "max_steps": 1500, "lr": "inverse_depth"}
+        "sweep": {"data": "run", "width": 16, "depths": [2, 4], "threshold": 0.01, "max_steps": 1500,
+                  "lr": "inverse_depth",
+                  "inits": ["small_gaussian", "scaled_gaussian", "orthogonal", "balanced", "pretrained"]}
     });
     let (code, out, err) = dln(&["sweep", "-"], Some(&cfg.to_string()));
     assert_eq!(code, 0, "{err}");

@@ -25,7 +25,7 @@ fn decoupled_learning_times_match_the_exact_quadrature_within_two_percent_for_de
         "dataset": {"kind": "matrix", "items": ["a"], "features": ["x"], "values": [[1.0]]},
         "network": {"hidden": [4]},
         "train": {"lr": 0.01},
-        "sweep": {"depths": depths, "threshold": f, "max_steps": 100000, "lr": "inverse_depth",
+        "sweep": {"data": "run", "width": 4, "depths": depths, "threshold": f, "max_steps": 100000, "lr": "inverse_depth",
                   "inits": ["balanced"], "balanced_u0": u0}
     }));
     for (k, &d) in depths.iter().enumerate() {
@@ -53,7 +53,7 @@ fn orthogonal_learning_time_is_depth_independent_while_scaled_gaussian_grows() {
         "dataset": {"kind": "spectrum", "size": 16, "s_max": 2.0, "s_min": 0.5},
         "network": {"hidden": [32]},
         "train": {"lr": 0.2},
-        "sweep": {"depths": [2, 20], "threshold": 0.01, "max_steps": 2000, "lr": "inverse_depth",
+        "sweep": {"data": "run", "width": 32, "depths": [2, 20], "threshold": 0.01, "max_steps": 2000, "lr": "inverse_depth",
                   "inits": ["orthogonal", "scaled_gaussian"]}
     }));
     let orth = &r.learning_time["orthogonal"];
@@ -77,7 +77,8 @@ fn the_sweep_orders_the_starts_as_smg14_fig_6a() {
         "dataset": {"kind": "spectrum"},
         "network": {"hidden": [32]},
         "train": {"lr": 0.2},
-        "sweep": {"depths": [8], "threshold": 0.01, "max_steps": 2000, "lr": "inverse_depth"}
+        "sweep": {"data": "run", "width": 32, "depths": [8], "threshold": 0.01, "max_steps": 2000, "lr": "inverse_depth",
+                  "inits": ["small_gaussian", "scaled_gaussian", "orthogonal", "balanced", "pretrained"]}
     }));
     let t = |name: &str| r.learning_time[name][0].map_or(f64::INFINITY, |t| t as f64);
     assert!(t("orthogonal") <= t("pretrained"));
@@ -93,7 +94,7 @@ fn a_sweep_reports_progress_and_can_be_resumed_in_small_slices() {
     let mut sweep = Sweep::new(&cfg).unwrap();
     let mut last = 0.0;
     let mut slices = 0;
-    while !sweep.work(7) {
+    while !sweep.work(1) {
         let p = sweep.progress();
         assert!(p >= last && p <= 1.0);
         last = p;

@@ -2,6 +2,7 @@
 // `App` owns the run, stepping and drawing. Nothing here looks elements up by id, so several
 // explorers can live on one page.
 
+import { DepthControls } from './depth.js';
 import { DatasetEditor } from './editor.js';
 import { SemanticControls } from './semantic.js';
 import { Exporter } from './export.js';
@@ -94,6 +95,7 @@ export class Explorer {
     this.bindPresets();
     this.bindScrubber();
     this.semantic = SemanticControls.attach(this);
+    this.depth = DepthControls.attach(this);
     this.editor = DatasetEditor.attach(this);
     this.bindCoherence();
     this.exporter = Exporter.attach(this);
@@ -455,6 +457,7 @@ export class Explorer {
       box.hidden = !show;
     }
     this.semantic?.refresh();
+    this.depth?.refresh(cfg);
     this.syncScrubber();
     const help = this.q('[data-role="dataset-help"]');
     if (help) help.textContent = DATASET_HELP[cfg.dataset.kind] || '';

@@ -52,6 +52,14 @@ async function boot() {
     setTwin: (patch) => explorer.setTwin(patch),
     presets: () => explorer.presets(),
     applyPreset: (id) => explorer.applyPreset(id),
+    sweep: (partial = {}) => (explorer.depth ? explorer.depth.startSweep(partial) : 'this page has no depth sweep'),
+    sweepState: () => explorer.depth?.sweepState() ?? null,
+    cancelSweep: () => (explorer.depth ? explorer.depth.cancelSweep() : 'this page has no depth sweep'),
+    setSpectra: (opts) => (explorer.depth ? explorer.depth.setSpectra(opts) : 'this page has no spectra panel'),
+    spectraState: () => explorer.depth?.spectraState() ?? null,
+    phaseStart: (a, b) => (explorer.depth ? explorer.depth.phaseStart(a, b) : 'this page has no phase portrait'),
+    setPhaseMode: (mode) => (explorer.depth ? explorer.depth.setPhaseMode(mode ?? null) : 'this page has no phase portrait'),
+    phaseState: () => explorer.depth?.phaseState() ?? null,
   };
   window.dln = Object.freeze(api);
   window.dispatchEvent(new Event('dln-ready'));

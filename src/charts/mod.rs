@@ -11,14 +11,19 @@ use serde::Serialize;
 mod coherence;
 mod heat;
 mod lines;
+pub mod phase;
 mod semantic;
+pub mod spectra;
 pub mod sweep;
 pub mod view;
 
 pub use coherence::{coherence_readout, coherence_svg, draw_coherence};
 pub use heat::{draw_output, draw_svd};
 pub use lines::{draw_loss, draw_modes};
+pub use phase::{draw_phase, phase_readout, RunDot};
 pub use semantic::{draw_illusion, draw_mds, draw_projection, draw_rsm, draw_typicality};
+pub use spectra::{draw_spectra, spectra_readout};
+pub use sweep::draw_sweep;
 pub use view::View;
 
 use crate::sim::Session;
@@ -96,6 +101,22 @@ pub fn panel_svg(
         let backend = SVGBackend::with_string(&mut out, (width, height));
         let root = backend.into_drawing_area();
         draw_panel(panel, &root, session, view, &Theme::default()).map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}
+
+/// Renders any chart to an SVG document of the given size (CSS pixels).
+pub fn svg_with(
+    width: u32,
+    height: u32,
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>, &Theme) -> ChartResult,
+) -> Result<String, String> {
+    let mut out = String::new();
+    {
+        let backend = SVGBackend::with_string(&mut out, (width, height));
+        let root = backend.into_drawing_area();
+        draw(&root, &Theme::default()).map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(out)

@@ -42,41 +42,60 @@ where
 {
     root.fill(&WHITE)?;
     let Some(r) = results.filter(|r| !r.depths.is_empty()) else {
-        let (w, _) = root.dim_in_pixel();
+        let (w, h) = root.dim_in_pixel();
+        let side = th.px(40.0).min(w as i32 / 6);
         draw_wrapped(
             root,
             "Press “Run sweep” to train a network at every depth with each initialisation and plot how many steps it needs.",
-            (th.px(12.0), th.px(14.0)),
-            w as i32 - th.px(24.0),
-            &th.text(12.0).color(&INK.mix(0.8)),
+            (side, h as i32 / 2 - th.px(24.0)),
+            w as i32 - 2 * side,
+            &th.text(14.0).color(&INK.mix(0.7)),
         )?;
         return Ok(Frame::Grids { grids: vec![] });
     };
-    let d_max = *r.depths.iter().max().unwrap_or(&1) as f64;
+    // Depth on a log axis (in log2 D), so that 1, 2, 4, ..., 32 are evenly spaced.
+    let lx = |d: usize| (d.max(1) as f64).log2();
+    let x_lo = lx(*r.depths.iter().min().unwrap_or(&1)) - 0.35;
+    let x_hi = lx(*r.depths.iter().max().unwrap_or(&1)) + 0.35;
     let top = (max_steps as f64).max(10.0) * 1.6;
     let (w, _) = root.dim_in_pixel();
-    let legend_w = th.px(128.0).min(w as i32 / 3).max(1) as u32;
+    let legend_w = th.px(150.0).min(w as i32 / 3).max(1) as u32;
     let (plot_area, legend) = root.split_horizontally(w.saturating_sub(legend_w));
     let mut chart = ChartBuilder::on(&plot_area)
         .margin(th.px(10.0))
         .x_label_area_size(th.px(34.0))
         .y_label_area_size(th.px(52.0))
-        .build_cartesian_2d(0.5f64..d_max + 0.5, (0.7f64..top).log_scale())?;
+        .build_cartesian_2d(x_lo..x_hi, (0.7f64..top).log_scale())?;
     chart
         .configure_mesh()
-        .x_desc("depth D (weight matrices)")
+        .x_desc("depth D (weight matrices), log scale")
         .y_desc("learning time (steps)")
         .label_style(th.text(11.0))
         .axis_desc_style(th.text(12.0))
         .light_line_style(GRID.mix(0.0))
         .bold_line_style(GRID)
         .axis_style(INK.mix(0.6))
-        .x_label_formatter(&|v| fmt_num(*v))
+        .disable_x_mesh()
+        .x_labels(0)
         .y_label_formatter(&|v| fmt_num(*v))
         .draw()?;
+    // The depth axis's ticks and grid lines, at the depths swept.
+    for &d in &r.depths {
+        let x = lx(d);
+        chart.draw_series(LineSeries::new(
+            [(x, 0.7), (x, top)],
+            GRID.stroke_width(th.stroke(1.0)),
+        ))?;
+        let (px, py) = chart.backend_coord(&(x, 0.7));
+        root.draw(&Text::new(
+            d.to_string(),
+            (px, py + th.px(5.0)),
+            th.text(11.0).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+    }
     // The "not reached" line.
     chart.draw_series(DashedLineSeries::new(
-        [(0.5, max_steps as f64), (d_max + 0.5, max_steps as f64)],
+        [(x_lo, max_steps as f64), (x_hi, max_steps as f64)],
         th.px(2.0),
         th.px(4.0),
         INK.mix(0.35).stroke_width(th.stroke(1.0)),
@@ -86,7 +105,7 @@ where
             .depths
             .iter()
             .zip(theory)
-            .filter_map(|(&d, t)| t.map(|t| (d as f64, t.clamp(0.7, top))))
+            .filter_map(|(&d, t)| t.map(|t| (lx(d), t.clamp(0.7, top))))
             .collect();
         chart.draw_series(DashedLineSeries::new(
             pts,
@@ -101,7 +120,7 @@ where
             .depths
             .iter()
             .zip(times)
-            .filter_map(|(&d, t)| t.map(|t| (d as f64, (t as f64).max(1.0))))
+            .filter_map(|(&d, t)| t.map(|t| (lx(d), (t as f64).max(1.0))))
             .collect();
         chart.draw_series(LineSeries::new(
             pts.iter().copied(),
@@ -153,22 +172,23 @@ where
         top: yr.start,
         right: xr.end,
         bottom: yr.end,
-        x_min: 0.5,
-        x_max: d_max + 0.5,
+        x_min: x_lo,
+        x_max: x_hi,
         y_min: 0.7,
         y_max: top,
         y_log: true,
     })
 }
 
-/// Hover readout: the learning times at the depth under the pointer.
+/// Hover readout: the learning times at the depth under the pointer (the frame's x is
+/// `log2 D`).
 pub fn readout(frame: &Frame, results: Option<&SweepResults>, x: f64, y: f64) -> Option<String> {
     let r = results?;
     let (d, _) = frame.data_at(x, y)?;
     let k = (0..r.depths.len()).min_by(|&a, &b| {
-        (r.depths[a] as f64 - d)
+        ((r.depths[a] as f64).log2() - d)
             .abs()
-            .total_cmp(&(r.depths[b] as f64 - d).abs())
+            .total_cmp(&((r.depths[b] as f64).log2() - d).abs())
     })?;
     let parts: Vec<String> = r
         .learning_time

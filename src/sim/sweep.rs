@@ -27,7 +27,10 @@ use super::network::Network;
 use super::predict::Prediction;
 use super::rng::Rng;
 use super::train::Trainer;
-use crate::config::{Config, ConfigError, InitConfig, InitKind, LrPolicy, SweepConfig, SweepInit};
+use crate::config::{
+    Config, ConfigError, DatasetConfig, InitConfig, InitKind, LrPolicy, SweepConfig, SweepData,
+    SweepInit,
+};
 
 /// The results of a sweep so far (learning times in steps; `None` where the threshold was not
 /// reached within `max_steps`, or training diverged).
@@ -85,14 +88,23 @@ pub fn stability_bound(depth: usize, s_max: f64) -> f64 {
 }
 
 impl Sweep {
-    /// Sets up a sweep over `cfg.sweep` on `cfg`'s dataset, with hidden layers as wide as the
-    /// config's first hidden layer (16 when it has none).
+    /// Sets up a sweep over `cfg.sweep`: on the synthetic task of THEORY.md 6.5 or on `cfg`'s
+    /// dataset (`sweep.data`), with hidden layers `sweep.width` wide.
     pub fn new(cfg: &Config) -> Result<Sweep, ConfigError> {
         cfg.validate()?;
         let spec = cfg.sweep.clone();
-        let data = Dataset::from_config(&cfg.dataset)?;
+        let mut base = cfg.clone();
+        if spec.data == SweepData::Spectrum {
+            base.dataset = DatasetConfig::Spectrum {
+                size: 16,
+                s_max: 2.0,
+                s_min: 0.5,
+                seed: 1,
+            };
+        }
+        let data = Dataset::from_config(&base.dataset)?;
         let svd = Svd::new(&data.sigma_yx().view());
-        let width = cfg.network.hidden.first().copied().unwrap_or(16);
+        let width = spec.width;
         let target_loss = spec.threshold * data.target_norm();
         let s_max = svd.s.first().copied().unwrap_or(1.0);
         let mut jobs = Vec::new();
@@ -137,7 +149,7 @@ impl Sweep {
             jobs.iter().map(|j| j.rates.len() as u64).sum::<u64>() * spec.max_steps / 4;
         Ok(Sweep {
             spec,
-            base: cfg.clone(),
+            base,
             data,
             svd,
             width,
@@ -154,6 +166,17 @@ impl Sweep {
 
     pub fn results(&self) -> &SweepResults {
         &self.results
+    }
+
+    /// The sweep's settings.
+    pub fn spec(&self) -> &SweepConfig {
+        &self.spec
+    }
+
+    /// Training jobs (one per initialisation and depth) finished, and in all.
+    pub fn jobs_done(&self) -> (usize, usize) {
+        let finished = self.next - usize::from(self.current.is_some());
+        (finished, self.jobs.len())
     }
 
     pub fn is_done(&self) -> bool {
@@ -353,6 +376,125 @@ impl Sweep {
             }
         }
         Some(hi / lr)
+    }
+}
+
+/// Where a sweep started from the page stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SweepStatus {
+    /// No sweep has been started.
+    Idle,
+    Running,
+    Done,
+    /// Stopped before the end; the results so far are kept.
+    Cancelled,
+}
+
+/// Progress of a sweep, as the page and the JS API read it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SweepProgress {
+    pub status: SweepStatus,
+    /// Fraction of the training runs finished (0 to 1), counting the current one's steps.
+    pub progress: f64,
+    pub runs_done: usize,
+    pub runs_total: usize,
+    /// Gradient steps taken so far.
+    pub steps: u64,
+    pub max_steps: u64,
+    pub threshold: f64,
+    pub results: Option<SweepResults>,
+}
+
+/// A sweep the page starts, advances a slice at a time, and may cancel.
+#[derive(Default)]
+pub struct SweepTask {
+    sweep: Option<Sweep>,
+    cancelled: bool,
+    version: u64,
+}
+
+impl SweepTask {
+    /// Starts a new sweep over `cfg.sweep` (replacing any other).
+    pub fn start(&mut self, cfg: &Config) -> Result<(), ConfigError> {
+        let sweep = Sweep::new(cfg)?;
+        self.sweep = Some(sweep);
+        self.cancelled = false;
+        self.version += 1;
+        Ok(())
+    }
+
+    pub fn status(&self) -> SweepStatus {
+        match &self.sweep {
+            None => SweepStatus::Idle,
+            Some(_) if self.cancelled => SweepStatus::Cancelled,
+            Some(s) if s.is_done() => SweepStatus::Done,
+            Some(_) => SweepStatus::Running,
+        }
+    }
+
+    /// Runs up to `budget` gradient steps; returns whether the sweep is still running.
+    pub fn work(&mut self, budget: u64) -> bool {
+        if self.status() != SweepStatus::Running {
+            return false;
+        }
+        let sweep = self.sweep.as_mut().expect("running");
+        let before = sweep.jobs_done().0;
+        let done = sweep.work(budget.max(1));
+        if done || sweep.jobs_done().0 != before {
+            self.version += 1;
+        }
+        !done
+    }
+
+    /// Stops a running sweep, keeping its results so far.
+    pub fn cancel(&mut self) {
+        if self.status() == SweepStatus::Running {
+            self.cancelled = true;
+            self.version += 1;
+        }
+    }
+
+    pub fn sweep(&self) -> Option<&Sweep> {
+        self.sweep.as_ref()
+    }
+
+    /// Changes whenever the results or the status change.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    pub fn progress(&self) -> SweepProgress {
+        let status = self.status();
+        match &self.sweep {
+            None => SweepProgress {
+                status,
+                progress: 0.0,
+                runs_done: 0,
+                runs_total: 0,
+                steps: 0,
+                max_steps: 0,
+                threshold: 0.0,
+                results: None,
+            },
+            Some(s) => {
+                let (runs_done, runs_total) = s.jobs_done();
+                SweepProgress {
+                    status,
+                    progress: if status == SweepStatus::Done {
+                        1.0
+                    } else {
+                        s.progress()
+                    },
+                    runs_done,
+                    runs_total,
+                    steps: s.steps().0,
+                    max_steps: s.spec().max_steps,
+                    threshold: s.spec().threshold,
+                    results: Some(s.results().clone()),
+                }
+            }
+        }
     }
 }
 

@@ -10,13 +10,16 @@ use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use crate::charts::{self, Frame, Theme, View};
+use crate::charts::{self, Frame, RunDot, Theme, View};
 use crate::config::Config;
 use crate::csv;
 use crate::export;
 use crate::hash;
 use crate::presets;
 use crate::sim::coherence::{self, CoherenceDemo};
+use crate::sim::phase::PhaseDemo;
+use crate::sim::spectra::{summarise, Factor, SpectraDemo};
+use crate::sim::sweep::SweepTask;
 use crate::sim::{bench, Change, Session};
 
 /// Installs a panic hook that logs to the console and tells the page (a `dln-panic` event on
@@ -37,16 +40,24 @@ pub fn start() {
 
 /// One explorable instance: a session (a run, and optionally a second network), what the page
 /// is looking at, and where each panel was last drawn (for hover readouts).
-/// It also owns the category-coherence demo, whose state (its slider) is not part of the run.
+/// It also owns the demos whose state is not part of the run: the category-coherence demo, the
+/// depth sweep, the spectra of random products and the phase portrait.
 #[wasm_bindgen]
 pub struct App {
     session: Session,
     view: View,
     frames: HashMap<String, Frame>,
     coherence: CoherenceDemo,
-    /// The demo version and canvas size last drawn, to skip redrawing an unchanged demo.
-    coherence_drawn: Option<(u64, u32, u32)>,
+    sweep: SweepTask,
+    spectra: SpectraDemo,
+    phase: PhaseDemo,
+    /// For each demo panel, what was last drawn (its version, anything else it shows, and the
+    /// canvas size), to skip redrawing an unchanged demo.
+    drawn: HashMap<String, (u64, u64, u32, u32)>,
 }
+
+/// The panels drawn from a demo rather than from the session alone.
+const DEMOS: [&str; 4] = ["coherence", "sweep", "spectra", "phase"];
 
 fn error_json(msg: impl std::fmt::Display) -> String {
     json!({ "error": msg.to_string() }).to_string()
@@ -68,7 +79,10 @@ impl App {
             view: View::default(),
             frames: HashMap::new(),
             coherence: CoherenceDemo::default(),
-            coherence_drawn: None,
+            sweep: SweepTask::default(),
+            spectra: SpectraDemo::default(),
+            phase: PhaseDemo::default(),
+            drawn: HashMap::new(),
         })
     }
 
@@ -180,33 +194,40 @@ impl App {
         serde_json::to_string(&self.session.run().state()).expect("a State always serialises")
     }
 
-    /// Draws a panel (`loss`, `modes`, `output`, `svd`, or the demo `coherence`) on a canvas
-    /// whose pixel size has already been set to its CSS size times `scale` (the device pixel
-    /// ratio). The coherence demo is only redrawn when it or the canvas size has changed.
+    /// Draws a panel (`loss`, `modes`, ..., or one of the demos `coherence`, `sweep`,
+    /// `spectra`, `phase`) on a canvas whose pixel size has already been set to its CSS size
+    /// times `scale` (the device pixel ratio). A demo is only redrawn when what it shows or the
+    /// canvas size has changed.
     pub fn draw(
         &mut self,
         panel: &str,
         canvas: HtmlCanvasElement,
         scale: f64,
     ) -> Result<(), JsError> {
-        let key = (self.coherence.version(), canvas.width(), canvas.height());
-        let unchanged = self.coherence_drawn == Some(key) && self.frames.contains_key(panel);
-        if panel == "coherence" && unchanged {
+        self.sync_phase();
+        let dot = self.run_dot();
+        let key = self
+            .demo_key(panel, dot.as_ref())
+            .map(|(v, extra)| (v, extra, canvas.width(), canvas.height()));
+        if key.is_some() && self.drawn.get(panel) == key.as_ref() && self.frames.contains_key(panel)
+        {
             return Ok(());
         }
         let backend = CanvasBackend::with_canvas_object(canvas)
             .ok_or_else(|| JsError::new("the canvas has no 2d context"))?;
         let root = backend.into_drawing_area();
         let theme = Theme::with_scale(scale);
-        let frame = if panel == "coherence" {
-            charts::draw_coherence(&root, &self.coherence, &theme)
-        } else {
-            charts::draw_panel(panel, &root, &self.session, &self.view, &theme)
+        let frame = match panel {
+            "coherence" => charts::draw_coherence(&root, &self.coherence, &theme),
+            "sweep" => self.draw_sweep(&root, &theme),
+            "spectra" => charts::draw_spectra(&root, &self.spectra, &theme),
+            "phase" => charts::draw_phase(&root, &self.phase, dot.as_ref(), &theme),
+            _ => charts::draw_panel(panel, &root, &self.session, &self.view, &theme),
         }
         .map_err(|e| JsError::new(&e.to_string()))?;
         root.present().map_err(|e| JsError::new(&e.to_string()))?;
-        if panel == "coherence" {
-            self.coherence_drawn = Some(key);
+        if let Some(key) = key {
+            self.drawn.insert(panel.to_string(), key);
         }
         self.frames.insert(panel.to_string(), frame);
         Ok(())
@@ -215,20 +236,31 @@ impl App {
     /// The hover readout at device pixel (x, y) of a drawn panel, if the pointer is over data.
     pub fn hover(&self, panel: &str, x: f64, y: f64) -> Option<String> {
         let frame = self.frames.get(panel)?;
-        if panel == "coherence" {
-            return charts::coherence_readout(frame, &self.coherence, x, y);
+        match panel {
+            "coherence" => charts::coherence_readout(frame, &self.coherence, x, y),
+            "sweep" => charts::sweep::readout(frame, self.sweep_results(), x, y),
+            "spectra" => charts::spectra_readout(frame, &self.spectra, x, y),
+            "phase" => charts::phase_readout(frame, &self.phase, self.run_dot().as_ref(), x, y),
+            _ => charts::readout(panel, frame, &self.session, &self.view, x, y),
         }
-        charts::readout(panel, frame, &self.session, &self.view, x, y)
     }
 
     /// A panel as an SVG document (drawn by the same chart code, not a screenshot).
-    pub fn svg(&self, panel: &str, width: u32, height: u32) -> Result<String, JsError> {
-        if panel == "coherence" {
-            return charts::coherence_svg(&self.coherence, width, height)
-                .map_err(|e| JsError::new(&e));
+    pub fn svg(&mut self, panel: &str, width: u32, height: u32) -> Result<String, JsError> {
+        self.sync_phase();
+        let dot = self.run_dot();
+        match panel {
+            "coherence" => charts::coherence_svg(&self.coherence, width, height),
+            "sweep" => charts::svg_with(width, height, |root, th| self.draw_sweep(root, th)),
+            "spectra" => charts::svg_with(width, height, |root, th| {
+                charts::draw_spectra(root, &self.spectra, th)
+            }),
+            "phase" => charts::svg_with(width, height, |root, th| {
+                charts::draw_phase(root, &self.phase, dot.as_ref(), th)
+            }),
+            _ => charts::panel_svg(panel, &self.session, &self.view, width, height),
         }
-        charts::panel_svg(panel, &self.session, &self.view, width, height)
-            .map_err(|e| JsError::new(&e))
+        .map_err(|e| JsError::new(&e))
     }
 
     /// What the panels show, as JSON (`scrub`, `illusion`, `category`, `projection`).
@@ -358,6 +390,260 @@ impl App {
             "draws_total": total,
         })
         .to_string()
+    }
+
+    // ----- the depth sweep -----
+
+    /// Starts a depth sweep with the current config's `sweep` settings, dataset and hidden
+    /// width (replacing any sweep in progress). Returns [`sweepState`](App::sweep_state), or
+    /// JSON `{"error"}` naming the field.
+    #[wasm_bindgen(js_name = sweepStart)]
+    pub fn sweep_start(&mut self) -> String {
+        match self.sweep.start(self.session.run().config()) {
+            Ok(()) => self.sweep_state(),
+            Err(e) => error_json(e),
+        }
+    }
+
+    /// Runs up to `steps` gradient steps of the sweep (the page calls this with a few
+    /// milliseconds' worth each frame); returns [`sweepState`](App::sweep_state) without the
+    /// results.
+    #[wasm_bindgen(js_name = sweepWork)]
+    pub fn sweep_work(&mut self, steps: u32) -> String {
+        self.sweep.work(steps as u64);
+        let mut p = self.sweep.progress();
+        p.results = None;
+        serde_json::to_string(&p).expect("progress serialises")
+    }
+
+    /// Stops the sweep, keeping the results so far; returns [`sweepState`](App::sweep_state).
+    #[wasm_bindgen(js_name = sweepCancel)]
+    pub fn sweep_cancel(&mut self) -> String {
+        self.sweep.cancel();
+        self.sweep_state()
+    }
+
+    /// The sweep as JSON: `status` (`idle`, `running`, `done`, `cancelled`), `progress` (0 to
+    /// 1), `runs_done`, `runs_total`, `steps`, `max_steps`, `threshold` and `results`
+    /// (`{depths, threshold, learning_time, lr, theory}`, or `null` before any sweep).
+    #[wasm_bindgen(js_name = sweepState)]
+    pub fn sweep_state(&self) -> String {
+        serde_json::to_string(&self.sweep.progress()).expect("progress serialises")
+    }
+
+    // ----- spectra of products of random matrices -----
+
+    /// Sets the spectra demo's depth (number of matrices) and size; returns
+    /// [`spectraState`](App::spectra_state) or JSON `{"error"}` naming the field.
+    #[wasm_bindgen(js_name = setSpectra)]
+    pub fn set_spectra(&mut self, depth: f64, size: f64) -> String {
+        let whole = |name: &str, v: f64| {
+            if v.is_finite() && v.fract() == 0.0 && v >= 0.0 {
+                Ok(v as usize)
+            } else {
+                Err(format!("spectra.{name}: must be a whole number; got {v}"))
+            }
+        };
+        let result = whole("depth", depth)
+            .and_then(|d| Ok((d, whole("size", size)?)))
+            .and_then(|(d, n)| self.spectra.set(d, n));
+        match result {
+            Ok(()) => self.spectra_state(),
+            Err(e) => error_json(e),
+        }
+    }
+
+    /// Adds one draw to each pooled spectrum; true once the pool is complete.
+    #[wasm_bindgen(js_name = refineSpectra)]
+    pub fn refine_spectra(&mut self) -> bool {
+        self.spectra.refine()
+    }
+
+    /// The spectra demo as JSON: `depth`, `size`, `draws`, `draws_total`, and for `gaussian`
+    /// and `orthogonal` the pooled `{max, min, ratio, below_tenth, mean_square}`.
+    #[wasm_bindgen(js_name = spectraState)]
+    pub fn spectra_state(&self) -> String {
+        let d = &self.spectra;
+        let summary = |k: Factor| {
+            let s = summarise(d.values(k));
+            json!({ "max": s.max, "min": s.min, "ratio": s.ratio.is_finite().then_some(s.ratio),
+                    "below_tenth": s.below_tenth, "mean_square": s.mean_square })
+        };
+        json!({
+            "depth": d.depth(),
+            "size": d.size(),
+            "draws": d.draws(),
+            "draws_total": d.draws_total(),
+            "gaussian": summary(Factor::Gaussian),
+            "orthogonal": summary(Factor::Orthogonal),
+        })
+        .to_string()
+    }
+
+    // ----- the phase portrait -----
+
+    /// Links the phase portrait to mode `mode` (1-based) of the run, or (`undefined`/`null`)
+    /// shows the free portrait with s = 1. Returns an error message naming the field, or "".
+    #[wasm_bindgen(js_name = setPhaseMode)]
+    pub fn set_phase_mode(&mut self, mode: Option<u32>) -> String {
+        let result = match mode {
+            None => self.phase.set_strength(None, 1.0),
+            Some(m) => {
+                let s = &self.session.run().svd().s;
+                match s.get((m as usize).wrapping_sub(1)) {
+                    Some(&v) if m >= 1 && v > 1e-9 * s[0].max(1e-300) => {
+                        self.phase.set_strength(Some(m as usize - 1), v)
+                    }
+                    _ => Err(format!(
+                        "phase.mode: must be a mode from 1 to {} with a non-zero singular value; got {m}",
+                        s.len()
+                    )),
+                }
+            }
+        };
+        result.err().unwrap_or_default()
+    }
+
+    /// Starts a trajectory at the device pixel (x, y) of the drawn phase portrait; false when
+    /// the pixel is outside the plot.
+    #[wasm_bindgen(js_name = phaseClick)]
+    pub fn phase_click(&mut self, x: f64, y: f64) -> bool {
+        let Some((a, b)) = self.frames.get("phase").and_then(|f| f.data_at(x, y)) else {
+            return false;
+        };
+        self.phase.start(a, b).is_ok()
+    }
+
+    /// Starts a trajectory at (a, b); returns an error message or "".
+    #[wasm_bindgen(js_name = phaseStart)]
+    pub fn phase_start(&mut self, a: f64, b: f64) -> String {
+        self.phase.start(a, b).err().unwrap_or_default()
+    }
+
+    /// Removes every trajectory.
+    #[wasm_bindgen(js_name = phaseClear)]
+    pub fn phase_clear(&mut self) {
+        self.phase.clear();
+    }
+
+    /// Moves the trajectories on by `seconds` of animation; true while any is moving.
+    #[wasm_bindgen(js_name = phaseTick)]
+    pub fn phase_tick(&mut self, seconds: f64) -> bool {
+        self.phase.advance(seconds)
+    }
+
+    /// The phase portrait as JSON: `s`, `mode` (1-based or null), `extent` (the plot spans
+    /// -extent to extent on both axes), `trajectories` (`{start: [a, b], head: [t, a, b],
+    /// ending, conserved_start, conserved_head}`) and `dot` (`{mode, u, step, a, b}` or null).
+    #[wasm_bindgen(js_name = phaseState)]
+    pub fn phase_state(&mut self) -> String {
+        use crate::sim::phase::{conserved, extent, Ending};
+        self.sync_phase();
+        let p = &self.phase;
+        let trajectories: Vec<Value> = p
+            .trajectories()
+            .iter()
+            .map(|t| {
+                let (a0, b0) = t.start();
+                let (th, ah, bh) = t.head();
+                let ending = match t.ending {
+                    Ending::Moving => "moving",
+                    Ending::Learned => "learned",
+                    Ending::Saddle => "saddle",
+                    Ending::TimedOut => "timed_out",
+                };
+                json!({ "start": [a0, b0], "head": [th, ah, bh], "ending": ending,
+                        "conserved_start": conserved(a0, b0), "conserved_head": conserved(ah, bh) })
+            })
+            .collect();
+        let dot = self.run_dot().map(|d| {
+            let (a, b) = d.point();
+            json!({ "mode": d.mode + 1, "u": d.u, "step": d.step, "a": a, "b": b })
+        });
+        json!({
+            "s": p.s(),
+            "mode": p.mode().map(|m| m + 1),
+            "extent": extent(p.s()),
+            "trajectories": trajectories,
+            "dot": dot,
+        })
+        .to_string()
+    }
+}
+
+/// Helpers that are not part of the JS API.
+impl App {
+    fn sweep_results(&self) -> Option<&crate::sim::sweep::SweepResults> {
+        self.sweep.sweep().map(|s| s.results())
+    }
+
+    fn draw_sweep<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+        theme: &Theme,
+    ) -> charts::ChartResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let max_steps = self
+            .sweep
+            .sweep()
+            .map_or(self.session.run().config().sweep.max_steps, |s| {
+                s.spec().max_steps
+            });
+        charts::draw_sweep(root, self.sweep_results(), max_steps, theme)
+    }
+
+    /// Keeps a phase portrait that follows a mode of the run in step with the run's data: the
+    /// mode's singular value, or back to the free portrait when the mode is gone.
+    fn sync_phase(&mut self) {
+        let Some(m) = self.phase.mode() else {
+            return;
+        };
+        let s = &self.session.run().svd().s;
+        match s.get(m) {
+            Some(&v) if v > 1e-9 * s[0].max(1e-300) => {
+                if v != self.phase.s() {
+                    let _ = self.phase.set_strength(Some(m), v);
+                }
+            }
+            _ => {
+                let _ = self.phase.set_strength(None, 1.0);
+            }
+        }
+    }
+
+    /// The run's mode followed by the phase portrait, at the step the panels show.
+    fn run_dot(&self) -> Option<RunDot> {
+        let mode = self.phase.mode()?;
+        let run = self.session.run();
+        let rec = run.history().record_at(self.view.step(run))?;
+        Some(RunDot {
+            mode,
+            u: *rec.modes.get(mode)?,
+            step: rec.step,
+            depth: run.config().network.hidden.len() + 1,
+        })
+    }
+
+    /// What a demo panel's picture depends on (`None` for the run's own panels, which are
+    /// redrawn whenever the page asks).
+    fn demo_key(&self, panel: &str, dot: Option<&RunDot>) -> Option<(u64, u64)> {
+        if !DEMOS.contains(&panel) {
+            return None;
+        }
+        Some(match panel {
+            "coherence" => (self.coherence.version(), 0),
+            "sweep" => (
+                self.sweep.version(),
+                self.session.run().config().sweep.max_steps,
+            ),
+            "spectra" => (self.spectra.version(), 0),
+            _ => (
+                self.phase.version(),
+                dot.map_or(u64::MAX, |d| d.u.to_bits() ^ d.step.rotate_left(32)),
+            ),
+        })
     }
 }
 

@@ -1,0 +1,396 @@
+// Controls of the depth-and-initialisation panels: the depth sweep (run a slice of it in every
+// animation frame, so the page never freezes), the spectra of random products and the phase
+// portrait. The state lives in the wasm App; this module reads and writes it and schedules the
+// work between frames.
+
+import { fmt } from './explorer.js';
+
+/** Milliseconds of sweep or spectra work per animation frame. */
+const WORK_MS = 10;
+/** Depths the sweep tries, up to the deepest network asked for. */
+const DEPTH_LADDER = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
+
+
+/** The depths from 1 up to `max` on the ladder, with `max` itself. */
+export function depthsUpTo(max) {
+  const ds = DEPTH_LADDER.filter((d) => d <= max);
+  if (!ds.includes(max)) ds.push(max);
+  return ds;
+}
+
+export class DepthControls {
+  /** Binds the controls inside the explorer's root, if the page has the depth panels. */
+  static attach(explorer) {
+    return explorer.root.querySelector('[data-panel="sweep"], [data-panel="spectra"], [data-panel="phase"]')
+      ? new DepthControls(explorer)
+      : null;
+  }
+
+  constructor(explorer) {
+    this.ex = explorer;
+    this.app = explorer.app;
+    this.q = (s) => explorer.root.querySelector(s);
+    this.sweepRunning = false;
+    this.msPerStep = 0.02;
+    this.bindSweep();
+    this.bindSpectra();
+    this.bindPhase();
+    this.refresh();
+  }
+
+  guard(fn, fallback = null) {
+    return this.ex.guard(fn, fallback);
+  }
+
+  /** Draws one canvas now if it is sized (the explorer sizes canvases as it draws them). */
+  drawCanvas(name) {
+    const canvas = this.q(`canvas[data-chart="${name}"]`);
+    if (!canvas || this.ex.dead) return;
+    const dpr = window.devicePixelRatio || 1;
+    const sized = canvas.width === Math.round(canvas.clientWidth * dpr) && canvas.height === Math.round(canvas.clientHeight * dpr);
+    if (sized) this.guard(() => this.app.draw(name, canvas, dpr));
+    else this.ex.dirty = true;
+  }
+
+  /** Puts the config's sweep settings into the controls (after a preset, a link, ...). */
+  refresh(cfg = this.ex.config()) {
+    if (!cfg) return;
+    const sw = cfg.sweep;
+    const set = (sel, v) => {
+      const el = this.q(sel);
+      if (el && el.getAttribute('aria-invalid') !== 'true') el.value = String(v);
+    };
+    set('[data-sweep-data]', sw.data);
+    set('[data-sweep-max-depth]', Math.max(...sw.depths));
+    set('[data-sweep-threshold]', sw.threshold);
+    set('[data-sweep-lr]', sw.lr);
+    for (const box of this.ex.root.querySelectorAll('[data-sweep-init]')) box.checked = sw.inits.includes(box.value);
+    const u0 = this.q('[data-role="sweep-u0"]');
+    if (u0) u0.textContent = `u₀ = ${fmt(sw.balanced_u0)}`;
+    this.refreshModes();
+  }
+
+  // ----- the depth sweep -----
+
+  bindSweep() {
+    this.q('[data-sweep-run]')?.addEventListener('click', () => {
+      const err = this.startSweep();
+      if (err) this.sweepMessage(err, true);
+    });
+    this.q('[data-sweep-cancel]')?.addEventListener('click', () => this.cancelSweep());
+    for (const el of this.ex.root.querySelectorAll('[data-sweep] input, [data-sweep] select')) {
+      el.addEventListener('change', () => {
+        const r = this.readSweepControls();
+        if (r.error) return;
+        for (const x of this.ex.root.querySelectorAll('[data-sweep] [aria-invalid]')) x.removeAttribute('aria-invalid');
+        this.sweepMessage('');
+      });
+    }
+  }
+
+  /** The sweep settings in the controls: {value: partial sweep config} or {error, el}. */
+  readSweepControls() {
+    const maxEl = this.q('[data-sweep-max-depth]');
+    const thEl = this.q('[data-sweep-threshold]');
+    const max = Number(maxEl.value);
+    if (maxEl.value.trim() === '' || !Number.isInteger(max) || max < 1 || max > 64) {
+      return { error: `Deepest network: must be a whole number from 1 to 64; got ${maxEl.value.trim() || 'nothing'}`, el: maxEl };
+    }
+    const th = Number(thEl.value);
+    if (thEl.value.trim() === '' || !Number.isFinite(th) || th <= 0 || th >= 1) {
+      return { error: `“Learned” threshold: must be a fraction between 0 and 1, such as 0.01; got ${thEl.value.trim() || 'nothing'}`, el: thEl };
+    }
+    const inits = [...this.ex.root.querySelectorAll('[data-sweep-init]')].filter((b) => b.checked).map((b) => b.value);
+    if (!inits.length) return { error: 'Starts: tick at least one initialisation to compare', el: this.q('[data-sweep-init]') };
+    return {
+      value: {
+        data: this.q('[data-sweep-data]').value,
+        depths: depthsUpTo(max),
+        threshold: th,
+        lr: this.q('[data-sweep-lr]').value,
+        inits,
+      },
+    };
+  }
+
+  sweepMessage(text, error = false) {
+    const el = this.q('[data-role="sweep-status"]');
+    if (!el) return;
+    el.textContent = text;
+    el.classList.toggle('error-text', error);
+  }
+
+  /**
+   * Starts a sweep, from the controls or (for the JS API) from a partial sweep config, which is
+   * merged into the config first. Returns null or a message naming the field.
+   */
+  startSweep(partial = null) {
+    let patch = partial;
+    if (patch === null) {
+      const r = this.readSweepControls();
+      if (r.error) {
+        r.el?.setAttribute('aria-invalid', 'true');
+        return r.error;
+      }
+      patch = r.value;
+    } else if (typeof patch !== 'object' || Array.isArray(patch)) {
+      return 'sweep: must be an object such as {"depths": [1, 2, 4, 8]}';
+    }
+    const err = this.ex.setConfig({ sweep: patch });
+    if (err) return err;
+    if (partial !== null) this.refresh();
+    const res = this.guard(() => JSON.parse(this.app.sweepStart()), { error: 'the simulation has stopped' });
+    if (res.error) return res.error;
+    this.sweepRunning = true;
+    this.syncSweepButtons();
+    this.showSweep(res);
+    this.drawCanvas('sweep');
+    requestAnimationFrame(() => this.sweepFrame());
+    return null;
+  }
+
+  /** One frame of sweep work: a few milliseconds of gradient steps, then a redraw. */
+  sweepFrame() {
+    if (!this.sweepRunning || this.ex.dead) return;
+    const t0 = performance.now();
+    let state = null;
+    while (performance.now() - t0 < WORK_MS) {
+      const k = Math.max(1, Math.min(50_000, Math.floor((WORK_MS - (performance.now() - t0)) / this.msPerStep)));
+      const t = performance.now();
+      state = this.guard(() => JSON.parse(this.app.sweepWork(k)));
+      if (!state) return;
+      const dt = performance.now() - t;
+      this.msPerStep = 0.7 * this.msPerStep + 0.3 * Math.max(1e-4, dt / k);
+      if (state.status !== 'running') break;
+    }
+    this.showSweep(state);
+    this.drawCanvas('sweep');
+    if (state.status === 'running') requestAnimationFrame(() => this.sweepFrame());
+    else this.sweepRunning = false;
+    this.syncSweepButtons();
+  }
+
+  cancelSweep() {
+    const s = this.guard(() => JSON.parse(this.app.sweepCancel()));
+    this.sweepRunning = false;
+    this.syncSweepButtons();
+    if (s) this.showSweep(s);
+    this.drawCanvas('sweep');
+    return null;
+  }
+
+  sweepState() {
+    return this.guard(() => JSON.parse(this.app.sweepState()));
+  }
+
+  syncSweepButtons() {
+    const run = this.q('[data-sweep-run]');
+    const cancel = this.q('[data-sweep-cancel]');
+    if (run) run.textContent = this.sweepRunning ? 'Restart sweep' : 'Run sweep';
+    if (cancel) cancel.disabled = !this.sweepRunning;
+  }
+
+  showSweep(s) {
+    const bar = this.q('[data-sweep-progress]');
+    if (bar) {
+      bar.value = s.status === 'done' ? Number(bar.max) : s.progress;
+      bar.setAttribute('aria-valuetext', `${Math.round(100 * s.progress)}%`);
+    }
+    const runs = `${s.runs_done} of ${s.runs_total} training runs`;
+    const steps = `${s.steps.toLocaleString('en')} gradient steps`;
+    if (s.status === 'running') this.sweepMessage(`Running: ${runs}, ${steps}.`);
+    else if (s.status === 'done') this.sweepMessage(`Done: ${runs}, ${steps}. Hover over the chart for the times.`);
+    else if (s.status === 'cancelled') this.sweepMessage(`Cancelled after ${runs}; the results so far are kept.`);
+  }
+
+  // ----- spectra of products of random matrices -----
+
+  bindSpectra() {
+    const depth = this.q('[data-spectra-depth]');
+    const size = this.q('[data-spectra-size]');
+    if (!depth || !size) return;
+    this.spectraQueued = false;
+    const apply = (el) => {
+      const out = this.q('[data-show="spectra-depth"]');
+      if (out) out.value = depth.value;
+      const err = this.setSpectra({ depth: Number(depth.value), size: size.value.trim() === '' ? NaN : Number(size.value) });
+      if (err) {
+        el.setAttribute('aria-invalid', 'true');
+        this.spectraStatus(err);
+      } else {
+        depth.removeAttribute('aria-invalid');
+        size.removeAttribute('aria-invalid');
+      }
+    };
+    depth.addEventListener('input', () => apply(depth));
+    size.addEventListener('change', () => apply(size));
+    this.scheduleSpectra();
+  }
+
+  /** Sets D and N ({depth, size}); returns null or a message naming the field. */
+  setSpectra({ depth, size } = {}) {
+    const cur = this.spectraState();
+    if (!cur) return 'the simulation has stopped';
+    const d = depth ?? cur.depth;
+    const n = size ?? cur.size;
+    const label = { 'spectra.depth': 'matrices D', 'spectra.size': 'size N' };
+    if (!Number.isFinite(d)) return 'matrices D: enter a whole number from 1 to 64';
+    if (!Number.isFinite(n)) return 'size N: enter a whole number from 2 to 200';
+    const res = this.guard(() => JSON.parse(this.app.setSpectra(d, n)), { error: 'the simulation has stopped' });
+    if (res.error) {
+      const field = res.error.split(':')[0];
+      return label[field] ? `${label[field]}${res.error.slice(field.length)}` : res.error;
+    }
+    this.spectraStatus('');
+    this.scheduleSpectra();
+    return null;
+  }
+
+  spectraState() {
+    return this.guard(() => JSON.parse(this.app.spectraState()));
+  }
+
+  spectraStatus(text) {
+    const el = this.q('[data-role="spectra-status"]');
+    if (el) el.textContent = text;
+  }
+
+  scheduleSpectra() {
+    if (this.spectraQueued) return;
+    this.spectraQueued = true;
+    requestAnimationFrame(() => this.spectraFrame());
+  }
+
+  /** One frame of spectra work: a few milliseconds of factors and SVDs, then a redraw. */
+  spectraFrame() {
+    this.spectraQueued = false;
+    if (this.ex.dead) return;
+    const t0 = performance.now();
+    let complete = false;
+    do complete = this.guard(() => this.app.refineSpectra(), true);
+    while (!complete && performance.now() - t0 < WORK_MS);
+    this.drawCanvas('spectra');
+    const s = this.spectraState();
+    if (s) {
+      const el = this.q('[data-role="spectra-status"]');
+      const ratio = s.gaussian.ratio === null ? '∞' : fmt(s.gaussian.ratio);
+      if (el && !this.q('[data-spectra] [aria-invalid="true"]')) {
+        el.textContent = s.draws
+          ? `Gaussian product: largest/smallest singular value ${ratio}, ${Math.round(100 * s.gaussian.below_tenth)}% below 0.1; orthogonal: all within ${fmt(Math.max(Math.abs(s.orthogonal.max - 1), Math.abs(1 - s.orthogonal.min)))} of 1 (${s.draws} of ${s.draws_total} draws).`
+          : 'Multiplying…';
+      }
+    }
+    if (!complete) this.scheduleSpectra();
+  }
+
+  // ----- the phase portrait -----
+
+  bindPhase() {
+    const canvas = this.q('canvas[data-chart="phase"]');
+    if (!canvas) return;
+    this.phaseQueued = false;
+    this.phaseLast = null;
+    canvas.addEventListener('click', (e) => {
+      const r = canvas.getBoundingClientRect();
+      const dpr = canvas.width / Math.max(1, r.width);
+      const started = this.guard(() => this.app.phaseClick((e.clientX - r.left) * dpr, (e.clientY - r.top) * dpr), false);
+      if (started) this.animatePhase();
+    });
+    this.q('[data-phase-mode]')?.addEventListener('change', (e) => {
+      const v = e.target.value;
+      const err = this.setPhaseMode(v === '' ? null : Number(v));
+      if (err) this.phaseStatus(err);
+    });
+    this.q('[data-phase-random]')?.addEventListener('click', () => {
+      const s = this.phaseState();
+      if (!s) return;
+      const r = s.extent;
+      this.phaseStart((Math.random() * 2 - 1) * r, (Math.random() * 2 - 1) * r);
+    });
+    this.q('[data-phase-clear]')?.addEventListener('click', () => {
+      this.guard(() => this.app.phaseClear());
+      this.drawCanvas('phase');
+      this.phaseStatus('');
+    });
+  }
+
+  /** Starts a trajectory at (a, b); returns null or a message. */
+  phaseStart(a, b) {
+    const err = this.guard(() => this.app.phaseStart(Number(a), Number(b)), 'the simulation has stopped');
+    if (err) return err;
+    this.animatePhase();
+    return null;
+  }
+
+  /** Follows mode `mode` (1-based) of the run, or the free portrait with s = 1 (null). */
+  setPhaseMode(mode) {
+    if (mode !== null && !Number.isInteger(mode)) return `phase.mode: must be a whole number or null; got ${mode}`;
+    const err = this.guard(() => this.app.setPhaseMode(mode === null ? undefined : mode), 'the simulation has stopped');
+    if (err) return err;
+    const sel = this.q('[data-phase-mode]');
+    if (sel) sel.value = mode === null ? '' : String(mode);
+    this.phaseStatus('');
+    this.ex.dirty = true;
+    this.drawCanvas('phase');
+    return null;
+  }
+
+  phaseState() {
+    return this.guard(() => JSON.parse(this.app.phaseState()));
+  }
+
+  phaseStatus(text) {
+    const el = this.q('[data-role="phase-status"]');
+    if (el) el.textContent = text;
+  }
+
+  animatePhase() {
+    if (this.phaseQueued) return;
+    this.phaseQueued = true;
+    this.phaseLast = null;
+    const frame = (now) => {
+      if (this.ex.dead) return;
+      const dt = this.phaseLast === null ? 1 / 60 : (now - this.phaseLast) / 1000;
+      this.phaseLast = now;
+      const moving = this.guard(() => this.app.phaseTick(dt), false);
+      this.drawCanvas('phase');
+      if (moving) requestAnimationFrame(frame);
+      else {
+        this.phaseQueued = false;
+        const s = this.phaseState();
+        const t = s?.trajectories.at(-1);
+        if (t) {
+          const end = t.ending === 'learned'
+            ? `reached ab = s at (${fmt(t.head[1])}, ${fmt(t.head[2])})`
+            : (t.ending === 'saddle' ? 'came to rest at the saddle at the origin' : 'was still moving when it was stopped');
+          this.phaseStatus(`Last trajectory: from (${fmt(t.start[0])}, ${fmt(t.start[1])}), a² − b² = ${fmt(t.conserved_start)} at the start and ${fmt(t.conserved_head)} at the end; it ${end} after t/τ = ${fmt(t.head[0])}.`);
+        }
+      }
+    };
+    requestAnimationFrame(frame);
+  }
+
+  /** The mode choices of the phase portrait, from the run's singular values. */
+  refreshModes() {
+    const sel = this.q('[data-phase-mode]');
+    const state = this.ex.state();
+    const names = this.ex.names();
+    if (!sel || !state) return;
+    const keep = this.phaseState()?.mode;
+    const opts = [['', 's = 1 (SMG14 Fig 2)']];
+    const s = state.singular_values;
+    s.forEach((v, i) => {
+      if (v > 1e-9 * (s[0] || 1)) opts.push([String(i + 1), `run's mode ${i + 1}: s = ${fmt(v)}${names?.modes?.[i] ? ` (${names.modes[i]})` : ''}`]);
+    });
+    const same = sel.options.length === opts.length && opts.every(([v, t], i) => sel.options[i].value === v && sel.options[i].textContent === t);
+    if (!same) {
+      sel.replaceChildren(...opts.map(([v, t]) => {
+        const o = sel.ownerDocument.createElement('option');
+        o.value = v;
+        o.textContent = t;
+        return o;
+      }));
+    }
+    sel.value = keep ? String(keep) : '';
+  }
+}
