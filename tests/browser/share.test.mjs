@@ -244,7 +244,11 @@ describe('export', () => {
   test('every chart saves as SVG that parses', async () => {
     const { page, problems } = await openPage(browser.context, url);
     await page.evaluate(() => window.dln.step(500));
+    // The sweep chart has data once a (small) sweep has run.
+    assert.equal(await page.evaluate(() => window.dln.sweep({ depths: [1, 2, 4] })), null);
+    await page.waitForFunction(() => window.dln.sweepState().status === 'done', null, { timeout: 60000 });
     const panels = await page.$$eval('canvas[data-chart]', (cs) => cs.map((c) => c.dataset.chart));
+    assert.ok(panels.includes('sweep') && panels.includes('phase'), `every section's charts: ${panels}`);
     for (const p of panels) {
       const res = await page.evaluate((name) => {
         const text = window.dln.svg(name, 640, 420);
