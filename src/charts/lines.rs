@@ -383,12 +383,13 @@ fn draw_legend<DB: DrawingBackend>(
             INK.stroke_width(th.stroke(1.5)),
         ))?;
     }
-    // "theory: exact", or the reference note split over two lines to fit the legend.
+    // "theory:" then its kind ("exact", "approximate") or the reference note, on two lines to
+    // fit the legend.
     let lines: Vec<String> = match theory {
         "none" => vec!["no theory".into()],
         t => match t.split_once(": ") {
             Some((a, b)) => vec![format!("{a}:"), b.to_string()],
-            None => vec![format!("theory: {t}")],
+            None => vec!["theory:".into(), t.to_string()],
         },
     };
     for (k, text) in lines.into_iter().enumerate() {
