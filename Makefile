@@ -18,8 +18,9 @@ build: setup
 	@ls -l www/pkg/dln_explorer_bg.wasm | awk '{printf "wasm: %d bytes", $$5}'; \
 	  gzip -9c www/pkg/dln_explorer_bg.wasm | wc -c | awk '{printf " (%d gzipped)\n", $$1}'
 
-## Offline builds: dist/ (a static folder for any server and sub-path) and dist/dln-explorer.html
-## (the page as one self-contained file that works opened from disk)
+## Offline builds: dist/ (a static folder for any server and sub-path), dist/dln-explorer.html
+## (the page as one self-contained file that works opened from disk) and dist/lab.html (the lab
+## page as one such file)
 dist: build
 	@scripts/setup.sh --dist
 	node scripts/dist.mjs dist

@@ -7,6 +7,8 @@
 //                            examples/ (the lab page)
 //   OUT/dln-explorer.html    the page as ONE self-contained file (wasm and JS inlined) that works
 //                            opened from disk, with no server
+//   OUT/lab.html             the lab page (www/examples/lab.html) as one such file: its two
+//                            <dln-explorer> elements, and a frame showing dln-explorer.html beside it
 // The wasm is shrunk by wasm-opt -Oz when npm's binaryen is installed (`npm ci` at the root).
 // Nothing refers to another origin. The folder is checked for inline script and style, which the
 // policy `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'` forbids.
@@ -89,29 +91,50 @@ function relocateExample(text) {
   return out;
 }
 
-/** The page as one file: style inlined, every module a data: URL in an import map, wasm as base64. */
-export function singleFile(wasmBytes, root = REPO) {
+/** MIME types of the files a module may refer to with `new URL('./file', import.meta.url)`. */
+const ASSET_TYPES = { css: 'text/css' };
+const ASSET = /\bnew URL\(\s*(['"])(\.{1,2}\/[^'"]+)\1\s*,\s*import\.meta\.url\s*\)/g;
+
+/**
+ * A page as one file: its stylesheets inlined, every module a data: URL in an import map, the wasm
+ * once as base64. `page` is the HTML file (relative to `root`); its module scripts and stylesheets
+ * are found relative to it, and `edit` may adjust the HTML first (for example a frame's URL). A
+ * module's `new URL('./x.css', import.meta.url)` becomes a data: URL of that file, as a module
+ * inlined as a data: URL has no folder to resolve against.
+ */
+export function singleFile(wasmBytes, { page = 'index.html', root = REPO, edit = (html) => html } = {}) {
   const read = (p) => {
     const text = readFileSync(join(root, p), 'utf8');
     return p === GLUE ? patchGlue(text) : text;
   };
-  const html = read('index.html');
-  const entry = html.match(/<script type="module" src="([^"]+)"><\/script>/);
-  if (!entry) throw new Error('index.html: no <script type="module" src=...> to inline');
+  const html = edit(read(page));
+  const here = posix.dirname(page);
+  // Each module script, with the line it is on (the first is replaced, the others removed).
+  const entries = [...html.matchAll(/\n([ \t]*)<script type="module" src="([^"]+)"><\/script>/g)];
+  if (!entries.length) throw new Error(`${page}: no <script type="module" src=...> to inline`);
   const name = (p) => `dln/${p}`;
   const modules = new Map();
   const visit = (path) => {
     if (modules.has(path)) return;
     modules.set(path, null);
-    const text = read(path).replace(IMPORT, (all, head, q, spec) => {
+    let text = read(path).replace(IMPORT, (all, head, q, spec) => {
       const target = posix.normalize(posix.join(posix.dirname(path), spec));
       visit(target);
       return `${head}${q}${name(target)}${q}`;
     });
+    if (path !== GLUE) {
+      text = text.replace(ASSET, (all, q, spec) => {
+        const file = posix.normalize(posix.join(posix.dirname(path), spec));
+        const type = ASSET_TYPES[posix.extname(file).slice(1)];
+        if (!type) throw new Error(`${path}: cannot inline ${spec} (no data: type for it)`);
+        return `new URL('data:${type};base64,${Buffer.from(read(file)).toString('base64')}')`;
+      });
+      if (/import\.meta\.url/.test(text)) throw new Error(`${path}: a use of import.meta.url that cannot be inlined`);
+    }
     modules.set(path, text);
   };
-  visit(entry[1]);
-  if (!modules.has(GLUE)) throw new Error(`${entry[1]} does not import ${GLUE}`);
+  for (const [, , src] of entries) visit(posix.normalize(posix.join(here, src)));
+  if (!modules.has(GLUE)) throw new Error(`${page}: no module imports ${GLUE}`);
   // The glue's init() fetches the wasm next to it; here it is handed the inlined bytes instead.
   modules.set('raw/glue.js', modules.get(GLUE));
   modules.set(GLUE, [
@@ -130,14 +153,30 @@ export function singleFile(wasmBytes, root = REPO) {
   }
   const wasm = Buffer.from(wasmBytes).toString('base64').replace(/.{1,120}/g, '$&\n');
   const importMap = JSON.stringify({ imports }, null, 1).replace(/<\//g, '<\\/');
-  let out = html.replace(/<link rel="stylesheet" href="([^"]+)">/g, (all, href) => `<style>\n${read(href)}</style>`);
-  out = out.replace(entry[0], () => [
+  let out = html.replace(/<link rel="stylesheet" href="([^"]+)">/g, (all, href) => `<style>\n${read(posix.join(here, href))}</style>`);
+  const main = entries.map(([, , src]) => `import '${name(posix.normalize(posix.join(here, src)))}';`).join(' ');
+  const [first, indent] = entries[0];
+  out = out.replace(first, () => [
     `<script type="importmap">\n${importMap}\n</script>`,
     `<script type="application/octet-stream" id="dln-wasm">\n${wasm}</script>`,
-    `<script type="module">import '${name(entry[1])}';</script>`,
-  ].join('\n  '));
-  if (/<link rel="stylesheet"/.test(out)) throw new Error('index.html: a stylesheet was not inlined');
+    `<script type="module">${main}</script>`,
+  ].map((tag) => `\n${indent}${tag}`).join(''));
+  for (const [line] of entries.slice(1)) out = out.replace(line, '');
+  if (/<link rel="stylesheet"/.test(out)) throw new Error(`${page}: a stylesheet was not inlined`);
   return out;
+}
+
+/** The lab page as one file, beside dln-explorer.html: its frame shows that single file. */
+export function singleLab(wasmBytes, root = REPO) {
+  const frame = 'src="../../index.html#';
+  return singleFile(wasmBytes, {
+    page: 'www/examples/lab.html',
+    root,
+    edit: (html) => {
+      if (!html.includes(frame)) throw new Error('examples: the lab page no longer frames ../../index.html#…');
+      return html.replace(frame, 'src="dln-explorer.html#');
+    },
+  });
 }
 
 function sizeOf(path) {
@@ -176,14 +215,19 @@ export function buildDist(out = join(REPO, 'dist'), log = () => {}) {
   }
   const single = singleFile(wasm);
   writeFileSync(join(out, 'dln-explorer.html'), single);
+  const lab = singleLab(wasm);
+  writeFileSync(join(out, 'lab.html'), lab);
   const gz = (buf) => gzipSync(buf, { level: 9 }).length;
-  const folderFiles = files(out).filter((f) => !f.endsWith('dln-explorer.html'));
+  const singles = new Set([join(out, 'dln-explorer.html'), join(out, 'lab.html')]);
+  const folderFiles = files(out).filter((f) => !singles.has(f));
   return {
     folder: folderFiles.reduce((n, f) => n + sizeOf(f), 0),
     folderGzip: folderFiles.reduce((n, f) => n + gz(readFileSync(f)), 0),
     wasm: wasm.length,
     single: Buffer.byteLength(single),
     singleGzip: gz(Buffer.from(single)),
+    lab: Buffer.byteLength(lab),
+    labGzip: gz(Buffer.from(lab)),
   };
 }
 
@@ -195,6 +239,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.log(`wasm: ${kb(s.wasm)}`);
     console.log(`${relative(process.cwd(), out) || '.'}/: ${kb(s.folder)} (${kb(s.folderGzip)} gzipped, file by file)`);
     console.log(`${relative(process.cwd(), join(out, 'dln-explorer.html'))}: ${kb(s.single)} (${kb(s.singleGzip)} gzipped)`);
+    console.log(`${relative(process.cwd(), join(out, 'lab.html'))}: ${kb(s.lab)} (${kb(s.labGzip)} gzipped)`);
   } catch (e) {
     console.error(`dist: ${e.message}`);
     process.exit(1);

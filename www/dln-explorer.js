@@ -30,9 +30,12 @@ const OWN = new Set(['autoplay', 'speed', 'controls']);
 const HTML_ATTRIBUTES = new Set(['id', 'class', 'style', 'title', 'lang', 'dir', 'tabindex', 'slot', 'part', 'role', 'is', 'nonce']);
 
 let loading = null;
-/** Loads and starts the wasm once for the whole page. */
+/**
+ * Loads and starts the wasm once for the whole page. The glue fetches it from beside itself
+ * (pkg/); in the single-file builds (scripts/dist.mjs) the glue is handed the inlined bytes.
+ */
 function loadWasm() {
-  loading ??= init({ module_or_path: new URL('./pkg/dln_explorer_bg.wasm', import.meta.url) });
+  loading ??= init();
   return loading;
 }
 

@@ -117,6 +117,48 @@ describe('make dist', () => {
     assert.deepEqual(problems, []);
     await page.close();
   });
+  test('lab.html opened from disk (file://) runs its two elements and drives the framed single file', async () => {
+    const html = readFileSync(join(out, 'lab.html'), 'utf8');
+    assert.doesNotMatch(html, /<(?:script|link)[^>]*\s(?:src|href)="(?!data:)/, 'the lab file loads no other file');
+    assert.match(html, /<iframe src="dln-explorer\.html#preset=tree5&amp;embed=1"/);
+    assert.equal(html.match(/id="dln-wasm"/g).length, 1, 'the wasm is inlined once');
+    const { page, problems } = await openPage(browser.context, pathToFileURL(join(out, 'lab.html')).href, { waitReady: false });
+    await page.waitForFunction(() => customElements.get('dln-explorer'), null, { timeout: 30000 });
+    await page.evaluate(() => Promise.all([...document.querySelectorAll('dln-explorer')].map((el) => el.ready)));
+    // The element's stylesheet (inlined as a data: URL) is applied inside its shadow root.
+    assert.equal(await page.$eval('#depth .bar', (b) => getComputedStyle(b).display), 'flex');
+    // Each element steps its own run.
+    const call = (id, method, ...args) => page.evaluate(([i, m, a]) => document.getElementById(i)[m](...a), [id, method, args]);
+    assert.equal(await call('depth', 'step', 600), null);
+    assert.equal((await call('illusion', 'state')).step, 0, 'stepping one element leaves the other');
+    assert.equal(await call('illusion', 'step', 250), null);
+    assert.equal((await call('depth', 'state')).step, 600);
+    assert.equal((await call('illusion', 'state')).step, 250);
+    for (const sel of ['#depth canvas[data-chart="loss"]', '#depth canvas[data-chart="modes"]', '#illusion canvas[data-chart="illusion"]', '#illusion canvas[data-chart="modes"]']) {
+      const n = await inkedPixels(page, sel);
+      assert.ok(n > 1500, `${sel} has only ${n} drawn pixels`);
+    }
+    // The frame is the single file beside it, in embed mode, on the preset its hash names.
+    const frame = page.frames().find((f) => f.url().startsWith(`${pathToFileURL(join(out, 'dln-explorer.html')).href}#`));
+    assert.ok(frame, `the lab file frames dln-explorer.html: ${page.frames().map((f) => f.url()).join(', ')}`);
+    await frame.waitForFunction(() => window.dln, null, { timeout: 30000 });
+    assert.equal(await frame.evaluate(() => document.documentElement.hasAttribute('data-embed')), true);
+    const hash = new URLSearchParams(new URL(frame.url()).hash.slice(1));
+    assert.equal(hash.get('preset'), 'tree5');
+    assert.equal(hash.get('embed'), '1');
+    const cfg = await frame.evaluate(() => window.dln.config());
+    assert.equal(cfg.dataset.levels, 5);
+    assert.deepEqual(cfg.network.hidden, [32]);
+    // Both are file:// pages (origin "null"): the lab's button plays the frame through messages,
+    // and the frame's replies reach the lab's readout.
+    await page.waitForFunction(() => /frame: step 0,/.test(document.querySelector('[data-role="frame-state"]').textContent), null, { timeout: 10000 });
+    await page.click('button[data-frame="play"]');
+    await frame.waitForFunction(() => window.dln.state().step > 0, null, { timeout: 20000 });
+    await page.waitForFunction(() => /frame: step [1-9]/.test(document.querySelector('[data-role="frame-state"]').textContent), null, { timeout: 10000 });
+    await page.click('button[data-frame="pause"]');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
 });
 
 describe('the postMessage API', () => {
