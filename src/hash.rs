@@ -97,6 +97,12 @@ const PARAMS: &[Param] = &[
     page("proj", "projection.kind", Kind::Text),
     page("proj_item", "projection.item", Kind::Text),
     page("proj_feature", "projection.feature", Kind::Text),
+    page("twin", "twin.on", Kind::Bool),
+    page("twin_hidden", "twin.network.hidden", Kind::Integers),
+    page("twin_seed", "twin.train.seed", Kind::Integer),
+    page("twin_init", "twin.init.kind", Kind::Text),
+    page("twin_scale", "twin.init.scale", Kind::Number),
+    page("twin_lambda", "twin.init.lambda", Kind::Number),
     page("panels", "panels", Kind::Texts),
     page("embed", "embed", Kind::Bool),
     page("preset", "preset", Kind::Text),
@@ -118,6 +124,9 @@ pub struct PageState {
     pub hide: Vec<String>,
     /// The preset the link names, if any (applied before the other parameters).
     pub preset: Option<String>,
+    /// The second network, as a partial config merged onto the main one (`network.hidden`,
+    /// `train.seed`, `init.kind`, `init.scale`, `init.lambda`), or `None`.
+    pub twin: Option<Value>,
 }
 
 /// The result of reading a hash: the state, and one message per part that was ignored.
@@ -305,6 +314,11 @@ fn page_value(state: &PageState) -> Value {
     if let Some(p) = &state.preset {
         o.insert("preset".into(), json!(p));
     }
+    let mut twin = state.twin.clone().unwrap_or_else(|| json!({}));
+    if let Some(t) = twin.as_object_mut() {
+        t.insert("on".into(), json!(state.twin.is_some()));
+    }
+    o.insert("twin".into(), twin);
     v
 }
 
@@ -319,6 +333,7 @@ fn base_of(state: &PageState) -> PageState {
             config,
             view: p.view.clone(),
             preset: state.preset.clone(),
+            twin: p.twin.clone(),
             ..PageState::default()
         },
         None => PageState::default(),
@@ -382,6 +397,7 @@ pub fn state_json(state: &PageState) -> Value {
         "embed": state.embed,
         "hide": state.hide,
         "preset": state.preset,
+        "twin": state.twin,
     })
 }
 
@@ -413,6 +429,7 @@ pub fn write_json(v: &Value) -> Result<String, String> {
         embed: field(v, "embed")?,
         hide: field(v, "hide")?,
         preset: field(v, "preset")?,
+        twin: field(v, "twin")?,
     }))
 }
 
@@ -442,6 +459,7 @@ pub fn parse(hash: &str) -> Parsed {
                 }
                 state.view = p.view.clone();
                 state.preset = Some(p.id.to_string());
+                state.twin = p.twin.clone();
             }
             None => messages.push(format!("ignored preset={v}: no such preset")),
         }
@@ -535,12 +553,35 @@ fn merge_into(base: &mut Value, patch: &Value) {
     }
 }
 
+/// The second network from the `twin*` parameters: kept only if it makes a valid config on top
+/// of the link's own.
+fn read_twin(state: &mut PageState, mut twin: Value, messages: &mut Vec<String>) {
+    let on = twin.get("on").and_then(Value::as_bool).unwrap_or(false);
+    if let Some(t) = twin.as_object_mut() {
+        t.remove("on");
+    }
+    if !on {
+        state.twin = None;
+        return;
+    }
+    match crate::sim::session::check_twin(&state.config, &twin) {
+        Ok(()) => state.twin = Some(twin),
+        Err(e) => {
+            messages.push(format!("ignored the second network (twin): {e}"));
+            state.twin = None;
+        }
+    }
+}
+
 fn read_page(state: &mut PageState, page: &Value, messages: &mut Vec<String>) {
     let mut view_json = page.clone();
     if let Some(o) = view_json.as_object_mut() {
         let panels = o.remove("panels");
         let embed = o.remove("embed");
         o.remove("preset");
+        if let Some(twin) = o.remove("twin") {
+            read_twin(state, twin, messages);
+        }
         if let Some(ill) = o.get("illusion").and_then(Value::as_array).cloned() {
             match ill.as_slice() {
                 [Value::String(item), Value::String(feature)] => {

@@ -145,6 +145,28 @@ fn random_state(rng: &mut Rng, cfg: Config) -> PageState {
             vec![]
         },
         preset: None,
+        twin: rng
+            .bernoulli(0.4)
+            .then(|| {
+                let mut t = serde_json::Map::new();
+                if rng.bernoulli(0.7) {
+                    let layers = int(rng, 0, 3) as usize;
+                    let widths: Vec<u64> = (0..layers).map(|_| int(rng, 1, 48)).collect();
+                    t.insert("network".into(), json!({ "hidden": widths }));
+                }
+                if rng.bernoulli(0.7) {
+                    t.insert("train".into(), json!({ "seed": int(rng, 0, 1_000_000) }));
+                }
+                if rng.bernoulli(0.5) {
+                    let kind = *pick(rng, &["small_gaussian", "scaled_gaussian"]);
+                    t.insert(
+                        "init".into(),
+                        json!({ "kind": kind, "scale": real(rng, 0.001, 1.0), "lambda": 0.0 }),
+                    );
+                }
+                serde_json::Value::Object(t)
+            })
+            .filter(|t| dln_explorer::sim::session::check_twin(&cfg, t).is_ok()),
         config: cfg,
     }
 }
@@ -310,8 +332,50 @@ fn a_link_on_a_preset_writes_only_the_changes_and_reads_back_the_same_state() {
             config: preset.full_config().unwrap(),
             view: preset.view.clone(),
             preset: Some(preset.id.to_string()),
+            twin: preset.twin.clone(),
             ..PageState::default()
         };
         assert_eq!(write(&own), format!("preset={}", preset.id));
     }
+}
+
+#[test]
+fn a_second_network_travels_in_the_link_and_a_removed_one_stays_removed() {
+    let twin = json!({"network": {"hidden": [40]}, "train": {"seed": 2}});
+    let state = PageState {
+        twin: Some(twin.clone()),
+        ..PageState::default()
+    };
+    let hash = write(&state);
+    assert!(
+        hash.contains("twin=1") && hash.contains("twin_hidden=40"),
+        "{hash}"
+    );
+    assert_eq!(parse(&hash).state.twin, Some(twin));
+    // The species preset brings a second network; a link that turned it off says so.
+    let species = dln_explorer::presets::presets()
+        .into_iter()
+        .find(|p| p.twin.is_some())
+        .expect("a preset with a second network");
+    let off = PageState {
+        config: species.full_config().unwrap(),
+        view: species.view.clone(),
+        preset: Some(species.id.to_string()),
+        twin: None,
+        ..PageState::default()
+    };
+    let hash = write(&off);
+    assert!(hash.contains("twin=0"), "{hash}");
+    assert_eq!(parse(&hash).state, off);
+}
+
+#[test]
+fn a_second_network_the_config_refuses_is_ignored_with_a_message() {
+    let parsed = parse("#twin=1&twin_hidden=0");
+    assert_eq!(parsed.state.twin, None);
+    assert!(
+        parsed.messages.iter().any(|m| m.contains("twin")),
+        "{:?}",
+        parsed.messages
+    );
 }

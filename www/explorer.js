@@ -240,6 +240,7 @@ export class Explorer {
   setTwin(patch) {
     const err = this.guard(() => this.app.setTwin(JSON.stringify(patch ?? null)), 'the simulation has stopped');
     this.dirty = true;
+    if (!err) this.emit('twin');
     return err || null;
   }
 

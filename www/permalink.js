@@ -109,6 +109,8 @@ export class Permalink {
       }
       const err = this.ex.setConfig(parsed.config);
       if (err) messages.push(`ignored the config: ${err}`);
+      const terr = this.ex.setTwin(parsed.twin);
+      if (terr) messages.push(`ignored the second network: ${terr}`);
       const { scrub, ...view } = parsed.view;
       const verr = this.ex.setView({ ...view, scrub: null });
       if (verr) messages.push(`ignored the view: ${verr}`);
@@ -184,7 +186,7 @@ export class Permalink {
     if (this.applying) return;
     // The user's own change stops any training up to a linked step.
     if (detail.kind === 'view' || detail.kind === 'config') this.catchUp += 1;
-    const discrete = detail.kind === 'preset' || detail.kind === 'reset'
+    const discrete = detail.kind === 'preset' || detail.kind === 'reset' || detail.kind === 'twin'
       || (detail.kind === 'config' && detail.change === 'reset');
     clearTimeout(this.timer);
     if (discrete) this.commit(true);
@@ -217,6 +219,7 @@ export class Permalink {
       embed: this.embed,
       hide: this.hide,
       preset: this.ex.preset || null,
+      twin: this.ex.twin() ?? null,
     };
   }
 

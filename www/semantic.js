@@ -123,6 +123,16 @@ export class SemanticControls {
     const twin = this.ex.twin();
     const box = this.q('[data-twin]');
     if (box) box.checked = Boolean(twin);
+    if (twin) {
+      // A second network from a link or a preset: show its settings.
+      const width = twin.network?.hidden?.[0];
+      const w = this.q('[data-twin-width]');
+      if (w && Number.isInteger(width)) w.value = String(width);
+      const seed = this.q('[data-twin-seed]');
+      if (seed && Number.isInteger(twin.train?.seed)) seed.value = String(twin.train.seed);
+      const large = this.q('[data-twin-large]');
+      if (large) large.checked = twin.init?.kind === 'small_gaussian' && twin.init.scale >= 0.1;
+    }
     this.updateIllusions(state);
   }
 

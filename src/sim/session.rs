@@ -16,6 +16,16 @@ pub struct Session {
 }
 
 /// Keys a second network may change: the dataset and the training schedule stay shared.
+/// Checks that `patch` describes a valid second network for `config`: the patch's own rules
+/// (no dataset, only the seed of training) and a valid merged config.
+pub fn check_twin(config: &Config, patch: &Value) -> Result<(), ConfigError> {
+    check_patch(patch)?;
+    config.merged(patch).map(|_| ()).map_err(|e| ConfigError {
+        field: format!("twin.{}", e.field),
+        message: e.message,
+    })
+}
+
 fn check_patch(patch: &Value) -> Result<(), ConfigError> {
     let Some(obj) = patch.as_object() else {
         return Err(ConfigError::new(

@@ -64,6 +64,9 @@ describe('the dataset editor', () => {
     await page.click(cell('pine', 'leaves', 0));
     await frames(page);
     const sv1 = await singularValues(page);
+    // Charts off screen wait to be redrawn: bring the SVD chart back into view first.
+    await page.$eval('canvas[data-chart="svd"]', (c) => c.scrollIntoView());
+    await frames(page);
     const pixels1 = await svdPixels(page);
     assert.notDeepEqual(sv1, sv0);
     assert.ok(Math.abs(sv1[0] - sv0[0]) > 1e-3, `s1 ${sv0[0]} -> ${sv1[0]}`);

@@ -67,6 +67,27 @@ describe('links to a state', () => {
     await copy.close();
   });
 
+  test('a link carries the second network of the similarity panel', async () => {
+    const { page, problems } = await openPage(browser.context, url);
+    await page.fill('[data-twin-width]', '24');
+    await page.fill('[data-twin-seed]', '5');
+    await page.check('[data-twin]');
+    await page.waitForFunction(() => window.location.hash.includes('twin=1'));
+    const hash = await hashOf(page);
+    assert.match(hash, /twin_hidden=24/);
+    assert.match(hash, /twin_seed=5/);
+    const { page: copy, problems: p2 } = await openPage(browser.context, `${url}${hash}`);
+    assert.equal(await copy.isChecked('[data-twin]'), true);
+    assert.equal(await copy.inputValue('[data-twin-width]'), '24');
+    assert.equal(await copy.inputValue('[data-twin-seed]'), '5');
+    assert.equal(await copy.$('[data-role="link-message"]'), null, 'a good link shows no message');
+    await copy.uncheck('[data-twin]');
+    await copy.waitForFunction(() => !window.location.hash.includes('twin'));
+    assert.deepEqual([...problems, ...p2], []);
+    await page.close();
+    await copy.close();
+  });
+
   test('Back and Forward restore the earlier configs', async () => {
     const { page, problems } = await openPage(browser.context, url);
     await page.evaluate(() => window.dln.setConfig({ dataset: { kind: 'toy4' } }));
