@@ -256,8 +256,12 @@ export class Explorer {
     return JSON.parse(this.app.constructor.presets());
   }
 
-  /** Loads a preset by id; returns null or a message. */
-  applyPreset(id) {
+  /**
+   * Loads a preset by id; returns null or a message. With `scroll` (the user picked it from the
+   * menu) the panel it is about is scrolled into view; a preset from a link, an attribute or the
+   * API leaves the scroll position alone, so a page embedding the explorable does not jump.
+   */
+  applyPreset(id, { scroll = false } = {}) {
     const res = this.guard(() => JSON.parse(this.app.applyPreset(id)), { error: 'the simulation has stopped' });
     if (res.error) return res.error;
     this.preset = id;
@@ -272,7 +276,7 @@ export class Explorer {
     this.syncControls();
     this.updateStatus();
     const panel = this.root.querySelector(`[data-panel="${res.focus}"]`);
-    if (panel && panel.scrollIntoView) panel.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    if (scroll && panel && panel.scrollIntoView) panel.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
     this.emit('preset', { id });
     return null;
   }
@@ -288,7 +292,7 @@ export class Explorer {
     }
     sel.addEventListener('change', () => {
       if (!sel.value) return;
-      const err = this.applyPreset(sel.value);
+      const err = this.applyPreset(sel.value, { scroll: true });
       if (err) this.showError(err);
     });
   }

@@ -96,7 +96,9 @@ export class Permalink {
     this.applying = true;
     try {
       if (parsed.preset && (first || parsed.preset !== this.ex.preset)) {
-        const err = this.ex.applyPreset(parsed.preset);
+        // A link to a preset on the top-level page shows its panel; inside a frame that would
+        // scroll the host page too.
+        const err = this.ex.applyPreset(parsed.preset, { scroll: this.win.self === this.win.top });
         if (err) messages.push(`ignored preset: ${err}`);
       } else if (!parsed.preset && this.ex.preset) {
         // Leaving a preset: drop its second network and caption.

@@ -88,6 +88,8 @@ describe('make dist', () => {
     await page.goto(`${strict.url}sub/dir/examples/lab.html`);
     await page.waitForFunction(() => customElements.get('dln-explorer'), null, { timeout: 30000 });
     await page.evaluate(() => Promise.all([...document.querySelectorAll('dln-explorer')].map((el) => el.ready)));
+    await page.waitForFunction(() => /frame: step/.test(document.querySelector('[data-role="frame-state"]').textContent), null, { timeout: 30000 });
+    assert.equal(await page.evaluate(() => window.scrollY), 0, 'the elements and the framed preset leave the lab page where it is');
     await page.evaluate(() => document.getElementById('depth').step(600));
     const n = await inkedPixels(page, '#depth canvas[data-chart="modes"]');
     assert.ok(n > 1500, `the element's modes chart has only ${n} drawn pixels`);
