@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{draw_wrapped, fmt_num, mode_color, ChartResult, Frame, Theme, GRID, INK};
+use super::{draw_wrapped, fmt_num, mode_color, wrap_text, ChartResult, Frame, Theme, GRID, INK};
 
 /// Colour of the simulated loss.
 const SIM_LOSS: RGBColor = RGBColor(31, 78, 140);
@@ -212,16 +212,38 @@ where
     }
     y_hi = y_hi.max(svd.s.first().copied().unwrap_or(1.0)).max(1e-9);
     let pad = 0.06 * (y_hi - y_lo);
-    // Headroom above the curves for the note.
-    let (y0, y1) = (if y_lo < 0.0 { y_lo - pad } else { 0.0 }, y_hi + 3.0 * pad);
+    let y0 = if y_lo < 0.0 { y_lo - pad } else { 0.0 };
 
-    let (w, _) = root.dim_in_pixel();
+    // A note on what the dashed lines are (or why there are none).
+    let note = match prediction {
+        Ok(p) => format!("dashed: {}", p.label),
+        Err(why) => why.to_string(),
+    };
+    let extra = svd.rank().saturating_sub(n_modes);
+    let note = if extra > 0 {
+        format!("{note}; {extra} weaker modes not shown")
+    } else {
+        note
+    };
+    let note_color = INK.mix(0.75);
+    let note_style = th.text(11.0).color(&note_color);
+
+    let (w, h) = root.dim_in_pixel();
     let legend_w = th.px(92.0).min(w as i32 / 3).max(1) as u32;
     let (plot_area, legend_area) = root.split_horizontally(w.saturating_sub(legend_w));
+    let (margin, x_labels, y_labels) = (th.px(10.0), th.px(34.0), th.px(50.0));
+    // Headroom above the curves for the note, however many lines it wraps to.
+    let plot_w = w.saturating_sub(legend_w) as i32 - 2 * margin - y_labels;
+    let plot_h = (h as i32 - 2 * margin - x_labels).max(1);
+    let (lines, line_h) = wrap_text(&plot_area, &note, plot_w - th.px(12.0), &note_style);
+    let room = (lines.len() as i32 * line_h + th.px(8.0)).min(plot_h / 2);
+    let top = y_hi + pad;
+    let y1 = top + (top - y0) * room as f64 / (plot_h - room).max(1) as f64;
+
     let mut chart = ChartBuilder::on(&plot_area)
-        .margin(th.px(10.0))
-        .x_label_area_size(th.px(34.0))
-        .y_label_area_size(th.px(50.0))
+        .margin(margin)
+        .x_label_area_size(x_labels)
+        .y_label_area_size(y_labels)
         .build_cartesian_2d(0f64..xmax, y0..y1)?;
     chart
         .configure_mesh()
@@ -291,24 +313,13 @@ where
     };
     draw_legend(&legend_area, svd.s.as_slice(), n_modes, kind, th)?;
 
-    // A note on what the dashed lines are (or why there are none).
-    let note = match prediction {
-        Ok(p) => format!("dashed: {}", p.label),
-        Err(why) => why.to_string(),
-    };
-    let extra = svd.rank().saturating_sub(n_modes);
-    let note = if extra > 0 {
-        format!("{note}; {extra} weaker modes not shown")
-    } else {
-        note
-    };
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     draw_wrapped(
         root,
         &note,
         (xr.start + th.px(6.0), yr.start + th.px(4.0)),
         xr.end - xr.start - th.px(12.0),
-        &th.text(11.0).color(&INK.mix(0.75)),
+        &note_style,
     )?;
     Ok(frame_of(
         chart.plotting_area(),

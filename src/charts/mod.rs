@@ -333,14 +333,14 @@ pub fn fmt_num(v: f64) -> String {
     }
 }
 
-/// Draws `text` from (x, y) downwards, wrapped at spaces to fit `max_width` device pixels.
-pub fn draw_wrapped<DB: DrawingBackend>(
+/// `text` wrapped at spaces to fit `max_width` device pixels: the lines and the distance from
+/// one line's top to the next.
+pub fn wrap_text<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     text: &str,
-    (x, y): (i32, i32),
     max_width: i32,
     style: &TextStyle,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+) -> (Vec<String>, i32) {
     let width = |t: &str| {
         root.estimate_text_size(t, style)
             .map(|s| s.0 as i32)
@@ -365,10 +365,22 @@ pub fn draw_wrapped<DB: DrawingBackend>(
         .estimate_text_size("Mg", style)
         .map(|s| s.1 as i32)
         .unwrap_or(12);
+    (lines, height + 2)
+}
+
+/// Draws `text` from (x, y) downwards, wrapped at spaces to fit `max_width` device pixels.
+pub fn draw_wrapped<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    (x, y): (i32, i32),
+    max_width: i32,
+    style: &TextStyle,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (lines, step) = wrap_text(root, text, max_width, style);
     for (k, l) in lines.iter().enumerate() {
         root.draw(&Text::new(
             l.clone(),
-            (x, y + k as i32 * (height + 2)),
+            (x, y + k as i32 * step),
             style.clone(),
         ))?;
     }
