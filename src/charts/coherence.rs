@@ -296,17 +296,12 @@ where
         root.draw(&Text::new(text.clone(), (x_text, y), style.clone()))?;
     }
 
-    Ok(Frame::Xy {
-        left: xr.start,
-        top: yr.start,
-        right: xr.end,
-        bottom: yr.end,
-        x_min: x0,
-        x_max: x1,
-        y_min: 0.0,
-        y_max: 1.0,
-        y_log: false,
-    })
+    Ok(Frame::xy(
+        chart.plotting_area(),
+        (x0, x1),
+        (0.0, 1.0),
+        false,
+    ))
 }
 
 /// The first noise draw's data at the slider's strength (items as rows, features as columns,

@@ -20,26 +20,6 @@ fn x_extent(run: &Run) -> f64 {
     (run.config().train.steps.max(run.step_count())).max(1) as f64
 }
 
-fn frame_of<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::cartesian::Cartesian2d<impl Ranged, impl Ranged>>,
-    x: (f64, f64),
-    y: (f64, f64),
-    y_log: bool,
-) -> Frame {
-    let (xr, yr) = area.get_pixel_range();
-    Frame::Xy {
-        left: xr.start,
-        top: yr.start,
-        right: xr.end,
-        bottom: yr.end,
-        x_min: x.0,
-        x_max: x.1,
-        y_min: y.0,
-        y_max: y.1,
-        y_log,
-    }
-}
-
 /// The predicted curves on the step axis: recorded values up to now, then the prediction
 /// sampled forward to the end of the run at the current learning rate. `None` without a prediction.
 struct TheorySeries {
@@ -169,7 +149,12 @@ where
             .color(&INK.mix(0.75))
             .pos(Pos::new(HPos::Right, VPos::Top)),
     ))?;
-    Ok(frame_of(chart.plotting_area(), (0.0, xmax), (lo, hi), true))
+    Ok(Frame::xy(
+        chart.plotting_area(),
+        (0.0, xmax),
+        (lo, hi),
+        true,
+    ))
 }
 
 /// Mode strengths `u_a^T W_tot v_a` against step, with the exact solution dashed in the same colour.
@@ -321,7 +306,7 @@ where
         xr.end - xr.start - th.px(12.0),
         &note_style,
     )?;
-    Ok(frame_of(
+    Ok(Frame::xy(
         chart.plotting_area(),
         (0.0, xmax),
         (y0, y1),

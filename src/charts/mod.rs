@@ -234,6 +234,30 @@ pub enum Frame {
     Parts { parts: Vec<Frame> },
 }
 
+impl Frame {
+    /// The frame of an x-y chart: its plotting area's pixel rectangle and the data ranges the
+    /// axes span (`y_log`: the y axis is logarithmic, its range still in data units).
+    pub fn xy<DB: DrawingBackend, X: Ranged, Y: Ranged>(
+        area: &DrawingArea<DB, plotters::coord::cartesian::Cartesian2d<X, Y>>,
+        (x_min, x_max): (f64, f64),
+        (y_min, y_max): (f64, f64),
+        y_log: bool,
+    ) -> Frame {
+        let (xr, yr) = area.get_pixel_range();
+        Frame::Xy {
+            left: xr.start,
+            top: yr.start,
+            right: xr.end,
+            bottom: yr.end,
+            x_min,
+            x_max,
+            y_min,
+            y_max,
+            y_log,
+        }
+    }
+}
+
 /// One heat map inside a chart.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Grid {

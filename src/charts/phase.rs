@@ -84,7 +84,7 @@ where
         .x_label_formatter(&|v| fmt_num(*v))
         .y_label_formatter(&|v| fmt_num(*v))
         .draw()?;
-    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let (xr, _) = chart.plotting_area().get_pixel_range();
 
     // Hyperbolas a^2 - b^2 = c (light), the lines a = +-b among them.
     let curve_style = INK.mix(0.18).stroke_width(th.stroke(1.0));
@@ -232,17 +232,7 @@ where
     }
 
     draw_legend(&legend, demo, dot, th)?;
-    Ok(Frame::Xy {
-        left: xr.start,
-        top: yr.start,
-        right: xr.end,
-        bottom: yr.end,
-        x_min: -r,
-        x_max: r,
-        y_min: -r,
-        y_max: r,
-        y_log: false,
-    })
+    Ok(Frame::xy(chart.plotting_area(), (-r, r), (-r, r), false))
 }
 
 fn draw_legend<DB: DrawingBackend>(

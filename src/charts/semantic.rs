@@ -36,25 +36,6 @@ where
     Ok(Frame::Grids { grids: vec![] })
 }
 
-fn xy_frame<DB: DrawingBackend, X: Ranged, Y: Ranged>(
-    area: &DrawingArea<DB, plotters::coord::cartesian::Cartesian2d<X, Y>>,
-    x: (f64, f64),
-    y: (f64, f64),
-) -> Frame {
-    let (xr, yr) = area.get_pixel_range();
-    Frame::Xy {
-        left: xr.start,
-        top: yr.start,
-        right: xr.end,
-        bottom: yr.end,
-        x_min: x.0,
-        x_max: x.1,
-        y_min: y.0,
-        y_max: y.1,
-        y_log: false,
-    }
-}
-
 /// Item colour in the map.
 fn item_color(i: usize) -> RGBColor {
     mode_color(i)
@@ -213,7 +194,12 @@ where
             )))?;
         }
     }
-    Ok(xy_frame(chart.plotting_area(), (-xe, xe), (-ye, ye)))
+    Ok(Frame::xy(
+        chart.plotting_area(),
+        (-xe, xe),
+        (-ye, ye),
+        false,
+    ))
 }
 
 /// The RSM heat maps: simulated, predicted and, with a second network, its RSM; correlations.
@@ -498,7 +484,12 @@ where
         xr.end - xr.start - th.px(12.0),
         &th.text(11.0).color(&INK.mix(0.8)),
     )?;
-    Ok(xy_frame(chart.plotting_area(), (0.0, xmax), (y0, y1)))
+    Ok(Frame::xy(
+        chart.plotting_area(),
+        (0.0, xmax),
+        (y0, y1),
+        false,
+    ))
 }
 
 /// Grouped bars: one group per label, one bar per series `(name, colour, values, filled)`.
@@ -600,17 +591,12 @@ where
         xr.end - xr.start - th.px(8.0),
         &th.text(10.5).color(&INK.mix(0.8)),
     )?;
-    Ok(Frame::Xy {
-        left: xr.start,
-        top: yr.start,
-        right: xr.end,
-        bottom: yr.end,
-        x_min: 0.0,
-        x_max: n as f64,
-        y_min: y0,
-        y_max: y1,
-        y_log: false,
-    })
+    Ok(Frame::xy(
+        chart.plotting_area(),
+        (0.0, n as f64),
+        (y0, y1),
+        false,
+    ))
 }
 
 /// Typicality: the object-analyzer entries of a category mode, and when each item's category

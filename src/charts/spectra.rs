@@ -183,17 +183,12 @@ where
         (one_px + th.px(4.0), yr.start + th.px(3.0)),
         th.text(10.0).color(&INK.mix(0.6)),
     ))?;
-    Ok(Frame::Xy {
-        left: xr.start,
-        top: yr.start,
-        right: xr.end,
-        bottom: yr.end,
-        x_min: 0.0,
-        x_max,
-        y_min: 0.0,
-        y_max: top,
-        y_log: false,
-    })
+    Ok(Frame::xy(
+        chart.plotting_area(),
+        (0.0, x_max),
+        (0.0, top),
+        false,
+    ))
 }
 
 /// The hover readout: the bin under the pointer and its share of the singular values.

@@ -167,17 +167,12 @@ where
         (th.px(24.0), y - th.px(6.0)),
         th.text(10.5),
     ))?;
-    Ok(Frame::Xy {
-        left: xr.start,
-        top: yr.start,
-        right: xr.end,
-        bottom: yr.end,
-        x_min: x_lo,
-        x_max: x_hi,
-        y_min: 0.7,
-        y_max: top,
-        y_log: true,
-    })
+    Ok(Frame::xy(
+        chart.plotting_area(),
+        (x_lo, x_hi),
+        (0.7, top),
+        true,
+    ))
 }
 
 /// Hover readout: the learning times at the depth under the pointer (the frame's x is
