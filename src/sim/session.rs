@@ -15,17 +15,22 @@ pub struct Session {
     twin_patch: Option<Value>,
 }
 
-/// Keys a second network may change: the dataset and the training schedule stay shared.
-/// Checks that `patch` describes a valid second network for `config`: the patch's own rules
-/// (no dataset, only the seed of training) and a valid merged config.
-pub fn check_twin(config: &Config, patch: &Value) -> Result<(), ConfigError> {
+/// The config of a second network: `patch` merged onto `config`, after the patch's own rules
+/// (no dataset, only the seed of training). Errors name the field under `twin.`.
+fn twin_config(config: &Config, patch: &Value) -> Result<Config, ConfigError> {
     check_patch(patch)?;
-    config.merged(patch).map(|_| ()).map_err(|e| ConfigError {
+    config.merged(patch).map_err(|e| ConfigError {
         field: format!("twin.{}", e.field),
         message: e.message,
     })
 }
 
+/// Checks that `patch` describes a valid second network for `config` (see [`twin_config`]).
+pub fn check_twin(config: &Config, patch: &Value) -> Result<(), ConfigError> {
+    twin_config(config, patch).map(|_| ())
+}
+
+/// Keys a second network may change: the dataset and the training schedule stay shared.
 fn check_patch(patch: &Value) -> Result<(), ConfigError> {
     let Some(obj) = patch.as_object() else {
         return Err(ConfigError::new(
@@ -77,11 +82,7 @@ impl Session {
     }
 
     fn build_twin(&self, patch: &Value) -> Result<Run, ConfigError> {
-        check_patch(patch)?;
-        let cfg = self.run.config().merged(patch).map_err(|e| ConfigError {
-            field: format!("twin.{}", e.field),
-            message: e.message,
-        })?;
+        let cfg = twin_config(self.run.config(), patch)?;
         let mut twin = Run::new(&cfg)?;
         twin.advance(self.run.step_count());
         Ok(twin)
