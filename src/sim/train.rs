@@ -15,14 +15,13 @@ use ndarray::Array2;
 use super::data::Dataset;
 use super::kernels::{gemm, gemm_overwrite, gemm_tn, transpose};
 use super::network::Network;
-use crate::config::Activation;
 
 /// Reusable buffers for gradient steps on one network shape and dataset size.
 pub struct Trainer {
     /// Number of items P.
     p: usize,
     /// `acts[l]` holds `h_l` (`N_l x P`, row-major) for l = 1..=D; index 0 is unused (`h_0` is
-    /// the data) and so is index 1 with one-hot items (then `h_1 = W_1`).
+    /// the data) and so is index 1 with one-hot items in a linear network (then `h_1 = W_1`).
     acts: Vec<Vec<f64>>,
     /// `acts_t[l]` holds `h_l^T` (`P x N_l`) for l = 0..D, the right factor of `W_{l+1}`'s update.
     acts_t: Vec<Vec<f64>>,
@@ -64,7 +63,7 @@ impl Trainer {
     pub fn step(&mut self, net: &mut Network, data: &Dataset, lr: f64) -> f64 {
         let depth = net.depth();
         let act = net.activation;
-        let linear = act == Activation::Linear || depth < 2;
+        let linear = net.is_linear();
         let p = self.p;
         assert!(
             data.n_items() == p && self.acts.len() == depth + 1,
@@ -161,7 +160,7 @@ impl Trainer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{InitConfig, InitKind};
+    use crate::config::{Activation, InitConfig, InitKind};
     use crate::sim::init::initialise;
     use crate::sim::linalg::Svd;
     use crate::sim::rng::Rng;
