@@ -4,6 +4,8 @@
 // predictions and the run follow every edit at once. CSV is read and written by the wasm side
 // (src/csv.rs); this module owns only the DOM.
 
+import { download } from './export.js';
+
 /** Grids larger than this are not drawn (a table of buttons would be too slow); CSV still works. */
 const MAX_GRID_CELLS = 12000;
 /** Files larger than this are refused before they are read (the limit of src/csv.rs). */
@@ -413,14 +415,6 @@ export class DatasetEditor {
   download() {
     const text = this.csv();
     if (!text) return;
-    const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-    const a = this.el.ownerDocument.createElement('a');
-    a.href = url;
-    a.download = `${this.kind === 'matrix' ? 'dataset' : this.kind}.csv`;
-    a.hidden = true;
-    this.el.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    download(this.el.ownerDocument, `${this.kind === 'matrix' ? 'dataset' : this.kind}.csv`, text, 'text/csv');
   }
 }
