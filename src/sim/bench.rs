@@ -6,10 +6,10 @@
 //! `L = 1/2 sum_mu ||y_mu - W_tot x_mu||^2` (THEORY.md 0.2), learning rate 1e-3, weights drawn
 //! from a Gaussian with standard deviation `0.1 / sqrt(fan-in)`.
 
-use ndarray::Array2;
 use serde::Serialize;
 
 use super::data::Dataset;
+use super::init::gaussian;
 use super::network::Network;
 use super::rng::Rng;
 use super::train::Trainer;
@@ -30,10 +30,6 @@ pub struct Case {
     pub net: Network,
     pub data: Dataset,
     trainer: Trainer,
-}
-
-fn gaussian(rows: usize, cols: usize, scale: f64, rng: &mut Rng) -> Array2<f64> {
-    Array2::from_shape_simple_fn((rows, cols), || scale * rng.gaussian())
 }
 
 fn names(prefix: &str, n: usize) -> Vec<String> {

@@ -27,7 +27,8 @@ pub fn initialise(init: &InitConfig, dims: &[usize], svd: &Svd, rng: &mut Rng) -
     Network::new(weights)
 }
 
-fn gaussian(rows: usize, cols: usize, std: f64, rng: &mut Rng) -> Array2<f64> {
+/// A `rows x cols` matrix of independent N(0, std²) entries, drawn row by row.
+pub(crate) fn gaussian(rows: usize, cols: usize, std: f64, rng: &mut Rng) -> Array2<f64> {
     Array2::from_shape_simple_fn((rows, cols), || std * rng.gaussian())
 }
 

@@ -10,6 +10,7 @@
 
 use ndarray::Array2;
 
+use super::init::gaussian;
 use super::linalg::{random_orthogonal, to_na};
 use super::rng::Rng;
 
@@ -42,10 +43,7 @@ impl Factor {
 /// One random `n x n` factor.
 pub fn random_factor(kind: Factor, n: usize, rng: &mut Rng) -> Array2<f64> {
     match kind {
-        Factor::Gaussian => {
-            let std = 1.0 / (n as f64).sqrt();
-            Array2::from_shape_simple_fn((n, n), || std * rng.gaussian())
-        }
+        Factor::Gaussian => gaussian(n, n, 1.0 / (n as f64).sqrt(), rng),
         Factor::Orthogonal => random_orthogonal(n, rng),
     }
 }
