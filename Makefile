@@ -4,7 +4,7 @@ CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 WASM := target/wasm32-unknown-unknown/release/dln_explorer.wasm
 PORT ?= 8000
 
-.PHONY: serve build dist setup test test-native test-browser lint fmt bench clean
+.PHONY: serve build dist setup test test-native test-browser lint fmt bench screenshot clean
 
 ## Build the wasm and serve the page on http://127.0.0.1:$(PORT)
 serve: build
@@ -43,6 +43,11 @@ bench: build
 	@scripts/setup.sh --test
 	cargo build --release --bin dln
 	node scripts/bench.mjs
+
+## Rewrite docs/screenshot.png, the README's picture of the page
+screenshot: build
+	@scripts/setup.sh --test
+	node scripts/screenshot.mjs
 
 ## cargo fmt and clippy, native and wasm32
 lint: setup

@@ -1,4 +1,4 @@
-// Drives the framed page through its postMessage API (see the README) and shows its state.
+// Drives the framed page through its postMessage API (see docs/embed.md) and shows its state.
 const frame = document.querySelector('iframe');
 const readout = document.querySelector('[data-role="frame-state"]');
 let nextId = 1;
