@@ -3,8 +3,8 @@
 
 mod common;
 
-use dln_explorer::sim::measures::{correlation, gram, illusions, novel_feature, novel_item};
-use dln_explorer::sim::Run;
+use dln_explorer::run::measures::{correlation, gram, illusions, novel_feature, novel_item};
+use dln_explorer::run::Run;
 use serde_json::json;
 
 const S_MAX: f64 = 6.320_606_924_810_471;

@@ -14,7 +14,7 @@
 //! BBP transition). This module generates the block-in-noise matrix, measures how much the top
 //! item-side singular vector `v_1` overlaps the category, and sweeps that overlap against `C`.
 //!
-//! Conventions as in [`Dataset`](super::Dataset): the matrix `Y` has one row per feature and one
+//! Conventions as in [`Dataset`](crate::engine::Dataset): the matrix `Y` has one row per feature and one
 //! column per item (`N_f x N_o`), and with one-hot items and the sum convention it is `Σ^{yx}`
 //! itself. The category is the first `K_o` items and the first `K_f` features (the noise is
 //! i.i.d., so where the block sits does not matter; putting it first keeps it visible).
@@ -22,7 +22,7 @@
 use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
-use super::rng::Rng;
+use crate::engine::rng::Rng;
 
 /// Smallest coherence the demo's slider and curve cover.
 pub const C_MIN: f64 = 0.2;
@@ -219,7 +219,7 @@ pub struct TopMode {
     /// The left (row-side, feature) singular vector `u_1`, unit length.
     pub u: Array1<f64>,
     /// The right (column-side, item) singular vector `v_1`, unit length, signed so that its
-    /// entry of largest magnitude is positive (as [`Svd`](super::Svd)).
+    /// entry of largest magnitude is positive (as [`Svd`](crate::linalg::Svd)).
     pub v: Array1<f64>,
 }
 
@@ -747,7 +747,7 @@ impl CoherenceDemo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::Svd;
+    use crate::linalg::Svd;
 
     #[test]
     fn lanczos_finds_the_same_top_mode_as_the_full_svd() {

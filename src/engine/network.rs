@@ -7,9 +7,9 @@
 
 use ndarray::{Array2, Axis};
 
-use super::data::Dataset;
-use super::linalg::Svd;
 use crate::config::Activation;
+use crate::engine::data::Dataset;
+use crate::linalg::Svd;
 
 /// The weights `W_1 ... W_D` (`W_l` is `N_l x N_{l-1}`) and the hidden layers' nonlinearity.
 #[derive(Clone, Debug, PartialEq)]

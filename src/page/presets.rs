@@ -5,8 +5,8 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::charts::view::{Pick, Projection, ProjectionKind, View};
 use crate::config::{Config, ConfigError};
+use crate::page::view::{Pick, Projection, ProjectionKind, View};
 
 /// rm8's largest singular value: the recipes use `lr = 0.01 / s_max` (tau = 632 steps).
 const RM8_S_MAX: f64 = 6.320_606_924_810_471;
@@ -211,8 +211,9 @@ mod tests {
     fn every_preset_starts_a_run_and_its_sweep() {
         for p in presets() {
             let cfg = p.full_config().unwrap();
-            crate::sim::Run::new(&cfg).unwrap_or_else(|e| panic!("{}: {e}", p.id));
-            crate::sim::sweep::Sweep::new(&cfg).unwrap_or_else(|e| panic!("{} sweep: {e}", p.id));
+            crate::run::Run::new(&cfg).unwrap_or_else(|e| panic!("{}: {e}", p.id));
+            crate::chapters::depth::Sweep::new(&cfg)
+                .unwrap_or_else(|e| panic!("{} sweep: {e}", p.id));
         }
     }
 }

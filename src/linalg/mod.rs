@@ -4,7 +4,7 @@
 use nalgebra::DMatrix;
 use ndarray::{Array1, Array2, ArrayView2};
 
-use super::rng::Rng;
+use crate::engine::rng::Rng;
 
 /// Converts an ndarray matrix to nalgebra.
 pub fn to_na(a: &ArrayView2<f64>) -> DMatrix<f64> {

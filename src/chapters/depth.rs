@@ -20,17 +20,17 @@ use std::collections::BTreeMap;
 use ndarray::Array2;
 use serde::Serialize;
 
-use super::data::Dataset;
-use super::init::initialise;
-use super::linalg::Svd;
-use super::network::Network;
-use super::predict::Prediction;
-use super::rng::Rng;
-use super::train::Trainer;
 use crate::config::{
     Config, ConfigError, DatasetConfig, InitConfig, InitKind, LrPolicy, SweepConfig, SweepData,
     SweepInit,
 };
+use crate::engine::data::Dataset;
+use crate::engine::init::initialise;
+use crate::engine::network::Network;
+use crate::engine::rng::Rng;
+use crate::engine::train::Trainer;
+use crate::linalg::Svd;
+use crate::theory::predict::Prediction;
 
 /// The results of a sweep so far (learning times in steps; `None` where the threshold was not
 /// reached within `max_steps`, or training diverged).

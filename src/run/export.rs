@@ -14,9 +14,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::sim::measures::{illusions, Illusion};
-use crate::sim::run::{RsmPair, Status};
-use crate::sim::Run;
+use crate::run::measures::{illusions, Illusion};
+use crate::run::Run;
+use crate::run::{RsmPair, Status};
 
 #[derive(Serialize)]
 struct TheoryColumns {

@@ -5,10 +5,10 @@
 use ndarray::{Array1, Array2, ArrayView1};
 use serde::Serialize;
 
-use super::history::Snapshot;
-use super::linalg::symmetric_eigen;
-use super::predict::Prediction;
-use super::Run;
+use crate::linalg::symmetric_eigen;
+use crate::run::history::Snapshot;
+use crate::run::Run;
+use crate::theory::predict::Prediction;
 
 /// The representational similarity matrix of the first hidden layer, `H^T H` (items x items);
 /// for one-hot items `W_1^T W_1` (THEORY.md 2.3.8).

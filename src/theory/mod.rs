@@ -5,6 +5,12 @@
 //! `s` is the mode's singular value of `Sigma_yx`, `u0` its initial strength, `D` the number of
 //! weight matrices.
 
+pub mod predict;
+pub mod riccati;
+
+pub use predict::Prediction;
+pub use riccati::Riccati;
+
 /// Shallow network (D = 1): `tau du/dt = s - c u`, so `u(t) = s/c + (u0 - s/c) e^(-c t)`
 /// (THEORY.md 1.3, "Shallow network").
 pub fn shallow(s: f64, c: f64, u0: f64, t: f64) -> f64 {

@@ -10,9 +10,9 @@
 
 use ndarray::Array2;
 
-use super::init::gaussian;
-use super::linalg::{random_orthogonal, to_na};
-use super::rng::Rng;
+use crate::engine::init::gaussian;
+use crate::engine::rng::Rng;
+use crate::linalg::{random_orthogonal, to_na};
 
 /// Depths the demo accepts (number of matrices in the product).
 pub const DEPTH_MAX: usize = 64;

@@ -1,25 +1,32 @@
 //! One training run: dataset, network, trainer, theory overlay and history, advanced together on
 //! one time axis. Everything the page, the JS API and the CLI show comes from here.
 
+pub mod export;
+pub mod history;
+pub mod measures;
+pub mod session;
+
+pub use session::Session;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 use ndarray::Array2;
 use serde::Serialize;
 
-use super::data::Dataset;
-use super::history::{History, Record, Snapshot};
-use super::init::initialise;
-use super::linalg::Svd;
-use super::measures::{
+use crate::config::{Config, ConfigError};
+use crate::engine::data::Dataset;
+use crate::engine::init::initialise;
+use crate::engine::network::{mode_strengths_of, Network};
+use crate::engine::rng::Rng;
+use crate::engine::train::Trainer;
+use crate::linalg::Svd;
+use crate::run::history::{History, Record, Snapshot};
+use crate::run::measures::{
     gram, half_strength_times, illusions, predicted_illusions, predicted_outputs, Candidate,
     Illusion,
 };
-use super::network::{mode_strengths_of, Network};
-use super::predict::Prediction;
-use super::rng::Rng;
-use super::train::Trainer;
-use crate::config::{Config, ConfigError};
+use crate::theory::predict::Prediction;
 
 /// Most records a history keeps before it thins itself out.
 pub const HISTORY_CAP: usize = 4000;

@@ -14,6 +14,8 @@
 //! partial object to an existing config. A config is checked once, at the boundary, by
 //! [`Config::validate`]; code past the boundary may assume the limits below hold.
 
+pub mod csv;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -308,7 +310,7 @@ impl Default for TrainConfig {
     }
 }
 
-// ----- the depth sweep (src/sim/sweep.rs) -----
+// ----- the depth sweep (src/chapters/depth.rs) -----
 
 /// The initialisations compared by the sweep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::Array2;
 
-use super::linalg::from_na;
+use crate::linalg::from_na;
 
 /// A snapshot of the exact solution.
 #[derive(Clone, Debug)]
