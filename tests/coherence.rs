@@ -3,6 +3,7 @@
 
 use dln_explorer::chapters::coherence::*;
 use dln_explorer::charts::{coherence_readout, coherence_svg, draw_coherence, Frame};
+use dln_explorer::linalg::top_mode;
 use std::sync::OnceLock;
 
 use ndarray::Array2;
