@@ -186,39 +186,13 @@ pub enum Activation {
 impl Activation {
     pub const ALL: [Activation; 3] = [Activation::Linear, Activation::Tanh, Activation::Relu];
 
-    /// The name used in JSON.
+    /// The name used in JSON. (Its numerics, `phi` and `phi'`, are the engine's:
+    /// [`crate::engine::network`].)
     pub fn name(self) -> &'static str {
         match self {
             Activation::Linear => "linear",
             Activation::Tanh => "tanh",
             Activation::Relu => "relu",
-        }
-    }
-
-    /// `phi(z)`.
-    #[inline]
-    pub fn apply(self, z: f64) -> f64 {
-        match self {
-            Activation::Linear => z,
-            Activation::Tanh => z.tanh(),
-            Activation::Relu => z.max(0.0),
-        }
-    }
-
-    /// `phi'(z)` written in terms of the output `a = phi(z)`: `1 - a^2` for tanh, `[a > 0]` for
-    /// relu (the derivative at 0 is taken as 0), 1 for linear.
-    #[inline]
-    pub fn slope_from_output(self, a: f64) -> f64 {
-        match self {
-            Activation::Linear => 1.0,
-            Activation::Tanh => 1.0 - a * a,
-            Activation::Relu => {
-                if a > 0.0 {
-                    1.0
-                } else {
-                    0.0
-                }
-            }
         }
     }
 }
