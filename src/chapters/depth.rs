@@ -31,6 +31,7 @@ use crate::engine::rng::Rng;
 use crate::engine::train::Trainer;
 use crate::linalg::Svd;
 use crate::theory::predict::Prediction;
+use crate::theory::stability_bound;
 
 /// The results of a sweep so far (learning times in steps; `None` where the threshold was not
 /// reached within `max_steps`, or training diverged).
@@ -78,13 +79,6 @@ pub struct Sweep {
     results: SweepResults,
     steps_done: u64,
     steps_total_estimate: u64,
-}
-
-/// The largest stable learning rate of a balanced depth-D network at convergence,
-/// `2 / (D s_max^(2 - 2/D))` (THEORY.md 0.5, c = 1).
-pub fn stability_bound(depth: usize, s_max: f64) -> f64 {
-    let d = depth as f64;
-    2.0 / (d * s_max.powf(2.0 - 2.0 / d)).max(1e-300)
 }
 
 impl Sweep {
@@ -552,14 +546,4 @@ fn pretrained(dims: &[usize], data: &Dataset, small: f64, rng: &mut Rng) -> Netw
         || small * rng.gaussian(),
     ));
     Network::new(weights)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_stability_bound_of_a_two_layer_network_is_one_over_s() {
-        assert!((stability_bound(2, 4.0) - 0.25).abs() < 1e-12);
-    }
 }

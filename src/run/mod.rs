@@ -272,9 +272,7 @@ impl Run {
     fn diverge(&mut self) {
         self.status = Status::Diverged;
         let s_max = self.svd.s.first().copied().unwrap_or(0.0);
-        let d = self.cfg.depth() as f64;
-        // Largest stable rate near convergence (THEORY.md 0.5): lr < 2 / (D s^(2 - 2/D)).
-        let stable = 2.0 / (d * s_max.powf(2.0 - 2.0 / d)).max(1e-300);
+        let stable = crate::theory::stability_bound(self.cfg.depth(), s_max);
         self.message = Some(format!(
             "Training diverged at step {}: the learning rate {} is too large for this dataset \
              (gradient descent is stable below about {:.3} here). Lower the learning rate and reset.",
