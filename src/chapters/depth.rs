@@ -89,12 +89,7 @@ impl Sweep {
         let spec = cfg.sweep.clone();
         let mut base = cfg.clone();
         if spec.data == SweepData::Spectrum {
-            base.dataset = DatasetConfig::Spectrum {
-                size: 16,
-                s_max: 2.0,
-                s_min: 0.5,
-                seed: 1,
-            };
+            base.dataset = DatasetConfig::synthetic();
         }
         let data = Dataset::from_config(&base.dataset)?;
         let svd = Svd::new(&data.sigma_yx().view());

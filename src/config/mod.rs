@@ -136,6 +136,18 @@ fn default_s_min() -> f64 {
 }
 
 impl DatasetConfig {
+    /// The synthetic task of THEORY.md 6.5 that the depth sweep and the depth presets learn: the
+    /// [`Spectrum`](DatasetConfig::Spectrum) dataset with every field at its default (16 one-hot
+    /// items, singular values spaced evenly from 2 down to 0.5, seed 1).
+    pub fn synthetic() -> DatasetConfig {
+        DatasetConfig::Spectrum {
+            size: default_spectrum_size(),
+            s_max: default_s_max(),
+            s_min: default_s_min(),
+            seed: default_data_seed(),
+        }
+    }
+
     /// The `kind` tag as it appears in JSON.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -341,8 +353,8 @@ pub enum LrPolicy {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SweepData {
-    /// The synthetic task of THEORY.md 6.5 (SMG14 Fig 6A's analogue): 16 one-hot items,
-    /// `Y = U diag(s) V^T` with random orthogonal U, V and s spaced evenly from 2 to 0.5.
+    /// The synthetic task of THEORY.md 6.5 (SMG14 Fig 6A's analogue),
+    /// [`DatasetConfig::synthetic`].
     Spectrum,
     /// The run's own dataset.
     Run,
@@ -876,6 +888,20 @@ mod tests {
         for a in Activation::ALL {
             assert!(err.message.contains(a.name()), "{err}");
         }
+    }
+
+    #[test]
+    fn the_synthetic_task_is_the_spectrum_dataset_at_its_defaults() {
+        let parsed: DatasetConfig = serde_json::from_value(json!({"kind": "spectrum"})).unwrap();
+        assert_eq!(parsed, DatasetConfig::synthetic());
+        let DatasetConfig::Spectrum {
+            size, s_max, s_min, ..
+        } = DatasetConfig::synthetic()
+        else {
+            panic!("the synthetic task is a spectrum dataset");
+        };
+        // THEORY.md 6.5: 16 items, singular values from 2 down to 0.5.
+        assert_eq!((size, s_max, s_min), (16, 2.0, 0.5));
     }
 
     #[test]

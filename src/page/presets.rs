@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, DatasetConfig};
 use crate::page::view::{Pick, Projection, ProjectionKind, View};
 
 /// rm8's largest singular value: the recipes use `lr = 0.01 / s_max` (tau = 632 steps).
@@ -43,10 +43,9 @@ fn rm8_recipe() -> Value {
     })
 }
 
-/// The task of THEORY.md 6.5: 16 one-hot items, `Y = U diag(s) V^T` with random orthogonal U, V
-/// and s evenly spaced from 2 down to 0.5.
+/// The synthetic task of THEORY.md 6.5 ([`DatasetConfig::synthetic`]) as a partial config.
 fn spectrum() -> Value {
-    json!({"kind": "spectrum", "size": 16, "s_max": 2.0, "s_min": 0.5, "seed": 1})
+    serde_json::to_value(DatasetConfig::synthetic()).unwrap_or(Value::Null)
 }
 
 /// Every preset, in menu order.
