@@ -426,7 +426,7 @@ impl Run {
             theory_note: self.theory_note(),
             singular_values: self.svd.s.clone(),
             rsm: self.rsm(),
-            illusions: illusions(self, 10),
+            illusions: self.illusions(10),
             diverged: self.status == Status::Diverged,
             finished: self.status == Status::Finished,
             message: self.message.clone(),
@@ -463,6 +463,22 @@ impl Run {
             sim: rows(&sim),
             theory: theory.as_ref().map(rows),
         })
+    }
+
+    /// Semantic illusions ranked by the overshoot rule (THEORY.md 2.3.4), at most `top`: see
+    /// [`measures::illusions`].
+    pub fn illusions(&self, top: usize) -> Vec<Illusion> {
+        let predicted = match self.prediction {
+            Ok(_) => &self.illusion_candidates[..],
+            Err(_) => &[],
+        };
+        illusions(
+            &self.data,
+            self.history.snapshots(),
+            predicted,
+            |t| self.step_at_time(t),
+            top,
+        )
     }
 
     /// The strongest predicted illusions (empty without a prediction).
