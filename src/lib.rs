@@ -1,6 +1,8 @@
 //! dln-explorer: the exact learning dynamics of deep linear networks, simulated and solved.
 //!
-//! The folders are the tiers, each using only the ones listed before it:
+//! The folders are the tiers. Each builds on the ones listed before it, with two small
+//! exceptions: linalg draws its random matrices from the engine's seeded [`Rng`](engine::Rng),
+//! and the URL hash checks panel names against the charts' list.
 //!
 //! - [`config`]: the one configuration vocabulary every part shares, and the CSV format of
 //!   custom datasets.
