@@ -4,14 +4,14 @@
   python3 scripts/bench_numpy.py [SECONDS]     prints one JSON object, one entry per case
 
 The cases, the data, the initialisation and the step are those of the numpy reference the
-project is compared with (src/sim/bench.rs builds the same ones):
+project is compared with (src/engine/bench.rs builds the same ones):
 
   rm8     8 one-hot items -> 16 hidden -> 36 features (the rm8 hierarchy)
   wide    100 -> 100 -> 100, 100 random examples
   deep    8 weight matrices of width 64, 64 one-hot items
 
 Loss 1/2 sum ||Y - W_D..W_1 X||^2 (sum convention), plain backprop, learning rate 1e-3, weights
-N(0, 1) * 0.1 / sqrt(fan-in). Timing follows src/sim/bench.rs: a warm-up that sizes batches to
+N(0, 1) * 0.1 / sqrt(fan-in). Timing follows src/engine/bench.rs: a warm-up that sizes batches to
 about 5 ms, then batches for SECONDS (default 1); "best" is the fastest batch's rate and
 "steps_per_second" the mean over the whole time. BLAS runs on one thread (as the Rust code does)
 unless OPENBLAS_NUM_THREADS (or OMP_NUM_THREADS) is set. Needs numpy (pip install numpy).

@@ -2,8 +2,9 @@
 
 mod common;
 
-use dln_explorer::charts::{mode_color, Frame, View, PANELS};
-use dln_explorer::sim::Session;
+use dln_explorer::charts::{mode_color, Frame, PANELS};
+use dln_explorer::page::View;
+use dln_explorer::run::Session;
 
 fn trained(cfg: serde_json::Value, steps: u64) -> Session {
     let mut s = Session::new(&common::config(cfg)).unwrap();

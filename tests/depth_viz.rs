@@ -1,16 +1,16 @@
 //! Depth and initialisation: spectra of products of random matrices (SMG14 Fig 6B) and the phase
 //! portrait of one mode (SMG14 Fig 2, eq. 8), with their charts.
 
-use dln_explorer::charts::{self, Frame, RunDot};
-use dln_explorer::config::Config;
-use dln_explorer::sim::phase::{
+use dln_explorer::chapters::depth::{SweepStatus, SweepTask};
+use dln_explorer::chapters::phase::{
     conserved, destination, field, rk4_step, step_for, trajectory, Ending, PhaseDemo,
 };
-use dln_explorer::sim::spectra::{
+use dln_explorer::chapters::spectra::{
     histogram, product_spectrum, random_product, singular_values, summarise, Factor, SpectraDemo,
 };
-use dln_explorer::sim::sweep::{SweepStatus, SweepTask};
-use dln_explorer::sim::theory;
+use dln_explorer::charts::{self, Frame, RunDot};
+use dln_explorer::config::Config;
+use dln_explorer::theory;
 use serde_json::json;
 
 // ----- spectra -----
@@ -75,7 +75,7 @@ fn a_gaussian_product_with_entries_of_std_one_over_root_n_preserves_norms_on_ave
 
 #[test]
 fn singular_values_of_a_random_product_match_the_norm_of_the_product() {
-    let mut rng = dln_explorer::sim::rng::Rng::new(5);
+    let mut rng = dln_explorer::engine::rng::Rng::new(5);
     let p = random_product(Factor::Gaussian, 3, 12, &mut rng);
     let s = singular_values(&p);
     let frob: f64 = p.iter().map(|x| x * x).sum();

@@ -1,9 +1,9 @@
 //! The URL hash: every valid state survives state -> hash -> state, and junk never panics.
 
-use dln_explorer::charts::view::{Pick, Projection, ProjectionKind, View};
 use dln_explorer::config::Config;
-use dln_explorer::hash::{parse, write, PageState};
-use dln_explorer::sim::rng::Rng;
+use dln_explorer::engine::rng::Rng;
+use dln_explorer::page::hash::{parse, write, PageState};
+use dln_explorer::page::view::{Pick, Projection, ProjectionKind, View};
 use serde_json::json;
 
 fn pick<'a, T>(rng: &mut Rng, xs: &'a [T]) -> &'a T {
@@ -166,7 +166,7 @@ fn random_state(rng: &mut Rng, cfg: Config) -> PageState {
                 }
                 serde_json::Value::Object(t)
             })
-            .filter(|t| dln_explorer::sim::session::check_twin(&cfg, t).is_ok()),
+            .filter(|t| dln_explorer::run::session::check_twin(&cfg, t).is_ok()),
         config: cfg,
     }
 }
@@ -289,27 +289,27 @@ fn a_tanh_network_survives_the_hash_as_act_equals_tanh() {
 #[test]
 fn the_json_form_of_a_hash_round_trips_through_the_writer_the_page_uses() {
     let h = "dataset=toy4&hidden=8,8&lr=0.005&panels=loss,modes&embed=1&lr_hide=1&t=200";
-    let parsed = dln_explorer::hash::parse_json(h);
+    let parsed = dln_explorer::page::hash::parse_json(h);
     assert_eq!(parsed["messages"], json!([]));
     assert_eq!(parsed["config"]["network"]["hidden"], json!([8, 8]));
     assert_eq!(parsed["hide"], json!(["lr"]));
-    let again = dln_explorer::hash::write_json(&parsed).unwrap();
+    let again = dln_explorer::page::hash::write_json(&parsed).unwrap();
     assert_eq!(parse(&again), parse(h));
 }
 
 #[test]
 fn the_json_writer_names_the_field_it_cannot_read() {
-    let err =
-        dln_explorer::hash::write_json(&json!({"config": {"train": {"lr": -1}}})).unwrap_err();
+    let err = dln_explorer::page::hash::write_json(&json!({"config": {"train": {"lr": -1}}}))
+        .unwrap_err();
     assert!(err.contains("train.lr"), "{err}");
-    let err = dln_explorer::hash::write_json(&json!({"panels": 3})).unwrap_err();
+    let err = dln_explorer::page::hash::write_json(&json!({"panels": 3})).unwrap_err();
     assert!(err.starts_with("panels"), "{err}");
 }
 
 #[test]
 fn a_link_on_a_preset_writes_only_the_changes_and_reads_back_the_same_state() {
     let mut rng = Rng::new(31);
-    for preset in dln_explorer::presets::presets() {
+    for preset in dln_explorer::page::presets::presets() {
         let mut checked = 0;
         while checked < 60 {
             let Some(cfg) = random_config(&mut rng) else {
@@ -353,7 +353,7 @@ fn a_second_network_travels_in_the_link_and_a_removed_one_stays_removed() {
     );
     assert_eq!(parse(&hash).state.twin, Some(twin));
     // The species preset brings a second network; a link that turned it off says so.
-    let species = dln_explorer::presets::presets()
+    let species = dln_explorer::page::presets::presets()
         .into_iter()
         .find(|p| p.twin.is_some())
         .expect("a preset with a second network");

@@ -3,9 +3,10 @@
 mod common;
 
 use dln_explorer::config::{InitConfig, InitKind};
-use dln_explorer::sim::init::initialise;
-use dln_explorer::sim::rng::Rng;
-use dln_explorer::sim::{Dataset, Svd};
+use dln_explorer::engine::init::initialise;
+use dln_explorer::engine::rng::Rng;
+use dln_explorer::engine::Dataset;
+use dln_explorer::linalg::Svd;
 use ndarray::Array2;
 
 fn dims(data: &Dataset, hidden: &[usize]) -> Vec<usize> {

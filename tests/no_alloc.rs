@@ -5,7 +5,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use dln_explorer::config::Activation;
-use dln_explorer::sim::bench::Case;
+use dln_explorer::engine::bench::Case;
 
 struct Counting;
 

@@ -5,11 +5,13 @@
 mod common;
 
 use dln_explorer::config::{Activation, InitConfig, InitKind};
-use dln_explorer::sim::init::initialise;
-use dln_explorer::sim::measures::gram;
-use dln_explorer::sim::network::mode_strengths_of;
-use dln_explorer::sim::rng::Rng;
-use dln_explorer::sim::{Change, Dataset, Run, Svd};
+use dln_explorer::engine::init::initialise;
+use dln_explorer::engine::network::mode_strengths_of;
+use dln_explorer::engine::rng::Rng;
+use dln_explorer::engine::Dataset;
+use dln_explorer::linalg::Svd;
+use dln_explorer::run::measures::gram;
+use dln_explorer::run::{Change, Run};
 use serde_json::json;
 
 fn dims(data: &Dataset, hidden: &[usize]) -> Vec<usize> {

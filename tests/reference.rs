@@ -1,12 +1,13 @@
 //! Datasets, spectra and exact solutions against the independent numpy test vectors in
 //! tests/reference/.
 
-use dln_explorer::sim::data::{diffusion_expected_singular_values, tree_singular_values};
-use dln_explorer::sim::riccati::Riccati;
-use dln_explorer::sim::theory::{
+use dln_explorer::engine::data::{diffusion_expected_singular_values, tree_singular_values};
+use dln_explorer::engine::Dataset;
+use dln_explorer::linalg::Svd;
+use dln_explorer::theory::riccati::Riccati;
+use dln_explorer::theory::{
     deep_time, eq17_time, lambda_balanced_mode, one_hidden, one_hidden_time, shallow, ModeCurve,
 };
-use dln_explorer::sim::{Dataset, Svd};
 use ndarray::Array2;
 use serde_json::Value;
 

@@ -3,8 +3,8 @@
 
 mod common;
 
-use dln_explorer::sim::measures::{correlation, gram, illusions, novel_feature, novel_item};
-use dln_explorer::sim::Run;
+use dln_explorer::run::measures::{correlation, gram, novel_feature, novel_item};
+use dln_explorer::run::Run;
 use serde_json::json;
 
 const S_MAX: f64 = 6.320_606_924_810_471;
@@ -27,7 +27,7 @@ fn index(names: &[String], name: &str) -> usize {
 #[test]
 fn the_rm8_recipe_reproduces_the_pine_has_leaves_illusion_in_simulation_and_theory() {
     let run = recipe();
-    let list = illusions(&run, 10);
+    let list = run.illusions(10);
     let top = &list[0];
     assert_eq!(
         (top.item.as_str(), top.feature.as_str()),

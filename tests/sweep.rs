@@ -2,12 +2,12 @@
 
 mod common;
 
+use dln_explorer::chapters::depth::Sweep;
 use dln_explorer::config::Config;
-use dln_explorer::sim::sweep::Sweep;
-use dln_explorer::sim::theory::deep_time;
+use dln_explorer::theory::deep_time;
 use serde_json::json;
 
-fn run(cfg: serde_json::Value) -> dln_explorer::sim::sweep::SweepResults {
+fn run(cfg: serde_json::Value) -> dln_explorer::chapters::depth::SweepResults {
     let cfg = Config::default().merged(&cfg).unwrap();
     let mut sweep = Sweep::new(&cfg).unwrap();
     while !sweep.work(50_000) {}

@@ -2,8 +2,8 @@
 
 mod common;
 
-use dln_explorer::sim::theory::one_hidden;
-use dln_explorer::sim::Run;
+use dln_explorer::run::Run;
+use dln_explorer::theory::one_hidden;
 
 /// Largest |simulated - predicted| / s over every recorded step and mode.
 fn worst_mode_error(run: &Run) -> f64 {
@@ -107,7 +107,7 @@ fn changing_the_learning_rate_mid_run_keeps_the_steps_and_the_theory_time_axis()
     let mut cfg = run.config().clone();
     cfg.train.lr = 0.002;
     let change = run.reconfigure(&cfg).unwrap();
-    assert_eq!(change, dln_explorer::sim::Change::Live);
+    assert_eq!(change, dln_explorer::run::Change::Live);
     assert_eq!(run.step_count(), 1000);
     run.advance(1000);
     let st = run.state();
@@ -123,7 +123,7 @@ fn changing_the_architecture_restarts_the_run_and_says_why() {
     let mut cfg = run.config().clone();
     cfg.network.hidden = vec![8, 8];
     match run.reconfigure(&cfg).unwrap() {
-        dln_explorer::sim::Change::Reset(why) => assert!(why.contains("network")),
+        dln_explorer::run::Change::Reset(why) => assert!(why.contains("network")),
         other => panic!("expected a reset, got {other:?}"),
     }
     assert_eq!(run.step_count(), 0);

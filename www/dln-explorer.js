@@ -3,7 +3,7 @@
 //   <dln-explorer preset="illusion" panels="loss,modes,illusion" autoplay></dln-explorer>
 // The wasm is loaded once (relative to this module, so the folder can live at any path) and
 // shared by every element; each element owns its own App, so several run independently.
-// Attributes use the URL-hash vocabulary (src/hash.rs): they are read by App.parseHash, and an
+// Attributes use the URL-hash vocabulary (src/page/hash.rs): they are read by App.parseHash, and an
 // attribute it ignores is reported inside the element.
 
 import init, { App } from './pkg/dln_explorer.js';

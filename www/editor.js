@@ -2,13 +2,13 @@
 // loaded from CSV, pasted, and downloaded. It is bound to the `[data-panel="editor"]` element of
 // an Explorer's root and changes the data only through `explorer.setConfig`, so the SVD, the
 // predictions and the run follow every edit at once. CSV is read and written by the wasm side
-// (src/csv.rs); this module owns only the DOM.
+// (src/config/csv.rs); this module owns only the DOM.
 
 import { download } from './export.js';
 
 /** Grids larger than this are not drawn (a table of buttons would be too slow); CSV still works. */
 const MAX_GRID_CELLS = 12000;
-/** Files larger than this are refused before they are read (the limit of src/csv.rs). */
+/** Files larger than this are refused before they are read (the limit of src/config/csv.rs). */
 const MAX_CSV_BYTES = 1 << 20;
 
 /** The charts' blue-white-red scale (ColorBrewer RdBu ends, as in src/charts/mod.rs). */

@@ -1,4 +1,4 @@
-// The page's state in the URL hash (the format is src/hash.rs; the wasm App reads and writes it).
+// The page's state in the URL hash (the format is src/page/hash.rs; the wasm App reads and writes it).
 // On load the hash is applied: preset first, then the config, the view (training up to a
 // scrubbed step), the panels, embed mode and hidden controls. Every later change writes the
 // hash back: replaceState (debounced) for continuous changes such as sliders and scrubbing,
@@ -37,7 +37,7 @@ const HIDDEN = 'link-hidden';
 const REPLACE_DELAY_MS = 250;
 /** Steps per animation frame while training up to a linked step. */
 const CATCH_UP_STEPS = 4000;
-/** The longest hash the reader accepts (src/hash.rs). */
+/** The longest hash the reader accepts (src/page/hash.rs). */
 const MAX_HASH = 200_000;
 
 export class Permalink {

@@ -9,10 +9,10 @@
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
+use dln_explorer::chapters::depth::Sweep;
 use dln_explorer::config::Config;
-use dln_explorer::export;
-use dln_explorer::sim::sweep::Sweep;
-use dln_explorer::sim::Run;
+use dln_explorer::run::export;
+use dln_explorer::run::Run;
 
 const USAGE: &str = "usage:
   dln run CONFIG.json [--out FILE] [--format json|csv]
@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         Some("run") => cmd_run(&args[1..]),
         Some("example") => cmd_example(),
         Some("sweep") => cmd_sweep(&args[1..]),
-        Some("bench") => dln_explorer::sim::bench::cli(&args[1..])
+        Some("bench") => dln_explorer::engine::bench::cli(&args[1..])
             .map(|out| print!("{out}"))
             .map_err(Failure::Input),
         Some("-h" | "--help" | "help") => {

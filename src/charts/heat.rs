@@ -5,9 +5,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::view::View;
 use super::{diverging, fmt_num, ChartResult, Frame, Grid, Theme, INK};
-use crate::sim::{Run, Session};
+use crate::page::View;
+use crate::run::{Run, Session};
 
 /// Smallest row height (CSS px) before rows are thinned out.
 const MIN_ROW: f64 = 3.0;

@@ -10,8 +10,8 @@ use super::{draw_wrapped, fmt_num, mode_color, wrap_text, ChartResult, Frame, Th
 const SIM_LOSS: RGBColor = RGBColor(31, 78, 140);
 /// Colour of the predicted loss.
 const THEORY_LOSS: RGBColor = RGBColor(214, 110, 20);
-use super::view::View;
-use crate::sim::{Run, Session};
+use crate::page::View;
+use crate::run::{Run, Session};
 
 /// Most modes drawn in the mode-strength chart (the strongest ones).
 pub const MAX_MODES_SHOWN: usize = 10;

@@ -15,7 +15,6 @@ pub mod phase;
 mod semantic;
 pub mod spectra;
 pub mod sweep;
-pub mod view;
 
 pub use coherence::{coherence_readout, coherence_svg, draw_coherence};
 pub use heat::{draw_output, draw_svd};
@@ -24,9 +23,9 @@ pub use phase::{draw_phase, phase_readout, RunDot};
 pub use semantic::{draw_illusion, draw_mds, draw_projection, draw_rsm, draw_typicality};
 pub use spectra::{draw_spectra, spectra_readout};
 pub use sweep::draw_sweep;
-pub use view::View;
 
-use crate::sim::Session;
+use crate::page::View;
+use crate::run::Session;
 
 /// Result of drawing a chart.
 pub type ChartResult = Result<Frame, Box<dyn Error>>;

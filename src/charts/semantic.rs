@@ -7,14 +7,14 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::view::{ProjectionKind, View};
 use super::{
     diverging, draw_wrapped, fmt_num, mode_color, ChartResult, Frame, Grid, Theme, GRID, INK,
 };
-use crate::sim::measures::{
+use crate::page::view::{ProjectionKind, View};
+use crate::run::measures::{
     correlation, gram, half_strength_times, novel_feature, novel_item, MdsFrame,
 };
-use crate::sim::{Run, Session};
+use crate::run::{Run, Session};
 
 /// Colour of simulated bars and lines in the semantic panels.
 const SIM: RGBColor = RGBColor(31, 78, 140);
@@ -48,7 +48,7 @@ fn mds_frame(run: &Run) -> Option<(MdsFrame, Array2<f64>)> {
         .prediction()
         .ok()
         .and_then(|p| {
-            let end = crate::sim::measures::course_end(p, &run.svd().s);
+            let end = crate::run::measures::course_end(p, &run.svd().s);
             p.matrices_at(end).and_then(|m| m.hidden_gram)
         })
         .or_else(|| {
@@ -363,7 +363,7 @@ where
 fn predicted_series(
     run: &Run,
     xmax: f64,
-    f: impl Fn(&crate::sim::predict::TheoryMatrices) -> f64,
+    f: impl Fn(&crate::theory::predict::TheoryMatrices) -> f64,
 ) -> Vec<(f64, f64)> {
     let Ok(pred) = run.prediction() else {
         return vec![];

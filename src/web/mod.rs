@@ -10,17 +10,17 @@ use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use crate::charts::{self, Frame, RunDot, Theme, View};
+use crate::chapters::coherence::{self, CoherenceDemo};
+use crate::chapters::depth::SweepTask;
+use crate::chapters::phase::PhaseDemo;
+use crate::chapters::spectra::{summarise, Factor, SpectraDemo};
+use crate::charts::{self, Frame, RunDot, Theme};
+use crate::config::csv;
 use crate::config::Config;
-use crate::csv;
-use crate::export;
-use crate::hash;
-use crate::presets;
-use crate::sim::coherence::{self, CoherenceDemo};
-use crate::sim::phase::PhaseDemo;
-use crate::sim::spectra::{summarise, Factor, SpectraDemo};
-use crate::sim::sweep::SweepTask;
-use crate::sim::{bench, Change, Session};
+use crate::engine::bench;
+use crate::page::{hash, presets, View};
+use crate::run::export;
+use crate::run::{Change, Session};
 
 /// Installs a panic hook that logs to the console and tells the page (a `dln-panic` event on
 /// `window` whose `detail` is the message), so a bug never leaves a silent blank page.
@@ -537,7 +537,7 @@ impl App {
     /// ending, conserved_start, conserved_head}`) and `dot` (`{mode, u, step, a, b}` or null).
     #[wasm_bindgen(js_name = phaseState)]
     pub fn phase_state(&mut self) -> String {
-        use crate::sim::phase::{conserved, extent, Ending};
+        use crate::chapters::phase::{conserved, extent, Ending};
         self.sync_phase();
         let p = &self.phase;
         let trajectories: Vec<Value> = p
@@ -573,7 +573,7 @@ impl App {
 
 /// Helpers that are not part of the JS API.
 impl App {
-    fn sweep_results(&self) -> Option<&crate::sim::sweep::SweepResults> {
+    fn sweep_results(&self) -> Option<&crate::chapters::depth::SweepResults> {
         self.sweep.sweep().map(|s| s.results())
     }
 
@@ -647,7 +647,7 @@ impl App {
     }
 }
 
-/// The speed benchmark's cases as JSON `[{"name", "network"}]` (`sim::bench`).
+/// The speed benchmark's cases as JSON `[{"name", "network"}]` (`engine::bench`).
 #[wasm_bindgen(js_name = benchCases)]
 pub fn bench_cases() -> String {
     let cases: Vec<Value> = bench::CASES

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the speed benchmark (www/bench.html) in headless Chromium and prints its figures:
 //   node tests/browser/bench.mjs [--seconds S] [--json]
-// Needs `make build` first. The cases are those of `dln bench` (src/sim/bench.rs).
+// Needs `make build` first. The cases are those of `dln bench` (src/engine/bench.rs).
 import { launch, openPage, startServer } from './harness.mjs';
 
 /** Opens the benchmark page, waits for it to finish, and returns {figures, browser}. */

@@ -2,10 +2,10 @@
 
 use ndarray::{s, Array2};
 
-use super::linalg::{random_orthogonal, random_semi_orthogonal, Svd};
-use super::network::Network;
-use super::rng::Rng;
 use crate::config::{InitConfig, InitKind};
+use crate::engine::network::Network;
+use crate::engine::rng::Rng;
+use crate::linalg::{random_orthogonal, random_semi_orthogonal, Svd};
 
 /// Draws the initial weights for layer sizes `dims = [N_0, ..., N_D]`. `svd` is the SVD of the
 /// data's `Sigma_yx`, used by the balanced (task-aligned) initialisation only.

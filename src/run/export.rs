@@ -14,9 +14,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::sim::measures::{illusions, Illusion};
-use crate::sim::run::{RsmPair, Status};
-use crate::sim::Run;
+use crate::run::measures::Illusion;
+use crate::run::Run;
+use crate::run::{RsmPair, Status};
 
 #[derive(Serialize)]
 struct TheoryColumns {
@@ -81,7 +81,7 @@ fn document(run: &Run) -> Document<'_> {
             .map(|s| s.map(f64::round))
             .collect(),
         rsm: run.rsm(),
-        illusions: illusions(run, 10),
+        illusions: run.illusions(10),
         status: run.status(),
         message: run.message(),
     }

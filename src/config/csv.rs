@@ -821,7 +821,7 @@ mod tests {
     #[test]
     fn every_built_in_dataset_round_trips_through_csv() {
         use crate::config::DatasetConfig;
-        use crate::sim::Dataset;
+        use crate::engine::Dataset;
         for d in [
             Dataset::rm8(),
             Dataset::toy4(),

@@ -16,10 +16,9 @@
 
 use std::collections::HashMap;
 
-use nalgebra::{DMatrix, SymmetricEigen};
-use ndarray::Array2;
+use ndarray::{s, Array2};
 
-use super::linalg::from_na;
+use crate::linalg::symmetric_eigen_unordered;
 
 /// A snapshot of the exact solution.
 #[derive(Clone, Debug)]
@@ -39,15 +38,15 @@ pub struct Riccati {
     c: f64,
     /// Eigenvalues and eigenvectors of F.
     d: Vec<f64>,
-    o: DMatrix<f64>,
+    o: Array2<f64>,
     /// Largest allowed sub-step.
     h_max: f64,
     /// Propagators `(e^(F h), G(h))` by sub-step length (bit pattern), reused across calls.
-    cache: HashMap<u64, (DMatrix<f64>, DMatrix<f64>)>,
+    cache: HashMap<u64, (Array2<f64>, Array2<f64>)>,
     /// The factor `Q` (scaled by sqrt(c)) at `time`, advanced forward on demand.
-    q: DMatrix<f64>,
+    q: Array2<f64>,
     time: f64,
-    q0: DMatrix<f64>,
+    q0: Array2<f64>,
 }
 
 /// `lambda` of a pair of weights when they are lambda-balanced, `W_2^T W_2 - W_1 W_1^T = lambda I`
@@ -80,7 +79,7 @@ impl Riccati {
         let (n_out, n_in) = syx.dim();
         let n = n_in + n_out;
         let lam = c * lambda;
-        let mut f = DMatrix::zeros(n, n);
+        let mut f = Array2::zeros((n, n));
         for i in 0..n_in {
             f[(i, i)] = -lam / 2.0;
         }
@@ -93,12 +92,11 @@ impl Riccati {
                 f[(i, n_in + o)] = syx[(o, i)];
             }
         }
-        let eig = SymmetricEigen::new(f);
-        let d: Vec<f64> = eig.eigenvalues.iter().copied().collect();
+        let (d, o) = symmetric_eigen_unordered(&f.view());
         let dmax = d.iter().fold(0.0f64, |m, x| m.max(x.abs())).max(1e-12);
         let hidden = w1.nrows();
         let sc = c.sqrt();
-        let q0 = DMatrix::from_fn(n, hidden, |r, k| {
+        let q0 = Array2::from_shape_fn((n, hidden), |(r, k)| {
             if r < n_in {
                 sc * w1[(k, r)]
             } else {
@@ -109,7 +107,7 @@ impl Riccati {
             n_in,
             c,
             d,
-            o: eig.eigenvectors,
+            o,
             h_max: 1.0 / dmax,
             cache: HashMap::new(),
             q: q0.clone(),
@@ -118,7 +116,7 @@ impl Riccati {
         }
     }
 
-    fn propagators(&mut self, h: f64) -> &(DMatrix<f64>, DMatrix<f64>) {
+    fn propagators(&mut self, h: f64) -> &(Array2<f64>, Array2<f64>) {
         let (d, o) = (&self.d, &self.o);
         self.cache.entry(h.to_bits()).or_insert_with(|| {
             let n = d.len();
@@ -137,24 +135,22 @@ impl Riccati {
                     og[(r, k)] *= g;
                 }
             }
-            (&oe * o.transpose(), &og * o.transpose())
+            (oe.dot(&o.t()), og.dot(&o.t()))
         })
     }
 
     fn step(&mut self, h: f64) {
         let (e, g) = self.propagators(h).clone();
         let q = &self.q;
-        let m = DMatrix::identity(q.ncols(), q.ncols()) + q.transpose() * &g * q;
-        let eig = SymmetricEigen::new(m);
-        let mut v = eig.eigenvectors.clone();
-        for (k, &lam) in eig.eigenvalues.iter().enumerate() {
+        let m = Array2::eye(q.ncols()) + q.t().dot(&g).dot(q);
+        let (lams, vecs) = symmetric_eigen_unordered(&m.view());
+        let mut v = vecs.clone();
+        for (k, &lam) in lams.iter().enumerate() {
             let w = 1.0 / lam.max(1e-300).sqrt();
-            for r in 0..v.nrows() {
-                v[(r, k)] *= w;
-            }
+            v.column_mut(k).mapv_inplace(|x| x * w);
         }
-        let m_inv_half = &v * eig.eigenvectors.transpose();
-        self.q = &e * q * m_inv_half;
+        let m_inv_half = v.dot(&vecs.t());
+        self.q = e.dot(q).dot(&m_inv_half);
         self.time += h;
     }
 
@@ -179,13 +175,12 @@ impl Riccati {
     /// The solution at time `t` (units of tau).
     pub fn at(&mut self, t: f64) -> QqtSnapshot {
         self.advance_to(t);
-        let x = &self.q * self.q.transpose() / self.c;
+        let x = self.q.dot(&self.q.t()) / self.c;
         let n_in = self.n_in;
-        let n_out = x.nrows() - n_in;
         QqtSnapshot {
-            w2w1: from_na(&x.view((n_in, 0), (n_out, n_in)).into_owned()),
-            w1tw1: from_na(&x.view((0, 0), (n_in, n_in)).into_owned()),
-            w2w2t: from_na(&x.view((n_in, n_in), (n_out, n_out)).into_owned()),
+            w2w1: x.slice(s![n_in.., ..n_in]).to_owned(),
+            w1tw1: x.slice(s![..n_in, ..n_in]).to_owned(),
+            w2w2t: x.slice(s![n_in.., n_in..]).to_owned(),
         }
     }
 

@@ -10,8 +10,8 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::charts::view::View;
 use crate::config::Config;
+use crate::page::view::View;
 
 /// How a parameter's value is written.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -324,7 +324,10 @@ fn page_value(state: &PageState) -> Value {
 
 /// What a link starts from before its parameters apply: the preset it names, or the defaults.
 fn base_of(state: &PageState) -> PageState {
-    let preset = state.preset.as_deref().and_then(crate::presets::preset);
+    let preset = state
+        .preset
+        .as_deref()
+        .and_then(crate::page::presets::preset);
     match preset
         .as_ref()
         .and_then(|p| p.full_config().ok().map(|c| (p, c)))
@@ -452,7 +455,7 @@ pub fn parse(hash: &str) -> Parsed {
     let mut state = PageState::default();
     // A preset comes first; the link's own parameters then change it.
     if let Some((_, v)) = pairs.iter().find(|(k, _)| k == "preset") {
-        match decode(v).and_then(|id| crate::presets::preset(&id)) {
+        match decode(v).and_then(|id| crate::page::presets::preset(&id)) {
             Some(p) => {
                 if let Ok(cfg) = p.full_config() {
                     state.config = cfg;
@@ -564,7 +567,7 @@ fn read_twin(state: &mut PageState, mut twin: Value, messages: &mut Vec<String>)
         state.twin = None;
         return;
     }
-    match crate::sim::session::check_twin(&state.config, &twin) {
+    match crate::run::session::check_twin(&state.config, &twin) {
         Ok(()) => state.twin = Some(twin),
         Err(e) => {
             messages.push(format!("ignored the second network (twin): {e}"));

@@ -8,11 +8,11 @@
 
 use serde::Serialize;
 
-use super::data::Dataset;
-use super::init::gaussian;
-use super::network::Network;
-use super::rng::Rng;
-use super::train::Trainer;
+use crate::engine::data::Dataset;
+use crate::engine::init::gaussian;
+use crate::engine::network::Network;
+use crate::engine::rng::Rng;
+use crate::engine::train::Trainer;
 
 /// The learning rate of every case.
 pub const LR: f64 = 1e-3;

@@ -1,18 +1,24 @@
-//! Dense linear algebra helpers: the SVD of the input-output correlation, random orthogonal
-//! matrices and symmetric eigendecompositions (nalgebra, pure Rust, builds for wasm32).
+//! Dense linear algebra: the SVD of the input-output correlation, singular values alone,
+//! symmetric eigendecompositions, random orthogonal matrices, and (in [`lanczos`]) the top
+//! eigenpair of a symmetric operator. The one module that uses nalgebra (pure Rust, builds for
+//! wasm32); everything else passes ndarray matrices in and gets ndarray matrices back.
 
-use nalgebra::DMatrix;
+pub mod lanczos;
+
+use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView2};
 
-use super::rng::Rng;
+use crate::engine::rng::Rng;
+
+pub use lanczos::{top_mode, TopMode};
 
 /// Converts an ndarray matrix to nalgebra.
-pub fn to_na(a: &ArrayView2<f64>) -> DMatrix<f64> {
+fn to_na(a: &ArrayView2<f64>) -> DMatrix<f64> {
     DMatrix::from_fn(a.nrows(), a.ncols(), |i, j| a[(i, j)])
 }
 
 /// Converts an nalgebra matrix to ndarray.
-pub fn from_na(m: &DMatrix<f64>) -> Array2<f64> {
+fn from_na(m: &DMatrix<f64>) -> Array2<f64> {
     Array2::from_shape_fn((m.nrows(), m.ncols()), |(i, j)| m[(i, j)])
 }
 
@@ -140,6 +146,27 @@ pub fn symmetric_eigen(a: &ArrayView2<f64>) -> (Array1<f64>, Array2<f64>) {
     let vals = Array1::from_iter(order.iter().map(|&i| eig.eigenvalues[i]));
     let vecs = Array2::from_shape_fn((n, n), |(r, c)| eig.eigenvectors[(r, order[c])]);
     (vals, vecs)
+}
+
+/// Eigenvalues and eigenvectors (as columns) of a symmetric matrix, in the solver's own order,
+/// without symmetrising first: for a matrix that is symmetric by construction and a use that does
+/// not depend on the order (such as `V f(D) Vᵀ`).
+pub fn symmetric_eigen_unordered(a: &ArrayView2<f64>) -> (Vec<f64>, Array2<f64>) {
+    let eig = SymmetricEigen::new(to_na(a));
+    (
+        eig.eigenvalues.iter().copied().collect(),
+        from_na(&eig.eigenvectors),
+    )
+}
+
+/// The singular values of a matrix, in decreasing order (none for an empty matrix).
+pub fn singular_values(a: &ArrayView2<f64>) -> Vec<f64> {
+    if a.is_empty() {
+        return vec![];
+    }
+    let mut s: Vec<f64> = to_na(a).singular_values().iter().copied().collect();
+    s.sort_by(|a, b| b.total_cmp(a));
+    s
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@
 use ndarray::{Array1, Array2, ArrayView1};
 use serde::Serialize;
 
-use super::history::Snapshot;
-use super::linalg::symmetric_eigen;
-use super::predict::Prediction;
-use super::Run;
+use crate::engine::data::Dataset;
+use crate::linalg::symmetric_eigen;
+use crate::run::history::Snapshot;
+use crate::theory::predict::Prediction;
 
 /// The representational similarity matrix of the first hidden layer, `H^T H` (items x items);
 /// for one-hot items `W_1^T W_1` (THEORY.md 2.3.8).
@@ -206,16 +206,19 @@ pub fn predicted_illusions(
 
 /// Illusions ranked by the overshoot of the predicted trajectory (or, without a prediction, of
 /// the simulated one so far), at most `top` of them, with the simulated extremes beside them.
-pub fn illusions(run: &Run, top: usize) -> Vec<Illusion> {
-    let data = run.data();
-    let snaps = run.history().snapshots();
-    let mut cands: Vec<Candidate> = run
-        .illusion_candidates()
-        .iter()
-        .take(top)
-        .cloned()
-        .collect();
-    let predicted = run.prediction().is_ok() && !cands.is_empty();
+///
+/// `predicted` are the candidates of [`predicted_illusions`], strongest first (empty when the
+/// run has no prediction); `snaps` are the run's snapshots of `data`; `step_at_time` turns a
+/// time of the theory into the run's step.
+pub fn illusions(
+    data: &Dataset,
+    snaps: &[Snapshot],
+    predicted: &[Candidate],
+    step_at_time: impl Fn(f64) -> f64,
+    top: usize,
+) -> Vec<Illusion> {
+    let mut cands: Vec<Candidate> = predicted.iter().take(top).cloned().collect();
+    let predicted = !cands.is_empty();
     if !predicted {
         let (nf, p) = data.y.dim();
         cands.clear();
@@ -249,7 +252,7 @@ pub fn illusions(run: &Run, top: usize) -> Vec<Illusion> {
                 peak_sim: sim.map(|s| s.0),
                 step_sim: sim.map(|s| s.1),
                 peak_theory: predicted.then_some(c.extreme),
-                step_theory: predicted.then(|| run.step_at_time(c.time).round()),
+                step_theory: predicted.then(|| step_at_time(c.time).round()),
             }
         })
         .collect()

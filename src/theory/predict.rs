@@ -18,13 +18,13 @@ use std::cell::RefCell;
 
 use ndarray::Array2;
 
-use super::data::Dataset;
-use super::init::{balanced_layer_strengths, balanced_mode_count};
-use super::linalg::Svd;
-use super::network::{mode_strengths_of, Network};
-use super::riccati::{balance_of, Riccati};
-use super::theory::{effective_u0_small_random, ModeCurve};
 use crate::config::{Activation, Config, InitKind};
+use crate::engine::data::Dataset;
+use crate::engine::init::{balanced_layer_strengths, balanced_mode_count};
+use crate::engine::network::{mode_strengths_of, Network};
+use crate::linalg::Svd;
+use crate::theory::riccati::{balance_of, Riccati};
+use crate::theory::{effective_u0_small_random, ModeCurve};
 
 /// Largest work (multiply-adds) spent tabulating a Riccati solution for drawing.
 const RICCATI_BUDGET: f64 = 4e8;

@@ -10,9 +10,9 @@
 
 use ndarray::Array2;
 
-use super::init::gaussian;
-use super::linalg::{random_orthogonal, to_na};
-use super::rng::Rng;
+use crate::engine::init::gaussian;
+use crate::engine::rng::Rng;
+use crate::linalg::{self, random_orthogonal};
 
 /// Depths the demo accepts (number of matrices in the product).
 pub const DEPTH_MAX: usize = 64;
@@ -59,12 +59,7 @@ pub fn random_product(kind: Factor, depth: usize, n: usize, rng: &mut Rng) -> Ar
 
 /// Singular values of a matrix, in decreasing order.
 pub fn singular_values(m: &Array2<f64>) -> Vec<f64> {
-    if m.is_empty() {
-        return vec![];
-    }
-    let mut s: Vec<f64> = to_na(&m.view()).singular_values().iter().copied().collect();
-    s.sort_by(|a, b| b.total_cmp(a));
-    s
+    linalg::singular_values(&m.view())
 }
 
 /// Singular values of one seeded product of `depth` factors of size `n`.

@@ -6,8 +6,8 @@
 
 use serde_json::Value;
 
-use super::run::{Change, Run};
 use crate::config::{Config, ConfigError};
+use crate::run::{Change, Run};
 
 pub struct Session {
     run: Run,

@@ -14,6 +14,8 @@
 //! partial object to an existing config. A config is checked once, at the boundary, by
 //! [`Config::validate`]; code past the boundary may assume the limits below hold.
 
+pub mod csv;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -134,6 +136,18 @@ fn default_s_min() -> f64 {
 }
 
 impl DatasetConfig {
+    /// The synthetic task of THEORY.md 6.5 that the depth sweep and the depth presets learn: the
+    /// [`Spectrum`](DatasetConfig::Spectrum) dataset with every field at its default (16 one-hot
+    /// items, singular values spaced evenly from 2 down to 0.5, seed 1).
+    pub fn synthetic() -> DatasetConfig {
+        DatasetConfig::Spectrum {
+            size: default_spectrum_size(),
+            s_max: default_s_max(),
+            s_min: default_s_min(),
+            seed: default_data_seed(),
+        }
+    }
+
     /// The `kind` tag as it appears in JSON.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -184,39 +198,13 @@ pub enum Activation {
 impl Activation {
     pub const ALL: [Activation; 3] = [Activation::Linear, Activation::Tanh, Activation::Relu];
 
-    /// The name used in JSON.
+    /// The name used in JSON. (Its numerics, `phi` and `phi'`, are the engine's:
+    /// [`crate::engine::network`].)
     pub fn name(self) -> &'static str {
         match self {
             Activation::Linear => "linear",
             Activation::Tanh => "tanh",
             Activation::Relu => "relu",
-        }
-    }
-
-    /// `phi(z)`.
-    #[inline]
-    pub fn apply(self, z: f64) -> f64 {
-        match self {
-            Activation::Linear => z,
-            Activation::Tanh => z.tanh(),
-            Activation::Relu => z.max(0.0),
-        }
-    }
-
-    /// `phi'(z)` written in terms of the output `a = phi(z)`: `1 - a^2` for tanh, `[a > 0]` for
-    /// relu (the derivative at 0 is taken as 0), 1 for linear.
-    #[inline]
-    pub fn slope_from_output(self, a: f64) -> f64 {
-        match self {
-            Activation::Linear => 1.0,
-            Activation::Tanh => 1.0 - a * a,
-            Activation::Relu => {
-                if a > 0.0 {
-                    1.0
-                } else {
-                    0.0
-                }
-            }
         }
     }
 }
@@ -308,7 +296,7 @@ impl Default for TrainConfig {
     }
 }
 
-// ----- the depth sweep (src/sim/sweep.rs) -----
+// ----- the depth sweep (src/chapters/depth.rs) -----
 
 /// The initialisations compared by the sweep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -365,8 +353,8 @@ pub enum LrPolicy {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SweepData {
-    /// The synthetic task of THEORY.md 6.5 (SMG14 Fig 6A's analogue): 16 one-hot items,
-    /// `Y = U diag(s) V^T` with random orthogonal U, V and s spaced evenly from 2 to 0.5.
+    /// The synthetic task of THEORY.md 6.5 (SMG14 Fig 6A's analogue),
+    /// [`DatasetConfig::synthetic`].
     Spectrum,
     /// The run's own dataset.
     Run,
@@ -900,6 +888,20 @@ mod tests {
         for a in Activation::ALL {
             assert!(err.message.contains(a.name()), "{err}");
         }
+    }
+
+    #[test]
+    fn the_synthetic_task_is_the_spectrum_dataset_at_its_defaults() {
+        let parsed: DatasetConfig = serde_json::from_value(json!({"kind": "spectrum"})).unwrap();
+        assert_eq!(parsed, DatasetConfig::synthetic());
+        let DatasetConfig::Spectrum {
+            size, s_max, s_min, ..
+        } = DatasetConfig::synthetic()
+        else {
+            panic!("the synthetic task is a spectrum dataset");
+        };
+        // THEORY.md 6.5: 16 items, singular values from 2 down to 0.5.
+        assert_eq!((size, s_max, s_min), (16, 2.0, 0.5));
     }
 
     #[test]

@@ -20,17 +20,18 @@ use std::collections::BTreeMap;
 use ndarray::Array2;
 use serde::Serialize;
 
-use super::data::Dataset;
-use super::init::initialise;
-use super::linalg::Svd;
-use super::network::Network;
-use super::predict::Prediction;
-use super::rng::Rng;
-use super::train::Trainer;
 use crate::config::{
     Config, ConfigError, DatasetConfig, InitConfig, InitKind, LrPolicy, SweepConfig, SweepData,
     SweepInit,
 };
+use crate::engine::data::Dataset;
+use crate::engine::init::initialise;
+use crate::engine::network::Network;
+use crate::engine::rng::Rng;
+use crate::engine::train::Trainer;
+use crate::linalg::Svd;
+use crate::theory::predict::Prediction;
+use crate::theory::stability_bound;
 
 /// The results of a sweep so far (learning times in steps; `None` where the threshold was not
 /// reached within `max_steps`, or training diverged).
@@ -80,13 +81,6 @@ pub struct Sweep {
     steps_total_estimate: u64,
 }
 
-/// The largest stable learning rate of a balanced depth-D network at convergence,
-/// `2 / (D s_max^(2 - 2/D))` (THEORY.md 0.5, c = 1).
-pub fn stability_bound(depth: usize, s_max: f64) -> f64 {
-    let d = depth as f64;
-    2.0 / (d * s_max.powf(2.0 - 2.0 / d)).max(1e-300)
-}
-
 impl Sweep {
     /// Sets up a sweep over `cfg.sweep`: on the synthetic task of THEORY.md 6.5 or on `cfg`'s
     /// dataset (`sweep.data`), with hidden layers `sweep.width` wide.
@@ -95,12 +89,7 @@ impl Sweep {
         let spec = cfg.sweep.clone();
         let mut base = cfg.clone();
         if spec.data == SweepData::Spectrum {
-            base.dataset = DatasetConfig::Spectrum {
-                size: 16,
-                s_max: 2.0,
-                s_min: 0.5,
-                seed: 1,
-            };
+            base.dataset = DatasetConfig::synthetic();
         }
         let data = Dataset::from_config(&base.dataset)?;
         let svd = Svd::new(&data.sigma_yx().view());
@@ -552,14 +541,4 @@ fn pretrained(dims: &[usize], data: &Dataset, small: f64, rng: &mut Rng) -> Netw
         || small * rng.gaussian(),
     ));
     Network::new(weights)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_stability_bound_of_a_two_layer_network_is_one_over_s() {
-        assert!((stability_bound(2, 4.0) - 0.25).abs() < 1e-12);
-    }
 }

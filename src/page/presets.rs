@@ -5,8 +5,8 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::charts::view::{Pick, Projection, ProjectionKind, View};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, DatasetConfig};
+use crate::page::view::{Pick, Projection, ProjectionKind, View};
 
 /// rm8's largest singular value: the recipes use `lr = 0.01 / s_max` (tau = 632 steps).
 const RM8_S_MAX: f64 = 6.320_606_924_810_471;
@@ -43,10 +43,9 @@ fn rm8_recipe() -> Value {
     })
 }
 
-/// The task of THEORY.md 6.5: 16 one-hot items, `Y = U diag(s) V^T` with random orthogonal U, V
-/// and s evenly spaced from 2 down to 0.5.
+/// The synthetic task of THEORY.md 6.5 ([`DatasetConfig::synthetic`]) as a partial config.
 fn spectrum() -> Value {
-    json!({"kind": "spectrum", "size": 16, "s_max": 2.0, "s_min": 0.5, "seed": 1})
+    serde_json::to_value(DatasetConfig::synthetic()).unwrap_or(Value::Null)
 }
 
 /// Every preset, in menu order.
@@ -211,8 +210,9 @@ mod tests {
     fn every_preset_starts_a_run_and_its_sweep() {
         for p in presets() {
             let cfg = p.full_config().unwrap();
-            crate::sim::Run::new(&cfg).unwrap_or_else(|e| panic!("{}: {e}", p.id));
-            crate::sim::sweep::Sweep::new(&cfg).unwrap_or_else(|e| panic!("{} sweep: {e}", p.id));
+            crate::run::Run::new(&cfg).unwrap_or_else(|e| panic!("{}: {e}", p.id));
+            crate::chapters::depth::Sweep::new(&cfg)
+                .unwrap_or_else(|e| panic!("{} sweep: {e}", p.id));
         }
     }
 }

@@ -4,7 +4,7 @@
 //! The step is plain back-propagation on the data (THEORY.md 5): forward `h_l = W_l h_{l-1}`,
 //! `delta_D = Y - h_D`, then for l = D..1: `delta_{l-1} = W_l^T delta_l` (pre-update `W_l`) and
 //! `W_l += lr * delta_l h_{l-1}^T`. All buffers are allocated once; a step allocates nothing
-//! (tests/no_alloc.rs). The products are the row-major loops of [`super::kernels`].
+//! (tests/no_alloc.rs). The products are the row-major loops of [`crate::engine::kernels`].
 //!
 //! With a nonlinearity `phi` on the hidden layers the forward pass keeps `h_l = phi(W_l h_{l-1})`
 //! for l < D and the error picks up the slope on its way down:
@@ -12,9 +12,9 @@
 
 use ndarray::Array2;
 
-use super::data::Dataset;
-use super::kernels::{gemm, gemm_overwrite, gemm_tn, transpose};
-use super::network::Network;
+use crate::engine::data::Dataset;
+use crate::engine::kernels::{gemm, gemm_overwrite, gemm_tn, transpose};
+use crate::engine::network::Network;
 
 /// Reusable buffers for gradient steps on one network shape and dataset size.
 pub struct Trainer {
@@ -161,9 +161,9 @@ impl Trainer {
 mod tests {
     use super::*;
     use crate::config::{Activation, InitConfig, InitKind};
-    use crate::sim::init::initialise;
-    use crate::sim::linalg::Svd;
-    use crate::sim::rng::Rng;
+    use crate::engine::init::initialise;
+    use crate::engine::rng::Rng;
+    use crate::linalg::Svd;
     use ndarray::ShapeBuilder;
 
     fn net_for(data: &Dataset, hidden: &[usize], seed: u64) -> Network {

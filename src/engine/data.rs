@@ -6,8 +6,8 @@
 
 use ndarray::Array2;
 
-use super::rng::Rng;
 use crate::config::{ConfigError, DatasetConfig};
+use crate::engine::rng::Rng;
 
 /// A dataset with named items and features.
 #[derive(Clone, Debug)]
@@ -180,8 +180,8 @@ impl Dataset {
     /// `seed`; `s` evenly spaced from `s_max` to `s_min`), THEORY.md 6.5.
     pub fn spectrum(n: usize, s_max: f64, s_min: f64, seed: u64) -> Dataset {
         let mut rng = Rng::new(seed);
-        let u = super::linalg::random_orthogonal(n, &mut rng);
-        let v = super::linalg::random_orthogonal(n, &mut rng);
+        let u = crate::linalg::random_orthogonal(n, &mut rng);
+        let v = crate::linalg::random_orthogonal(n, &mut rng);
         let s: Vec<f64> = (0..n)
             .map(|k| {
                 if n == 1 {

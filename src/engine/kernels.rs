@@ -193,7 +193,7 @@ mod tests {
     }
 
     fn numbers(len: usize, seed: u64) -> Vec<f64> {
-        let mut r = crate::sim::rng::Rng::new(seed);
+        let mut r = crate::engine::rng::Rng::new(seed);
         (0..len).map(|_| r.gaussian()).collect()
     }
 

@@ -7,9 +7,40 @@
 
 use ndarray::{Array2, Axis};
 
-use super::data::Dataset;
-use super::linalg::Svd;
 use crate::config::Activation;
+use crate::engine::data::Dataset;
+use crate::linalg::Svd;
+
+/// The numerics of the hidden layers' nonlinearity (the enum itself, and its name, are part of
+/// the config vocabulary).
+impl Activation {
+    /// `phi(z)`.
+    #[inline]
+    pub fn apply(self, z: f64) -> f64 {
+        match self {
+            Activation::Linear => z,
+            Activation::Tanh => z.tanh(),
+            Activation::Relu => z.max(0.0),
+        }
+    }
+
+    /// `phi'(z)` written in terms of the output `a = phi(z)`: `1 - a^2` for tanh, `[a > 0]` for
+    /// relu (the derivative at 0 is taken as 0), 1 for linear.
+    #[inline]
+    pub fn slope_from_output(self, a: f64) -> f64 {
+        match self {
+            Activation::Linear => 1.0,
+            Activation::Tanh => 1.0 - a * a,
+            Activation::Relu => {
+                if a > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+}
 
 /// The weights `W_1 ... W_D` (`W_l` is `N_l x N_{l-1}`) and the hidden layers' nonlinearity.
 #[derive(Clone, Debug, PartialEq)]

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sim::Run;
+use crate::run::Run;
 
 /// An output of the network: one feature of one item.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

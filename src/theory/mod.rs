@@ -5,6 +5,20 @@
 //! `s` is the mode's singular value of `Sigma_yx`, `u0` its initial strength, `D` the number of
 //! weight matrices.
 
+pub mod predict;
+pub mod riccati;
+
+pub use predict::Prediction;
+pub use riccati::Riccati;
+
+/// The largest stable learning rate of a balanced depth-D network at convergence,
+/// `2 / (D s_max^(2 - 2/D))` (THEORY.md 0.5, c = 1): gradient descent with a larger rate
+/// diverges once the top mode is learned.
+pub fn stability_bound(depth: usize, s_max: f64) -> f64 {
+    let d = depth as f64;
+    2.0 / (d * s_max.powf(2.0 - 2.0 / d)).max(1e-300)
+}
+
 /// Shallow network (D = 1): `tau du/dt = s - c u`, so `u(t) = s/c + (u0 - s/c) e^(-c t)`
 /// (THEORY.md 1.3, "Shallow network").
 pub fn shallow(s: f64, c: f64, u0: f64, t: f64) -> f64 {
@@ -354,6 +368,11 @@ impl ModeCurve {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stability_bound_of_a_two_layer_network_is_one_over_s() {
+        assert!((stability_bound(2, 4.0) - 0.25).abs() < 1e-12);
+    }
 
     #[test]
     fn eq12_at_t5_matches_the_closed_form_value() {

@@ -1,25 +1,32 @@
 //! One training run: dataset, network, trainer, theory overlay and history, advanced together on
 //! one time axis. Everything the page, the JS API and the CLI show comes from here.
 
+pub mod export;
+pub mod history;
+pub mod measures;
+pub mod session;
+
+pub use session::Session;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 use ndarray::Array2;
 use serde::Serialize;
 
-use super::data::Dataset;
-use super::history::{History, Record, Snapshot};
-use super::init::initialise;
-use super::linalg::Svd;
-use super::measures::{
+use crate::config::{Config, ConfigError};
+use crate::engine::data::Dataset;
+use crate::engine::init::initialise;
+use crate::engine::network::{mode_strengths_of, Network};
+use crate::engine::rng::Rng;
+use crate::engine::train::Trainer;
+use crate::linalg::Svd;
+use crate::run::history::{History, Record, Snapshot};
+use crate::run::measures::{
     gram, half_strength_times, illusions, predicted_illusions, predicted_outputs, Candidate,
     Illusion,
 };
-use super::network::{mode_strengths_of, Network};
-use super::predict::Prediction;
-use super::rng::Rng;
-use super::train::Trainer;
-use crate::config::{Config, ConfigError};
+use crate::theory::predict::Prediction;
 
 /// Most records a history keeps before it thins itself out.
 pub const HISTORY_CAP: usize = 4000;
@@ -265,9 +272,7 @@ impl Run {
     fn diverge(&mut self) {
         self.status = Status::Diverged;
         let s_max = self.svd.s.first().copied().unwrap_or(0.0);
-        let d = self.cfg.depth() as f64;
-        // Largest stable rate near convergence (THEORY.md 0.5): lr < 2 / (D s^(2 - 2/D)).
-        let stable = 2.0 / (d * s_max.powf(2.0 - 2.0 / d)).max(1e-300);
+        let stable = crate::theory::stability_bound(self.cfg.depth(), s_max);
         self.message = Some(format!(
             "Training diverged at step {}: the learning rate {} is too large for this dataset \
              (gradient descent is stable below about {:.3} here). Lower the learning rate and reset.",
@@ -421,7 +426,7 @@ impl Run {
             theory_note: self.theory_note(),
             singular_values: self.svd.s.clone(),
             rsm: self.rsm(),
-            illusions: illusions(self, 10),
+            illusions: self.illusions(10),
             diverged: self.status == Status::Diverged,
             finished: self.status == Status::Finished,
             message: self.message.clone(),
@@ -458,6 +463,22 @@ impl Run {
             sim: rows(&sim),
             theory: theory.as_ref().map(rows),
         })
+    }
+
+    /// Semantic illusions ranked by the overshoot rule (THEORY.md 2.3.4), at most `top`: see
+    /// [`measures::illusions`].
+    pub fn illusions(&self, top: usize) -> Vec<Illusion> {
+        let predicted = match self.prediction {
+            Ok(_) => &self.illusion_candidates[..],
+            Err(_) => &[],
+        };
+        illusions(
+            &self.data,
+            self.history.snapshots(),
+            predicted,
+            |t| self.step_at_time(t),
+            top,
+        )
     }
 
     /// The strongest predicted illusions (empty without a prediction).
