@@ -576,6 +576,27 @@ fn lazy_and_rich_starts_change_the_representation_as_the_balanced_solution_predi
         assert!(w[1].1 < w[0].1 && w[1].2 < w[0].2, "{finals:?}");
     }
     assert!(finals[0].1 > 10.0 && finals[3].2 < 0.2, "{finals:?}");
+    // At lambda = 0 a larger initial scale is lazier too.
+    let change = |scale: f64| {
+        let c = LazyRichConfig {
+            lambdas: vec![0.0],
+            scale,
+            ..LazyRichConfig::default()
+        };
+        let r = lazy_rich(&c).unwrap();
+        let c = &r.curves[0];
+        let (sim, th) = (
+            *c.representation.last().unwrap(),
+            *c.representation_theory.last().unwrap(),
+        );
+        assert!((sim - th).abs() < 0.05 * th, "scale {scale}: {sim} vs {th}");
+        sim
+    };
+    let (small, large) = (change(0.01), change(1.5));
+    println!(
+        "lambda 0: representation change {small:.1} from scale 0.01, {large:.3} from scale 1.5"
+    );
+    assert!(large < 1.0 && small > 100.0 * large);
 }
 
 #[test]
@@ -784,4 +805,112 @@ fn the_lazy_rich_chart_draws_three_panels_per_lambda() {
         assert!(svg.contains(&format!("λ = {}", dln_explorer::charts::fmt_num(c.lambda))));
     }
     assert!(svg.contains("tangent kernel") && svg.contains("hidden representation"));
+}
+
+// ----- the command line -----
+
+fn dln(args: &[&str], stdin: &str) -> (i32, String, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dln"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn dln_run_on_a_task_sequence_writes_the_loss_on_every_task_and_its_prediction() {
+    let (code, out, err) = dln(&["run", "-"], preset("prior_rotate").unwrap().config);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let t = &doc["tasks"];
+    assert_eq!(t["names"], json!(["A", "B"]));
+    assert_eq!(t["starts"], json!([0, 100]));
+    let n = t["steps"].as_array().unwrap().len();
+    for k in 0..2 {
+        assert_eq!(t["loss"][k].as_array().unwrap().len(), n);
+        assert_eq!(t["theory_loss"][k].as_array().unwrap().len(), n);
+    }
+    assert!(t["theory_label"]
+        .as_str()
+        .unwrap()
+        .contains("gradient flow (continuous time)"));
+    assert_eq!(t["phases"][1]["theory"], "flow");
+    // The loss on B at the end, simulated and predicted, and A's forgetting.
+    let last = |k: usize, f: &str| {
+        t[f][k]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .as_f64()
+            .unwrap()
+    };
+    assert!(last(1, "loss") < 1e-4 && last(1, "theory_loss") < 1e-4);
+    assert!((last(0, "loss") - (1.0 - 150f64.to_radians().cos()) * 10.0).abs() < 0.01);
+    // No prediction at all: theory_loss is null.
+    let cfg = json!({"network": {"hidden": [2]}, "init": {"kind": "small_gaussian", "scale": 0.3},
+        "tasks": [{"name": "A", "dataset": sigma_a(), "steps": 20}]});
+    let (code, out, _) = dln(&["run", "-"], &cfg.to_string());
+    assert_eq!(code, 0);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert!(doc["tasks"]["theory_loss"].is_null());
+    assert!(
+        doc["tasks"]["phases"][0]["balance_residual"]
+            .as_f64()
+            .unwrap()
+            > 0.01
+    );
+}
+
+#[test]
+fn dln_run_refuses_a_bad_phase_naming_it() {
+    let cfg = json!({"tasks": [{"name": "A", "dataset": {"kind": "rm8"}, "steps": 10},
+                                {"name": "B", "dataset": {"kind": "toy4"}, "steps": 10}]});
+    let (code, out, err) = dln(&["run", "-"], &cfg.to_string());
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("tasks[1].dataset:"), "{err}");
+}
+
+#[test]
+fn dln_sweep_over_similarity_prints_forgetting_and_time_to_learn_per_angle() {
+    let mut cfg: Value = serde_json::from_str(preset("prior_rotate").unwrap().config).unwrap();
+    cfg["sweep"]["angles"] = json!([90, 179]);
+    let (code, out, err) = dln(&["sweep", "-"], &cfg.to_string());
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let angles = doc["angles"].as_array().unwrap();
+    assert_eq!(angles.len(), 2);
+    for (a, want_t) in angles.iter().zip([0.69, 4.268]) {
+        for key in [
+            "angle",
+            "forgetting",
+            "forgetting_theory",
+            "time_to_learn",
+            "time_to_learn_theory",
+        ] {
+            assert!(a.get(key).is_some(), "{key}");
+        }
+        let theta = a["angle"].as_f64().unwrap();
+        let f = a["forgetting_theory"].as_f64().unwrap();
+        assert!((f - (1.0 - theta.to_radians().cos()) * 10.0).abs() < 1e-9);
+        assert!((a["time_to_learn_theory"].as_f64().unwrap() - want_t).abs() < 0.01);
+        assert!((a["time_to_learn"].as_f64().unwrap() - want_t).abs() < 0.05);
+    }
 }

@@ -142,6 +142,11 @@ fn cmd_run(args: &[String]) -> Result<(), Failure> {
     let io = parse_io(args)?;
     let text = read_text(&io.path)?;
     if prior::cli::is_chapter_config(&text) {
+        if io.format == "csv" {
+            return Err(Failure::Input(
+                "task sequences and lazy_rich runs are written as JSON only".into(),
+            ));
+        }
         let body = prior::cli::run(&text).map_err(|e| Failure::Input(e.to_string()))?;
         return write_out(io.out.as_deref(), &body);
     }
@@ -163,6 +168,11 @@ fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
     let io = parse_io(args)?;
     let text = read_text(&io.path)?;
     if prior::cli::is_chapter_sweep(&text) {
+        if io.format == "csv" {
+            return Err(Failure::Input(
+                "a similarity sweep is written as JSON only".into(),
+            ));
+        }
         let body = prior::cli::sweep(&text).map_err(|e| Failure::Input(e.to_string()))?;
         return write_out(io.out.as_deref(), &body);
     }
