@@ -914,3 +914,51 @@ fn dln_sweep_over_similarity_prints_forgetting_and_time_to_learn_per_angle() {
         assert!((a["time_to_learn"].as_f64().unwrap() - want_t).abs() < 0.05);
     }
 }
+
+#[test]
+fn a_decoupled_start_is_predicted_by_the_discrete_map_to_rounding_and_a_random_one_by_the_flow_or_not_at_all(
+) {
+    let seq = |init: Value, hidden: Value| {
+        let v = json!({"network": {"hidden": hidden}, "init": init,
+            "train": {"lr": 0.01, "record_every": 20},
+            "tasks": [{"name": "rm8", "dataset": {"kind": "rm8"}, "steps": 2000},
+                      {"name": "toy", "edit": {"kind": "set", "item": "canary", "feature": "fly", "value": 0}, "steps": 500}]});
+        run(&TasksConfig::from_value(v).unwrap().config)
+    };
+    // Balanced and task-aligned from u0 = 1e-3: every mode follows the scalar map exactly,
+    // through the sigmoidal rise (eta s_max = 0.063).
+    let r = seq(json!({"kind": "balanced", "scale": 0.001}), json!([16]));
+    assert_eq!(r.infos()[0].theory, TheoryKind::Map);
+    let worst = r
+        .records()
+        .iter()
+        .filter(|x| x.phase == 0)
+        .map(|x| (x.loss[0] - x.theory[0].unwrap()).abs())
+        .fold(0.0, f64::max);
+    println!("balanced rm8 start: largest |simulated - map| loss difference {worst:.1e}");
+    assert!(worst < 1e-10, "{worst}");
+    // The edited task's modes are not the first task's: the second phase falls back to the flow
+    // (the layers are still balanced, to O(eta)).
+    assert_eq!(r.infos()[1].theory, TheoryKind::Flow);
+    // Small random weights are not balanced: no curve for the first phase.
+    let r = seq(
+        json!({"kind": "small_gaussian", "scale": 0.001}),
+        json!([16]),
+    );
+    assert_eq!(r.infos()[0].theory, TheoryKind::None);
+    assert!(r.infos()[0].balance_residual.unwrap() > 0.1);
+    // Deeper networks have no prediction, and say so.
+    let r = seq(json!({"kind": "learned"}), json!([12, 12]));
+    assert_eq!(r.infos()[0].theory, TheoryKind::None);
+    assert!(r.infos()[0]
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("one hidden layer"));
+    // ... but their learned start implements the task exactly.
+    let first = r.phase_start_network(0).unwrap();
+    let err = (&first.product() - &Dataset::rm8().y)
+        .iter()
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(err < 1e-12, "{err}");
+}
