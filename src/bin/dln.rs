@@ -10,6 +10,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use dln_explorer::chapters::depth::Sweep;
+use dln_explorer::chapters::prior;
 use dln_explorer::config::Config;
 use dln_explorer::run::export;
 use dln_explorer::run::Run;
@@ -17,10 +18,13 @@ use dln_explorer::run::Run;
 const USAGE: &str = "usage:
   dln run CONFIG.json [--out FILE] [--format json|csv]
       Trains the network CONFIG.json describes (use - for standard input) and writes the
-      recorded loss, mode strengths and exact theory as JSON (default) or CSV.
+      recorded loss, mode strengths and exact theory as JSON (default) or CSV. A config with
+      \"tasks\": [..] trains the phases in order and writes the loss on every task (JSON).
   dln sweep CONFIG.json [--out FILE] [--format json|csv]
       Learning time against depth for each initialisation (the config's \"sweep\" settings),
       on the config's dataset and hidden width, with a progress bar on standard error.
+      With {\"sweep\": {\"over\": \"similarity\", \"angles\": [..]}} and a task sequence: forgetting
+      and time to learn against the rotation angle (JSON).
   dln example
       Prints an example CONFIG.json on standard output, with notes on standard error.
   dln bench [rm8|wide|deep ...] [--seconds S] [--json]
@@ -107,17 +111,20 @@ fn parse_io(args: &[String]) -> Result<Io, Failure> {
     Ok(Io { path, out, format })
 }
 
-fn read_config(path: &str) -> Result<Config, Failure> {
-    let text = if path == "-" {
+fn read_text(path: &str) -> Result<String, Failure> {
+    if path == "-" {
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
             .map_err(|e| Failure::Io(format!("reading standard input: {e}")))?;
-        s
+        Ok(s)
     } else {
-        std::fs::read_to_string(path).map_err(|e| Failure::Io(format!("reading {path}: {e}")))?
-    };
-    Config::from_json(&text).map_err(|e| Failure::Input(e.to_string()))
+        std::fs::read_to_string(path).map_err(|e| Failure::Io(format!("reading {path}: {e}")))
+    }
+}
+
+fn parse_config(text: &str) -> Result<Config, Failure> {
+    Config::from_json(text).map_err(|e| Failure::Input(e.to_string()))
 }
 
 fn write_out(out: Option<&str>, body: &str) -> Result<(), Failure> {
@@ -133,7 +140,17 @@ fn write_out(out: Option<&str>, body: &str) -> Result<(), Failure> {
 
 fn cmd_run(args: &[String]) -> Result<(), Failure> {
     let io = parse_io(args)?;
-    let cfg = read_config(&io.path)?;
+    let text = read_text(&io.path)?;
+    if prior::cli::is_chapter_config(&text) {
+        if io.format == "csv" {
+            return Err(Failure::Input(
+                "task sequences and lazy_rich runs are written as JSON only".into(),
+            ));
+        }
+        let body = prior::cli::run(&text).map_err(|e| Failure::Input(e.to_string()))?;
+        return write_out(io.out.as_deref(), &body);
+    }
+    let cfg = parse_config(&text)?;
     let mut run = Run::new(&cfg).map_err(|e| Failure::Input(e.to_string()))?;
     train(&mut run, cfg.train.steps);
     if let Some(msg) = run.message() {
@@ -149,7 +166,17 @@ fn cmd_run(args: &[String]) -> Result<(), Failure> {
 
 fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
     let io = parse_io(args)?;
-    let cfg = read_config(&io.path)?;
+    let text = read_text(&io.path)?;
+    if prior::cli::is_chapter_sweep(&text) {
+        if io.format == "csv" {
+            return Err(Failure::Input(
+                "a similarity sweep is written as JSON only".into(),
+            ));
+        }
+        let body = prior::cli::sweep(&text).map_err(|e| Failure::Input(e.to_string()))?;
+        return write_out(io.out.as_deref(), &body);
+    }
+    let cfg = parse_config(&text)?;
     let mut sweep = Sweep::new(&cfg).map_err(|e| Failure::Input(e.to_string()))?;
     let tty = std::io::stderr().is_terminal();
     let started = std::time::Instant::now();

@@ -12,6 +12,7 @@ mod coherence;
 mod heat;
 mod lines;
 pub mod phase;
+pub mod prior;
 mod semantic;
 pub mod spectra;
 pub mod sweep;

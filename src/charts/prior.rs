@@ -1,0 +1,508 @@
+//! Charts of the prior-knowledge chapter: the loss on every task across a sequence of phases,
+//! forgetting and time to learn against the rotation angle, and lazy against rich learning.
+//! Simulation solid, prediction dashed in the same colour.
+
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{draw_wrapped, fmt_num, ChartResult, Frame, Theme, GRID, INK, PALETTE};
+use crate::chapters::prior::{LazyRichResults, SimilarityResults, TaskRun};
+
+/// Colour of task `k` (phase order).
+pub fn task_color(k: usize) -> RGBColor {
+    PALETTE[k % PALETTE.len()]
+}
+
+fn mesh<DB: DrawingBackend, X, Y>(
+    chart: &mut ChartContext<DB, Cartesian2d<X, Y>>,
+    x_desc: &str,
+    y_desc: &str,
+    th: &Theme,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style(th.text(11.0))
+        .axis_desc_style(th.text(12.0))
+        .light_line_style(GRID.mix(0.0))
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.6))
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&|v| fmt_num(*v))
+        .y_label_formatter(&|v| fmt_num(*v))
+        .draw()
+}
+
+/// A small legend: one coloured line per entry, `dashed` adds the "dashed: prediction" key.
+fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(String, RGBColor)],
+    dashed: Option<&str>,
+    th: &Theme,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let x = th.px(4.0);
+    let mut y = th.px(16.0);
+    let row = th.px(17.0);
+    for (name, color) in entries {
+        area.draw(&PathElement::new(
+            vec![(x, y), (x + th.px(18.0), y)],
+            color.stroke_width(th.stroke(2.5)),
+        ))?;
+        area.draw(&Text::new(
+            name.clone(),
+            (x + th.px(24.0), y),
+            th.text(11.0).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+        y += row;
+    }
+    y += th.px(6.0);
+    let (w, _) = area.dim_in_pixel();
+    let faint = INK.mix(0.75);
+    let style = th.text(10.5).color(&faint);
+    draw_wrapped(area, "solid: simulation", (x, y), w as i32 - x, &style)?;
+    if let Some(label) = dashed {
+        draw_wrapped(
+            area,
+            &format!("dashed: {label}"),
+            (x, y + row),
+            w as i32 - x,
+            &style,
+        )?;
+    }
+    Ok(())
+}
+
+/// The loss on every task of a sequence over the whole run (log axis), each switch marked with
+/// the name of the phase it starts, the prediction dashed; a phase without one says why.
+pub fn draw_tasks<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    run: &TaskRun,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let recs = run.records();
+    let names = run.names();
+    let total: u64 = run.config().tasks.iter().map(|p| p.steps).sum();
+    let xmax = (total.max(run.step_count()).max(1)) as f64;
+    let mut hi: f64 = 0.0;
+    let mut lo = f64::INFINITY;
+    for r in recs {
+        for v in r.loss.iter().chain(r.theory.iter().flatten()) {
+            if v.is_finite() && *v > 0.0 {
+                hi = hi.max(*v);
+                lo = lo.min(*v);
+            }
+        }
+    }
+    if hi <= 0.0 {
+        hi = 1.0;
+    }
+    // Losses that reach zero (a task already learned) sit on the floor of the axis.
+    let floor = (hi * 1e-7).max(lo.min(hi) / 2.0).max(1e-300);
+    let top = hi * 3.0;
+    let (w, h) = root.dim_in_pixel();
+    let legend_w = th.px(150.0).min(w as i32 / 3).max(1) as u32;
+    let (plot_area, legend_area) = root.split_horizontally(w.saturating_sub(legend_w));
+    let mut chart = ChartBuilder::on(&plot_area)
+        .margin(th.px(10.0))
+        .margin_top(th.px(26.0))
+        .x_label_area_size(th.px(34.0))
+        .y_label_area_size(th.px(58.0))
+        .build_cartesian_2d(0f64..xmax, (floor..top).log_scale())?;
+    mesh(&mut chart, "training step", "loss on each task", th)?;
+    let clamp = |v: f64| v.max(floor).min(top);
+    for k in 0..names.len() {
+        let color = task_color(k);
+        // The prediction, one dashed piece per predicted phase.
+        let mut piece: Vec<(f64, f64)> = Vec::new();
+        let mut last_phase = usize::MAX;
+        let mut pieces = Vec::new();
+        for r in recs {
+            if r.phase != last_phase && !piece.is_empty() {
+                pieces.push(std::mem::take(&mut piece));
+            }
+            last_phase = r.phase;
+            match r.theory[k] {
+                Some(v) if v.is_finite() => piece.push((r.step as f64, clamp(v))),
+                _ => {
+                    if !piece.is_empty() {
+                        pieces.push(std::mem::take(&mut piece));
+                    }
+                }
+            }
+        }
+        pieces.push(piece);
+        for p in pieces.into_iter().filter(|p| p.len() > 1) {
+            chart.draw_series(DashedLineSeries::new(
+                p,
+                th.px(6.0),
+                th.px(4.0),
+                color.mix(0.9).stroke_width(th.stroke(1.5)),
+            ))?;
+        }
+        let pts: Vec<(f64, f64)> = recs
+            .iter()
+            .filter(|r| r.loss[k].is_finite())
+            .map(|r| (r.step as f64, clamp(r.loss[k])))
+            .collect();
+        chart.draw_series(LineSeries::new(pts, color.stroke_width(th.stroke(2.0))))?;
+    }
+    // Switch marks.
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    for (k, start) in run.starts().into_iter().enumerate() {
+        if start > 0 {
+            chart.draw_series(DashedLineSeries::new(
+                [(start as f64, floor), (start as f64, top)],
+                th.px(3.0),
+                th.px(3.0),
+                INK.mix(0.5).stroke_width(th.stroke(1.0)),
+            ))?;
+        }
+        let px = chart.backend_coord(&(start as f64, top)).0;
+        let next = run
+            .starts()
+            .get(k + 1)
+            .map(|s| chart.backend_coord(&(*s as f64, top)).0)
+            .unwrap_or(xr.end);
+        root.draw(&Text::new(
+            names[k].clone(),
+            ((px + next) / 2, yr.start - th.px(4.0)),
+            th.text(11.5)
+                .color(&task_color(k))
+                .pos(Pos::new(HPos::Center, VPos::Bottom)),
+        ))?;
+    }
+    let entries: Vec<(String, RGBColor)> = names
+        .iter()
+        .enumerate()
+        .map(|(k, n)| (format!("loss on {n}"), task_color(k)))
+        .collect();
+    let label = run.theory_label();
+    let (legend_top, legend_rest) = legend_area.split_vertically(h / 2);
+    legend(&legend_top, &entries, label.as_deref(), th)?;
+    // Phases without a prediction say why.
+    let missing: Vec<String> = run
+        .infos()
+        .iter()
+        .filter_map(|i| i.note.as_ref().map(|n| format!("{}: {n}", i.name)))
+        .collect();
+    if !missing.is_empty() {
+        let (lw, _) = legend_rest.dim_in_pixel();
+        draw_wrapped(
+            &legend_rest,
+            &missing.join("; "),
+            (th.px(4.0), th.px(4.0)),
+            lw as i32 - th.px(6.0),
+            &th.text(10.5).color(&INK.mix(0.75)),
+        )?;
+    }
+    Ok(Frame::xy(
+        chart.plotting_area(),
+        (0.0, xmax),
+        (floor, top),
+        true,
+    ))
+}
+
+/// Two panels against the rotation angle: the loss on the first task at the end (forgetting,
+/// with its limit `(1 - cos theta) tr(Sigma_A^2)` dashed) and the time to learn the rotated task
+/// from the first task's weights and from scratch (the flow's times dashed).
+pub fn draw_similarity<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    res: &SimilarityResults,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let (w, _) = root.dim_in_pixel();
+    let (left, right) = root.split_horizontally(w / 2);
+    let pts = &res.points;
+    let from_a = PALETTE[0];
+    let scratch = PALETTE[1];
+    // Forgetting: the limit is proportional to 1 - cos theta (a rotation in one plane).
+    let c = pts
+        .iter()
+        .find(|p| p.angle.to_radians().cos() < 0.999)
+        .map(|p| p.forgetting_theory / (1.0 - p.angle.to_radians().cos()))
+        .unwrap_or(0.0);
+    let f_hi = pts
+        .iter()
+        .map(|p| p.forgetting.max(p.forgetting_theory))
+        .chain(std::iter::once(2.0 * c))
+        .filter(|v| v.is_finite())
+        .fold(1e-9, f64::max)
+        * 1.1;
+    let mut chart = ChartBuilder::on(&left)
+        .margin(th.px(10.0))
+        .margin_top(th.px(22.0))
+        .x_label_area_size(th.px(34.0))
+        .y_label_area_size(th.px(52.0))
+        .build_cartesian_2d(0f64..180.0, 0f64..f_hi)?;
+    mesh(
+        &mut chart,
+        "rotation θ (degrees)",
+        "loss on A at the end",
+        th,
+    )?;
+    chart.draw_series(DashedLineSeries::new(
+        (0..=180).map(|d| (d as f64, c * (1.0 - (d as f64).to_radians().cos()))),
+        th.px(6.0),
+        th.px(4.0),
+        INK.mix(0.7).stroke_width(th.stroke(1.5)),
+    ))?;
+    chart.draw_series(
+        pts.iter()
+            .filter(|p| p.forgetting.is_finite())
+            .map(|p| Circle::new((p.angle, p.forgetting), th.px(3.5), from_a.filled())),
+    )?;
+    let frame_left = Frame::xy(chart.plotting_area(), (0.0, 180.0), (0.0, f_hi), false);
+    left.draw(&Text::new(
+        "forgetting · dashed: (1 − cos θ)·tr(Σ_A²)",
+        (th.px(62.0), th.px(6.0)),
+        th.text(11.5),
+    ))?;
+
+    // Time to learn.
+    let times = pts.iter().flat_map(|p| {
+        [
+            p.time_to_learn,
+            p.time_to_learn_theory,
+            p.time_to_learn_scratch,
+            p.time_to_learn_scratch_theory,
+        ]
+    });
+    let t_hi = times
+        .flatten()
+        .filter(|v| v.is_finite())
+        .fold(1e-9, f64::max)
+        * 1.15;
+    let mut chart = ChartBuilder::on(&right)
+        .margin(th.px(10.0))
+        .margin_top(th.px(22.0))
+        .x_label_area_size(th.px(34.0))
+        .y_label_area_size(th.px(52.0))
+        .build_cartesian_2d(0f64..180.0, 0f64..t_hi)?;
+    mesh(
+        &mut chart,
+        "rotation θ (degrees)",
+        "time to learn B (τ)",
+        th,
+    )?;
+    for (sim, theory, color) in [
+        (
+            pts.iter()
+                .map(|p| (p.angle, p.time_to_learn))
+                .collect::<Vec<_>>(),
+            pts.iter()
+                .map(|p| (p.angle, p.time_to_learn_theory))
+                .collect::<Vec<_>>(),
+            from_a,
+        ),
+        (
+            pts.iter()
+                .map(|p| (p.angle, p.time_to_learn_scratch))
+                .collect(),
+            pts.iter()
+                .map(|p| (p.angle, p.time_to_learn_scratch_theory))
+                .collect(),
+            scratch,
+        ),
+    ] {
+        let line: Vec<(f64, f64)> = theory
+            .iter()
+            .filter_map(|&(a, t)| t.filter(|v| v.is_finite()).map(|v| (a, v)))
+            .collect();
+        if line.len() > 1 {
+            chart.draw_series(DashedLineSeries::new(
+                line,
+                th.px(6.0),
+                th.px(4.0),
+                color.stroke_width(th.stroke(1.5)),
+            ))?;
+        }
+        chart.draw_series(
+            sim.iter()
+                .filter_map(|&(a, t)| t.filter(|v| v.is_finite()).map(|v| (a, v)))
+                .map(|p| Circle::new(p, th.px(3.5), color.filled())),
+        )?;
+    }
+    let not_reached: Vec<String> = pts
+        .iter()
+        // (At theta = 0 there is nothing to learn.)
+        .filter(|p| p.time_to_learn.is_none() && p.angle.to_radians().cos() < 1.0 - 1e-12)
+        .map(|p| fmt_num(p.angle))
+        .collect();
+    let mut note = format!(
+        "time until L_B < {} of its value at the switch · blue: from A's weights · orange: from scratch · dashed: gradient flow",
+        fmt_num(res.threshold)
+    );
+    if !not_reached.is_empty() {
+        note.push_str(&format!(
+            " · not reached from A within the phase at θ = {}",
+            not_reached.join(", ")
+        ));
+    }
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    draw_wrapped(
+        root,
+        &note,
+        (xr.start + th.px(6.0), yr.start + th.px(4.0)),
+        xr.end - xr.start - th.px(12.0),
+        &th.text(10.5).color(&INK.mix(0.75)),
+    )?;
+    let frame_right = Frame::xy(chart.plotting_area(), (0.0, 180.0), (0.0, t_hi), false);
+    Ok(Frame::Parts {
+        parts: vec![frame_left, frame_right],
+    })
+}
+
+/// Three panels against time for each lambda: the normalised loss (sigmoidal when rich,
+/// exponential when lazy), the relative change of the hidden representation `W_1^T W_1` and of
+/// the tangent kernel (log axes); the exact lambda-balanced solution dashed.
+pub fn draw_lazy_rich<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    res: &LazyRichResults,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let (w, _) = root.dim_in_pixel();
+    let legend_w = th.px(110.0).min(w as i32 / 4).max(1) as u32;
+    let (plots, legend_area) = root.split_horizontally(w.saturating_sub(legend_w));
+    let panels = plots.split_evenly((1, 3));
+    let t_max = res
+        .curves
+        .iter()
+        .filter_map(|c| c.time.last().copied())
+        .fold(1e-9, f64::max);
+    let mut parts = Vec::new();
+    type Pick = fn(&crate::chapters::prior::experiments::LazyRichCurve) -> (&[f64], &[f64]);
+    let picks: [(&str, &str, bool, Pick); 3] = [
+        ("loss", "L(t) / L(0)", false, |c| (&c.loss, &c.loss_theory)),
+        (
+            "hidden representation",
+            "‖ΔW₁ᵀW₁‖ / ‖W₁ᵀW₁(0)‖",
+            true,
+            |c| (&c.representation, &c.representation_theory),
+        ),
+        ("tangent kernel", "‖ΔK‖ / ‖K(0)‖", true, |c| {
+            (&c.kernel, &c.kernel_theory)
+        }),
+    ];
+    for (panel, (title, y_desc, log, pick)) in panels.iter().zip(picks) {
+        let vals = res.curves.iter().flat_map(|c| {
+            let (a, b) = pick(c);
+            a.iter().chain(b.iter()).copied().collect::<Vec<_>>()
+        });
+        let (lo, hi) = vals
+            .filter(|v| v.is_finite() && (!log || *v > 0.0))
+            .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+        let hi = if hi > 0.0 { hi } else { 1.0 };
+        panel.draw(&Text::new(title, (th.px(60.0), th.px(6.0)), th.text(11.5)))?;
+        let mut b = ChartBuilder::on(panel);
+        b.margin(th.px(8.0))
+            .margin_top(th.px(22.0))
+            .x_label_area_size(th.px(34.0))
+            .y_label_area_size(th.px(52.0));
+        if log {
+            let lo = lo.max(hi * 1e-6).min(hi / 10.0) / 1.5;
+            let mut chart = b.build_cartesian_2d(0f64..t_max, (lo..hi * 1.5).log_scale())?;
+            mesh(&mut chart, "time (τ)", y_desc, th)?;
+            for (i, c) in res.curves.iter().enumerate() {
+                let (sim, theory) = pick(c);
+                let color = PALETTE[i % PALETTE.len()];
+                let pts = |v: &[f64]| -> Vec<(f64, f64)> {
+                    c.time
+                        .iter()
+                        .zip(v)
+                        .filter(|(_, y)| y.is_finite() && **y > 0.0)
+                        .map(|(&t, &y)| (t, y.max(lo)))
+                        .collect()
+                };
+                chart.draw_series(DashedLineSeries::new(
+                    pts(theory),
+                    th.px(6.0),
+                    th.px(4.0),
+                    color.stroke_width(th.stroke(1.5)),
+                ))?;
+                chart.draw_series(LineSeries::new(
+                    pts(sim),
+                    color.stroke_width(th.stroke(2.0)),
+                ))?;
+            }
+            parts.push(Frame::xy(
+                chart.plotting_area(),
+                (0.0, t_max),
+                (lo, hi * 1.5),
+                true,
+            ));
+        } else {
+            let top = hi.max(1.0) * 1.05;
+            let mut chart = b.build_cartesian_2d(0f64..t_max, 0f64..top)?;
+            mesh(&mut chart, "time (τ)", y_desc, th)?;
+            for (i, c) in res.curves.iter().enumerate() {
+                let (sim, theory) = pick(c);
+                let color = PALETTE[i % PALETTE.len()];
+                let pts = |v: &[f64]| -> Vec<(f64, f64)> {
+                    c.time
+                        .iter()
+                        .zip(v)
+                        .filter(|(_, y)| y.is_finite())
+                        .map(|(&t, &y)| (t, y.min(top)))
+                        .collect()
+                };
+                chart.draw_series(DashedLineSeries::new(
+                    pts(theory),
+                    th.px(6.0),
+                    th.px(4.0),
+                    color.stroke_width(th.stroke(1.5)),
+                ))?;
+                chart.draw_series(LineSeries::new(
+                    pts(sim),
+                    color.stroke_width(th.stroke(2.0)),
+                ))?;
+            }
+            parts.push(Frame::xy(
+                chart.plotting_area(),
+                (0.0, t_max),
+                (0.0, top),
+                false,
+            ));
+        }
+    }
+    let entries: Vec<(String, RGBColor)> = res
+        .curves
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            (
+                format!("λ = {}", fmt_num(c.lambda)),
+                PALETTE[i % PALETTE.len()],
+            )
+        })
+        .collect();
+    legend(
+        &legend_area,
+        &entries,
+        Some("exact λ-balanced solution (gradient flow)"),
+        th,
+    )?;
+    Ok(Frame::Parts { parts })
+}
