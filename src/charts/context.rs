@@ -45,6 +45,7 @@ fn xy_chart<'a, DB: DrawingBackend>(
     x: (f64, f64),
     y: (f64, f64),
     (x_desc, y_desc): (&str, &str),
+    integer_x: bool,
     th: &Theme,
 ) -> Result<Chart<'a, DB>, Box<dyn std::error::Error>>
 where
@@ -65,9 +66,19 @@ where
         .light_line_style(GRID.mix(0.0))
         .bold_line_style(GRID)
         .axis_style(INK.mix(0.6))
-        .x_labels(6)
+        .x_labels(if integer_x {
+            (x.1 - x.0).ceil().max(1.0) as usize + 1
+        } else {
+            6
+        })
         .y_labels(6)
-        .x_label_formatter(&|v| fmt_num(*v))
+        .x_label_formatter(&|v| {
+            if integer_x && (v - v.round()).abs() > 1e-9 {
+                String::new()
+            } else {
+                fmt_num(*v)
+            }
+        })
         .y_label_formatter(&|v| fmt_num(*v))
         .draw()?;
     Ok(chart)
@@ -147,6 +158,12 @@ fn note<DB: DrawingBackend>(
     )
 }
 
+/// A darker shade of a curve's colour, for the reduction drawn over the simulation.
+pub fn shade(c: RGBColor) -> RGBColor {
+    let mix = |a: u8, b: u8| ((a as f64) * 0.55 + (b as f64) * 0.45).round() as u8;
+    RGBColor(mix(c.0, INK.0), mix(c.1, INK.1), mix(c.2, INK.2))
+}
+
 /// Every `stride`-th index of `0..n`, always with the last.
 fn sparse(n: usize, k: usize) -> Vec<usize> {
     if n == 0 {
@@ -195,6 +212,7 @@ where
         (0.0, x_max),
         (y0, y1),
         ("time  t/τ", "mode strength  uᵀ W_out,j W_h W_in,i v"),
+        false,
         th,
     )?;
     for a in (0..n_modes).rev() {
@@ -413,7 +431,7 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let mode = mode.min(run.task().n_modes() - 1);
+    let mode = mode.min(run.task().n_modes().saturating_sub(1));
     let target = &run.target_kernel()[mode];
     let t_len = target.len();
     let recs = run.records();
@@ -431,6 +449,7 @@ where
         (0.0, x_max),
         (y0, y1),
         ("time  t/τ", "kernel  c·m^lag·b"),
+        false,
         th,
     )?;
     for lag in (0..t_len).rev() {
@@ -447,20 +466,21 @@ where
             .filter_map(|(r, k)| k.as_ref().map(|k| (r.time, k[mode][lag])))
             .filter(|p| p.1.is_finite())
             .collect();
-        if th_pts.len() > 1 {
-            chart.draw_series(DashedLineSeries::new(
-                th_pts,
-                th.px(6.0),
-                th.px(4.0),
-                color.stroke_width(th.stroke(1.5)),
-            ))?;
-        }
         let pts: Vec<(f64, f64)> = recs
             .iter()
             .map(|r| (r.time, r.kernel[mode][lag]))
             .filter(|p| p.1.is_finite())
             .collect();
-        chart.draw_series(LineSeries::new(pts, color.stroke_width(th.stroke(2.0))))?;
+        chart.draw_series(LineSeries::new(pts, color.stroke_width(th.stroke(2.5))))?;
+        // On top, darker: where the two agree the dashes run along the solid line.
+        if th_pts.len() > 1 {
+            chart.draw_series(DashedLineSeries::new(
+                th_pts,
+                th.px(6.0),
+                th.px(4.0),
+                shade(color).stroke_width(th.stroke(1.2)),
+            ))?;
+        }
     }
     let row = th.px(17.0);
     let mut y = th.px(34.0);
@@ -519,7 +539,7 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let mode = mode.min(run.task().n_modes() - 1);
+    let mode = mode.min(run.task().n_modes().saturating_sub(1));
     let target = &run.target_kernel()[mode];
     let t_len = target.len();
     let recs = run.records();
@@ -530,7 +550,14 @@ where
         .flat_map(|&k| recs[k].kernel[mode].clone())
         .chain(target.iter().copied());
     let (y0, y1) = y_range(ys);
-    let mut chart = xy_chart(root, x, (y0, y1), ("lag  T − t", "kernel  c·m^lag·b"), th)?;
+    let mut chart = xy_chart(
+        root,
+        x,
+        (y0, y1),
+        ("lag  T − t", "kernel  c·m^lag·b"),
+        true,
+        th,
+    )?;
     let hue = RGBColor(31, 78, 140);
     for (n, &k) in picks.iter().enumerate() {
         let alpha = 0.25 + 0.75 * (n + 1) as f64 / picks.len() as f64;
@@ -587,7 +614,7 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let mode = mode.min(run.task().n_modes() - 1);
+    let mode = mode.min(run.task().n_modes().saturating_sub(1));
     let recs = run.records();
     let x_max = time_max(run);
     let pick = |s: &crate::chapters::context::recurrent::ModeScalars, n: usize| match n {
@@ -605,7 +632,14 @@ where
     });
     let (y0, y1) = y_range(ys);
     let (plot, legend) = legend_split(root, th, 104.0);
-    let mut chart = xy_chart(&plot, (0.0, x_max), (y0, y1), ("time  t/τ", "strength"), th)?;
+    let mut chart = xy_chart(
+        &plot,
+        (0.0, x_max),
+        (y0, y1),
+        ("time  t/τ", "strength"),
+        false,
+        th,
+    )?;
     let names = ["b  input", "m  recurrent", "c  readout"];
     for n in 0..3 {
         let color = SCALAR_COLORS[n];
@@ -614,20 +648,22 @@ where
             .filter_map(|r| r.theory.as_ref().map(|s| (r.time, pick(s, n))))
             .filter(|p| p.1.is_finite())
             .collect();
-        if th_pts.len() > 1 {
-            chart.draw_series(DashedLineSeries::new(
-                th_pts,
-                th.px(6.0),
-                th.px(4.0),
-                color.stroke_width(th.stroke(1.5)),
-            ))?;
-        }
         let pts: Vec<(f64, f64)> = recs
             .iter()
             .filter_map(|r| r.scalars.as_ref().map(|s| (r.time, pick(s, n))))
             .filter(|p| p.1.is_finite())
             .collect();
-        chart.draw_series(LineSeries::new(pts, color.stroke_width(th.stroke(2.0))))?;
+        // b is drawn wide underneath: from a balanced start b and c coincide.
+        let width = if n == 0 { 6.0 } else { 2.0 };
+        chart.draw_series(LineSeries::new(pts, color.stroke_width(th.stroke(width))))?;
+        if th_pts.len() > 1 {
+            chart.draw_series(DashedLineSeries::new(
+                th_pts,
+                th.px(6.0),
+                th.px(4.0),
+                shade(color).stroke_width(th.stroke(1.2)),
+            ))?;
+        }
     }
     let row = th.px(17.0);
     let mut y = th.px(34.0);
@@ -647,7 +683,7 @@ where
     y += row;
     legend_row(&legend, y, Sample::Dashed, INK, "reduction".into(), th)?;
     let what = if run.reduction().is_some() {
-        "simulation read in the aligned basis · dashed: reduced map, exact for this start"
+        "b = c (wide blue under green) · simulation read in the aligned basis · dashed: reduced map, exact for this start"
     } else {
         "b, m and c exist only for an aligned start; this run started at random"
     };

@@ -429,7 +429,7 @@ impl Race {
         // u(b_h) = b_h (b_h² − c) / M is increasing where b_h² > c.
         let u = |bh: f64| bh * (bh * bh - conserved) / m as f64;
         let (mut lo, mut hi) = (conserved.max(0.0).sqrt(), 1.0f64);
-        while u(hi) < s {
+        while u(hi) < s && hi < 1e150 {
             hi *= 2.0;
         }
         for _ in 0..200 {
