@@ -793,3 +793,73 @@ fn the_recurrent_charts_draw_the_kernel_per_lag_and_the_three_scalars() {
     assert_eq!(squares, 3);
     assert!(!doc.contains("NaN"));
 }
+
+#[test]
+fn a_diverging_run_stops_and_draws_without_nan() {
+    use dln_explorer::charts::context::{draw_kernel, draw_pathways, draw_scalars};
+    let mut run = routing(json!({
+        "init": {"scale": 1.0},
+        "train": {"lr": 5.0, "steps": 500, "record_every": 1}
+    }));
+    run.advance(500);
+    assert_eq!(
+        run.status(),
+        dln_explorer::chapters::context::RunStatus::Diverged
+    );
+    assert!(run.step_count() < 500);
+    let doc = svg(|root, th| draw_pathways(root, &run, 0, th));
+    assert!(!doc.contains("NaN"));
+    assert!(!run.to_json().to_string().contains("NaN"));
+
+    let mut run = sequence(json!({
+        "dataset": {"length": 2, "strengths": [[1], [2]]},
+        "init": {"scale": 1.0},
+        "train": {"lr": 5.0, "steps": 500, "record_every": 1}
+    }));
+    run.advance(500);
+    assert_eq!(
+        run.status(),
+        dln_explorer::chapters::context::RunStatus::Diverged
+    );
+    for doc in [
+        svg(|root, th| draw_kernel(root, &run, 0, th)),
+        svg(|root, th| draw_scalars(root, &run, 0, th)),
+    ] {
+        assert!(!doc.contains("NaN"));
+    }
+}
+
+#[test]
+fn every_preset_runs_and_shows_what_its_caption_says() {
+    use dln_explorer::chapters::context::{presets, ContextRun, RunStatus};
+    let all = presets();
+    assert_eq!(all.len(), 4);
+    for p in &all {
+        let cfg = ContextConfig::from_value(&p.config).unwrap();
+        let mut run = ContextRun::new(&cfg).unwrap();
+        run.advance(u64::MAX);
+        assert_eq!(run.status(), RunStatus::Done, "{}", p.name);
+        match (&run, p.name) {
+            (ContextRun::Routing(r), "The race to abstraction") => {
+                let t = r.reduction().unwrap();
+                assert!((t.b_h[0] / t.b_in[0][0] - 7f64.sqrt()).abs() < 0.01);
+            }
+            (ContextRun::Routing(r), _) => {
+                let last = r.records().last().unwrap();
+                for (a, &s) in r.task().svd.s.iter().enumerate() {
+                    assert!((last.modes[3][a] - s).abs() < 0.05 * s, "untrained 0 -> 3");
+                }
+            }
+            (ContextRun::Sequence(r), "A kernel a recurrent network cannot learn") => {
+                let k = &r.records().last().unwrap().kernel[0];
+                for (got, want) in k.iter().zip([0.991, 0.269, 0.073]) {
+                    assert!((got - want).abs() < 2e-3, "{got} vs {want}");
+                }
+            }
+            (ContextRun::Sequence(r), _) => {
+                let x = r.reduction().unwrap();
+                assert!((x.m[0] - 0.5).abs() < 1e-3, "m = {}", x.m[0]);
+            }
+        }
+    }
+}

@@ -906,3 +906,68 @@ pub fn run_to_end(value: &Value, mut progress: impl FnMut(u64, u64)) -> Result<V
     }
     Ok(run.to_json())
 }
+
+/// A named starting point of the chapter, with what it shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct Preset {
+    pub name: &'static str,
+    pub caption: &'static str,
+    pub config: Value,
+}
+
+/// The chapter's presets (the ReLU comparison has none yet).
+pub fn presets() -> Vec<Preset> {
+    vec![
+        Preset {
+            name: "The race to abstraction",
+            caption: "Seven input and seven output domains share one hidden layer, and each input \
+                      is trained with four outputs. The shared layer lies on every trained pathway, \
+                      so it grows seven times faster than a domain layer at equal strength and \
+                      ends about √7 times stronger.",
+            config: json!({
+                "dataset": {"kind": "routing", "domains": 7, "trained_per_input": 4},
+                "network": {"kind": "gated", "hidden": [16, 16]},
+                "init": {"kind": "aligned", "scale": 0.08},
+                "train": {"lr": 0.02, "steps": 2000, "record_every": 10, "seed": 1}
+            }),
+        },
+        Preset {
+            name: "Generalising to untrained routes",
+            caption: "From a small random start, pathways that were never trained (input 0 to \
+                      output 3, for one) still end close to every mode of the task: they reuse \
+                      the shared layer that the trained routes built. No reduction is drawn, \
+                      since a random start is not decoupled.",
+            config: json!({
+                "dataset": {"kind": "routing", "domains": 7, "trained_per_input": 4},
+                "network": {"kind": "gated", "hidden": [16, 16]},
+                "init": {"kind": "small_gaussian", "scale": 0.05},
+                "train": {"lr": 0.05, "steps": 1500, "record_every": 10, "seed": 1}
+            }),
+        },
+        Preset {
+            name: "Recurrent networks learn recent inputs first",
+            caption: "The input just before the read-out has the strongest target (2, then 1 and \
+                      0.5 at lags 1 and 2) and reaches half of it first; the earlier lags follow \
+                      as the recurrent strength m grows to 0.5, where c·m^lag·b equals the \
+                      geometric target exactly.",
+            config: json!({
+                "dataset": {"kind": "sequence", "length": 3, "strengths": [[0.5], [1], [2]], "seed": 3},
+                "network": {"kind": "recurrent", "hidden": [4]},
+                "init": {"kind": "aligned", "scale": 0.05},
+                "train": {"lr": 0.01, "steps": 1000, "record_every": 5, "seed": 1}
+            }),
+        },
+        Preset {
+            name: "A kernel a recurrent network cannot learn",
+            caption: "The target kernel (1, 0.2, 0.2 by lag) is not geometric, and one recurrent \
+                      strength per mode can only make c·m^lag·b geometric. The network settles on \
+                      the best geometric fit instead: 0.991, 0.269, 0.073.",
+            config: json!({
+                "dataset": {"kind": "sequence", "length": 3, "strengths": [[0.2], [0.2], [1]], "seed": 3},
+                "network": {"kind": "recurrent", "hidden": [4]},
+                "init": {"kind": "aligned", "scale": 0.05},
+                "train": {"lr": 0.01, "steps": 4000, "record_every": 10, "seed": 1}
+            }),
+        },
+    ]
+}
