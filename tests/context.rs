@@ -863,3 +863,109 @@ fn every_preset_runs_and_shows_what_its_caption_says() {
         }
     }
 }
+
+// ----- the ReLU comparison (no theory) -----
+
+#[test]
+fn the_relu_step_is_the_gradient_of_the_context_loss() {
+    use dln_explorer::chapters::context::relu::{ContextTask, ReluNetwork};
+    let task = ContextTask::new(3, race_toy());
+    let mut rng = Rng::new(2);
+    let net = ReluNetwork::gaussian(&task, 6, 0.5, &mut rng);
+    let lr = 1e-7;
+    let mut stepped = net.clone();
+    stepped.step(&task, lr);
+    let h = 1e-6;
+    let probe = |f: &dyn Fn(&mut ReluNetwork, f64)| {
+        let (mut a, mut b) = (net.clone(), net.clone());
+        f(&mut a, h);
+        f(&mut b, -h);
+        (a.loss(&task) - b.loss(&task)) / (2.0 * h)
+    };
+    for (k, j) in [(0, 1), (3, 5), (5, 6)] {
+        let grad = probe(&|n, d| n.w1[(k, j)] += d);
+        let step = (stepped.w1[(k, j)] - net.w1[(k, j)]) / lr;
+        assert!(
+            (grad + step).abs() < 1e-6 * (1.0 + grad.abs()),
+            "w1 {grad} vs {}",
+            -step
+        );
+    }
+    let grad = probe(&|n, d| n.w2[(10, 2)] += d);
+    let step = (stepped.w2[(10, 2)] - net.w2[(10, 2)]) / lr;
+    assert!((grad + step).abs() < 1e-6 * (1.0 + grad.abs()));
+    // The zero-output loss is the target's: (1/C) * C * ½‖Y‖².
+    let zero = ReluNetwork {
+        w2: net.w2.clone() * 0.0,
+        ..net.clone()
+    };
+    let half_y2 = 0.5 * race_toy().iter().map(|v| v * v).sum::<f64>();
+    assert!((zero.loss(&task) - half_y2).abs() < 1e-12);
+}
+
+#[test]
+fn a_relu_network_learns_the_context_task_with_units_that_act_as_context_gates() {
+    use dln_explorer::chapters::context::relu::{ContextTask, ReluComparison};
+    let c = 3;
+    let mut cmp = ReluComparison::new(ContextTask::new(c, race_toy()), 32, 0.1, 0.01, 4000, 1);
+    cmp.advance(4000);
+    let (first, last) = (&cmp.records()[0], cmp.records().last().unwrap());
+    eprintln!(
+        "relu loss {} -> {}, gated {} -> {}",
+        first.relu_loss, last.relu_loss, first.gated_loss, last.gated_loss
+    );
+    eprintln!("relu modes {:?}", last.relu_modes);
+    eprintln!("gated modes {:?}", last.gated_modes);
+    assert!(last.relu_loss < 1e-2 * first.relu_loss);
+    assert!(last.gated_loss < 1e-6 * first.gated_loss);
+    let act = cmp.relu.activity(&cmp.task);
+    let imp = cmp.relu.importance(&cmp.task);
+    // Units that matter and are fully on in one context while fully off in another.
+    let gates: Vec<usize> = (0..32)
+        .filter(|&k| imp[k] > 0.05 * imp.iter().cloned().fold(0.0, f64::max))
+        .filter(|&k| (0..c).any(|a| act[(k, a)] == 1.0) && (0..c).any(|b| act[(k, b)] == 0.0))
+        .collect();
+    eprintln!("gate units {gates:?} of 32; activity {act:?}");
+    // Every context is switched off by some important unit.
+    for ctx in 0..c {
+        assert!(gates.iter().any(|&k| act[(k, ctx)] == 0.0), "context {ctx}");
+    }
+    // The gated linear network reached every mode in every context.
+    for modes in &last.gated_modes {
+        for (a, &s) in cmp.task.svd.s.iter().enumerate() {
+            assert!((modes[a] - s).abs() < 1e-3 * s);
+        }
+    }
+}
+
+#[test]
+fn the_relu_charts_draw_both_networks_and_the_gate_map_and_say_there_is_no_theory() {
+    use dln_explorer::chapters::context::relu::{ContextTask, ReluComparison};
+    use dln_explorer::charts::context::{draw_relu_gates, draw_relu_modes, shade};
+    use dln_explorer::charts::mode_color;
+    let mut cmp = ReluComparison::new(ContextTask::new(3, race_toy()), 24, 0.1, 0.01, 20, 1);
+    cmp.advance(2000);
+    let n = cmp.records().len();
+    let doc = svg(|root, th| draw_relu_modes(root, &cmp, th));
+    for a in 0..4 {
+        assert_eq!(
+            polyline_points(&doc, &hex(mode_color(a))),
+            n,
+            "gated mode {a}"
+        );
+        assert!(
+            doc.matches(&format!("stroke=\"{}\"", hex(shade(mode_color(a)))))
+                .count()
+                > 10
+        );
+    }
+    assert!(doc.contains("no theory"));
+    let doc = svg(|root, th| draw_relu_gates(root, &cmp, 12, th));
+    assert_eq!(
+        doc.matches("unit ").count(),
+        12 + 1,
+        "12 row labels and the note"
+    );
+    assert!(doc.contains("context 2") && doc.contains("no theory"));
+    assert!(!doc.contains("NaN"));
+}

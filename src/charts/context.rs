@@ -10,6 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{draw_wrapped, fmt_num, mode_color, ChartResult, Frame, Grid, Theme, GRID, INK};
 use crate::chapters::context::gated::RoutingTask;
+use crate::chapters::context::relu::ReluComparison;
 use crate::chapters::context::{RoutingRun, SequenceRun};
 
 /// Fill of a trained cell of the gate matrix.
@@ -694,4 +695,164 @@ where
         (y0, y1),
         false,
     ))
+}
+
+/// The context task's mode strengths (mean over contexts of each block's `u_αᵀ Ŷ_c v_α`) for
+/// the gated linear network (solid) and the ReLU network (dashed), one colour per mode.
+pub fn draw_relu_modes<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    cmp: &ReluComparison,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let recs = cmp.records();
+    let n_modes = cmp.task.svd.s.len().min(10);
+    let mean =
+        |m: &[Vec<f64>], a: usize| m.iter().map(|c| c[a]).sum::<f64>() / m.len().max(1) as f64;
+    let x_max = recs.last().map_or(1.0, |r| r.time).max(1e-9);
+    let ys = recs.iter().flat_map(|r| {
+        (0..n_modes).flat_map(move |a| [mean(&r.relu_modes, a), mean(&r.gated_modes, a)])
+    });
+    let (y0, y1) = y_range(ys.chain(cmp.task.svd.s.iter().copied().take(n_modes)));
+    let (plot, legend) = legend_split(root, th, 128.0);
+    let mut chart = xy_chart(
+        &plot,
+        (0.0, x_max),
+        (y0, y1),
+        ("time  t/τ", "mode strength (mean over contexts)"),
+        false,
+        th,
+    )?;
+    for a in (0..n_modes).rev() {
+        let color = mode_color(a);
+        let gated: Vec<(f64, f64)> = recs
+            .iter()
+            .map(|r| (r.time, mean(&r.gated_modes, a)))
+            .filter(|p| p.1.is_finite())
+            .collect();
+        chart.draw_series(LineSeries::new(gated, color.stroke_width(th.stroke(2.0))))?;
+        let relu: Vec<(f64, f64)> = recs
+            .iter()
+            .map(|r| (r.time, mean(&r.relu_modes, a)))
+            .filter(|p| p.1.is_finite())
+            .collect();
+        chart.draw_series(DashedLineSeries::new(
+            relu,
+            th.px(5.0),
+            th.px(4.0),
+            shade(color).stroke_width(th.stroke(1.5)),
+        ))?;
+    }
+    let row = th.px(17.0);
+    let mut y = th.px(34.0);
+    for a in 0..n_modes {
+        legend_row(
+            &legend,
+            y,
+            Sample::Swatch,
+            mode_color(a),
+            format!("{}  {}", a + 1, fmt_num(cmp.task.svd.s[a])),
+            th,
+        )?;
+        y += row;
+    }
+    y += row / 2;
+    legend_row(&legend, y, Sample::Solid, INK, "gated linear".into(), th)?;
+    y += row;
+    legend_row(&legend, y, Sample::Dashed, INK, "ReLU".into(), th)?;
+    note(
+        &plot,
+        &format!(
+            "{} contexts, small random starts, same rate · both curves are simulations: the ReLU network has no theory",
+            cmp.task.contexts
+        ),
+        th,
+    )?;
+    Ok(Frame::xy(
+        chart.plotting_area(),
+        (0.0, x_max),
+        (y0, y1),
+        false,
+    ))
+}
+
+/// The ReLU network read as a gated network: for its most important hidden units (rows) and
+/// every context (columns), the fraction of items for which the unit is on. A row that is dark
+/// in some contexts and empty in others is a gate the context input switches.
+pub fn draw_relu_gates<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    cmp: &ReluComparison,
+    rows: usize,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let act = cmp.relu.activity(&cmp.task);
+    let imp = cmp.relu.importance(&cmp.task);
+    let mut order: Vec<usize> = (0..imp.len()).collect();
+    order.sort_by(|&a, &b| imp[b].total_cmp(&imp[a]));
+    order.truncate(rows.max(1));
+    let c = cmp.task.contexts.max(1);
+    let (w, h) = root.dim_in_pixel();
+    let (left, top) = (th.px(64.0), th.px(44.0));
+    let cell_w = ((w as i32 - left - th.px(16.0)) / c as i32).clamp(th.px(8.0), th.px(60.0));
+    let cell_h = ((h as i32 - top - th.px(40.0)) / order.len().max(1) as i32).max(th.px(3.0));
+    let grid = Grid {
+        name: "relu_gates".into(),
+        left,
+        top,
+        right: left + cell_w * c as i32,
+        bottom: top + cell_h * order.len() as i32,
+        rows: order.len(),
+        cols: c,
+        row_stride: 1,
+    };
+    for (r, &k) in order.iter().enumerate() {
+        for ctx in 0..c {
+            let v = act[(k, ctx)];
+            let ((x0, y0), (x1, y1)) = grid.cell_rect(r, ctx);
+            let shade_v = (255.0 - 215.0 * v.clamp(0.0, 1.0)).round() as u8;
+            root.draw(&Rectangle::new(
+                [(x0, y0), (x1, y1)],
+                RGBColor(shade_v, shade_v, shade_v.saturating_add(10)).filled(),
+            ))?;
+        }
+        let ((_, y0), (_, y1)) = grid.cell_rect(r, 0);
+        root.draw(&Text::new(
+            format!("unit {k}"),
+            (grid.left - th.px(4.0), (y0 + y1) / 2),
+            th.text(9.5).pos(Pos::new(HPos::Right, VPos::Center)),
+        ))?;
+    }
+    for ctx in 0..c {
+        let ((x0, _), (x1, _)) = grid.cell_rect(0, ctx);
+        root.draw(&Text::new(
+            format!("context {ctx}"),
+            ((x0 + x1) / 2, grid.top - th.px(3.0)),
+            th.text(10.0).pos(Pos::new(HPos::Center, VPos::Bottom)),
+        ))?;
+    }
+    root.draw(&Rectangle::new(
+        [(grid.left, grid.top), (grid.right, grid.bottom)],
+        INK.mix(0.35).stroke_width(1),
+    ))?;
+    root.draw(&Text::new(
+        "ReLU units as gates: share of items with the unit on (dark = always, white = never)"
+            .to_string(),
+        (th.px(8.0), th.px(8.0)),
+        th.text(11.0).pos(Pos::new(HPos::Left, VPos::Top)),
+    ))?;
+    root.draw(&Text::new(
+        format!("the {} units with the largest output, most important first · simulation only, no theory", order.len()),
+        (grid.left, grid.bottom + th.px(8.0)),
+        th.text(10.0)
+            .color(&INK.mix(0.75))
+            .pos(Pos::new(HPos::Left, VPos::Top)),
+    ))?;
+    Ok(Frame::Grids { grids: vec![grid] })
 }

@@ -20,6 +20,10 @@
 //! output K trained inputs (the cyclic rule), all domains stay equal and the mode reduces to
 //! three scalars: `τḃ_in = (K/M²) b_h b_out (s−u)`, `τḃ_h = (K/M) b_in b_out (s−u)`,
 //! `τḃ_out = (K/M²) b_in b_h (s−u)` ([`Race`]), with `b_h² − M b_in²` conserved.
+//!
+//! The gate matrix may be rectangular (`M_in` inputs by `M_out` outputs, the average then over
+//! `M_in · M_out` contexts): one input domain and C gated outputs is the gated linear network of
+//! the context task in [`super::relu`].
 
 use ndarray::Array2;
 
@@ -73,9 +77,24 @@ impl RoutingTask {
         RoutingTask { gates, y, svd }
     }
 
-    /// Number of domains M.
+    /// Number of domains M (the input domains; as many outputs for a square gate matrix).
     pub fn domains(&self) -> usize {
         self.gates.nrows()
+    }
+
+    /// Number of input domains (rows of the gate matrix).
+    pub fn inputs(&self) -> usize {
+        self.gates.nrows()
+    }
+
+    /// Number of output domains (columns of the gate matrix).
+    pub fn outputs(&self) -> usize {
+        self.gates.ncols()
+    }
+
+    /// The loss's average over contexts, `1 / (inputs · outputs)` (`1/M²` when square).
+    pub fn context_weight(&self) -> f64 {
+        1.0 / (self.inputs() * self.outputs()).max(1) as f64
     }
 
     /// Number of modes of the base task (`min(features, items)`).
@@ -91,6 +110,9 @@ impl RoutingTask {
     /// trained inputs (then the reduction is the three-scalar [`Race`]).
     pub fn regular(&self) -> Option<usize> {
         let m = self.domains();
+        if self.outputs() != m {
+            return None;
+        }
         let k = self.gates.row(0).sum();
         let rows = (0..m).all(|i| self.gates.row(i).sum() == k);
         let cols = (0..m).all(|j| self.gates.column(j).sum() == k);
@@ -117,7 +139,6 @@ impl GatedNetwork {
         rng: &mut Rng,
     ) -> Self {
         let r = task.n_modes();
-        let m = task.domains();
         let r1 = random_semi_orthogonal(h1, r, rng);
         let r2 = random_semi_orthogonal(h2, r, rng);
         let (u, v) = (&task.svd.u, &task.svd.v);
@@ -125,32 +146,30 @@ impl GatedNetwork {
         let w_h = r2.dot(&r1.t()) * scale;
         let w_out = u.dot(&r2.t()) * scale;
         GatedNetwork {
-            w_in: vec![w_in; m],
+            w_in: vec![w_in; task.inputs()],
             w_h,
-            w_out: vec![w_out; m],
+            w_out: vec![w_out; task.outputs()],
         }
     }
 
     /// A small random start: every weight i.i.d. N(0, std²), drawn layer by layer.
     pub fn gaussian(task: &RoutingTask, (h1, h2): (usize, usize), std: f64, rng: &mut Rng) -> Self {
         let (f, p) = task.y.dim();
-        let m = task.domains();
         let mut draw = |rows: usize, cols: usize| {
             Array2::from_shape_simple_fn((rows, cols), || std * rng.gaussian())
         };
-        let w_in = (0..m).map(|_| draw(h1, p)).collect();
+        let w_in = (0..task.inputs()).map(|_| draw(h1, p)).collect();
         let w_h = draw(h2, h1);
-        let w_out = (0..m).map(|_| draw(f, h2)).collect();
+        let w_out = (0..task.outputs()).map(|_| draw(f, h2)).collect();
         GatedNetwork { w_in, w_h, w_out }
     }
 
     /// The loss `L = (1/M²) Σ_ij g_ij ½‖Y − W_out,j W_h W_in,i‖²`.
     pub fn loss(&self, task: &RoutingTask) -> f64 {
-        let m = task.domains();
         let mut total = 0.0;
-        for i in 0..m {
+        for i in 0..task.inputs() {
             let a = self.w_h.dot(&self.w_in[i]);
-            for j in 0..m {
+            for j in 0..task.outputs() {
                 let g = task.gates[(i, j)];
                 if g != 0.0 {
                     let e = &task.y - &self.w_out[j].dot(&a);
@@ -158,21 +177,21 @@ impl GatedNetwork {
                 }
             }
         }
-        total / (m * m) as f64
+        total * task.context_weight()
     }
 
     /// One full-batch gradient-descent step on every weight at rate `lr`; returns the loss
     /// before the step.
     pub fn step(&mut self, task: &RoutingTask, lr: f64) -> f64 {
-        let m = task.domains();
-        let c = 1.0 / (m * m) as f64;
+        let (mi, mo) = (task.inputs(), task.outputs());
+        let c = task.context_weight();
         let a: Vec<Array2<f64>> = self.w_in.iter().map(|w| self.w_h.dot(w)).collect();
         let mut back: Vec<Array2<f64>> = a.iter().map(|x| Array2::zeros(x.dim())).collect();
         let mut d_out: Vec<Array2<f64>> =
             self.w_out.iter().map(|w| Array2::zeros(w.dim())).collect();
         let mut loss = 0.0;
-        for i in 0..m {
-            for j in 0..m {
+        for i in 0..mi {
+            for j in 0..mo {
                 let g = task.gates[(i, j)];
                 if g == 0.0 {
                     continue;
@@ -184,29 +203,28 @@ impl GatedNetwork {
             }
         }
         let mut d_h = Array2::zeros(self.w_h.dim());
-        for i in 0..m {
+        for i in 0..mi {
             d_h += &back[i].dot(&self.w_in[i].t());
         }
-        for i in 0..m {
+        for i in 0..mi {
             let d_in = self.w_h.t().dot(&back[i]);
             self.w_in[i].scaled_add(lr * c, &d_in);
         }
         self.w_h.scaled_add(lr * c, &d_h);
-        for j in 0..m {
+        for j in 0..mo {
             self.w_out[j].scaled_add(lr * c, &d_out[j]);
         }
         loss * c
     }
 
     /// Mode strengths of every pathway, `u_ij,α = u_αᵀ W_out,j W_h W_in,i v_α`, trained or not:
-    /// row `i * M + j`, one column per mode.
+    /// row `i * outputs + j`, one column per mode.
     pub fn pathway_modes(&self, task: &RoutingTask) -> Vec<Vec<f64>> {
-        let m = task.domains();
         let r = task.n_modes();
         let (u, v) = (&task.svd.u, &task.svd.v);
         let left: Vec<Array2<f64>> = self.w_out.iter().map(|w| u.t().dot(w)).collect();
         let right: Vec<Array2<f64>> = self.w_in.iter().map(|w| self.w_h.dot(&w.dot(v))).collect();
-        let mut out = Vec::with_capacity(m * m);
+        let mut out = Vec::with_capacity(right.len() * left.len());
         for q in &right {
             for p in &left {
                 out.push(
@@ -239,27 +257,27 @@ pub struct RouteModes {
 impl RouteModes {
     /// Every strength of every mode at `scale` (the aligned start).
     pub fn aligned(task: &RoutingTask, scale: f64) -> RouteModes {
-        let (r, m) = (task.n_modes(), task.domains());
+        let r = task.n_modes();
         RouteModes {
-            b_in: vec![vec![scale; m]; r],
+            b_in: vec![vec![scale; task.inputs()]; r],
             b_h: vec![scale; r],
-            b_out: vec![vec![scale; m]; r],
+            b_out: vec![vec![scale; task.outputs()]; r],
         }
     }
 
     /// Time derivatives (in units of τ) of every strength.
     pub fn rate(&self, task: &RoutingTask) -> RouteModes {
-        let m = task.domains();
-        let c = 1.0 / (m * m) as f64;
+        let (mi, mo) = (task.inputs(), task.outputs());
+        let c = task.context_weight();
         let mut d = RouteModes {
-            b_in: vec![vec![0.0; m]; self.b_h.len()],
+            b_in: vec![vec![0.0; mi]; self.b_h.len()],
             b_h: vec![0.0; self.b_h.len()],
-            b_out: vec![vec![0.0; m]; self.b_h.len()],
+            b_out: vec![vec![0.0; mo]; self.b_h.len()],
         };
         for (al, &s) in task.svd.s.iter().enumerate() {
             let (bi, bh, bo) = (&self.b_in[al], self.b_h[al], &self.b_out[al]);
-            for i in 0..m {
-                for j in 0..m {
+            for i in 0..mi {
+                for j in 0..mo {
                     let g = task.gates[(i, j)];
                     if g == 0.0 {
                         continue;
@@ -314,11 +332,12 @@ impl RouteModes {
 
     /// Mode strengths of every pathway, laid out as [`GatedNetwork::pathway_modes`].
     pub fn pathway_modes(&self) -> Vec<Vec<f64>> {
-        let m = self.b_in.first().map_or(0, Vec::len);
+        let mi = self.b_in.first().map_or(0, Vec::len);
+        let mo = self.b_out.first().map_or(0, Vec::len);
         let r = self.b_h.len();
-        let mut out = Vec::with_capacity(m * m);
-        for i in 0..m {
-            for j in 0..m {
+        let mut out = Vec::with_capacity(mi * mo);
+        for i in 0..mi {
+            for j in 0..mo {
                 out.push(
                     (0..r)
                         .map(|al| self.b_in[al][i] * self.b_h[al] * self.b_out[al][j])
@@ -332,14 +351,14 @@ impl RouteModes {
     /// The loss the reduction predicts, `(1/M²) Σ_ij g_ij ½ Σ_α (s_α − u_ij,α)²` (plus the part
     /// of `Y` outside its modes, zero for a thin SVD).
     pub fn loss(&self, task: &RoutingTask) -> f64 {
-        let m = task.domains();
+        let mo = task.outputs();
         let modes = self.pathway_modes();
         let mut total = 0.0;
-        for i in 0..m {
-            for j in 0..m {
+        for i in 0..task.inputs() {
+            for j in 0..mo {
                 let g = task.gates[(i, j)];
                 if g != 0.0 {
-                    total += g * modes[i * m + j]
+                    total += g * modes[i * mo + j]
                         .iter()
                         .zip(&task.svd.s)
                         .map(|(u, s)| 0.5 * (s - u) * (s - u))
@@ -347,7 +366,7 @@ impl RouteModes {
                 }
             }
         }
-        total / (m * m) as f64
+        total * task.context_weight()
     }
 
     /// The conserved quantity of mode α: `b_h² − Σ_i b_in,i²` (equal to `b_h² − Σ_j b_out,j²`).

@@ -20,6 +20,7 @@
 
 pub mod gated;
 pub mod recurrent;
+pub mod relu;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
