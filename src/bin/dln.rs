@@ -9,6 +9,7 @@
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
+use dln_explorer::chapters::context;
 use dln_explorer::chapters::depth::Sweep;
 use dln_explorer::chapters::prior;
 use dln_explorer::config::Config;
@@ -19,7 +20,9 @@ const USAGE: &str = "usage:
   dln run CONFIG.json [--out FILE] [--format json|csv]
       Trains the network CONFIG.json describes (use - for standard input) and writes the
       recorded loss, mode strengths and exact theory as JSON (default) or CSV. A config with
-      \"tasks\": [..] trains the phases in order and writes the loss on every task (JSON).
+      \"tasks\": [..] trains the phases in order and writes the loss on every task (JSON). A
+      dataset of kind routing or sequence trains a gated routing or linear recurrent network
+      instead and adds \"pathways\" or \"recurrent\" (JSON only).
   dln sweep CONFIG.json [--out FILE] [--format json|csv]
       Learning time against depth for each initialisation (the config's \"sweep\" settings),
       on the config's dataset and hidden width, with a progress bar on standard error.
@@ -111,6 +114,32 @@ fn parse_io(args: &[String]) -> Result<Io, Failure> {
     Ok(Io { path, out, format })
 }
 
+/// A routing or sequence config: the context chapter's networks, with `pathways` or
+/// `recurrent` in the JSON they write.
+fn run_context(value: &serde_json::Value, io: &Io) -> Result<(), Failure> {
+    if io.format == "csv" {
+        return Err(Failure::Input(
+            "--format csv is not available for routing and sequence configs; use json".into(),
+        ));
+    }
+    let tty = std::io::stderr().is_terminal();
+    let doc = context::run_to_end(value, |done, total| {
+        if tty {
+            let frac = done as f64 / total.max(1) as f64;
+            let bar = "#".repeat((frac * 40.0) as usize);
+            eprint!("\r[{bar:<40}] {:>3.0}%  step {done}", frac * 100.0);
+        }
+    })
+    .map_err(|e| Failure::Input(e.to_string()))?;
+    if tty {
+        eprintln!();
+    }
+    if doc["status"] == "diverged" {
+        eprintln!("training diverged (the weights left the finite numbers): lower train.lr");
+    }
+    write_out(io.out.as_deref(), &(doc.to_string() + "\n"))
+}
+
 fn read_text(path: &str) -> Result<String, Failure> {
     if path == "-" {
         let mut s = String::new();
@@ -149,6 +178,11 @@ fn cmd_run(args: &[String]) -> Result<(), Failure> {
         }
         let body = prior::cli::run(&text).map_err(|e| Failure::Input(e.to_string()))?;
         return write_out(io.out.as_deref(), &body);
+    }
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
+        if context::handles(&value) {
+            return run_context(&value, &io);
+        }
     }
     let cfg = parse_config(&text)?;
     let mut run = Run::new(&cfg).map_err(|e| Failure::Input(e.to_string()))?;
@@ -258,7 +292,10 @@ fn cmd_example() -> Result<(), Failure> {
 # Every field is optional; missing fields take these defaults.
 #   dataset.kind   rm8 | toy4 | tree {{branching, levels}} |
 #                  diffusion {{branching, levels, features, flip, seed}} |
-#                  matrix {{items: [..], features: [..], values: [[..] one row per item]}}
+#                  matrix {{items: [..], features: [..], values: [[..] one row per item]}} |
+#                  routing {{domains, trained_per_input or gates, base}} (network.kind gated) |
+#                  sequence {{length, strengths: [[..] one row per time step], seed}}
+#                  (network.kind recurrent); init.kind aligned | small_gaussian for these two
 #   network.hidden hidden-layer widths, input side first ([] = shallow)
 #   network.activation linear | tanh | relu, on the hidden layers (the output stays linear;
 #                  a nonlinear network's theory is the linear one, a reference only)
