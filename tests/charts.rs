@@ -65,7 +65,7 @@ fn the_mode_chart_draws_each_mode_solid_and_its_theory_dashed_in_the_same_colour
         let dashes = svg.matches(&format!("stroke=\"{c}\"")).count();
         assert!(dashes > 10, "mode {a} has {dashes} strokes");
     }
-    assert!(svg.contains("exact: balanced start"));
+    assert!(svg.contains("exact for these steps"));
 }
 
 #[test]

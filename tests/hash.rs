@@ -131,6 +131,7 @@ fn random_state(rng: &mut Rng, cfg: Config) -> PageState {
                 item: rng.bernoulli(0.5).then(|| name(rng, 3)),
                 feature: rng.bernoulli(0.5).then(|| name(rng, 4)),
             },
+            flow: rng.bernoulli(0.5),
         },
         panels: rng.bernoulli(0.5).then(|| {
             all.iter()

@@ -5,6 +5,25 @@ mod common;
 use dln_explorer::run::Run;
 use dln_explorer::theory::one_hidden;
 
+/// Largest |simulated - gradient flow| / s over every recorded step and mode.
+fn worst_flow_error(run: &Run) -> f64 {
+    let s = &run.svd().s;
+    let p = run.prediction().expect("balanced runs have a theory");
+    run.history()
+        .records()
+        .iter()
+        .flat_map(|r| {
+            let th = p.flow_at(r.time).modes;
+            r.modes
+                .iter()
+                .zip(th)
+                .zip(s)
+                .map(|((m, t), s)| (m - t).abs() / s)
+                .collect::<Vec<_>>()
+        })
+        .fold(0.0, f64::max)
+}
+
 /// Largest |simulated - predicted| / s over every recorded step and mode.
 fn worst_mode_error(run: &Run) -> f64 {
     let s = &run.svd().s;
@@ -24,7 +43,8 @@ fn worst_mode_error(run: &Run) -> f64 {
 }
 
 #[test]
-fn balanced_rm8_modes_track_eq12_within_two_percent_at_lr_times_s_max_of_one_percent() {
+fn balanced_rm8_modes_equal_the_exact_map_and_track_eq12_within_two_percent_at_lr_s_of_one_percent()
+{
     let s_max = 6.320_6;
     let lr = 0.01 / s_max;
     let cfg = common::balanced(&[16], 1e-4, lr, 9000);
@@ -38,11 +58,15 @@ fn balanced_rm8_modes_track_eq12_within_two_percent_at_lr_times_s_max_of_one_per
         "weakest mode only reached {}",
         last.modes[7]
     );
+    // The recorded theory is the gradient-descent map: equal to the simulation to rounding.
     let err = worst_mode_error(&run);
-    assert!(err < 0.02, "worst error {err}");
-    // And the theory column is eq. 12 itself, evaluated at t = steps * lr.
+    assert!(err < 1e-9, "worst error of the exact map {err}");
+    // The papers' continuous-time curve is eq. 12 itself at t = steps * lr, within 2 %.
+    let flow = worst_flow_error(&run);
+    assert!(flow < 0.02 && flow > 1e-6, "worst error of eq. 12 {flow}");
+    let p = run.prediction().unwrap();
     for r in run.history().records().iter().step_by(50) {
-        let th = r.theory.as_ref().unwrap();
+        let th = p.flow_at(r.step as f64 * lr).modes;
         for (a, &sa) in s.iter().enumerate() {
             let want = one_hidden(sa, 1.0, 1e-4, r.step as f64 * lr);
             assert!((th[a] - want).abs() <= 1e-12 * want.max(1.0));
@@ -51,12 +75,12 @@ fn balanced_rm8_modes_track_eq12_within_two_percent_at_lr_times_s_max_of_one_per
 }
 
 #[test]
-fn halving_the_learning_rate_halves_the_discretisation_error() {
+fn halving_the_learning_rate_halves_the_gap_between_gradient_descent_and_gradient_flow() {
     let s_max = 6.320_6;
     let run_with = |lr: f64, steps: u64| {
         let mut run = Run::new(&common::balanced(&[16], 1e-4, lr, steps)).unwrap();
         run.advance(steps);
-        worst_mode_error(&run)
+        worst_flow_error(&run)
     };
     let coarse = run_with(0.01 / s_max, 9000);
     let fine = run_with(0.005 / s_max, 18000);
@@ -182,7 +206,7 @@ fn a_lambda_balanced_start_in_random_directions_follows_the_riccati_solution() {
         let mut run = Run::new(&cfg).unwrap();
         let pred = run.prediction().unwrap();
         assert!(
-            pred.exact && pred.label.contains("Riccati"),
+            !pred.exact && pred.quality() == "gradient flow" && pred.label.contains("Riccati"),
             "{}",
             pred.label
         );
@@ -252,11 +276,16 @@ fn predicted_milestones_order_modes_by_strength_and_match_eq12_half_times() {
     let run = Run::new(&common::balanced(&[16], 1e-3, lr, 8000)).unwrap();
     let at = run.learned_at();
     let s = run.svd().s.clone();
+    let flow = run.prediction().unwrap().half_times();
     for a in 0..8 {
         let want = (s[a] / 1e-3 - 1.0).ln() / (2.0 * s[a]) / lr;
+        // The gradient-flow half time is eq. 11's; the map's (the milestone drawn) is within
+        // O(lr s) of it.
+        let f = flow[a].unwrap() / lr;
+        assert!((f - want).abs() < 1e-6 * want, "mode {a}: {f} vs {want}");
         let got = at[a].unwrap();
         assert!(
-            (got - want).abs() < 1e-6 * want,
+            (got - want).abs() < 0.02 * want,
             "mode {a}: {got} vs {want}"
         );
     }

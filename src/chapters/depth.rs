@@ -344,7 +344,7 @@ impl Sweep {
         let dims = self.dims(depth);
         let net = initialise(&cfg.init, &dims, &self.svd, &mut Rng::new(0));
         let pred = Prediction::for_run(&cfg, &self.data, &self.svd, &net).ok()?;
-        let reached = |t: f64| pred.at(t).loss <= self.target_loss;
+        let reached = |t: f64| pred.flow_at(t).loss <= self.target_loss;
         if reached(0.0) {
             return Some(0.0);
         }

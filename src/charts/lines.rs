@@ -59,6 +59,47 @@ fn theory_series(run: &Run, n_modes: usize) -> Option<TheorySeries> {
     Some(out)
 }
 
+/// The papers' continuous-time curves on the step axis, from step 0 to the end of the run,
+/// when the view asks for them beside an exact map. `None` otherwise.
+fn flow_series(run: &Run, view: &View, n_modes: usize) -> Option<TheorySeries> {
+    let pred = run.prediction().ok().filter(|p| p.has_flow_curve())?;
+    if !view.flow {
+        return None;
+    }
+    let mut out = TheorySeries {
+        modes: vec![Vec::new(); n_modes],
+        loss: Vec::new(),
+    };
+    let xmax = x_extent(run);
+    let samples = 320;
+    for k in 0..=samples {
+        let step = xmax * k as f64 / samples as f64;
+        let p = pred.flow_sample(run.time_at_step(step));
+        for (a, pts) in out.modes.iter_mut().enumerate() {
+            pts.push((step, p.modes[a]));
+        }
+        out.loss.push((step, p.loss));
+    }
+    Some(out)
+}
+
+/// The note under a chart's title: what the dashed (and, when shown, dotted) curves are.
+fn theory_note(run: &Run, view: &View) -> String {
+    match run.prediction() {
+        Ok(p) => {
+            let mut note = format!("dashed: {}", p.label);
+            if let (true, Some(flow)) = (view.flow, &p.flow_label) {
+                note.push_str(&format!(" · dotted: {flow}"));
+            }
+            if let Some(v) = &p.validity {
+                note.push_str(&format!(" · {v}"));
+            }
+            note
+        }
+        Err(why) => why.to_string(),
+    }
+}
+
 /// Loss against training step on a log axis.
 pub fn draw_loss<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -120,6 +161,14 @@ where
             THEORY_LOSS.stroke_width(th.stroke(1.5)),
         ))?;
     }
+    if let Some(f) = flow_series(run, view, 0) {
+        chart.draw_series(DashedLineSeries::new(
+            f.loss.iter().map(|&(x, y)| (x, y.max(lo))),
+            th.px(1.5),
+            th.px(3.0),
+            THEORY_LOSS.mix(0.7).stroke_width(th.stroke(1.0)),
+        ))?;
+    }
     chart.draw_series(LineSeries::new(
         pts.iter().copied(),
         ShapeStyle::from(&SIM_LOSS).stroke_width(th.stroke(2.0)),
@@ -133,11 +182,13 @@ where
     }
     scrub_cursor(&mut chart, view, run, (lo, hi), th)?;
     let note = match run.prediction() {
-        Ok(p) if p.reference_only => {
-            "solid: simulation · dashed: linear theory: reference only".to_string()
+        Ok(p) => {
+            let mut note = format!("solid: simulation · dashed: {}", p.quality());
+            if let (true, Some(_)) = (view.flow, &p.flow_label) {
+                note.push_str(" · dotted: gradient flow");
+            }
+            note
         }
-        Ok(p) if p.exact => "solid: simulation · dashed: exact prediction".to_string(),
-        Ok(_) => "solid: simulation · dashed: approximate prediction".to_string(),
         Err(_) => "simulation (no prediction for this start)".to_string(),
     };
     let (xr, yr) = chart.plotting_area().get_pixel_range();
@@ -200,10 +251,8 @@ where
     let y0 = if y_lo < 0.0 { y_lo - pad } else { 0.0 };
 
     // A note on what the dashed lines are (or why there are none).
-    let note = match prediction {
-        Ok(p) => format!("dashed: {}", p.label),
-        Err(why) => why.to_string(),
-    };
+    let note = theory_note(run, view);
+    let flow = flow_series(run, view, n_modes);
     let extra = svd.rank().saturating_sub(n_modes);
     let note = if extra > 0 {
         format!("{note}; {extra} weaker modes not shown")
@@ -251,6 +300,14 @@ where
 
     for a in (0..n_modes).rev() {
         let color = mode_color(a);
+        if let Some(f) = &flow {
+            chart.draw_series(DashedLineSeries::new(
+                f.modes[a].iter().copied(),
+                th.px(1.5),
+                th.px(3.0),
+                color.mix(0.7).stroke_width(th.stroke(1.0)),
+            ))?;
+        }
         if theory[a].len() > 1 {
             chart.draw_series(DashedLineSeries::new(
                 theory[a].iter().copied(),

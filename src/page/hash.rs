@@ -97,6 +97,7 @@ const PARAMS: &[Param] = &[
     page("proj", "projection.kind", Kind::Text),
     page("proj_item", "projection.item", Kind::Text),
     page("proj_feature", "projection.feature", Kind::Text),
+    page("flow", "flow", Kind::Bool),
     page("twin", "twin.on", Kind::Bool),
     page("twin_hidden", "twin.network.hidden", Kind::Integers),
     page("twin_seed", "twin.train.seed", Kind::Integer),

@@ -44,6 +44,8 @@ pub struct View {
     /// The category mode (1-based) of the typicality panel (`None`: mode 2).
     pub category: Option<usize>,
     pub projection: Projection,
+    /// Also draw the papers' continuous-time (gradient-flow) curves beside the exact map.
+    pub flow: bool,
 }
 
 impl View {

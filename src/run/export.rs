@@ -17,13 +17,27 @@ use crate::config::Config;
 use crate::run::measures::Illusion;
 use crate::run::Run;
 use crate::run::{RsmPair, Status};
+use crate::theory::predict::Quality;
 
 #[derive(Serialize)]
 struct TheoryColumns {
     modes: Vec<Vec<f64>>,
     loss: Vec<f64>,
     exact: bool,
+    /// `exact`, `gradient_flow`, `approximate` or `reference`.
+    kind: Quality,
     label: String,
+    /// Where an approximation stops holding, when this run lies outside that range.
+    validity: Option<String>,
+    /// The continuous-time solution on the same steps, beside an exact map.
+    flow: Option<FlowColumns>,
+}
+
+#[derive(Serialize)]
+struct FlowColumns {
+    label: String,
+    modes: Vec<Vec<f64>>,
+    loss: Vec<f64>,
 }
 
 #[derive(Serialize)]
@@ -59,7 +73,17 @@ fn document(run: &Run) -> Document<'_> {
             .map(|r| r.theory_loss.unwrap_or(f64::NAN))
             .collect(),
         exact: p.exact,
+        kind: p.kind(),
         label: p.label.clone(),
+        validity: p.validity.clone(),
+        flow: p.flow_label.as_ref().map(|label| {
+            let points: Vec<_> = recs.iter().map(|r| p.flow_at(r.time)).collect();
+            FlowColumns {
+                label: label.clone(),
+                loss: points.iter().map(|q| q.loss).collect(),
+                modes: points.into_iter().map(|q| q.modes).collect(),
+            }
+        }),
     });
     Document {
         config: run.config(),

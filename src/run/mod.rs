@@ -26,7 +26,7 @@ use crate::run::measures::{
     gram, half_strength_times, illusions, predicted_illusions, predicted_outputs, Candidate,
     Illusion,
 };
-use crate::theory::predict::Prediction;
+use crate::theory::predict::{Prediction, Quality};
 
 /// Most records a history keeps before it thins itself out.
 pub const HISTORY_CAP: usize = 4000;
@@ -78,11 +78,18 @@ pub enum Status {
 /// What the prediction of a run is.
 #[derive(Clone, Debug, Serialize)]
 pub struct TheoryInfo {
-    /// Exact for gradient flow from this start (false for approximations and references).
+    /// Equal to gradient descent to rounding (the exact map of decoupled modes); false for
+    /// gradient flow, approximations and references.
     pub exact: bool,
     /// The linear theory drawn beside a nonlinear network: a reference, not a prediction.
     pub reference_only: bool,
+    /// `exact`, `gradient_flow`, `approximate` or `reference`.
+    pub kind: Quality,
     pub label: String,
+    /// The continuous-time curve that can be drawn beside an exact map, or none.
+    pub flow_label: Option<String>,
+    /// Where an approximation stops holding, when this run lies outside that range.
+    pub validity: Option<String>,
 }
 
 /// What `state()` reports: a small summary of where the run is.
@@ -225,12 +232,27 @@ impl Run {
     /// Changes the learning rate without restarting; the theory keeps to the same time axis
     /// because time is accumulated as the sum of the rates of the steps taken.
     pub fn set_lr(&mut self, lr: f64) {
-        self.cfg.train.lr = lr;
+        if lr != self.cfg.train.lr {
+            self.cfg.train.lr = lr;
+            self.reproject();
+        }
+    }
+
+    /// Projects the exact map's drawing tables anew from the current step, at the current rate
+    /// and to the current end of the run.
+    fn reproject(&mut self) {
+        let (lr, steps) = (self.cfg.train.lr, self.cfg.train.steps);
+        if let Ok(p) = self.prediction.as_mut() {
+            p.set_rate(lr, steps);
+        }
     }
 
     /// Changes the run length; a finished run resumes when it is lengthened.
     pub fn set_steps(&mut self, steps: u64) {
-        self.cfg.train.steps = steps;
+        if steps != self.cfg.train.steps {
+            self.cfg.train.steps = steps;
+            self.reproject();
+        }
         if self.status == Status::Finished && self.step < steps {
             self.status = Status::Running;
         } else if self.status == Status::Running && self.step >= steps {
@@ -247,6 +269,9 @@ impl Run {
             if !before.is_finite() || before > self.divergence_bound() || !self.net.is_finite() {
                 self.diverge();
                 break;
+            }
+            if let Ok(p) = self.prediction.as_mut() {
+                p.step(lr);
             }
             self.step += 1;
             self.time += lr;
@@ -299,7 +324,7 @@ impl Run {
         if self.history.snapshot_due(self.step) || self.step >= self.cfg.train.steps {
             self.history.push_snapshot(self.snapshot(&map));
         }
-        let predicted = self.prediction.as_ref().ok().map(|p| p.at(self.time));
+        let predicted = self.prediction.as_ref().ok().map(|p| p.now(self.time));
         self.history.push(Record {
             step: self.step,
             time: self.time,
@@ -398,6 +423,9 @@ impl Run {
 
     /// Predicted step at which each mode is half learned (`None` where the prediction has none).
     pub fn learned_at(&self) -> Vec<Option<f64>> {
+        if let Some(steps) = self.prediction.as_ref().ok().and_then(|p| p.half_steps()) {
+            return steps;
+        }
         self.half_times
             .iter()
             .map(|t| t.map(|t| self.step_at_time(t)))
@@ -421,7 +449,10 @@ impl Run {
             theory: self.prediction.as_ref().ok().map(|p| TheoryInfo {
                 exact: p.exact,
                 reference_only: p.reference_only,
+                kind: p.kind(),
                 label: p.label.clone(),
+                flow_label: p.flow_label.clone(),
+                validity: p.validity.clone(),
             }),
             theory_note: self.theory_note(),
             singular_values: self.svd.s.clone(),

@@ -232,6 +232,112 @@ impl DeepMode {
     }
 }
 
+/// One decoupled mode under gradient descent itself, step by step (docs/theory.md §9.1).
+///
+/// A start whose modes decouple (shallow; balanced at any depth; aligned λ-balanced with one
+/// hidden layer) stays decoupled under full-batch gradient descent, and each mode's layer
+/// strengths follow a scalar map exactly. With the per-mode loss `-s u + (c/2) u^2` (sum
+/// convention, `Sigma_xx = c I`) its gradient with respect to one layer's strength is
+/// `-(s - c u)` times the product of the other layers' strengths, so one step of rate `eta` is:
+/// - shallow: `u <- u + eta (s - c u)`;
+/// - balanced, `D` layers of strength `a` each (`u = a^D`): `a <- a + eta a^(D-1) (s - c a^D)`;
+/// - aligned, one hidden layer, output side `a`, input side `b` (`u = ab`):
+///   `(a, b) <- (a + eta b (s - c ab), b + eta a (s - c ab))`, both from the old values.
+///
+/// Its limit as `eta -> 0` at fixed `t = steps * eta` is the gradient-flow curve ([`ModeCurve`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ModeMap {
+    Shallow { s: f64, c: f64, u: f64 },
+    Balanced { d: usize, s: f64, c: f64, a: f64 },
+    Aligned { s: f64, c: f64, a: f64, b: f64 },
+}
+
+impl ModeMap {
+    /// A mode of a depth-`d` network starting balanced at strength `u0 >= 0`.
+    pub fn balanced(d: usize, s: f64, c: f64, u0: f64) -> ModeMap {
+        match d {
+            1 => ModeMap::Shallow { s, c, u: u0 },
+            _ => ModeMap::Balanced {
+                d,
+                s,
+                c,
+                a: u0.max(0.0).powf(1.0 / d as f64),
+            },
+        }
+    }
+
+    /// One gradient step of rate `eta`.
+    pub fn step(&mut self, eta: f64) {
+        match self {
+            ModeMap::Shallow { s, c, u } => *u += eta * (*s - *c * *u),
+            ModeMap::Balanced { d, s, c, a } => {
+                let rest = a.powi(*d as i32 - 1);
+                *a += eta * rest * (*s - *c * rest * *a);
+            }
+            ModeMap::Aligned { s, c, a, b } => {
+                let e = *s - *c * *a * *b;
+                let (a0, b0) = (*a, *b);
+                *a = a0 + eta * b0 * e;
+                *b = b0 + eta * a0 * e;
+            }
+        }
+    }
+
+    /// The mode's strength `u`.
+    pub fn u(&self) -> f64 {
+        match *self {
+            ModeMap::Shallow { u, .. } => u,
+            ModeMap::Balanced { d, a, .. } => a.powi(d as i32),
+            ModeMap::Aligned { a, b, .. } => a * b,
+        }
+    }
+
+    /// `(u, input-side strength squared, readout strength squared)`, as [`ModeCurve::layers_at`].
+    pub fn layers(&self) -> (f64, f64, f64) {
+        match *self {
+            ModeMap::Shallow { u, .. } => (u, 0.0, 0.0),
+            ModeMap::Balanced { d, a, .. } => {
+                let u = self.u();
+                (u, a * a, a.powi(2 * (d as i32 - 1)))
+            }
+            ModeMap::Aligned { a, b, .. } => (a * b, b * b, a * a),
+        }
+    }
+
+    /// Final strength `s / c`, or 0 for a mode that starts at the saddle and never moves.
+    pub fn asymptote(&self) -> f64 {
+        let moves = match *self {
+            ModeMap::Shallow { .. } => true,
+            ModeMap::Balanced { a, .. } => a != 0.0,
+            ModeMap::Aligned { a, b, .. } => a != 0.0 || b != 0.0,
+        };
+        let (s, c) = self.sc();
+        if moves {
+            s / c
+        } else {
+            0.0
+        }
+    }
+
+    fn sc(&self) -> (f64, f64) {
+        match *self {
+            ModeMap::Shallow { s, c, .. }
+            | ModeMap::Balanced { s, c, .. }
+            | ModeMap::Aligned { s, c, .. } => (s, c),
+        }
+    }
+
+    /// The gradient-flow curve from this state (time measured from here).
+    pub fn flow(&self) -> ModeCurve {
+        let (s, c) = self.sc();
+        match *self {
+            ModeMap::Shallow { u, .. } => ModeCurve::Shallow { s, c, u0: u },
+            ModeMap::Balanced { d, .. } => ModeCurve::balanced(d, s, c, self.u()),
+            ModeMap::Aligned { a, b, .. } => ModeCurve::LambdaBalanced { s, c, a0: a, b0: b },
+        }
+    }
+}
+
 /// The predicted trajectory of one mode.
 #[derive(Clone, Debug)]
 pub enum ModeCurve {

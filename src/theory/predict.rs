@@ -2,11 +2,14 @@
 //!
 //! | network | initialisation | prediction |
 //! |---|---|---|
-//! | shallow (D = 1) | any | exact: every mode relaxes exponentially (THEORY.md 1.3) |
-//! | any depth | balanced, aligned to the data | exact: eq. 12 (D = 2), eq. 15 (D >= 3), the aligned lambda-balanced form when the layers differ (4.2) |
-//! | one hidden layer | any start whose weights are lambda-balanced (`W2^T W2 - W1 W1^T = lambda I`, e.g. `lambda_balanced`, or orthogonal with a hidden layer no wider than input and output) | exact: the matrix Riccati solution (4.1, 4.2) |
-//! | one hidden layer | small random Gaussian | approximate: eq. 12 from `u0 = N_h sigma^2 / 2` (1.3) |
+//! | shallow (D = 1) | any | exact for these steps: `W_k = W* + (W_0 - W*) prod (1 - eta c)` (docs/theory.md §9.1); gradient flow: exponential relaxation (§1.3) |
+//! | any depth | balanced, aligned to the data | exact for these steps: the gradient-descent map of each mode (§9.1); gradient flow: eq. 12 (D = 2), eq. 15 (D >= 3), the aligned lambda-balanced form when the layers differ (§4.2) |
+//! | one hidden layer | any start whose weights are lambda-balanced (`W2^T W2 - W1 W1^T = lambda I`, e.g. `lambda_balanced`, or orthogonal with a hidden layer no wider than input and output) | gradient flow: the matrix Riccati solution (§4.1, §4.2); gradient descent differs by O(eta s) |
+//! | one hidden layer | small random Gaussian | approximate: the map of a balanced mode from `u0 = N_h sigma^2 / 2` (§1.3), valid while `N_h sigma^2 << s_min` |
 //! | otherwise | | none, with a note saying why |
+//!
+//! Where the exact gradient-descent map exists it is the prediction drawn and recorded; the
+//! papers' continuous-time solution stays available beside it ([`Prediction::flow_sample`]).
 //!
 //! A network with a tanh or relu nonlinearity on its hidden layers has no exact solution: it gets
 //! the prediction its linear counterpart (same weights, no nonlinearity) would get, flagged as a
@@ -24,7 +27,7 @@ use crate::engine::init::{balanced_layer_strengths, balanced_mode_count};
 use crate::engine::network::{mode_strengths_of, Network};
 use crate::linalg::Svd;
 use crate::theory::riccati::{balance_of, Riccati};
-use crate::theory::{effective_u0_small_random, ModeCurve};
+use crate::theory::{effective_u0_small_random, ModeCurve, ModeMap};
 
 /// Largest work (multiply-adds) spent tabulating a Riccati solution for drawing.
 const RICCATI_BUDGET: f64 = 4e8;
@@ -38,25 +41,246 @@ pub struct Point {
     pub loss: f64,
 }
 
+/// What a prediction is, in a word: the claim its label makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quality {
+    /// Equal to the simulation to rounding: the gradient-descent map at the run's own rates.
+    Exact,
+    /// The continuous-time solution: gradient descent differs from it by O(eta s).
+    GradientFlow,
+    /// An approximation with a stated range of validity.
+    Approximate,
+    /// The linear theory beside a nonlinear network.
+    Reference,
+}
+
 /// The prediction for a run.
 #[derive(Debug)]
 pub struct Prediction {
     kind: Kind,
-    /// True when the prediction is exact for gradient flow from this start (gradient descent
-    /// differs by O(lr)); false for an approximation.
+    /// The exact gradient-descent map of each mode, where the modes decouple.
+    discrete: Option<Discrete>,
+    /// True when the prediction drawn equals gradient descent to rounding (the map of
+    /// decoupled modes at the run's own rates); false for gradient flow, approximations and
+    /// references.
     pub exact: bool,
     /// The linear theory drawn beside a nonlinear network: a reference, not a prediction.
     pub reference_only: bool,
     /// One line on what the prediction is.
     pub label: String,
+    /// The papers' continuous-time solution drawn as the second curve, when the first is the
+    /// exact map (none otherwise: then the prediction is itself the gradient flow).
+    pub flow_label: Option<String>,
     /// Why the prediction is a reference only (nonlinear networks); none otherwise.
     pub note: Option<String>,
+    /// Where an approximation stops holding, with the numbers of this run, when it does not hold.
+    pub validity: Option<String>,
     s: Vec<f64>,
     c: f64,
-    /// `1/2 tr Sigma_yy`: the loss of the zero map.
-    half_tr_syy: f64,
+    /// `1/2 ||Y - W* X||^2` for the best linear map `W* = Sigma_yx / c`: the part of the loss
+    /// no network can learn, computed directly (zero for one-hot items).
+    residual: f64,
     /// The data's SVD (for the predicted matrices of aligned modes).
     svd: Option<Svd>,
+}
+
+/// Largest number of mode-steps spent projecting the map forward in one go; past it the
+/// drawing continues with the gradient flow from the state reached.
+const MAP_BUDGET: u64 = 4_000_000;
+/// Most states kept per projected segment (the drawing table).
+const SEGMENT_POINTS: u64 = 2048;
+
+/// The exact gradient-descent map of every decoupled mode: a cursor advanced with the run, and
+/// drawing tables projected forward from it at the current rate.
+#[derive(Clone, Debug)]
+struct Discrete {
+    /// The maps at the run's current step (advanced by [`Prediction::step`]).
+    cursor: Vec<ModeMap>,
+    step: u64,
+    time: f64,
+    /// Drawing tables, one per stretch of constant rate, in time order.
+    segments: RefCell<Vec<Segment>>,
+    /// The run's length in steps: segments project to twice this.
+    horizon: u64,
+}
+
+/// The maps projected forward from the cursor at one rate.
+#[derive(Clone, Debug)]
+struct Segment {
+    step0: u64,
+    t0: f64,
+    lr: f64,
+    stride: u64,
+    /// States at `step0 + i * stride`.
+    states: Vec<Vec<ModeMap>>,
+    /// When the budget ran out before the horizon: the flow from the last state.
+    tail: Option<Vec<ModeCurve>>,
+    /// Step (from 0) at which each mode first reached its half-learning goal, on this segment.
+    half: Vec<Option<f64>>,
+}
+
+impl Discrete {
+    fn new(maps: Vec<ModeMap>, lr: f64, horizon: u64) -> Discrete {
+        let d = Discrete {
+            cursor: maps,
+            step: 0,
+            time: 0.0,
+            segments: RefCell::new(Vec::new()),
+            horizon,
+        };
+        d.project(lr);
+        d
+    }
+
+    /// Starts a new drawing segment at the cursor with rate `lr`, dropping what was projected
+    /// past the cursor at the old rate.
+    fn project(&self, lr: f64) {
+        let mut segs = self.segments.borrow_mut();
+        // What was projected past the cursor at the old rate no longer holds.
+        segs.retain(|g| g.step0 < self.step);
+        if let Some(last) = segs.last_mut() {
+            let keep = ((self.step - last.step0) / last.stride + 1) as usize;
+            last.states.truncate(keep.min(last.states.len()));
+            last.tail = None;
+            let now = self.step as f64;
+            for h in last.half.iter_mut() {
+                if h.is_some_and(|h| h > now) {
+                    *h = None;
+                }
+            }
+        }
+        let n = self.cursor.len().max(1) as u64;
+        // Project to twice the run's length (so that the half-learning times of modes learned
+        // just after the end are still found), or until every mode has stopped moving.
+        let steps = (2 * self.horizon).saturating_sub(self.step).max(1);
+        let stride = steps.div_ceil(SEGMENT_POINTS).max(1);
+        let budget = (MAP_BUDGET / n).max(stride);
+        let mut state = self.cursor.clone();
+        let goals: Vec<(f64, f64)> = state
+            .iter()
+            .map(|m| half_goal(m.u(), m.asymptote()))
+            .collect();
+        let mut half: Vec<Option<f64>> = state
+            .iter()
+            .zip(&goals)
+            .map(|(m, &(goal, dir))| {
+                (dir != 0.0 && (m.u() - goal) * dir >= 0.0).then_some(self.step as f64)
+            })
+            .collect();
+        let mut states = vec![state.clone()];
+        let mut k = 0u64;
+        let mut tail = None;
+        while k < steps {
+            if k >= budget {
+                tail = Some(state.iter().map(|m| m.flow()).collect());
+                break;
+            }
+            let mut still = true;
+            for (a, m) in state.iter_mut().enumerate() {
+                let before = m.u();
+                m.step(lr);
+                let after = m.u();
+                if (after - before).abs() > 1e-15 * after.abs() {
+                    still = false;
+                }
+                let (goal, dir) = goals[a];
+                if half[a].is_none() && dir != 0.0 && (after - goal) * dir >= 0.0 {
+                    let f = ((goal - before) / (after - before)).clamp(0.0, 1.0);
+                    half[a] = Some((self.step + k) as f64 + f);
+                }
+            }
+            k += 1;
+            if k.is_multiple_of(stride) {
+                states.push(state.clone());
+            }
+            if still {
+                // A fixed point to rounding: every later state is this one.
+                if !k.is_multiple_of(stride) {
+                    states.push(state.clone());
+                }
+                break;
+            }
+        }
+        segs.push(Segment {
+            step0: self.step,
+            t0: self.time,
+            lr,
+            stride,
+            states,
+            tail,
+            half,
+        });
+    }
+
+    /// `(u, input-side strength squared, readout strength squared)` of every map at time `t`
+    /// (units of tau), from the drawing tables: exact at the tabulated steps, linear between.
+    fn at(&self, t: f64) -> Vec<(f64, f64, f64)> {
+        let segs = self.segments.borrow();
+        let g = segs.iter().rev().find(|g| g.t0 <= t).unwrap_or(&segs[0]);
+        let k = ((t - g.t0) / g.lr).max(0.0);
+        let x = k / g.stride as f64;
+        let last = g.states.len() - 1;
+        if x >= last as f64 {
+            let end = &g.states[last];
+            return match &g.tail {
+                Some(curves) => {
+                    let te = g.t0 + (last as u64 * g.stride) as f64 * g.lr;
+                    let depth = depth_of(end);
+                    curves.iter().map(|c| c.layers_at(t - te, depth)).collect()
+                }
+                None => end.iter().map(|m| m.layers()).collect(),
+            };
+        }
+        let i = x.floor() as usize;
+        let f = x - i as f64;
+        g.states[i]
+            .iter()
+            .zip(&g.states[i + 1])
+            .map(|(p, q)| {
+                let (lp, lq) = (p.layers(), q.layers());
+                let mix = |a: f64, b: f64| a + f * (b - a);
+                (mix(lp.0, lq.0), mix(lp.1, lq.1), mix(lp.2, lq.2))
+            })
+            .collect()
+    }
+
+    /// Step at which each mode is predicted half learned: where it got there at the rates
+    /// used so far, or on the projection at the current rate.
+    fn half_steps(&self) -> Vec<Option<f64>> {
+        let segs = self.segments.borrow();
+        let mut out = vec![None; self.cursor.len()];
+        for g in segs.iter() {
+            for (o, h) in out.iter_mut().zip(&g.half) {
+                if o.is_none() {
+                    *o = *h;
+                }
+            }
+        }
+        out
+    }
+}
+
+fn depth_of(maps: &[ModeMap]) -> usize {
+    match maps.first() {
+        Some(ModeMap::Balanced { d, .. }) => *d,
+        Some(ModeMap::Aligned { .. }) => 2,
+        _ => 1,
+    }
+}
+
+/// The half-learning goal of a mode going from `start` to `end`, and the direction it moves in
+/// (0 when it does not move): half the asymptote, or halfway from a start already beyond that.
+fn half_goal(start: f64, end: f64) -> (f64, f64) {
+    if (end - start).abs() < 1e-300 || !(end - start).is_finite() {
+        return (0.0, 0.0);
+    }
+    let goal = if start.abs() < 0.5 * end.abs() {
+        0.5 * end
+    } else {
+        0.5 * (start + end)
+    };
+    (goal, (end - start).signum())
 }
 
 /// `sum_a w_a x_a y_a^T` over the columns of `x` and `y`.
@@ -118,30 +342,28 @@ struct RiccatiPrediction {
     syx: Array2<f64>,
 }
 
-fn point_from_map(
-    w: &Array2<f64>,
-    svd: &Svd,
-    syx: &Array2<f64>,
-    c: f64,
-    half_tr_syy: f64,
-) -> Point {
-    // L = 1/2 tr Sigma_yy - tr(W Sigma_xy) + (c/2) ||W||^2 for Sigma_xx = c I.
-    let cross: f64 = w.iter().zip(syx.iter()).map(|(a, b)| a * b).sum();
-    let norm: f64 = w.iter().map(|a| a * a).sum();
+fn point_from_map(w: &Array2<f64>, svd: &Svd, syx: &Array2<f64>, c: f64, residual: f64) -> Point {
+    // For Sigma_xx = c I the loss is ||Sigma_yx - c W||^2 / (2c) plus what no map can learn, a
+    // sum of squares that never cancels (docs/theory.md §5).
+    let gap: f64 = w
+        .iter()
+        .zip(syx.iter())
+        .map(|(w, y)| (y - c * w) * (y - c * w))
+        .sum();
     Point {
         modes: mode_strengths_of(w, svd),
-        loss: (half_tr_syy - cross + 0.5 * c * norm).max(0.0),
+        loss: gap / (2.0 * c) + residual,
     }
 }
 
 impl RiccatiPrediction {
-    fn extend_table(&self, t_max: f64, s: &Svd, c: f64, h: f64) {
+    fn extend_table(&self, t_max: f64, s: &Svd, c: f64, residual: f64) {
         let mut table = self.table.borrow_mut();
         let mut solver = self.tabler.borrow_mut();
         while table.last().map(|e| e.0).unwrap_or(-1.0) < t_max {
             let t = table.len() as f64 * self.dt;
             let snap = solver.at(t);
-            let point = point_from_map(&snap.w2w1, s, &self.syx, c, h);
+            let point = point_from_map(&snap.w2w1, s, &self.syx, c, residual);
             let mats = self.keep_matrices.then(|| TheoryMatrices {
                 map: snap.w2w1.clone(),
                 hidden_gram: Some(snap.w1tw1.clone()),
@@ -150,6 +372,41 @@ impl RiccatiPrediction {
             table.push((t, point, mats));
         }
     }
+
+    /// The tabulated point at time `t`, interpolated linearly.
+    fn sample(&self, t: f64, s: &Svd, c: f64, residual: f64) -> Point {
+        self.extend_table(t, s, c, residual);
+        let table = self.table.borrow();
+        let x = (t / self.dt).max(0.0);
+        let i = (x.floor() as usize).min(table.len() - 1);
+        let j = (i + 1).min(table.len() - 1);
+        let f = (x - i as f64).clamp(0.0, 1.0);
+        let (p, q) = (&table[i].1, &table[j].1);
+        Point {
+            modes: p
+                .modes
+                .iter()
+                .zip(&q.modes)
+                .map(|(a, b)| a + f * (b - a))
+                .collect(),
+            loss: p.loss + f * (q.loss - p.loss),
+        }
+    }
+}
+
+/// `1/2 ||Y - (Sigma_yx / c) X||^2`: the loss of the best linear map, summed directly.
+fn residual_loss(data: &Dataset, c: f64) -> f64 {
+    if data.one_hot {
+        return 0.0;
+    }
+    let w = data.sigma_yx() / c;
+    let fit = w.dot(&data.x);
+    0.5 * data
+        .y
+        .iter()
+        .zip(fit.iter())
+        .map(|(y, f)| (y - f) * (y - f))
+        .sum::<f64>()
 }
 
 impl Prediction {
@@ -170,16 +427,20 @@ impl Prediction {
         let depth = cfg.depth();
         let rank = svd.rank();
         let modes = svd.s.len();
-        let half_tr_syy = 0.5 * data.y.iter().map(|v| v * v).sum::<f64>();
-        let make = |kind: Kind, exact: bool, label: String| Prediction {
+        let residual = residual_loss(data, c);
+        let (lr, horizon) = (cfg.train.lr, cfg.train.steps);
+        let make = |kind: Kind, maps: Option<Vec<ModeMap>>, label: String| Prediction {
             kind,
-            exact,
+            exact: maps.is_some(),
+            discrete: maps.map(|m| Discrete::new(m, lr, horizon)),
             reference_only: false,
             label,
+            flow_label: None,
             note: None,
+            validity: None,
             s: svd.s.clone(),
             c,
-            half_tr_syy,
+            residual,
             svd: Some(svd.clone()),
         };
         let initial = net.mode_strengths(svd);
@@ -191,47 +452,71 @@ impl Prediction {
                     u0: initial[a],
                 })
                 .collect();
+            // The modes, then the factor prod (1 - eta c) by which W - W* has shrunk (a mode of
+            // target 0 starting at 1).
+            let mut maps: Vec<ModeMap> = (0..modes)
+                .map(|a| ModeMap::Shallow {
+                    s: svd.s[a],
+                    c,
+                    u: initial[a],
+                })
+                .collect();
+            maps.push(ModeMap::Shallow { s: 0.0, c, u: 1.0 });
             let l0 = net.loss(data);
-            let lstar =
-                (half_tr_syy - svd.s.iter().map(|s| s * s).sum::<f64>() / (2.0 * c)).max(0.0);
-            return Ok(make(
+            let mut p = make(
                 Kind::Shallow {
                     curves,
                     w0: net.weights[0].clone(),
                     wstar: data.sigma_yx() / c,
                     l0,
-                    lstar,
+                    lstar: residual,
                 },
-                true,
-                "exact: shallow network, u(t) = s/c + (u₀ − s/c)e^(−ct)".into(),
-            ));
+                Some(maps),
+                "exact for these steps: shallow network, W − W* shrinks by (1 − ηc) each step"
+                    .into(),
+            );
+            p.flow_label = Some("gradient flow: u(t) = s/c + (u₀ − s/c)e^(−ct)".into());
+            return Ok(p);
         }
         if cfg.init.kind == InitKind::Balanced {
             let k = balanced_mode_count(&net.dims(), svd);
             let lambda = cfg.init.lambda;
-            let curves = (0..modes)
+            let (curves, maps): (Vec<ModeCurve>, Vec<ModeMap>) = (0..modes)
                 .map(|a| {
                     let on = a < k && a < rank;
                     let u0 = if on { cfg.init.scale } else { 0.0 };
+                    let s = svd.s[a];
                     if depth == 2 && lambda != 0.0 && on {
                         let (a0, b0) = balanced_layer_strengths(cfg.init.scale, lambda);
-                        ModeCurve::LambdaBalanced {
-                            s: svd.s[a],
-                            c,
-                            a0,
-                            b0,
-                        }
+                        (
+                            ModeCurve::LambdaBalanced { s, c, a0, b0 },
+                            ModeMap::Aligned { s, c, a: a0, b: b0 },
+                        )
                     } else {
-                        ModeCurve::balanced(depth, svd.s[a], c, u0)
+                        (
+                            ModeCurve::balanced(depth, s, c, u0),
+                            ModeMap::balanced(depth, s, c, u0),
+                        )
                     }
                 })
-                .collect();
-            let label = match (depth, lambda != 0.0) {
-                (2, false) => "exact: balanced start, SMG14 eq. 12".to_string(),
-                (2, true) => format!("exact: aligned λ-balanced start (λ = {lambda}), D25"),
-                _ => format!("exact: balanced start, depth {depth}, SMG14 eq. 15"),
+                .unzip();
+            let (label, flow) = match (depth, lambda != 0.0) {
+                (2, false) => (
+                    "exact for these steps: gradient-descent map of each balanced mode".to_string(),
+                    "gradient flow (continuous time): SMG14 eq. 12".to_string(),
+                ),
+                (2, true) => (
+                    format!("exact for these steps: gradient-descent map of each aligned λ-balanced mode (λ = {lambda})"),
+                    format!("gradient flow (continuous time): aligned λ-balanced solution (λ = {lambda}), D25"),
+                ),
+                _ => (
+                    format!("exact for these steps: gradient-descent map of each balanced mode, depth {depth}"),
+                    format!("gradient flow (continuous time): balanced start, depth {depth}, SMG14 eq. 15"),
+                ),
             };
-            return Ok(make(Kind::Modes { curves, depth }, true, label));
+            let mut p = make(Kind::Modes { curves, depth }, Some(maps), label);
+            p.flow_label = Some(flow);
+            return Ok(p);
         }
         if depth == 2 {
             let (w1, w2) = (&net.weights[0], &net.weights[1]);
@@ -260,23 +545,46 @@ impl Prediction {
                 };
                 return Ok(make(
                     Kind::Riccati(Box::new(pred)),
-                    true,
+                    None,
                     format!(
-                        "exact: λ-balanced start (λ = {}), matrix Riccati solution (B22, D25)",
+                        "gradient flow (continuous time): λ-balanced start (λ = {}), matrix Riccati solution (B22, D25); gradient descent differs by O(η s)",
                         fmt_lambda(lam)
                     ),
                 ));
             }
             if cfg.init.kind == InitKind::SmallGaussian {
-                let u0 = effective_u0_small_random(cfg.network.hidden[0], cfg.init.scale);
+                let hidden = cfg.network.hidden[0];
+                let u0 = effective_u0_small_random(hidden, cfg.init.scale);
+                let start = |a: usize| if a < rank { u0 } else { 0.0 };
                 let curves = (0..modes)
-                    .map(|a| ModeCurve::balanced(2, svd.s[a], c, if a < rank { u0 } else { 0.0 }))
+                    .map(|a| ModeCurve::balanced(2, svd.s[a], c, start(a)))
                     .collect();
-                return Ok(make(
+                let maps = (0..modes)
+                    .map(|a| ModeMap::balanced(2, svd.s[a], c, start(a)))
+                    .collect();
+                let mut p = make(
                     Kind::Modes { curves, depth: 2 },
-                    false,
-                    format!("approximate: eq. 12 with u₀ = N_h σ²/2 = {u0:.2e}"),
+                    Some(maps),
+                    format!("approximate: the balanced-mode map from u₀ = N_h σ²/2 = {u0:.2e}, valid while N_h σ² ≪ s_min"),
+                );
+                p.exact = false;
+                p.flow_label = Some(format!(
+                    "approximate, gradient flow: eq. 12 with u₀ = N_h σ²/2 = {u0:.2e}"
                 ));
+                let strength = hidden as f64 * cfg.init.scale * cfg.init.scale;
+                let s_min = svd
+                    .s
+                    .iter()
+                    .take(rank)
+                    .copied()
+                    .fold(f64::INFINITY, f64::min);
+                if rank > 0 && strength > 0.1 * s_min {
+                    p.validity = Some(format!(
+                        "N_h σ² = {strength:.3} > s_min/10 = {:.3}: the approximation does not hold here",
+                        0.1 * s_min
+                    ));
+                }
+                return Ok(p);
             }
         }
         Err(match (cfg.init.kind, depth) {
@@ -336,20 +644,91 @@ impl Prediction {
         }
     }
 
-    /// The reliability of the prediction in a few words: `exact`, `approximate`, or
-    /// `linear theory: reference only`.
-    pub fn quality(&self) -> &'static str {
+    /// What the prediction claims to be.
+    pub fn kind(&self) -> Quality {
         if self.reference_only {
-            "linear theory: reference only"
+            Quality::Reference
         } else if self.exact {
-            "exact"
+            Quality::Exact
+        } else if self.label.starts_with("approximate") {
+            Quality::Approximate
         } else {
-            "approximate"
+            Quality::GradientFlow
         }
     }
 
-    /// Exact predicted mode strengths and loss at time `t`.
+    /// The reliability of the prediction in a few words: `exact`, `gradient flow`,
+    /// `approximate`, or `linear theory: reference only`.
+    pub fn quality(&self) -> &'static str {
+        match self.kind() {
+            Quality::Exact => "exact",
+            Quality::GradientFlow => "gradient flow",
+            Quality::Approximate => "approximate",
+            Quality::Reference => "linear theory: reference only",
+        }
+    }
+
+    /// True when a second, continuous-time curve can be drawn beside the prediction.
+    pub fn has_flow_curve(&self) -> bool {
+        self.flow_label.is_some()
+    }
+
+    /// One gradient step of rate `lr` taken by the run: advances the exact map in step.
+    pub fn step(&mut self, lr: f64) {
+        if let Some(d) = self.discrete.as_mut() {
+            for m in d.cursor.iter_mut() {
+                m.step(lr);
+            }
+            d.step += 1;
+            d.time += lr;
+        }
+    }
+
+    /// The run's learning rate or length changed at its current step: the drawing tables are
+    /// projected anew from there (the map itself continues from where it is).
+    pub fn set_rate(&mut self, lr: f64, steps: u64) {
+        if let Some(d) = self.discrete.as_mut() {
+            d.horizon = steps;
+            d.project(lr);
+        }
+    }
+
+    fn point_of_layers(&self, layers: &[(f64, f64, f64)]) -> Point {
+        let n = self.s.len();
+        let modes: Vec<f64> = layers.iter().take(n).map(|l| l.0).collect();
+        let loss = match &self.kind {
+            Kind::Shallow { l0, lstar, .. } => {
+                let f = layers.get(n).map_or(0.0, |l| l.0);
+                lstar + f * f * (l0 - lstar)
+            }
+            _ => self.aligned_loss(&modes),
+        };
+        Point { modes, loss }
+    }
+
+    /// The prediction at the run's current step: the exact map where there is one (equal to
+    /// gradient descent to rounding), otherwise the solution at the run's time `t`.
+    pub fn now(&self, t: f64) -> Point {
+        match &self.discrete {
+            Some(d) => {
+                let layers: Vec<(f64, f64, f64)> = d.cursor.iter().map(|m| m.layers()).collect();
+                self.point_of_layers(&layers)
+            }
+            None => self.flow_at(t),
+        }
+    }
+
+    /// The prediction at time `t` (units of tau): the exact map's drawing table where there is
+    /// one, otherwise the continuous-time solution.
     pub fn at(&self, t: f64) -> Point {
+        match &self.discrete {
+            Some(d) => self.point_of_layers(&d.at(t)),
+            None => self.flow_at(t),
+        }
+    }
+
+    /// The gradient-flow (continuous-time) solution at time `t`: the papers' curve.
+    pub fn flow_at(&self, t: f64) -> Point {
         match &self.kind {
             Kind::Modes { curves, .. } => {
                 let modes: Vec<f64> = curves.iter().map(|c| c.at(t)).collect();
@@ -364,7 +743,7 @@ impl Prediction {
             },
             Kind::Riccati(r) => {
                 let snap = r.cursor.borrow_mut().at(t);
-                point_from_map(&snap.w2w1, &r.svd, &r.syx, self.c, self.half_tr_syy)
+                point_from_map(&snap.w2w1, &r.svd, &r.syx, self.c, self.residual)
             }
         }
     }
@@ -372,37 +751,41 @@ impl Prediction {
     /// The predicted network function and hidden-layer similarities at time `t`, or `None`
     /// where the prediction does not provide them (a Riccati solution too large to tabulate).
     /// Aligned modes: `W_tot = U A V^T`; each of the D layers carries `a^(1/D)`, so
-    /// `W_1^T W_1 = V A^(2/D) V^T` (THEORY.md 2.3.8: `V A V^T` for D = 2) and
-    /// `R R^T = U A^(2(D-1)/D) U^T`; lambda-balanced modes use their own `b^2`, `a^2` (4.2).
+    /// `W_1^T W_1 = V A^(2/D) V^T` (docs/theory.md §2.3: `V A V^T` for D = 2) and
+    /// `R R^T = U A^(2(D-1)/D) U^T`; lambda-balanced modes use their own `b^2`, `a^2` (§4.2).
     pub fn matrices_at(&self, t: f64) -> Option<TheoryMatrices> {
         match &self.kind {
             Kind::Modes { curves, depth } => {
-                let k = curves.len();
                 let svd = self.svd.as_ref()?;
-                let (mut strength, mut input_sq, mut readout_sq) =
-                    (vec![0.0; k], vec![0.0; k], vec![0.0; k]);
-                for (a, c) in curves.iter().enumerate() {
-                    let (u, inp, out) = c.layers_at(t, *depth);
-                    strength[a] = u;
-                    input_sq[a] = inp;
-                    readout_sq[a] = out;
-                }
+                let layers: Vec<(f64, f64, f64)> = match &self.discrete {
+                    Some(d) => d.at(t),
+                    None => curves.iter().map(|c| c.layers_at(t, *depth)).collect(),
+                };
+                let strength: Vec<f64> = layers.iter().map(|l| l.0).collect();
+                let input_sq: Vec<f64> = layers.iter().map(|l| l.1).collect();
+                let readout_sq: Vec<f64> = layers.iter().map(|l| l.2).collect();
                 Some(TheoryMatrices {
                     map: weighted_outer(&svd.u, &strength, &svd.v),
                     hidden_gram: Some(weighted_outer(&svd.v, &input_sq, &svd.v)),
                     readout_gram: Some(weighted_outer(&svd.u, &readout_sq, &svd.u)),
                 })
             }
-            Kind::Shallow { w0, wstar, .. } => Some(TheoryMatrices {
-                map: wstar + &((w0 - wstar) * (-self.c * t).exp()),
-                hidden_gram: None,
-                readout_gram: None,
-            }),
+            Kind::Shallow { w0, wstar, .. } => {
+                let f = match &self.discrete {
+                    Some(d) => d.at(t).last().map_or(0.0, |l| l.0),
+                    None => (-self.c * t).exp(),
+                };
+                Some(TheoryMatrices {
+                    map: wstar + &((w0 - wstar) * f),
+                    hidden_gram: None,
+                    readout_gram: None,
+                })
+            }
             Kind::Riccati(r) => {
                 if !r.keep_matrices {
                     return None;
                 }
-                r.extend_table(t, &r.svd, self.c, self.half_tr_syy);
+                r.extend_table(t, &r.svd, self.c, self.residual);
                 let table = r.table.borrow();
                 let x = (t / r.dt).max(0.0);
                 let i = (x.floor() as usize).min(table.len() - 1);
@@ -419,44 +802,51 @@ impl Prediction {
         }
     }
 
-    /// The prediction at time `t` for drawing: exact for closed forms, interpolated from a
-    /// table for the Riccati solution (so drawing never costs more than a table lookup).
+    /// The prediction at time `t` for drawing: the exact map's table or a closed form, or
+    /// interpolated from a table for the Riccati solution (so drawing never costs more than a
+    /// table lookup).
     pub fn sample(&self, t: f64) -> Point {
-        match &self.kind {
-            Kind::Modes { .. } | Kind::Shallow { .. } => self.at(t),
-            Kind::Riccati(r) => {
-                r.extend_table(t, &r.svd, self.c, self.half_tr_syy);
-                let table = r.table.borrow();
-                let x = (t / r.dt).max(0.0);
-                let i = (x.floor() as usize).min(table.len() - 1);
-                let j = (i + 1).min(table.len() - 1);
-                let f = (x - i as f64).clamp(0.0, 1.0);
-                let (p, q) = (&table[i].1, &table[j].1);
-                Point {
-                    modes: p
-                        .modes
-                        .iter()
-                        .zip(&q.modes)
-                        .map(|(a, b)| a + f * (b - a))
-                        .collect(),
-                    loss: p.loss + f * (q.loss - p.loss),
-                }
-            }
+        match (&self.kind, &self.discrete) {
+            (_, Some(_)) => self.at(t),
+            _ => self.flow_sample(t),
         }
     }
 
-    /// `L = 1/2 tr Sigma_yy - sum_a (a_a s_a - c a_a^2 / 2)` for a map aligned with the modes.
-    fn aligned_loss(&self, modes: &[f64]) -> f64 {
-        let gain: f64 = modes
-            .iter()
-            .zip(&self.s)
-            .map(|(a, s)| a * s - 0.5 * self.c * a * a)
-            .sum();
-        (self.half_tr_syy - gain).max(0.0)
+    /// The gradient-flow curve at time `t` for drawing (the second curve beside an exact map).
+    pub fn flow_sample(&self, t: f64) -> Point {
+        match &self.kind {
+            Kind::Riccati(r) => r.sample(t, &r.svd, self.c, self.residual),
+            _ => self.flow_at(t),
+        }
     }
 
-    /// Predicted half-learning time of each mode (units of tau): when it first reaches half its
-    /// final strength `s / c` (THEORY.md 1.3), or `None` if it never does.
+    /// `L = sum_a (s_a - c u_a)^2 / (2c)` plus the unlearnable residual, for a map aligned
+    /// with the modes: a sum of squares, so it never cancels to 0 while the modes are short of
+    /// their targets (docs/theory.md §5).
+    fn aligned_loss(&self, modes: &[f64]) -> f64 {
+        let gap: f64 = modes
+            .iter()
+            .zip(&self.s)
+            .map(|(u, s)| (s - self.c * u) * (s - self.c * u))
+            .sum::<f64>()
+            + self.s.iter().skip(modes.len()).map(|s| s * s).sum::<f64>();
+        gap / (2.0 * self.c) + self.residual
+    }
+
+    /// Predicted step at which each mode is half learned, from the exact map at the run's rates
+    /// where there is one (`None` for a mode not learned within twice the run's length); `None`
+    /// without a map (use [`Prediction::half_times`] with the time axis).
+    pub fn half_steps(&self) -> Option<Vec<Option<f64>>> {
+        self.discrete.as_ref().map(|d| {
+            let mut out = d.half_steps();
+            out.truncate(self.s.len());
+            out
+        })
+    }
+
+    /// Predicted half-learning time of each mode (units of tau) on the gradient-flow curve:
+    /// when it first reaches half its final strength `s / c` (docs/theory.md §1.3), or `None`
+    /// if it never does.
     pub fn half_times(&self) -> Vec<Option<f64>> {
         match &self.kind {
             Kind::Modes { curves, .. } | Kind::Shallow { curves, .. } => {
@@ -467,7 +857,7 @@ impl Prediction {
                 // Scan the drawing table, extending it (up to 8 horizons) until each mode is learned.
                 let mut out: Vec<Option<f64>> = vec![None; self.s.len()];
                 for span in 1..=8 {
-                    r.extend_table(horizon * span as f64, &r.svd, self.c, self.half_tr_syy);
+                    r.extend_table(horizon * span as f64, &r.svd, self.c, self.residual);
                     let table = r.table.borrow();
                     for (a, slot) in out.iter_mut().enumerate() {
                         if slot.is_some() || self.s[a] <= 0.0 {
