@@ -4,6 +4,7 @@
 //! backend, and `web` (wasm32 only) is the thin handle the page talks to. `config` is the one
 //! configuration vocabulary they all share; `csv` reads and writes custom datasets.
 
+pub mod chapters;
 pub mod charts;
 pub mod config;
 pub mod csv;

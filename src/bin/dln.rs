@@ -9,6 +9,7 @@
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
+use dln_explorer::chapters::generalisation;
 use dln_explorer::config::Config;
 use dln_explorer::export;
 use dln_explorer::sim::sweep::Sweep;
@@ -17,10 +18,13 @@ use dln_explorer::sim::Run;
 const USAGE: &str = "usage:
   dln run CONFIG.json [--out FILE] [--format json|csv]
       Trains the network CONFIG.json describes (use - for standard input) and writes the
-      recorded loss, mode strengths and exact theory as JSON (default) or CSV.
+      recorded loss, mode strengths and exact theory as JSON (default) or CSV. On a
+      \"teacher\" dataset: the training and test errors with their theory (\"generalisation\").
   dln sweep CONFIG.json [--out FILE] [--format json|csv]
       Learning time against depth for each initialisation (the config's \"sweep\" settings),
       on the config's dataset and hidden width, with a progress bar on standard error.
+      With \"sweep\": {\"over\": \"alpha\", \"alphas\": [..], \"snrs\": [..]}: the test error of a
+      student of a noisy teacher against the load alpha (large-N theory), one row per point.
   dln example
       Prints an example CONFIG.json on standard output, with notes on standard error.
   dln bench [rm8|wide|deep ...] [--seconds S] [--json]
@@ -107,8 +111,8 @@ fn parse_io(args: &[String]) -> Result<Io, Failure> {
     Ok(Io { path, out, format })
 }
 
-fn read_config(path: &str) -> Result<Config, Failure> {
-    let text = if path == "-" {
+fn read_text(path: &str) -> Result<String, Failure> {
+    Ok(if path == "-" {
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
@@ -116,8 +120,37 @@ fn read_config(path: &str) -> Result<Config, Failure> {
         s
     } else {
         std::fs::read_to_string(path).map_err(|e| Failure::Io(format!("reading {path}: {e}")))?
+    })
+}
+
+fn read_config(text: &str) -> Result<Config, Failure> {
+    Config::from_json(text).map_err(|e| Failure::Input(e.to_string()))
+}
+
+/// A config of the generalisation chapter (a `teacher` dataset, or a sweep over α) is run by
+/// that chapter; `None` for every other config.
+fn chapter(command: &str, text: &str, io: &Io) -> Option<Result<(), Failure>> {
+    let tty = std::io::stderr().is_terminal();
+    let mut drawn = false;
+    let mut bar = |p: f64| {
+        if tty {
+            eprint!(
+                "\r[{:<40}] {:>3.0}%",
+                "#".repeat((p * 40.0) as usize),
+                p * 100.0
+            );
+            drawn = true;
+        }
     };
-    Config::from_json(&text).map_err(|e| Failure::Input(e.to_string()))
+    let out = generalisation::cli::main(command, text, &io.format, &mut bar);
+    if drawn {
+        eprintln!();
+    }
+    match out {
+        Ok(None) => None,
+        Ok(Some(body)) => Some(write_out(io.out.as_deref(), &body)),
+        Err(msg) => Some(Err(Failure::Input(msg))),
+    }
 }
 
 fn write_out(out: Option<&str>, body: &str) -> Result<(), Failure> {
@@ -133,7 +166,11 @@ fn write_out(out: Option<&str>, body: &str) -> Result<(), Failure> {
 
 fn cmd_run(args: &[String]) -> Result<(), Failure> {
     let io = parse_io(args)?;
-    let cfg = read_config(&io.path)?;
+    let text = read_text(&io.path)?;
+    if let Some(done) = chapter("run", &text, &io) {
+        return done;
+    }
+    let cfg = read_config(&text)?;
     let mut run = Run::new(&cfg).map_err(|e| Failure::Input(e.to_string()))?;
     train(&mut run, cfg.train.steps);
     if let Some(msg) = run.message() {
@@ -149,7 +186,11 @@ fn cmd_run(args: &[String]) -> Result<(), Failure> {
 
 fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
     let io = parse_io(args)?;
-    let cfg = read_config(&io.path)?;
+    let text = read_text(&io.path)?;
+    if let Some(done) = chapter("sweep", &text, &io) {
+        return done;
+    }
+    let cfg = read_config(&text)?;
     let mut sweep = Sweep::new(&cfg).map_err(|e| Failure::Input(e.to_string()))?;
     let tty = std::io::stderr().is_terminal();
     let started = std::time::Instant::now();

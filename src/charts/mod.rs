@@ -9,6 +9,7 @@ use plotters::prelude::*;
 use serde::Serialize;
 
 mod coherence;
+pub mod generalisation;
 mod heat;
 mod lines;
 pub mod phase;

@@ -1,0 +1,3 @@
+//! One module per chapter of the explorable.
+
+pub mod generalisation;
