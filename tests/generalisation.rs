@@ -611,9 +611,14 @@ fn every_generalisation_chart_renders_its_series_to_svg() {
         svg.contains("exact: this sample") && svg.contains("t_opt = 2.47τ"),
         "labels"
     );
-    // The spectrum at α = 1/2: histogram, density and the atom's weight.
-    let cfg = config(json!({"dataset": {"kind": "teacher", "inputs": 400, "examples": 200}}));
-    let half = GenRun::new(&cfg).unwrap();
+    // The spectrum at α = 1/2: histogram, density and the atom's weight; the frozen floor.
+    let cfg = config(
+        json!({"dataset": {"kind": "teacher", "inputs": 400, "examples": 200},
+                            "init": {"kind": "small_gaussian", "scale": 0.5},
+                            "train": {"lr": 0.05, "steps": 2000, "record_every": 500}}),
+    );
+    let mut half = GenRun::new(&cfg).unwrap();
+    half.advance(u64::MAX);
     let svg = svg_with(720, 380, |root, th| {
         gc::draw_spectrum(root, half.spectrum(), 0.5, th)
     })
@@ -628,6 +633,31 @@ fn every_generalisation_chart_renders_its_series_to_svg() {
     .unwrap();
     keep("spectrum_alpha1", &svg);
     assert!(!svg.contains("atom"));
+    let svg = svg_with(720, 420, |root, th| gc::draw_errors(root, &half, th)).unwrap();
+    keep("errors_frozen", &svg);
+    assert!(svg.contains("frozen subspace (1 − α)(σ²₀ + σ²w) + σ²ε = 0.725"));
+    // The deep student's modes, simulated and mapped.
+    let cfg = config(json!({
+        "dataset": {"kind": "teacher", "inputs": 40, "examples": 80, "snr": 4, "outputs": 3},
+        "network": {"hidden": [8]},
+        "init": {"kind": "small_gaussian", "scale": 0.01},
+        "train": {"lr": 0.004, "steps": 4000, "record_every": 200}
+    }));
+    let mut deep = GenRun::new(&cfg).unwrap();
+    deep.advance(u64::MAX);
+    let svg = svg_with(720, 380, |root, th| gc::draw_deep_modes(root, &deep, th)).unwrap();
+    keep("deep_modes", &svg);
+    let shown = deep.records().iter().filter(|r| r.time > 0.0).count();
+    for a in 0..3 {
+        assert_eq!(
+            polyline_points(&svg, &hex(dln_explorer::charts::mode_color(a))),
+            shown
+        );
+    }
+    assert!(svg.contains("an approximation"));
+    let svg = svg_with(720, 420, |root, th| gc::draw_errors(root, &deep, th)).unwrap();
+    keep("errors_deep", &svg);
+    assert!(!svg.contains("exact: this sample") && svg.contains("shallow student"));
     // Per-direction stopping times.
     let svg = svg_with(720, 380, |root, th| {
         gc::draw_stop_times(root, half.theory(), th)

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{diverging, fmt_num, ChartResult, Frame, Grid, Theme, GRID, INK, PALETTE};
+use super::{diverging, fmt_num, mode_color, ChartResult, Frame, Grid, Theme, GRID, INK, PALETTE};
 use crate::chapters::generalisation::exact::SampleSpectrum;
 use crate::chapters::generalisation::mp::{mp_atom, mp_density, mp_edges, MpTheory};
 use crate::chapters::generalisation::run::GenRun;
@@ -22,6 +22,8 @@ pub const EXACT: RGBColor = RGBColor(214, 110, 20);
 pub const LARGE_N: RGBColor = RGBColor(148, 103, 189);
 /// Marks: optimal stopping, ridge, oracle.
 pub const MARK: RGBColor = RGBColor(120, 120, 120);
+/// The frozen-subspace floor of α < 1.
+pub const FROZEN: RGBColor = RGBColor(200, 60, 60);
 
 fn mesh<DB: DrawingBackend, X, Y>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
@@ -162,6 +164,15 @@ where
         th.px(3.0),
         MARK.stroke_width(th.stroke(1.0)),
     ))?;
+    let frozen = theory.frozen_floor();
+    if frozen > 0.0 {
+        chart.draw_series(DashedLineSeries::new(
+            hline(frozen + run.oracle()),
+            th.px(1.5),
+            th.px(2.5),
+            FROZEN.stroke_width(th.stroke(1.5)),
+        ))?;
+    }
     if stop.t_opt > t_start && stop.t_opt < t_end {
         chart.draw_series(DashedLineSeries::new(
             [(stop.t_opt, 0.0), (stop.t_opt, y_max)],
@@ -233,6 +244,16 @@ where
             fmt_num(run.oracle())
         ),
     ));
+    if frozen > 0.0 {
+        items.push((
+            FROZEN.to_rgba(),
+            true,
+            format!(
+                "frozen subspace (1 − α)(σ²₀ + σ²w) + σ²ε = {}",
+                fmt_num(frozen + run.oracle())
+            ),
+        ));
+    }
     items.push((
         LARGE_N.mix(0.7),
         true,
@@ -654,4 +675,98 @@ where
         th.text(10.0).pos(Pos::new(HPos::Right, VPos::Top)),
     ))?;
     Ok(Frame::Grids { grids })
+}
+
+/// The deep student's mode strengths `uᵀ W₂W₁ v` for the modes of the sample's Σʸˣ (solid)
+/// with their scalar-map prediction (dashed, same colour), against t/τ on a log axis. The label
+/// says whether the map is exact (whitened inputs, aligned start) or an approximation.
+pub fn draw_deep_modes<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    run: &GenRun,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let Some(deep) = run.deep() else {
+        return Err("the mode chart needs a student with a hidden layer".into());
+    };
+    let recs = run.records();
+    let pred = run.predicted_modes().unwrap_or_default();
+    let keep: Vec<usize> = (0..recs.len()).filter(|&k| recs[k].time > 0.0).collect();
+    let n_modes = deep.svd.s.len().min(10);
+    let t_end = (run.config().train.steps as f64 * run.config().train.lr).max(1e-2);
+    let t_start = keep
+        .first()
+        .map_or(t_end / 1e3, |&k| recs[k].time)
+        .min(t_end / 10.0);
+    let mut y_hi: f64 = 0.0;
+    for &k in &keep {
+        for a in 0..n_modes {
+            for v in [recs[k].modes[a], pred.get(k).map_or(0.0, |p| p[a])] {
+                if v.is_finite() {
+                    y_hi = y_hi.max(v);
+                }
+            }
+        }
+    }
+    let y_hi = (y_hi.max(deep.svd.s.first().copied().unwrap_or(1.0)) * 1.1).max(1e-6);
+    let mut chart = ChartBuilder::on(root)
+        .margin(th.px(10.0))
+        .x_label_area_size(th.px(34.0))
+        .y_label_area_size(th.px(50.0))
+        .build_cartesian_2d((t_start..t_end).log_scale(), 0f64..y_hi)?;
+    mesh(
+        &mut chart,
+        "time t/τ (log scale)",
+        "mode strength uᵀ W₂W₁ v",
+        th,
+    )?;
+    let clip = |v: f64| {
+        if v.is_finite() {
+            v.clamp(0.0, y_hi)
+        } else {
+            y_hi
+        }
+    };
+    for a in (0..n_modes).rev() {
+        let color = mode_color(a);
+        chart.draw_series(DashedLineSeries::new(
+            keep.iter()
+                .filter_map(|&k| pred.get(k).map(|p| (recs[k].time, clip(p[a])))),
+            th.px(6.0),
+            th.px(4.0),
+            color.stroke_width(th.stroke(1.5)),
+        ))?;
+        chart.draw_series(LineSeries::new(
+            keep.iter().map(|&k| (recs[k].time, clip(recs[k].modes[a]))),
+            color.stroke_width(th.stroke(2.0)),
+        ))?;
+    }
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let label = if deep.exact {
+        "dashed: exact scalar map of each mode"
+    } else {
+        "dashed: scalar map of each mode, an approximation (inputs not whitened or random start)"
+    };
+    legend(
+        root,
+        (xr.end, yr.start),
+        &[
+            (
+                mode_color(0).to_rgba(),
+                false,
+                "solid: simulation".to_string(),
+            ),
+            (mode_color(0).to_rgba(), true, label.to_string()),
+        ],
+        th,
+    )?;
+    Ok(Frame::xy(
+        chart.plotting_area(),
+        (t_start, t_end),
+        (0.0, y_hi),
+        false,
+    ))
 }
