@@ -698,3 +698,33 @@ fn every_generalisation_chart_renders_its_series_to_svg() {
         }
     }
 }
+
+#[test]
+fn the_alpha_sweep_with_seeds_adds_sampled_means_close_to_the_theory() {
+    use dln_explorer::chapters::generalisation::sweep::AlphaSweep;
+    let cfg = config(json!({
+        "dataset": {"kind": "teacher", "inputs": 100},
+        "sweep": {"over": "alpha", "alphas": [0.5, 2], "snrs": [4], "seeds": 4}
+    }));
+    let mut sweep = AlphaSweep::new(&cfg);
+    assert_eq!(sweep.total(), 2 * 5);
+    let mut last = 0.0;
+    while !sweep.work(1) {
+        assert!(sweep.progress() > last && sweep.progress() < 1.0);
+        last = sweep.progress();
+    }
+    let rows = sweep.rows();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        let sim = r.simulated.as_ref().unwrap();
+        assert_eq!((sim.inputs, sim.seeds), (100, 4));
+        assert_eq!(sim.examples, (r.alpha * 100.0) as usize);
+        // Four datasets of N = 100: the finite-N spread is several per cent.
+        assert!(rel(sim.test_error_final, r.test_error_final) < 0.1, "{r:?}");
+        assert!(
+            rel(sim.test_error_at_t_opt, r.test_error_at_t_opt) < 0.1,
+            "{r:?}"
+        );
+        assert!(sim.test_error_at_t_opt <= sim.test_error_final);
+    }
+}

@@ -161,7 +161,10 @@ impl GenRun {
                 exact: aligned && data.whitening().is_some(),
             }
         });
-        let theory = MpTheory::new(sample.alpha(), sample.snr, cfg.init.s02());
+        // The large-N curves are the shallow student's; a deep student's product W₂W₁ starts
+        // near zero, so it is compared with the shallow student from zero.
+        let s02 = if cfg.is_deep() { 0.0 } else { cfg.init.s02() };
+        let theory = MpTheory::new(sample.alpha(), sample.snr, s02);
         let stop = theory.early_stop();
         let ridge = theory.optimal_ridge_test_error();
         let trainer = Trainer::new(&net, &data);

@@ -195,6 +195,7 @@ pub struct HeatMap {
     /// `[row][col]`, NaN where not computed yet.
     pub late: Vec<Vec<f64>>,
     pub early: Vec<Vec<f64>>,
+    #[serde(skip)]
     next: usize,
 }
 
