@@ -10,6 +10,8 @@
 //! * [`deep`]: the one-hidden-layer student and the rank-1 outlier approximation;
 //! * [`run`]: a training run with its records; [`cli`]: what `dln run` and `dln sweep` print.
 
+/// Native only: it times the eigen-decomposition with the system clock.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod config;
 pub mod deep;
