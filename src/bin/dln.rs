@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use dln_explorer::chapters::context;
 use dln_explorer::chapters::depth::Sweep;
+use dln_explorer::chapters::generalisation;
 use dln_explorer::chapters::prior;
 use dln_explorer::config::Config;
 use dln_explorer::run::export;
@@ -22,12 +23,15 @@ const USAGE: &str = "usage:
       recorded loss, mode strengths and exact theory as JSON (default) or CSV. A config with
       \"tasks\": [..] trains the phases in order and writes the loss on every task (JSON). A
       dataset of kind routing or sequence trains a gated routing or linear recurrent network
-      instead and adds \"pathways\" or \"recurrent\" (JSON only).
+      instead and adds \"pathways\" or \"recurrent\" (JSON only). On a \"teacher\" dataset:
+      the training and test errors with their theory (\"generalisation\").
   dln sweep CONFIG.json [--out FILE] [--format json|csv]
       Learning time against depth for each initialisation (the config's \"sweep\" settings),
       on the config's dataset and hidden width, with a progress bar on standard error.
       With {\"sweep\": {\"over\": \"similarity\", \"angles\": [..]}} and a task sequence: forgetting
-      and time to learn against the rotation angle (JSON).
+      and time to learn against the rotation angle (JSON). With \"sweep\": {\"over\":
+      \"alpha\", \"alphas\": [..], \"snrs\": [..]}: the test error of a student of a noisy
+      teacher against the load alpha (large-N theory), one row per point.
   dln example
       Prints an example CONFIG.json on standard output, with notes on standard error.
   dln bench [rm8|wide|deep ...] [--seconds S] [--json]
@@ -156,6 +160,32 @@ fn parse_config(text: &str) -> Result<Config, Failure> {
     Config::from_json(text).map_err(|e| Failure::Input(e.to_string()))
 }
 
+/// A config of the generalisation chapter (a `teacher` dataset, or a sweep over α) is run by
+/// that chapter; `None` for every other config.
+fn chapter(command: &str, text: &str, io: &Io) -> Option<Result<(), Failure>> {
+    let tty = std::io::stderr().is_terminal();
+    let mut drawn = false;
+    let mut bar = |p: f64| {
+        if tty {
+            eprint!(
+                "\r[{:<40}] {:>3.0}%",
+                "#".repeat((p * 40.0) as usize),
+                p * 100.0
+            );
+            drawn = true;
+        }
+    };
+    let out = generalisation::cli::main(command, text, &io.format, &mut bar);
+    if drawn {
+        eprintln!();
+    }
+    match out {
+        Ok(None) => None,
+        Ok(Some(body)) => Some(write_out(io.out.as_deref(), &body)),
+        Err(msg) => Some(Err(Failure::Input(msg))),
+    }
+}
+
 fn write_out(out: Option<&str>, body: &str) -> Result<(), Failure> {
     match out {
         Some(file) => {
@@ -170,6 +200,9 @@ fn write_out(out: Option<&str>, body: &str) -> Result<(), Failure> {
 fn cmd_run(args: &[String]) -> Result<(), Failure> {
     let io = parse_io(args)?;
     let text = read_text(&io.path)?;
+    if let Some(done) = chapter("run", &text, &io) {
+        return done;
+    }
     if prior::cli::is_chapter_config(&text) {
         if io.format == "csv" {
             return Err(Failure::Input(
@@ -201,6 +234,9 @@ fn cmd_run(args: &[String]) -> Result<(), Failure> {
 fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
     let io = parse_io(args)?;
     let text = read_text(&io.path)?;
+    if let Some(done) = chapter("sweep", &text, &io) {
+        return done;
+    }
     if prior::cli::is_chapter_sweep(&text) {
         if io.format == "csv" {
             return Err(Failure::Input(

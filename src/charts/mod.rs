@@ -10,6 +10,7 @@ use serde::Serialize;
 
 mod coherence;
 pub mod context;
+pub mod generalisation;
 mod heat;
 mod lines;
 pub mod phase;
