@@ -198,7 +198,8 @@ impl Activation {
     pub fn apply(self, z: f64) -> f64 {
         match self {
             Activation::Linear => z,
-            Activation::Tanh => z.tanh(),
+            // libm's tanh, the same bits natively and in wasm.
+            Activation::Tanh => libm::tanh(z),
             Activation::Relu => z.max(0.0),
         }
     }

@@ -5,9 +5,10 @@
 //! The loss is the sum convention of THEORY.md 0.2, `L = 1/2 sum_mu ||y_mu - f(x_mu)||^2`,
 //! so the gradient-flow time constant is `tau = 1 / lr` and time is counted in steps.
 
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 
 use super::data::Dataset;
+use super::kernels::matmul;
 use super::linalg::Svd;
 use crate::config::Activation;
 
@@ -53,10 +54,13 @@ impl Network {
     }
 
     /// The end-to-end map `W_tot = W_D ... W_1` (the network function only when it is linear).
+    ///
+    /// This and every other product of the measurements goes through [`matmul`], the kernels of
+    /// the gradient step, so the page and the command line show the same bits.
     pub fn product(&self) -> Array2<f64> {
         let mut p = self.weights[0].clone();
         for w in &self.weights[1..] {
-            p = w.dot(&p);
+            p = matmul(&w.view(), &p.view());
         }
         p
     }
@@ -75,7 +79,7 @@ impl Network {
         let d = self.depth();
         let mut h = x.clone();
         for (k, w) in self.weights[..l].iter().enumerate() {
-            h = w.dot(&h);
+            h = matmul(&w.view(), &h.view());
             if k + 1 < d {
                 h = self.activate(h);
             }
@@ -92,7 +96,7 @@ impl Network {
         let z = if data.one_hot {
             self.weights[0].clone()
         } else {
-            self.weights[0].dot(&data.x)
+            matmul(&self.weights[0].view(), &data.x.view())
         };
         Some(self.activate(z))
     }
@@ -103,7 +107,7 @@ impl Network {
             return if data.one_hot {
                 self.product()
             } else {
-                self.product().dot(&data.x)
+                matmul(&self.product().view(), &data.x.view())
             };
         }
         let mut h = self
@@ -111,7 +115,7 @@ impl Network {
             .expect("a nonlinear network is deep");
         let d = self.depth();
         for (k, w) in self.weights[1..].iter().enumerate() {
-            h = w.dot(&h);
+            h = matmul(&w.view(), &h.view());
             if k + 2 < d {
                 h = self.activate(h);
             }
@@ -132,7 +136,7 @@ impl Network {
         if data.one_hot {
             return out;
         }
-        let corr = out.dot(&data.x.t());
+        let corr = matmul(&out.view(), &data.x.t());
         match data.whitening() {
             Some(c) if c > 0.0 => corr / c,
             _ => corr,
@@ -183,8 +187,15 @@ impl Network {
     }
 }
 
-/// `a_alpha = u_alpha^T M v_alpha` for a map `M` (`N_D x N_0`).
+/// `a_alpha = u_alpha^T M v_alpha` for a map `M` (`N_D x N_0`): `M V` by the kernels, then each
+/// column's sum over the outputs in order.
 pub fn mode_strengths_of(m: &Array2<f64>, svd: &Svd) -> Vec<f64> {
-    let mv = m.dot(&svd.v); // N_D x r
-    (&svd.u * &mv).sum_axis(Axis(0)).to_vec()
+    let mv = matmul(&m.view(), &svd.v.view()); // N_D x r
+    let mut a = vec![0.0; mv.ncols()];
+    for (u_row, mv_row) in svd.u.rows().into_iter().zip(mv.rows()) {
+        for ((a, &u), &x) in a.iter_mut().zip(u_row).zip(mv_row) {
+            *a += u * x;
+        }
+    }
+    a
 }
