@@ -4,16 +4,17 @@ CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 WASM := target/wasm32-unknown-unknown/release/dln_explorer.wasm
 PORT ?= 8000
 
-.PHONY: serve build dist setup test test-native test-browser lint fmt bench screenshot clean
+.PHONY: serve build dist setup test test-native test-browser lint fmt bench size screenshot clean
 
 ## Build the wasm and serve the page on http://127.0.0.1:$(PORT)
 serve: build
 	node scripts/serve.mjs --port $(PORT)
 
-## Build the wasm (release) and its JS glue into www/pkg
+## Build the wasm (release) and its JS glue into www/pkg (without the function-name and
+## producers sections, which only debuggers read)
 build: setup
 	cargo build --release --lib --target wasm32-unknown-unknown
-	$(CARGO_BIN)/wasm-bindgen --target web --no-typescript --out-dir www/pkg $(WASM)
+	$(CARGO_BIN)/wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir www/pkg $(WASM)
 	node scripts/glue.mjs www/pkg/dln_explorer.js
 	@ls -l www/pkg/dln_explorer_bg.wasm | awk '{printf "wasm: %d bytes", $$5}'; \
 	  gzip -9c www/pkg/dln_explorer_bg.wasm | wc -c | awk '{printf " (%d gzipped)\n", $$1}'
@@ -36,6 +37,7 @@ test-native:
 
 test-browser: dist
 	@scripts/setup.sh --test
+	cargo build --bin dln
 	cd tests/browser && npm test
 
 ## Steps per second natively, in headless Chromium (wasm) and in numpy, in one table
@@ -48,6 +50,17 @@ bench: build
 screenshot: build
 	@scripts/setup.sh --test
 	node scripts/screenshot.mjs
+
+## What the page sends on load, file by file (raw, gzipped, brotli, as sent), for the served
+## build and dist/, then the wasm's largest functions (twiggy, when installed: cargo install twiggy)
+size: build
+	@scripts/setup.sh --test
+	node scripts/size.mjs
+	@if command -v twiggy >/dev/null; then \
+	  $(CARGO_BIN)/wasm-bindgen --target web --no-typescript --out-dir target/size-names $(WASM); \
+	  echo; echo "largest functions (twiggy top, names kept for the profile):"; \
+	  twiggy top -n 25 target/size-names/dln_explorer_bg.wasm; \
+	else echo "(cargo install twiggy for the per-function breakdown)"; fi
 
 ## cargo fmt and clippy, native and wasm32
 lint: setup

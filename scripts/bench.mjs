@@ -69,6 +69,8 @@ if (json) {
     const [n, w, p] = [native[name]?.best, wasm[name]?.best, numpy[name]?.best];
     console.log(line([name, network, fmt(n), fmt(w), fmt(p), ratio(w, p), ratio(w, n)]));
   }
+  const gflops = (f) => (f?.best_flops == null ? '-' : (f.best_flops / 1e9).toFixed(1));
+  console.log(`GFLOP/s of the best batch (a multiply and an add count one each), native: ${Object.keys(NETWORKS).map((n) => `${n} ${gflops(native[n])}`).join(', ')}; wasm: ${Object.keys(NETWORKS).map((n) => `${n} ${gflops(wasm[n])}`).join(', ')}`);
   console.log('mean over the whole time (pauses from other work on the machine included):');
   for (const name of Object.keys(NETWORKS)) {
     const [n, w, p] = [native[name]?.steps_per_second, wasm[name]?.steps_per_second, numpy[name]?.steps_per_second];

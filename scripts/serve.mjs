@@ -3,10 +3,44 @@
 //   node scripts/serve.mjs [--root DIR] [--port 8000] [--csp "policy"]
 // Serves DIR (default: the repository) on http://127.0.0.1:PORT with correct MIME types
 // (application/wasm for .wasm). Used by `make serve` and by the browser tests.
+//
+// Compression: a text or wasm file is sent with `Content-Encoding: br` or `gzip` when the browser
+// accepts it. A precompressed sibling (`FILE.br`, `FILE.gz`, as `make dist` writes) is sent as it
+// is; otherwise the file is compressed once and kept in memory until it changes (the served
+// build). `Vary: Accept-Encoding` tells caches the body depends on that header.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+/** Extensions worth compressing (images here are already compressed or tiny). */
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.wasm', '.json', '.svg', '.csv', '.txt']);
+const ENCODINGS = [
+  ['br', '.br', (b) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } })],
+  ['gzip', '.gz', (b) => gzipSync(b, { level: 9 })],
+];
+const compressed = new Map();
+
+/** The body to send for `path` and its encoding, for a request accepting `accept`. */
+async function body(path, info, accept) {
+  const ext = extname(path);
+  const wanted = ENCODINGS.filter(([name]) => new RegExp(`(^|[\\s,])${name}($|[\\s;,])`).test(accept || ''));
+  if (!COMPRESSIBLE.has(ext)) return { data: await readFile(path), encoding: null };
+  for (const [name, suffix] of wanted) {
+    const pre = await stat(path + suffix).catch(() => null);
+    if (pre && pre.mtimeMs >= info.mtimeMs) return { data: await readFile(path + suffix), encoding: name };
+  }
+  const raw = await readFile(path);
+  if (!wanted.length || raw.length < 1024) return { data: raw, encoding: null };
+  const [name, , compress] = wanted[0];
+  const key = `${name}:${path}`;
+  const hit = compressed.get(key);
+  if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size) return { data: hit.data, encoding: name };
+  const data = compress(raw);
+  compressed.set(key, { mtimeMs: info.mtimeMs, size: info.size, data });
+  return { data, encoding: name };
+}
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -46,7 +80,11 @@ export function serve({ root, port = 8000, host = '127.0.0.1', csp = null } = {}
         'cache-control': 'no-cache',
       };
       if (csp) headers['content-security-policy'] = csp;
-      res.writeHead(200, headers).end(await readFile(path));
+      const { data, encoding } = await body(path, info, req.headers['accept-encoding']);
+      if (COMPRESSIBLE.has(extname(path))) headers.vary = 'Accept-Encoding';
+      if (encoding) headers['content-encoding'] = encoding;
+      headers['content-length'] = data.length;
+      res.writeHead(200, headers).end(req.method === 'HEAD' ? undefined : data);
     } catch (e) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(e));
     }

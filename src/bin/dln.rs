@@ -34,8 +34,12 @@ const USAGE: &str = "usage:
       teacher against the load alpha (large-N theory), one row per point.
   dln example
       Prints an example CONFIG.json on standard output, with notes on standard error.
-  dln bench [rm8|wide|deep ...] [--seconds S] [--json]
-      Gradient-descent steps per second on three fixed networks (about S = 1 second each).";
+  dln bench [rm8|wide|deep ...] [--seconds S] [--json] [--tiles portable|avx2|avx512]
+      Gradient-descent steps per second on three fixed networks (about S = 1 second each),
+      on the widest tiles the processor has unless --tiles names narrower ones.
+  dln bench --bits N [rm8|wide|deep ...]
+      Trains each case N steps and prints, as JSON, the bits of its loss and a hash of its
+      weights (the same in every build: compare with the page's benchBits).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -75,6 +75,44 @@ impl Case {
         })
     }
 
+    /// Floating-point operations in one step (a multiply and an add each count one): the
+    /// products the trainer forms, `2 N_out N_in P` each, for the forward pass (none for the
+    /// first layer of one-hot items), the errors sent down (l > 1) and the updates.
+    pub fn flops_per_step(&self) -> f64 {
+        let p = self.data.n_items() as f64;
+        let mut total = 0.0;
+        for (l, w) in self.net.weights.iter().enumerate() {
+            let (n_out, n_in) = w.dim();
+            let product = 2.0 * (n_out * n_in) as f64 * p;
+            let first_one_hot = l == 0 && self.data.one_hot;
+            total += if first_one_hot { 0.0 } else { 2.0 * product };
+            if l > 0 {
+                total += product;
+            }
+        }
+        total
+    }
+
+    /// The bits the case has reached: a 64-bit FNV-1a hash of every weight's bit pattern in
+    /// order, and the bit pattern of the last reported loss, both in hex. Two builds that give
+    /// the same fingerprint after the same steps computed the same numbers.
+    pub fn fingerprint(&self, loss: f64) -> Bits {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for w in &self.net.weights {
+            for v in w.iter() {
+                for byte in v.to_bits().to_le_bytes() {
+                    h = (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+                }
+            }
+        }
+        Bits {
+            case: self.name.to_string(),
+            steps: 0,
+            loss: format!("{:016x}", loss.to_bits()),
+            weights: format!("{h:016x}"),
+        }
+    }
+
     /// Takes `n` gradient steps; returns the loss before the last one.
     pub fn steps(&mut self, n: u64) -> f64 {
         let mut loss = f64::NAN;
@@ -83,6 +121,27 @@ impl Case {
         }
         loss
     }
+}
+
+/// A case's state after some steps, as bit patterns (see [`Case::fingerprint`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Bits {
+    pub case: String,
+    pub steps: u64,
+    /// The loss before the last step, `f64::to_bits` in hex.
+    pub loss: String,
+    /// The FNV-1a hash of the weights' bits, in hex.
+    pub weights: String,
+}
+
+/// Trains the case called `name` for `steps` steps from its start and returns its bits.
+pub fn bits_after(name: &str, steps: u64) -> Option<Bits> {
+    let mut case = Case::new(name)?;
+    let loss = case.steps(steps);
+    Some(Bits {
+        steps,
+        ..case.fingerprint(loss)
+    })
 }
 
 /// One measured case.
@@ -100,6 +159,10 @@ pub struct Figure {
     pub batches: u64,
     /// The loss before the last timed step (to show the run stayed finite).
     pub loss: f64,
+    /// Floating-point operations per step ([`Case::flops_per_step`]) and per second (mean of
+    /// the fastest batch).
+    pub flops_per_step: f64,
+    pub best_flops: f64,
 }
 
 /// The length of one timed batch, in seconds (long against the browser's clock resolution of
@@ -156,6 +219,8 @@ pub fn measure(case: &mut Case, seconds: f64, mut now: impl FnMut() -> f64) -> F
         best,
         batches,
         loss,
+        flops_per_step: case.flops_per_step(),
+        best_flops: best * case.flops_per_step(),
     }
 }
 
@@ -175,18 +240,19 @@ pub fn measure_all(names: &[String], seconds: f64, mut now: impl FnMut() -> f64)
 /// A readable table of figures.
 pub fn table(figures: &[Figure], title: &str) -> String {
     let mut out = format!(
-        "{title}\n{:<6} {:<46} {:>12} {:>12} {:>9}\n",
-        "case", "network", "best", "mean", "steps"
+        "{title}\n{:<6} {:<46} {:>12} {:>12} {:>9} {:>8}\n",
+        "case", "network", "best", "mean", "steps", "GFLOP/s"
     );
     for f in figures {
         let about = CASES.iter().find(|c| c.0 == f.case).map_or("", |c| c.1);
         out.push_str(&format!(
-            "{:<6} {:<46} {:>12} {:>12} {:>9}\n",
+            "{:<6} {:<46} {:>12} {:>12} {:>9} {:>8.1}\n",
             f.case,
             about,
             group_thousands(f.best),
             group_thousands(f.steps_per_second),
-            f.steps
+            f.steps,
+            f.best_flops / 1e9
         ));
     }
     out
@@ -211,11 +277,15 @@ pub fn group_thousands(x: f64) -> String {
     out
 }
 
-/// `dln bench [--seconds S] [--json] [CASE...]`: measures natively and returns what to print.
+/// `dln bench [--seconds S] [--json] [--bits N] [--tiles portable|avx2|avx512] [CASE...]`:
+/// measures natively (or, with `--bits`, trains N steps and prints each case's [`Bits`]) and
+/// returns what to print.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn cli(args: &[String]) -> Result<String, String> {
     let mut seconds = 1.0;
     let mut json = false;
+    let mut bits = None;
+    let mut widest = super::kernels::Tiles::widest();
     let mut chosen = vec![];
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -231,24 +301,80 @@ pub fn cli(args: &[String]) -> Result<String, String> {
                         "--seconds must be a number of seconds from 0 to 600; got {v:?}"
                     ))?;
             }
+            "--bits" => {
+                let v = it.next().ok_or("--bits needs a number of steps")?;
+                bits = Some(
+                    v.parse::<u64>()
+                        .ok()
+                        .filter(|n| *n <= 1_000_000)
+                        .ok_or(format!(
+                            "--bits must be a number of steps from 0 to 1000000; got {v:?}"
+                        ))?,
+                );
+            }
+            "--tiles" => {
+                use super::kernels::Tiles;
+                let v = it.next().ok_or("--tiles needs portable, avx2 or avx512")?;
+                widest = match v.as_str() {
+                    "portable" => Tiles::Portable,
+                    "avx2" => Tiles::Avx2,
+                    "avx512" => Tiles::Avx512,
+                    _ => {
+                        return Err(format!(
+                            "--tiles must be portable, avx2 or avx512; got {v:?}"
+                        ))
+                    }
+                };
+                if widest > Tiles::widest() {
+                    return Err(format!(
+                        "--tiles {v}: this processor's widest tiles are {}",
+                        Tiles::widest().name()
+                    ));
+                }
+            }
             name if CASES.iter().any(|c| c.0 == name) => chosen.push(name.to_string()),
             other => {
                 let known: Vec<&str> = CASES.iter().map(|c| c.0).collect();
                 return Err(format!(
-                    "unexpected argument {other:?}; the cases are {}, the options --seconds S and --json",
+                    "unexpected argument {other:?}; the cases are {}, the options --seconds S, --json, --bits N and --tiles portable|avx2|avx512",
                     known.join(", ")
                 ));
             }
         }
     }
+    super::kernels::with_tiles(widest, || run_cli(&chosen, seconds, json, bits))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn run_cli(
+    chosen: &[String],
+    seconds: f64,
+    json: bool,
+    bits: Option<u64>,
+) -> Result<String, String> {
+    if let Some(steps) = bits {
+        let names: Vec<&str> = if chosen.is_empty() {
+            CASES.iter().map(|c| c.0).collect()
+        } else {
+            chosen.iter().map(String::as_str).collect()
+        };
+        let all: Vec<Bits> = names
+            .into_iter()
+            .filter_map(|n| bits_after(n, steps))
+            .collect();
+        return Ok(serde_json::to_string(&all).expect("bits serialise") + "\n");
+    }
     let start = std::time::Instant::now();
-    let figures = measure_all(&chosen, seconds, || start.elapsed().as_secs_f64());
+    let figures = measure_all(chosen, seconds, || start.elapsed().as_secs_f64());
     Ok(if json {
         serde_json::to_string(&figures).expect("figures serialise") + "\n"
     } else {
         table(
             &figures,
-            "native: full-batch gradient-descent steps per second (best batch of ~5 ms, and mean)",
+            &format!(
+                "native ({}): full-batch gradient-descent steps per second (best batch of ~5 ms, and mean)",
+                super::kernels::tiles().name()
+            ),
         )
     })
 }

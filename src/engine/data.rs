@@ -268,12 +268,12 @@ impl Dataset {
 
     /// Input correlation `Sigma_xx = X X^T` (sum convention).
     pub fn sigma_xx(&self) -> Array2<f64> {
-        self.x.dot(&self.x.t())
+        super::kernels::matmul(&self.x.view(), &self.x.t())
     }
 
     /// Input-output correlation `Sigma_yx = Y X^T` (sum convention).
     pub fn sigma_yx(&self) -> Array2<f64> {
-        self.y.dot(&self.x.t())
+        super::kernels::matmul(&self.y.view(), &self.x.t())
     }
 
     /// `Some(c)` when `Sigma_xx = c I` (whitened inputs: the case with exact mode solutions).

@@ -59,7 +59,7 @@ pub fn balanced_layer_strengths(u0: f64, lambda: f64) -> (f64, f64) {
 fn balanced(dims: &[usize], u0: f64, lambda: f64, svd: &Svd, rng: &mut Rng) -> Vec<Array2<f64>> {
     let depth = dims.len() - 1;
     let k = balanced_mode_count(dims, svd);
-    let per_layer = u0.powf(1.0 / depth as f64);
+    let per_layer = libm::pow(u0, 1.0 / depth as f64); // the same bits in every build
     let strengths: Vec<f64> = if depth == 2 && lambda != 0.0 {
         let (a, b) = balanced_layer_strengths(u0, lambda);
         vec![b, a]
@@ -74,7 +74,7 @@ fn balanced(dims: &[usize], u0: f64, lambda: f64, svd: &Svd, rng: &mut Rng) -> V
     }
     bases.push(svd.u.slice(s![.., ..k]).to_owned());
     (0..depth)
-        .map(|l| bases[l + 1].dot(&bases[l].t()) * strengths[l])
+        .map(|l| super::kernels::matmul(&bases[l + 1].view(), &bases[l].t()) * strengths[l])
         .collect()
 }
 

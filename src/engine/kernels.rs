@@ -1,8 +1,18 @@
-//! Dense matrix products on row-major slices for the gradient step, in plain safe loops the
-//! compiler vectorises (SSE2 natively, simd128 in wasm). Each product is cut into tiles of two
-//! output rows by eight (then four, then one) columns whose sums stay in registers for the whole
-//! inner dimension, so every load of the right factor feeds two rows. No allocation, and the
-//! same arithmetic natively and in the browser.
+//! Dense matrix products on row-major slices, for the gradient step and for every measurement
+//! the page shows (loss, mode strengths, representations), in plain safe loops the compiler
+//! vectorises. Each product is cut into tiles of `R` output rows by `W` columns whose sums stay
+//! in registers for the whole inner dimension, so every load of the right factor feeds `R` rows.
+//! No allocation.
+//!
+//! **The same bits on every machine.** Every output element is computed the same way whatever the
+//! tile: `s = 0; for k in 0..K { s = s + a[i][k] * b[k][j] }` in order of `k`, each product and sum
+//! rounded on its own (Rust never fuses them into an FMA), then `c = alpha * s` or
+//! `c = c + alpha * s`. Tiles only decide how many such sums run side by side, so the portable
+//! tiles (2 rows by 8 columns: SSE2 natively, simd128 in wasm) and the wider AVX2 and AVX-512
+//! tiles that x86-64 picks at run time when the processor has them give identical results; tests/bits.rs
+//! checks it on every benchmark case and the browser tests compare wasm with the native binary.
+
+use ndarray::{Array2, ArrayView2};
 
 /// Sums over the inner dimension for an `R x W` tile at column `j0`: `rows` yields, for each
 /// inner index, the `R` left coefficients and the right factor's row.
@@ -43,9 +53,10 @@ fn store<const R: usize, const W: usize>(
     }
 }
 
-/// `c_r (+)= alpha * sum_k x_r[k] b[k, :]` for the `R` output rows `c`, tile by tile.
+/// `c_r (+)= alpha * sum_k x_r[k] b[k, :]` for the `R` output rows `c`: tiles of `W` columns,
+/// then of `H`, then single columns.
 #[inline(always)]
-fn rows_of<'b, const R: usize, I>(
+fn rows_of<'b, const R: usize, const W: usize, const H: usize, I>(
     mut c: [&mut [f64]; R],
     p: usize,
     alpha: f64,
@@ -55,17 +66,219 @@ fn rows_of<'b, const R: usize, I>(
     I: Iterator<Item = ([f64; R], &'b [f64])>,
 {
     let mut j0 = 0;
-    while j0 + 8 <= p {
-        store(&mut c, tile::<R, 8>(make(), j0), j0, alpha, overwrite);
-        j0 += 8;
+    while j0 + W <= p {
+        store(&mut c, tile::<R, W>(make(), j0), j0, alpha, overwrite);
+        j0 += W;
     }
-    if j0 + 4 <= p {
-        store(&mut c, tile::<R, 4>(make(), j0), j0, alpha, overwrite);
-        j0 += 4;
+    while j0 + H <= p {
+        store(&mut c, tile::<R, H>(make(), j0), j0, alpha, overwrite);
+        j0 += H;
     }
     while j0 < p {
         store(&mut c, tile::<R, 1>(make(), j0), j0, alpha, overwrite);
         j0 += 1;
+    }
+}
+
+/// `R` rows of `c (+)= alpha * a * b`: `c` is `R x p`, `a` is `R x k`.
+#[inline(always)]
+fn gemm_block<const R: usize, const W: usize, const H: usize>(
+    c: &mut [f64],
+    alpha: f64,
+    a: &[f64],
+    b: &[f64],
+    (k, p): (usize, usize),
+    overwrite: bool,
+) {
+    let mut c_rows = c.chunks_exact_mut(p);
+    let c: [&mut [f64]; R] = std::array::from_fn(|_| c_rows.next().expect("R rows of c"));
+    let a: [&[f64]; R] = std::array::from_fn(|r| &a[r * k..][..k]);
+    rows_of::<R, W, H, _>(c, p, alpha, overwrite, || {
+        (0..k)
+            .zip(b.chunks_exact(p))
+            .map(|(l, row)| (std::array::from_fn(|r| a[r][l]), row))
+    });
+}
+
+/// `c (+)= alpha * a * b` in blocks of `R` rows, then of two, then single rows.
+#[inline(always)]
+fn gemm_with<const R: usize, const W: usize, const H: usize>(
+    c: &mut [f64],
+    alpha: f64,
+    a: &[f64],
+    b: &[f64],
+    (k, p): (usize, usize),
+    overwrite: bool,
+) {
+    let mut cr = c.chunks_exact_mut(R * p);
+    let mut ar = a.chunks_exact(R * k);
+    for (cc, aa) in cr.by_ref().zip(ar.by_ref()) {
+        gemm_block::<R, W, H>(cc, alpha, aa, b, (k, p), overwrite);
+    }
+    let (c, a) = (cr.into_remainder(), ar.remainder());
+    let mut c2 = c.chunks_exact_mut(2 * p);
+    let mut a2 = a.chunks_exact(2 * k);
+    for (cc, aa) in c2.by_ref().zip(a2.by_ref()) {
+        gemm_block::<2, W, H>(cc, alpha, aa, b, (k, p), overwrite);
+    }
+    let (c, a) = (c2.into_remainder(), a2.remainder());
+    if !c.is_empty() {
+        gemm_block::<1, W, H>(c, alpha, a, b, (k, p), overwrite);
+    }
+}
+
+/// `R` rows of `c = a^T * b` from columns `j..j + R` of `a` (`n x m`); `c` is `R x p`.
+#[inline(always)]
+fn tn_block<const R: usize, const W: usize, const H: usize>(
+    c: &mut [f64],
+    a: &[f64],
+    b: &[f64],
+    j: usize,
+    (m, p): (usize, usize),
+) {
+    let mut c_rows = c.chunks_exact_mut(p);
+    let c: [&mut [f64]; R] = std::array::from_fn(|_| c_rows.next().expect("R rows of c"));
+    rows_of::<R, W, H, _>(c, p, 1.0, true, || {
+        a.chunks_exact(m)
+            .zip(b.chunks_exact(p))
+            .map(move |(ar, br)| {
+                let x: [f64; R] = ar[j..j + R].try_into().expect("R columns of a");
+                (x, br)
+            })
+    });
+}
+
+/// `c = a^T * b` in blocks of `R` rows, then of two, then single rows.
+#[inline(always)]
+fn tn_with<const R: usize, const W: usize, const H: usize>(
+    c: &mut [f64],
+    a: &[f64],
+    b: &[f64],
+    (m, p): (usize, usize),
+) {
+    let mut j = 0;
+    let mut cr = c.chunks_exact_mut(R * p);
+    for cc in cr.by_ref() {
+        tn_block::<R, W, H>(cc, a, b, j, (m, p));
+        j += R;
+    }
+    let mut c2 = cr.into_remainder().chunks_exact_mut(2 * p);
+    for cc in c2.by_ref() {
+        tn_block::<2, W, H>(cc, a, b, j, (m, p));
+        j += 2;
+    }
+    let c = c2.into_remainder();
+    if !c.is_empty() {
+        tn_block::<1, W, H>(c, a, b, j, (m, p));
+    }
+}
+
+/// The tiles the products run on, narrowest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tiles {
+    /// 2 rows by 8 columns in 128-bit vectors: everywhere (SSE2 on x86-64, simd128 in wasm).
+    Portable,
+    /// 4 rows by 8 columns in 256-bit vectors: x86-64 processors with AVX2.
+    Avx2,
+    /// 4 rows by 16 columns in 512-bit vectors: x86-64 processors with AVX-512F.
+    Avx512,
+}
+
+impl Tiles {
+    /// Every kind of tile this processor can run, narrowest first (a processor with AVX-512F
+    /// has AVX2 too).
+    pub fn available() -> Vec<Tiles> {
+        [Tiles::Portable, Tiles::Avx2, Tiles::Avx512]
+            .into_iter()
+            .filter(|&t| t <= Tiles::widest())
+            .collect()
+    }
+
+    /// The widest tiles this processor can run.
+    pub fn widest() -> Tiles {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx2") {
+                return Tiles::Avx512;
+            }
+            if std::is_x86_feature_detected!("avx2") {
+                return Tiles::Avx2;
+            }
+        }
+        Tiles::Portable
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Tiles::Portable => "portable 2x8 tiles, 128-bit",
+            Tiles::Avx2 => "AVX2 4x8 tiles, 256-bit",
+            Tiles::Avx512 => "AVX-512 4x16 tiles, 512-bit",
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+std::thread_local! {
+    static WIDEST_ALLOWED: std::cell::Cell<Tiles> = const { std::cell::Cell::new(Tiles::Avx512) };
+}
+
+/// The tiles the products use on this thread: the widest the processor has, or narrower while
+/// [`with_tiles`] runs.
+pub fn tiles() -> Tiles {
+    #[cfg(target_arch = "x86_64")]
+    {
+        Tiles::widest().min(WIDEST_ALLOWED.with(|w| w.get()))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    Tiles::Portable
+}
+
+/// Runs `f` with tiles no wider than `widest` on this thread (for tests and benchmarks: the
+/// results are the same bits, only the speed differs).
+pub fn with_tiles<T>(widest: Tiles, f: impl FnOnce() -> T) -> T {
+    #[cfg(target_arch = "x86_64")]
+    {
+        struct Restore(Tiles);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                WIDEST_ALLOWED.with(|w| w.set(self.0));
+            }
+        }
+        let _restore = Restore(WIDEST_ALLOWED.with(|w| w.replace(widest)));
+        f()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = widest;
+        f()
+    }
+}
+
+/// The wide instances of the generic loops: the portable code with wider tiles, compiled with
+/// `target_feature` so that the compiler may use 256- or 512-bit registers for it. Never FMA:
+/// Rust does not contract a product and a sum into one on its own.
+#[cfg(target_arch = "x86_64")]
+mod wide {
+    type Dims = (usize, usize);
+
+    #[target_feature(enable = "avx2")]
+    pub fn gemm_avx2(c: &mut [f64], alpha: f64, a: &[f64], b: &[f64], kp: Dims, o: bool) {
+        super::gemm_with::<4, 8, 4>(c, alpha, a, b, kp, o);
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub fn tn_avx2(c: &mut [f64], a: &[f64], b: &[f64], mp: Dims) {
+        super::tn_with::<4, 8, 4>(c, a, b, mp);
+    }
+
+    #[target_feature(enable = "avx512f")]
+    pub fn gemm_avx512(c: &mut [f64], alpha: f64, a: &[f64], b: &[f64], kp: Dims, o: bool) {
+        super::gemm_with::<4, 16, 8>(c, alpha, a, b, kp, o);
+    }
+
+    #[target_feature(enable = "avx512f")]
+    pub fn tn_avx512(c: &mut [f64], a: &[f64], b: &[f64], mp: Dims) {
+        super::tn_with::<4, 16, 8>(c, a, b, mp);
     }
 }
 
@@ -106,30 +319,21 @@ fn gemm_impl(
         }
         return;
     }
-    let b_rows = || b.chunks_exact(p);
-    let mut c2 = c.chunks_exact_mut(2 * p);
-    let mut a2 = a.chunks_exact(2 * k);
-    for (cc, aa) in c2.by_ref().zip(a2.by_ref()) {
-        let (c0, c1) = cc.split_at_mut(p);
-        let (a0, a1) = aa.split_at(k);
-        rows_of([c0, c1], p, alpha, overwrite, || {
-            a0.iter()
-                .zip(a1)
-                .zip(b_rows())
-                .map(|((&x0, &x1), row)| ([x0, x1], row))
-        });
-    }
-    let (c0, a0) = (c2.into_remainder(), a2.remainder());
-    if !c0.is_empty() {
-        rows_of([c0], p, alpha, overwrite, || {
-            a0.iter().zip(b_rows()).map(|(&x, row)| ([x], row))
-        });
+    match tiles() {
+        // SAFETY (both): `tiles()` names a wide kind only when the processor reported that
+        // instruction set at run time, which is all these functions require; they are otherwise
+        // safe code.
+        #[cfg(target_arch = "x86_64")]
+        Tiles::Avx512 => unsafe { wide::gemm_avx512(c, alpha, a, b, (k, p), overwrite) },
+        #[cfg(target_arch = "x86_64")]
+        Tiles::Avx2 => unsafe { wide::gemm_avx2(c, alpha, a, b, (k, p), overwrite) },
+        _ => gemm_with::<2, 8, 4>(c, alpha, a, b, (k, p), overwrite),
     }
 }
 
 /// `c = a^T * b` for `a` `n x m`, `b` `n x p`, `c` `m x p`; `dims` is `(n, m, p)`.
 ///
-/// Reads `a` in place (two of its columns per tile), so `a^T` is never formed.
+/// Reads `a` in place (a few of its columns per tile), so `a^T` is never formed.
 pub fn gemm_tn(c: &mut [f64], a: &[f64], b: &[f64], (n, m, p): (usize, usize, usize)) {
     assert!(
         a.len() == n * m && b.len() == n * p && c.len() == m * p,
@@ -142,22 +346,31 @@ pub fn gemm_tn(c: &mut [f64], a: &[f64], b: &[f64], (n, m, p): (usize, usize, us
         c.fill(0.0);
         return;
     }
-    let pairs = || a.chunks_exact(m).zip(b.chunks_exact(p));
-    let mut c2 = c.chunks_exact_mut(2 * p);
-    let mut j = 0;
-    for cc in c2.by_ref() {
-        let (c0, c1) = cc.split_at_mut(p);
-        rows_of([c0, c1], p, 1.0, true, || {
-            pairs().map(move |(ar, br)| ([ar[j], ar[j + 1]], br))
-        });
-        j += 2;
+    match tiles() {
+        // SAFETY (both): as in `gemm_impl`, the instruction set was detected at run time.
+        #[cfg(target_arch = "x86_64")]
+        Tiles::Avx512 => unsafe { wide::tn_avx512(c, a, b, (m, p)) },
+        #[cfg(target_arch = "x86_64")]
+        Tiles::Avx2 => unsafe { wide::tn_avx2(c, a, b, (m, p)) },
+        _ => tn_with::<2, 8, 4>(c, a, b, (m, p)),
     }
-    let c0 = c2.into_remainder();
-    if !c0.is_empty() {
-        rows_of([c0], p, 1.0, true, || {
-            pairs().map(move |(ar, br)| ([ar[j]], br))
-        });
-    }
+}
+
+/// The product `a b` of two matrices in any layout, through [`gemm_overwrite`] (so natively and
+/// in wasm it has the same bits, unlike `ndarray`'s `dot`, whose native kernels use FMA).
+pub fn matmul(a: &ArrayView2<f64>, b: &ArrayView2<f64>) -> Array2<f64> {
+    let ((n, k), (k2, p)) = (a.dim(), b.dim());
+    assert_eq!(k, k2, "matmul shapes");
+    let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
+    let mut c = vec![0.0; n * p];
+    gemm_overwrite(
+        &mut c,
+        1.0,
+        a.as_slice().expect("standard layout"),
+        b.as_slice().expect("standard layout"),
+        (n, k, p),
+    );
+    Array2::from_shape_vec((n, p), c).expect("n x p elements")
 }
 
 /// `t = s^T` for `s` `rows x cols` (so `t` is `cols x rows`).
@@ -197,15 +410,18 @@ mod tests {
         (0..len).map(|_| r.gaussian()).collect()
     }
 
-    fn close(x: &[f64], y: &[f64]) {
+    /// Equal to the bit (so `-0.0` and `0.0` differ, and NaN would too).
+    fn same_bits(x: &[f64], y: &[f64]) {
         assert_eq!(x.len(), y.len());
         for (a, b) in x.iter().zip(y) {
-            assert!((a - b).abs() < 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
+            assert_eq!(a.to_bits(), b.to_bits(), "{a} vs {b}");
         }
     }
 
     #[test]
-    fn products_agree_with_the_textbook_triple_loop_for_odd_shapes() {
+    fn products_equal_the_textbook_triple_loop_to_the_bit_for_odd_shapes() {
+        // The triple loop sums in the order of the inner index, as every tile does, so the
+        // results are the same bits, whichever tiles this processor runs.
         for (n, k, p) in [
             (1, 1, 1),
             (3, 5, 7),
@@ -213,13 +429,15 @@ mod tests {
             (6, 9, 2),
             (5, 0, 3),
             (16, 13, 1),
+            (13, 17, 29),
+            (7, 3, 100),
         ] {
             let a = numbers(n * k, 1);
             let b = numbers(k * p, 2);
             let expect = naive(&a, &b, n, k, p);
             let mut c = numbers(n * p, 3);
             gemm_overwrite(&mut c, 1.0, &a, &b, (n, k, p));
-            close(&c, &expect);
+            same_bits(&c, &expect);
             // Accumulating adds alpha times the product to what is there.
             let start = numbers(n * p, 4);
             let mut c = start.clone();
@@ -229,14 +447,62 @@ mod tests {
                 .zip(&expect)
                 .map(|(s, e)| s + 0.5 * e)
                 .collect();
-            close(&c, &want);
+            same_bits(&c, &want);
             // a^T b with a stored transposed.
             let mut at = vec![0.0; n * k];
             transpose(&mut at, &a, (n, k));
             let mut c = numbers(n * p, 5);
             gemm_tn(&mut c, &at, &b, (k, n, p));
-            close(&c, &expect);
+            same_bits(&c, &expect);
         }
+    }
+
+    #[test]
+    fn wide_and_portable_tiles_give_the_same_bits() {
+        for (n, k, p) in [
+            (1, 1, 1),
+            (5, 7, 3),
+            (13, 17, 29),
+            (100, 100, 100),
+            (64, 64, 64),
+        ] {
+            let a = numbers(n * k, 6);
+            let b = numbers(k * p, 7);
+            let start = numbers(n * p, 8);
+            let run = || {
+                let mut c = start.clone();
+                gemm(&mut c, 0.3, &a, &b, (n, k, p));
+                let mut d = vec![0.0; k * p];
+                gemm_tn(&mut d, &a, &start, (n, k, p));
+                [c, d]
+            };
+            let portable = with_tiles(Tiles::Portable, run);
+            for kind in Tiles::available() {
+                let got = with_tiles(kind, || {
+                    assert_eq!(tiles(), kind);
+                    run()
+                });
+                for (w, q) in got.iter().zip(&portable) {
+                    same_bits(w, q);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn matmul_takes_views_in_any_layout() {
+        let a = ndarray::Array2::from_shape_vec((2, 3), numbers(6, 9)).expect("2 x 3");
+        let b = ndarray::Array2::from_shape_vec((2, 4), numbers(8, 10)).expect("2 x 4");
+        let c = matmul(&a.t(), &b.view());
+        let at = a.t().as_standard_layout().into_owned();
+        let want = naive(
+            at.as_slice().expect("row-major"),
+            b.as_slice().expect("row-major"),
+            3,
+            2,
+            4,
+        );
+        same_bits(c.as_slice().expect("row-major"), &want);
     }
 
     #[test]

@@ -5,10 +5,11 @@
 //! The loss is the sum convention of THEORY.md 0.2, `L = 1/2 sum_mu ||y_mu - f(x_mu)||^2`,
 //! so the gradient-flow time constant is `tau = 1 / lr` and time is counted in steps.
 
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 
 use crate::config::Activation;
 use crate::engine::data::Dataset;
+use crate::engine::kernels::matmul;
 use crate::linalg::Svd;
 
 /// The numerics of the hidden layers' nonlinearity (the enum itself, and its name, are part of
@@ -19,7 +20,8 @@ impl Activation {
     pub fn apply(self, z: f64) -> f64 {
         match self {
             Activation::Linear => z,
-            Activation::Tanh => z.tanh(),
+            // libm's tanh, the same bits natively and in wasm.
+            Activation::Tanh => libm::tanh(z),
             Activation::Relu => z.max(0.0),
         }
     }
@@ -84,10 +86,13 @@ impl Network {
     }
 
     /// The end-to-end map `W_tot = W_D ... W_1` (the network function only when it is linear).
+    ///
+    /// This and every other product of the measurements goes through [`matmul`], the kernels of
+    /// the gradient step, so the page and the command line show the same bits.
     pub fn product(&self) -> Array2<f64> {
         let mut p = self.weights[0].clone();
         for w in &self.weights[1..] {
-            p = w.dot(&p);
+            p = matmul(&w.view(), &p.view());
         }
         p
     }
@@ -106,7 +111,7 @@ impl Network {
         let d = self.depth();
         let mut h = x.clone();
         for (k, w) in self.weights[..l].iter().enumerate() {
-            h = w.dot(&h);
+            h = matmul(&w.view(), &h.view());
             if k + 1 < d {
                 h = self.activate(h);
             }
@@ -123,7 +128,7 @@ impl Network {
         let z = if data.one_hot {
             self.weights[0].clone()
         } else {
-            self.weights[0].dot(&data.x)
+            matmul(&self.weights[0].view(), &data.x.view())
         };
         Some(self.activate(z))
     }
@@ -134,7 +139,7 @@ impl Network {
             return if data.one_hot {
                 self.product()
             } else {
-                self.product().dot(&data.x)
+                matmul(&self.product().view(), &data.x.view())
             };
         }
         let mut h = self
@@ -142,7 +147,7 @@ impl Network {
             .expect("a nonlinear network is deep");
         let d = self.depth();
         for (k, w) in self.weights[1..].iter().enumerate() {
-            h = w.dot(&h);
+            h = matmul(&w.view(), &h.view());
             if k + 2 < d {
                 h = self.activate(h);
             }
@@ -163,7 +168,7 @@ impl Network {
         if data.one_hot {
             return out;
         }
-        let corr = out.dot(&data.x.t());
+        let corr = matmul(&out.view(), &data.x.t());
         match data.whitening() {
             Some(c) if c > 0.0 => corr / c,
             _ => corr,
@@ -214,8 +219,15 @@ impl Network {
     }
 }
 
-/// `a_alpha = u_alpha^T M v_alpha` for a map `M` (`N_D x N_0`).
+/// `a_alpha = u_alpha^T M v_alpha` for a map `M` (`N_D x N_0`): `M V` by the kernels, then each
+/// column's sum over the outputs in order.
 pub fn mode_strengths_of(m: &Array2<f64>, svd: &Svd) -> Vec<f64> {
-    let mv = m.dot(&svd.v); // N_D x r
-    (&svd.u * &mv).sum_axis(Axis(0)).to_vec()
+    let mv = matmul(&m.view(), &svd.v.view()); // N_D x r
+    let mut a = vec![0.0; mv.ncols()];
+    for (u_row, mv_row) in svd.u.rows().into_iter().zip(mv.rows()) {
+        for ((a, &u), &x) in a.iter_mut().zip(u_row).zip(mv_row) {
+            *a += u * x;
+        }
+    }
+    a
 }

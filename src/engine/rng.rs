@@ -30,10 +30,11 @@ impl Rng {
         }
         let u1 = 1.0 - self.uniform(); // (0, 1]
         let u2 = self.uniform();
-        let r = (-2.0 * u1.ln()).sqrt();
+        // libm's functions, not the platform's, so native and wasm draw the same bits.
+        let r = (-2.0 * libm::log(u1)).sqrt();
         let theta = 2.0 * std::f64::consts::PI * u2;
-        self.spare = Some(r * theta.sin());
-        r * theta.cos()
+        self.spare = Some(r * libm::sin(theta));
+        r * libm::cos(theta)
     }
 
     /// True with probability `p`.

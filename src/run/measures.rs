@@ -6,6 +6,7 @@ use ndarray::{Array1, Array2, ArrayView1};
 use serde::Serialize;
 
 use crate::engine::data::Dataset;
+use crate::engine::kernels::matmul;
 use crate::linalg::symmetric_eigen;
 use crate::run::history::Snapshot;
 use crate::theory::predict::Prediction;
@@ -13,7 +14,7 @@ use crate::theory::predict::Prediction;
 /// The representational similarity matrix of the first hidden layer, `H^T H` (items x items);
 /// for one-hot items `W_1^T W_1` (THEORY.md 2.3.8).
 pub fn gram(hidden: &Array2<f64>) -> Array2<f64> {
-    hidden.t().dot(hidden)
+    matmul(&hidden.t(), &hidden.view())
 }
 
 /// Pearson correlation between the entries of two equally shaped matrices.
@@ -73,7 +74,7 @@ impl MdsFrame {
 
     /// Coordinates of every item for a Gram matrix, in this frame.
     pub fn project(&self, g: &Array2<f64>) -> Vec<[f64; 2]> {
-        let x = double_centre(g).dot(&self.basis);
+        let x = matmul(&double_centre(g).view(), &self.basis.view());
         x.rows()
             .into_iter()
             .map(|r| [r[0] * self.inv_sqrt[0], r[1] * self.inv_sqrt[1]])

@@ -343,7 +343,7 @@ impl Run {
         let readout = (w.len() >= 2 && self.net.is_linear()).then(|| {
             let mut readout = w[1].clone();
             for wl in &w[2..] {
-                readout = wl.dot(&readout);
+                readout = crate::engine::kernels::matmul(&wl.view(), &readout.view());
             }
             readout
         });

@@ -675,3 +675,14 @@ pub fn bench_case(name: &str, seconds: f64, now: &js_sys::Function) -> String {
     let figure = bench::measure(&mut case, seconds, clock);
     serde_json::to_string(&figure).unwrap_or_else(error_json)
 }
+
+/// Trains the benchmark case `name` for `steps` steps and returns its bits as JSON
+/// `{case, steps, loss, weights}` (`engine::bench::Bits`), or `{"error"}`: `dln bench --bits N`
+/// prints the same object natively.
+#[wasm_bindgen(js_name = benchBits)]
+pub fn bench_bits(name: &str, steps: u32) -> String {
+    match bench::bits_after(name, u64::from(steps)) {
+        Some(bits) => serde_json::to_string(&bits).unwrap_or_else(error_json),
+        None => error_json(format!("case: no benchmark case called {name:?}")),
+    }
+}
