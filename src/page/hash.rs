@@ -1,4 +1,4 @@
-//! The page's state in the URL hash: every parameter declared once, in [`PARAMS`], which drives
+//! The page's state in the URL hash: every parameter declared once, in `PARAMS`, which drives
 //! both writing and parsing (as TensorFlow Playground's state table does).
 //!
 //! `#dataset=rm8&hidden=16&act=linear&init=small_gaussian&scale=0.001&lr=0.002&steps=8000&every=10&seed=1`
