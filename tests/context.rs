@@ -682,7 +682,7 @@ fn polyline_points(svg: &str, color: &str) -> usize {
 
 fn svg(
     draw: impl FnOnce(
-        &plotters::drawing::DrawingArea<plotters::backend::SVGBackend, plotters::coord::Shift>,
+        &plotters::drawing::DrawingArea<plotters::backend::SVGBackend<'_>, plotters::coord::Shift>,
         &dln_explorer::charts::Theme,
     ) -> dln_explorer::charts::ChartResult,
 ) -> String {

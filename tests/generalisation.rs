@@ -278,7 +278,7 @@ fn the_rank_one_outlier_formulas_agree_with_sampled_matrices_at_n1_800() {
         let task = SignalInNoise::draw(800, 400, 2.0, seed);
         assert_eq!(task.aspect(), 0.5);
         let svd = dln_explorer::linalg::Svd::new(&task.data.sigma_yx().view());
-        let dot = |a: ndarray::ArrayView1<f64>, b: &[f64]| -> f64 {
+        let dot = |a: ndarray::ArrayView1<'_, f64>, b: &[f64]| -> f64 {
             a.iter().zip(b).map(|(x, y)| x * y).sum()
         };
         s1 += svd.s[0] / seeds as f64;

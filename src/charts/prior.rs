@@ -16,7 +16,7 @@ pub fn task_color(k: usize) -> RGBColor {
 }
 
 fn mesh<DB: DrawingBackend, X, Y>(
-    chart: &mut ChartContext<DB, Cartesian2d<X, Y>>,
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
     x_desc: &str,
     y_desc: &str,
     th: &Theme,

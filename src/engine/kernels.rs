@@ -319,6 +319,8 @@ fn gemm_impl(
         }
         return;
     }
+    // The one place the crate allows `unsafe`: calling a `#[target_feature]` kernel.
+    #[allow(unsafe_code)]
     match tiles() {
         // SAFETY (both): `tiles()` names a wide kind only when the processor reported that
         // instruction set at run time, which is all these functions require; they are otherwise
@@ -346,6 +348,7 @@ pub fn gemm_tn(c: &mut [f64], a: &[f64], b: &[f64], (n, m, p): (usize, usize, us
         c.fill(0.0);
         return;
     }
+    #[allow(unsafe_code)]
     match tiles() {
         // SAFETY (both): as in `gemm_impl`, the instruction set was detected at run time.
         #[cfg(target_arch = "x86_64")]
@@ -358,7 +361,7 @@ pub fn gemm_tn(c: &mut [f64], a: &[f64], b: &[f64], (n, m, p): (usize, usize, us
 
 /// The product `a b` of two matrices in any layout, through [`gemm_overwrite`] (so natively and
 /// in wasm it has the same bits, unlike `ndarray`'s `dot`, whose native kernels use FMA).
-pub fn matmul(a: &ArrayView2<f64>, b: &ArrayView2<f64>) -> Array2<f64> {
+pub fn matmul(a: &ArrayView2<'_, f64>, b: &ArrayView2<'_, f64>) -> Array2<f64> {
     let ((n, k), (k2, p)) = (a.dim(), b.dim());
     assert_eq!(k, k2, "matmul shapes");
     let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
