@@ -9,6 +9,7 @@ use plotters::prelude::*;
 use serde::Serialize;
 
 mod coherence;
+pub mod delays;
 mod heat;
 mod lines;
 pub mod phase;
@@ -18,6 +19,7 @@ pub mod sweep;
 pub mod view;
 
 pub use coherence::{coherence_readout, coherence_svg, draw_coherence};
+pub use delays::draw_mode_delays;
 pub use heat::{draw_output, draw_svd};
 pub use lines::{draw_loss, draw_modes};
 pub use phase::{draw_phase, phase_readout, RunDot};
