@@ -202,18 +202,18 @@ where
     let (_, dy) = chart.backend_coord(&(x_lo, diverged_y));
     root.draw(&Text::new(
         "× diverged".to_string(),
-        (xr.end - th.px(6.0), dy - th.px(2.0)),
+        (xr.start + th.px(6.0), dy - th.px(2.0)),
         th.text(10.0)
             .color(&INK.mix(0.6))
-            .pos(Pos::new(HPos::Right, VPos::Bottom)),
+            .pos(Pos::new(HPos::Left, VPos::Bottom)),
     ))?;
     let (_, ny) = chart.backend_coord(&(x_lo, max_steps as f64));
     root.draw(&Text::new(
         format!("○ not reached within {max_steps} steps"),
-        (xr.end - th.px(6.0), ny - th.px(2.0)),
+        (xr.start + th.px(6.0), ny + th.px(2.0)),
         th.text(10.0)
             .color(&INK.mix(0.6))
-            .pos(Pos::new(HPos::Right, VPos::Bottom)),
+            .pos(Pos::new(HPos::Left, VPos::Top)),
     ))?;
     root.draw(&Text::new(
         format!(
