@@ -15,12 +15,12 @@ fn dln(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
         .spawn()
         .unwrap();
     if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
+        // A command that refuses its arguments exits without reading its input: a broken pipe
+        // here is that refusal, which the exit code and message below report.
+        let written = child.stdin.take().unwrap().write_all(text.as_bytes());
+        if let Err(e) = written {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
     } else {
         drop(child.stdin.take());
     }
@@ -227,4 +227,28 @@ fn dln_sweep_writes_learning_times_per_initialisation_and_the_balanced_theory() 
     let (code, _, err) = dln(&["sweep", "-"], Some(r#"{"sweep": {"depths": [0]}}"#));
     assert_eq!(code, 2);
     assert!(err.starts_with("error: sweep.depths[0]"), "{err}");
+}
+
+#[test]
+fn dln_run_with_illusion_adds_that_pairs_course_to_the_output() {
+    let cfg = r#"{"train": {"steps": 3000}}"#;
+    let (code, out, err) = dln(&["run", "-", "--illusion", "pine,leaves"], Some(cfg));
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let ill = &doc["illusion"];
+    assert_eq!(ill["item"], "pine");
+    assert_eq!(ill["feature"], "leaves");
+    let sim = ill["sim"].as_array().unwrap();
+    assert_eq!(sim.len(), ill["theory"].as_array().unwrap().len());
+    assert!(sim.len() > 10);
+    for key in ["peak_sim", "step_sim", "peak_theory", "step_theory"] {
+        assert!(ill[key].is_number(), "{key}: {}", ill[key]);
+    }
+    assert!(ill["peak_theory"].as_f64().unwrap() > 0.3);
+    let (code, _, err) = dln(&["run", "-", "--illusion", "pine"], Some(cfg));
+    assert_eq!(code, 2);
+    assert!(err.contains("ITEM,FEATURE"), "{err}");
+    let (code, _, err) = dln(&["run", "-", "--illusion", "fir,leaves"], Some(cfg));
+    assert_eq!(code, 2);
+    assert!(err.contains("no item \"fir\""), "{err}");
 }

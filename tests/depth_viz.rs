@@ -380,7 +380,8 @@ fn the_sweep_chart_draws_partial_results_while_a_sweep_runs_and_a_cancelled_swee
     }
     let p = task.progress();
     assert_eq!(p.status, SweepStatus::Running);
-    assert_eq!(p.runs_total, 6);
+    // Two starts, three depths, `sweep.seeds` runs each.
+    assert_eq!(p.runs_total, 6 * cfg.sweep.seeds);
     assert!(p.progress > 0.0 && p.progress < 1.0);
     let results = p.results.clone().unwrap();
     let (out, _) = svg(|root, th| charts::draw_sweep(root, Some(&results), 2000, th));
@@ -395,7 +396,7 @@ fn the_sweep_chart_draws_partial_results_while_a_sweep_runs_and_a_cancelled_swee
     let p = task.progress();
     assert_eq!(p.status, SweepStatus::Done);
     assert_eq!(p.progress, 1.0);
-    assert_eq!(p.runs_done, 6);
+    assert_eq!(p.runs_done, 6 * cfg.sweep.seeds);
 }
 
 #[test]

@@ -160,3 +160,104 @@ fn early_in_training_a_novel_feature_spreads_more_broadly_than_late() {
         l[pine]
     );
 }
+
+#[test]
+fn predicted_typicality_crossings_order_by_typicality_in_every_category_mode() {
+    let run = recipe();
+    for alpha in 1..4 {
+        let t = run.typicality(alpha);
+        assert!(t.threshold.is_finite() && t.threshold > 0.0);
+        assert!(
+            t.inversions(&t.theory).is_empty(),
+            "mode {}: {:?}",
+            alpha + 1,
+            t.theory
+        );
+        // Every member crosses in theory, and the simulation within 10 % of it.
+        for i in 0..t.v.len() {
+            if !t.members[i] {
+                assert!(t.sim[i].is_none() && t.theory[i].is_none());
+                continue;
+            }
+            let (th, sim) = (t.theory[i].unwrap(), t.sim[i].unwrap());
+            assert!(
+                (sim - th).abs() < 0.1 * th,
+                "mode {} item {i}: {sim} against {th}",
+                alpha + 1
+            );
+        }
+    }
+    // Mode 3 (fish against birds): canary (|v| 0.515) crosses before robin (0.354).
+    let names = &run.data().items;
+    let t = run.typicality(2);
+    let (canary, robin) = (index(names, "canary"), index(names, "robin"));
+    assert!(t.v[canary].abs() > t.v[robin].abs());
+    assert!(t.theory[canary].unwrap() < t.theory[robin].unwrap());
+    assert!(t.sim[canary].unwrap() < t.sim[robin].unwrap());
+}
+
+#[test]
+fn every_item_gets_a_time_bar_or_is_named_under_the_typicality_chart() {
+    use dln_explorer::charts::{draw_panel, readout, Frame};
+    use dln_explorer::page::View;
+    use dln_explorer::run::Session;
+    use plotters::prelude::*;
+    let cfg = common::config(json!({
+        "network": {"hidden": [16]},
+        "init": {"kind": "small_gaussian", "scale": (2e-6f64 / 16.0).sqrt()},
+        "train": {"lr": 0.01 / S_MAX, "steps": 8311, "record_every": 10, "seed": 3}
+    }));
+    let mut s = Session::new(&cfg).unwrap();
+    s.advance(8311);
+    let view = View {
+        category: Some(3),
+        ..View::default()
+    };
+    let mut svg = String::new();
+    let frame = {
+        let root = SVGBackend::with_string(&mut svg, (900, 420)).into_drawing_area();
+        draw_panel("typicality", &root, &s, &view, &Default::default()).unwrap()
+    };
+    let t = s.run().typicality(2);
+    let names = &s.run().data().items;
+    for (i, name) in names.iter().enumerate() {
+        assert!(
+            t.members[i] || svg.contains(name.as_str()) && svg.contains("No time bar for"),
+            "{name} has neither a bar nor a reason"
+        );
+    }
+    assert!(
+        !t.members[index(names, "pine")],
+        "pine is outside fish vs birds"
+    );
+    assert!(svg.contains("No time bar for") && svg.contains("pine"));
+    // Hover: the time chart reads crossing steps, the v chart reads typicality.
+    let Frame::Grids { grids } = &frame else {
+        panic!("grids")
+    };
+    let canary = index(names, "canary");
+    let at = |name: &str| {
+        let g = grids.iter().find(|g| g.name == name).unwrap();
+        let ((x0, y0), (x1, y1)) = g.cell_rect(0, canary);
+        readout(
+            "typicality",
+            &frame,
+            &s,
+            &view,
+            (x0 + x1) as f64 / 2.0,
+            (y0 + y1) as f64 / 2.0,
+        )
+        .unwrap()
+    };
+    let time = at("time");
+    assert!(
+        time.starts_with("canary: category output reaches"),
+        "{time}"
+    );
+    assert!(
+        time.contains(&format!("{:.0}", t.theory[canary].unwrap())),
+        "{time}"
+    );
+    let v = at("v");
+    assert!(v.starts_with("canary: typicality v ="), "{v}");
+}

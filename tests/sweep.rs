@@ -106,3 +106,71 @@ fn a_sweep_reports_progress_and_can_be_resumed_in_small_slices() {
         .iter()
         .all(|t| t.is_some()));
 }
+
+#[test]
+fn each_depth_runs_every_seed_and_reports_the_median_and_the_range() {
+    use dln_explorer::chapters::depth::{median_outcome, Outcome};
+    let r = run(json!({
+        "sweep": {"depths": [2, 8], "inits": ["scaled_gaussian", "orthogonal"], "max_steps": 1000, "seeds": 5}
+    }));
+    assert_eq!(r.seeds, 5);
+    for name in ["scaled_gaussian", "orthogonal"] {
+        for k in 0..2 {
+            let runs = &r.outcomes[name][k];
+            assert_eq!(runs.len(), 5, "{name} depth index {k}");
+            let mut times: Vec<u64> = runs
+                .iter()
+                .filter_map(|o| match o {
+                    Outcome::Reached(t) => Some(*t),
+                    _ => None,
+                })
+                .collect();
+            times.sort();
+            if times.len() == 5 {
+                assert_eq!(r.learning_time[name][k], Some(times[2]), "the median");
+            }
+            assert_eq!(
+                median_outcome(runs).and_then(|o| match o {
+                    Outcome::Reached(t) => Some(t),
+                    _ => None,
+                }),
+                r.learning_time[name][k]
+            );
+            assert_eq!(r.low[name][k], times.first().copied());
+            assert_eq!(r.high[name][k], times.last().copied());
+        }
+    }
+    // Different seeds draw different random starts.
+    let g = &r.outcomes["scaled_gaussian"][1];
+    assert!(g.iter().any(|o| o != &g[0]), "{g:?}");
+}
+
+#[test]
+fn runs_that_diverge_are_reported_as_diverged_and_slow_ones_as_not_reached() {
+    use dln_explorer::chapters::depth::Outcome;
+    // Far above the stable rate every run blows up; far below it none gets anywhere in 20 steps.
+    let fast = run(json!({
+        "train": {"lr": 5.0},
+        "sweep": {"depths": [2, 4], "inits": ["orthogonal"], "lr": "fixed", "seeds": 3}
+    }));
+    for runs in &fast.outcomes["orthogonal"] {
+        assert!(runs.iter().all(|o| *o == Outcome::Diverged), "{runs:?}");
+    }
+    let slow = run(json!({
+        "train": {"lr": 1e-5},
+        "sweep": {"depths": [2], "inits": ["orthogonal"], "lr": "fixed", "max_steps": 20, "seeds": 3}
+    }));
+    assert!(slow.outcomes["orthogonal"][0]
+        .iter()
+        .all(|o| *o == Outcome::NotReached));
+    assert_eq!(slow.learning_time["orthogonal"][0], None);
+}
+
+#[test]
+fn the_seed_count_is_validated_and_named() {
+    let err = Config::default()
+        .merged(&json!({"sweep": {"seeds": 0}}))
+        .and_then(|c| c.validate().map(|_| c))
+        .unwrap_err();
+    assert!(err.to_string().contains("sweep.seeds"), "{err}");
+}

@@ -64,6 +64,17 @@ export class DepthControls {
     set('[data-sweep-max-depth]', Math.max(...sw.depths));
     set('[data-sweep-threshold]', sw.threshold);
     set('[data-sweep-lr]', sw.lr);
+    set('[data-sweep-seeds]', sw.seeds);
+    const u0Sel = this.q('[data-sweep-u0]');
+    if (u0Sel) {
+      if (![...u0Sel.options].some((o) => Number(o.value) === sw.balanced_u0)) {
+        const o = u0Sel.ownerDocument.createElement('option');
+        o.value = String(sw.balanced_u0);
+        o.textContent = String(sw.balanced_u0);
+        u0Sel.append(o);
+      }
+      u0Sel.value = [...u0Sel.options].find((o) => Number(o.value) === sw.balanced_u0).value;
+    }
     for (const box of this.ex.root.querySelectorAll('[data-sweep-init]')) box.checked = sw.inits.includes(box.value);
     const u0 = this.q('[data-role="sweep-u0"]');
     if (u0) u0.textContent = `u₀ = ${fmt(sw.balanced_u0)}`;
@@ -100,6 +111,11 @@ export class DepthControls {
     if (thEl.value.trim() === '' || !Number.isFinite(th) || th <= 0 || th >= 1) {
       return { error: `“Learned” threshold: must be a fraction between 0 and 1, such as 0.01; got ${thEl.value.trim() || 'nothing'}`, el: thEl };
     }
+    const seedsEl = this.q('[data-sweep-seeds]');
+    const seeds = seedsEl ? Number(seedsEl.value) : 3;
+    if (seedsEl && (seedsEl.value.trim() === '' || !Number.isInteger(seeds) || seeds < 1 || seeds > 16)) {
+      return { error: `Seeds per depth: must be a whole number from 1 to 16; got ${seedsEl.value.trim() || 'nothing'}`, el: seedsEl };
+    }
     const inits = [...this.ex.root.querySelectorAll('[data-sweep-init]')].filter((b) => b.checked).map((b) => b.value);
     if (!inits.length) return { error: 'Starts: tick at least one initialisation to compare', el: this.q('[data-sweep-init]') };
     return {
@@ -109,6 +125,8 @@ export class DepthControls {
         threshold: th,
         lr: this.q('[data-sweep-lr]').value,
         inits,
+        ...(seedsEl ? { seeds } : {}),
+        ...(this.q('[data-sweep-u0]') ? { balanced_u0: Number(this.q('[data-sweep-u0]').value) } : {}),
       },
     };
   }

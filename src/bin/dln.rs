@@ -1,7 +1,8 @@
 //! `dln`: the native command line on the same simulation core as the page.
 //!
 //! ```text
-//! dln run CONFIG.json [--out FILE] [--format json|csv]   train and write the recorded trajectories
+//! dln run CONFIG.json [--out FILE] [--format json|csv] [--illusion ITEM,FEATURE]
+//!                                                        train and write the recorded trajectories
 //! dln example                                            print an example config (notes on stderr)
 //! dln bench [CASE...] [--seconds S] [--json]             gradient-descent steps per second
 //! ```
@@ -18,13 +19,15 @@ use dln_explorer::run::export;
 use dln_explorer::run::Run;
 
 const USAGE: &str = "usage:
-  dln run CONFIG.json [--out FILE] [--format json|csv]
+  dln run CONFIG.json [--out FILE] [--format json|csv] [--illusion ITEM,FEATURE]
       Trains the network CONFIG.json describes (use - for standard input) and writes the
       recorded loss, mode strengths and exact theory as JSON (default) or CSV. A config with
       \"tasks\": [..] trains the phases in order and writes the loss on every task (JSON). A
       dataset of kind routing or sequence trains a gated routing or linear recurrent network
       instead and adds \"pathways\" or \"recurrent\" (JSON only). On a \"teacher\" dataset:
       the training and test errors with their theory (\"generalisation\").
+      --illusion ITEM,FEATURE adds that output's course, simulated and predicted, with its
+      extremes, under \"illusion\".
   dln sweep CONFIG.json [--out FILE] [--format json|csv]
       Learning time against depth for each initialisation (the config's \"sweep\" settings),
       on the config's dataset and hidden width, with a progress bar on standard error.
@@ -84,12 +87,15 @@ struct Io {
     path: String,
     out: Option<String>,
     format: String,
+    /// `--illusion ITEM,FEATURE`: one output's simulated and predicted course (run only).
+    illusion: Option<(String, String)>,
 }
 
 fn parse_io(args: &[String]) -> Result<Io, Failure> {
     let mut path = None;
     let mut out = None;
     let mut format = None;
+    let mut illusion = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -102,6 +108,16 @@ fn parse_io(args: &[String]) -> Result<Io, Failure> {
                     )));
                 }
                 format = Some(f.clone());
+            }
+            "--illusion" => {
+                let pair = it.next().ok_or(Failure::Usage(USAGE.into()))?;
+                let (item, feature) = pair.split_once(',').ok_or_else(|| {
+                    Failure::Input(format!(
+                        "--illusion takes ITEM,FEATURE (an item and a feature of the dataset, \
+                         e.g. pine,leaves); got {pair:?}"
+                    ))
+                })?;
+                illusion = Some((item.trim().to_string(), feature.trim().to_string()));
             }
             p if path.is_none() => path = Some(p.to_string()),
             other => {
@@ -119,7 +135,12 @@ fn parse_io(args: &[String]) -> Result<Io, Failure> {
             "json".into()
         }
     });
-    Ok(Io { path, out, format })
+    Ok(Io {
+        path,
+        out,
+        format,
+        illusion,
+    })
 }
 
 /// A routing or sequence config: the context chapter's networks, with `pathways` or
@@ -227,16 +248,40 @@ fn cmd_run(args: &[String]) -> Result<(), Failure> {
     if let Some(msg) = run.message() {
         eprintln!("{msg}");
     }
+    let trace = match &io.illusion {
+        Some((item, feature)) => Some(
+            dln_explorer::run::measures::illusion_trace(&run, item, feature)
+                .map_err(Failure::Input)?,
+        ),
+        None => None,
+    };
     let body = if io.format == "csv" {
+        if trace.is_some() {
+            return Err(Failure::Input(
+                "--illusion writes JSON only; drop --format csv".into(),
+            ));
+        }
         export::to_csv(&run)
     } else {
-        export::to_json(&run) + "\n"
+        let mut doc = export::to_json_value(&run);
+        if let (Some(t), Some(obj)) = (trace, doc.as_object_mut()) {
+            obj.insert(
+                "illusion".into(),
+                serde_json::to_value(t).expect("a trace serialises"),
+            );
+        }
+        serde_json::to_string(&doc).expect("a run document serialises") + "\n"
     };
     write_out(io.out.as_deref(), &body)
 }
 
 fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
     let io = parse_io(args)?;
+    if io.illusion.is_some() {
+        return Err(Failure::Input(
+            "--illusion belongs to dln run, not dln sweep".into(),
+        ));
+    }
     let text = read_text(&io.path)?;
     if let Some(done) = chapter("sweep", &text, &io) {
         return done;

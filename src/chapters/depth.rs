@@ -33,14 +33,58 @@ use crate::linalg::Svd;
 use crate::theory::predict::Prediction;
 use crate::theory::stability_bound;
 
-/// The results of a sweep so far (learning times in steps; `None` where the threshold was not
-/// reached within `max_steps`, or training diverged).
+/// How one training run of a sweep ended.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The loss fell to the threshold at this step.
+    Reached(u64),
+    /// Still above the threshold after `max_steps`.
+    NotReached,
+    /// The loss became non-finite or grew past 1e8 times the threshold loss (at every rate
+    /// tried, for the `optimal` policy).
+    Diverged,
+}
+
+impl Outcome {
+    /// The learning time, with failures ordered after every success.
+    fn key(self) -> u64 {
+        match self {
+            Outcome::Reached(t) => t,
+            Outcome::NotReached => u64::MAX - 1,
+            Outcome::Diverged => u64::MAX,
+        }
+    }
+}
+
+/// The median of the seeds' outcomes (failures count as slower than any success): a time, or
+/// the failure the middle seed had.
+pub fn median_outcome(runs: &[Outcome]) -> Option<Outcome> {
+    let mut sorted = runs.to_vec();
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.sort_by_key(|o| o.key());
+    Some(sorted[(sorted.len() - 1) / 2])
+}
+
+/// The results of a sweep so far (learning times in steps).
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct SweepResults {
     pub depths: Vec<usize>,
     pub threshold: f64,
+    /// Training runs per initialisation and depth.
+    pub seeds: usize,
+    /// The median learning time over the seeds; `None` where the median seed did not reach the
+    /// threshold (see `outcomes` for why) or the depth is not done yet.
     pub learning_time: BTreeMap<String, Vec<Option<u64>>>,
-    /// The learning rate used for each init and depth.
+    /// Every seed's outcome, per initialisation and depth (empty until the depth is done).
+    pub outcomes: BTreeMap<String, Vec<Vec<Outcome>>>,
+    /// The fastest and slowest seed that reached the threshold (the band drawn around the
+    /// median).
+    pub low: BTreeMap<String, Vec<Option<u64>>>,
+    pub high: BTreeMap<String, Vec<Option<u64>>>,
+    /// The learning rate used for each init and depth (the median seed's, for `optimal`).
     pub lr: BTreeMap<String, Vec<Option<f64>>>,
     /// The exact prediction for the balanced start (gradient flow at the same rate).
     pub theory: BTreeMap<String, Vec<Option<f64>>>,
@@ -50,6 +94,9 @@ pub struct SweepResults {
 struct Job {
     init: SweepInit,
     depth_index: usize,
+    seed: usize,
+    /// Whether some rate tried ended without diverging.
+    tame: bool,
     /// Candidate learning rates still to try, and the best time so far.
     rates: Vec<f64>,
     best: Option<(u64, f64)>,
@@ -62,6 +109,9 @@ struct Active {
     lr: f64,
     step: u64,
 }
+
+/// One finished seed: how it ended and the rate it ended with.
+type SeedResult = (Outcome, Option<f64>);
 
 /// A depth sweep, advanced by [`Sweep::work`].
 pub struct Sweep {
@@ -79,7 +129,12 @@ pub struct Sweep {
     results: SweepResults,
     steps_done: u64,
     steps_total_estimate: u64,
+    /// Finished seeds of each (init, depth): the outcome and the rate.
+    finished: BTreeMap<(String, usize), Vec<SeedResult>>,
 }
+
+/// A sweep run has diverged when its loss grows past this many times the threshold loss.
+pub const DIVERGED: f64 = 1e8;
 
 impl Sweep {
     /// Sets up a sweep over `cfg.sweep`: on the synthetic task of THEORY.md 6.5 or on `cfg`'s
@@ -113,26 +168,32 @@ impl Sweep {
                             .collect()
                     }
                 };
-                jobs.push(Job {
-                    init,
-                    depth_index: k,
-                    rates,
-                    best: None,
-                });
+                for seed in 0..spec.seeds {
+                    jobs.push(Job {
+                        init,
+                        depth_index: k,
+                        seed,
+                        tame: false,
+                        rates: rates.clone(),
+                        best: None,
+                    });
+                }
             }
         }
         let mut results = SweepResults {
             depths: spec.depths.clone(),
             threshold: spec.threshold,
+            seeds: spec.seeds,
             ..SweepResults::default()
         };
+        let n = spec.depths.len();
         for &init in &spec.inits {
-            results
-                .learning_time
-                .insert(init.name().into(), vec![None; spec.depths.len()]);
-            results
-                .lr
-                .insert(init.name().into(), vec![None; spec.depths.len()]);
+            let name: String = init.name().into();
+            results.learning_time.insert(name.clone(), vec![None; n]);
+            results.low.insert(name.clone(), vec![None; n]);
+            results.high.insert(name.clone(), vec![None; n]);
+            results.outcomes.insert(name.clone(), vec![vec![]; n]);
+            results.lr.insert(name, vec![None; n]);
         }
         let steps_total_estimate =
             jobs.iter().map(|j| j.rates.len() as u64).sum::<u64>() * spec.max_steps / 4;
@@ -150,6 +211,7 @@ impl Sweep {
             results,
             steps_done: 0,
             steps_total_estimate,
+            finished: BTreeMap::new(),
         })
     }
 
@@ -203,7 +265,13 @@ impl Sweep {
     fn start(&self, job: &Job, lr: f64) -> Active {
         let depth = self.spec.depths[job.depth_index];
         let dims = self.dims(depth);
-        let mut rng = Rng::new(self.base.train.seed.wrapping_add(depth as u64 * 7919));
+        let mut rng = Rng::new(
+            self.base
+                .train
+                .seed
+                .wrapping_add(depth as u64 * 7919)
+                .wrapping_add(job.seed as u64 * 104_729),
+        );
         let net = match job.init {
             SweepInit::Pretrained => pretrained(&dims, &self.data, self.spec.small_scale, &mut rng),
             other => {
@@ -272,24 +340,30 @@ impl Sweep {
                 .map_or(self.spec.max_steps, |(t, _)| t.min(self.spec.max_steps));
             let target = self.target_loss;
             let a = self.active.as_mut().expect("started above");
+            // (time reached, or none; whether the run diverged)
             let mut outcome = None;
             while budget > 0 {
                 let loss = a.trainer.step(&mut a.net, &self.data, a.lr);
                 budget -= 1;
                 self.steps_done += 1;
                 if loss <= target {
-                    outcome = Some(Some(a.step));
+                    outcome = Some((Some(a.step), false));
                     break;
                 }
                 a.step += 1;
-                if !loss.is_finite() || loss > 1e8 * target.max(1e-12) || a.step >= limit {
-                    outcome = Some(None);
+                if !loss.is_finite() || loss > DIVERGED * target.max(1e-12) {
+                    outcome = Some((None, true));
+                    break;
+                }
+                if a.step >= limit {
+                    outcome = Some((None, false));
                     break;
                 }
             }
-            if let Some(time) = outcome {
+            if let Some((time, diverged)) = outcome {
                 let a = self.active.take().expect("a run was active");
                 let job = &mut self.jobs[j];
+                job.tame |= !diverged;
                 if let Some(t) = time {
                     if job.best.is_none_or(|(b, _)| t < b) {
                         job.best = Some((t, a.lr));
@@ -309,15 +383,48 @@ impl Sweep {
         let job = &self.jobs[j];
         let name = job.init.name().to_string();
         let k = job.depth_index;
-        if let Some((t, lr)) = job.best {
-            self.results
-                .learning_time
-                .get_mut(&name)
-                .expect("init listed")[k] = Some(t);
-            self.results.lr.get_mut(&name).expect("init listed")[k] = Some(lr);
+        let outcome = match job.best {
+            Some((t, _)) => Outcome::Reached(t),
+            None if job.tame => Outcome::NotReached,
+            None => Outcome::Diverged,
+        };
+        let runs = self.finished.entry((name.clone(), k)).or_default();
+        runs.push((outcome, job.best.map(|b| b.1)));
+        if runs.len() < self.spec.seeds {
+            return;
         }
+        // Every seed of this (init, depth) is done: the median, its band and its rate.
+        let outcomes: Vec<Outcome> = runs.iter().map(|r| r.0).collect();
+        let median = median_outcome(&outcomes);
+        let times: Vec<u64> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::Reached(t) => Some(*t),
+                _ => None,
+            })
+            .collect();
+        let median_lr = runs
+            .iter()
+            .find(|r| Some(r.0) == median)
+            .and_then(|r| r.1)
+            .or_else(|| runs.iter().find_map(|r| r.1));
+        let r = &mut self.results;
+        let slot = |m: &mut BTreeMap<String, Vec<Option<u64>>>, v: Option<u64>| {
+            m.get_mut(&name).expect("init listed")[k] = v;
+        };
+        slot(
+            &mut r.learning_time,
+            match median {
+                Some(Outcome::Reached(t)) => Some(t),
+                _ => None,
+            },
+        );
+        slot(&mut r.low, times.iter().min().copied());
+        slot(&mut r.high, times.iter().max().copied());
+        r.outcomes.get_mut(&name).expect("init listed")[k] = outcomes;
+        r.lr.get_mut(&name).expect("init listed")[k] = median_lr;
         if job.init == SweepInit::Balanced {
-            let lr = job.best.map(|b| b.1).unwrap_or_else(|| {
+            let lr = median_lr.unwrap_or_else(|| {
                 stability_bound(self.spec.depths[k], self.svd.s[0]) * self.spec.lr_factor
             });
             let theory = self.predicted_time(self.spec.depths[k], lr);

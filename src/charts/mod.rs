@@ -10,6 +10,7 @@ use serde::Serialize;
 
 mod coherence;
 pub mod context;
+pub mod delays;
 pub mod generalisation;
 mod heat;
 mod lines;
@@ -20,6 +21,7 @@ pub mod spectra;
 pub mod sweep;
 
 pub use coherence::{coherence_readout, coherence_svg, draw_coherence};
+pub use delays::draw_mode_delays;
 pub use heat::{draw_output, draw_svd};
 pub use lines::{draw_loss, draw_modes};
 pub use phase::{draw_phase, phase_readout, RunDot};

@@ -11,9 +11,7 @@ use super::{
     diverging, draw_wrapped, fmt_num, mode_color, ChartResult, Frame, Grid, Theme, GRID, INK,
 };
 use crate::page::view::{ProjectionKind, View};
-use crate::run::measures::{
-    correlation, gram, half_strength_times, novel_feature, novel_item, MdsFrame,
-};
+use crate::run::measures::{correlation, gram, novel_feature, novel_item, MdsFrame};
 use crate::run::{Run, Session};
 
 /// Colour of simulated bars and lines in the semantic panels.
@@ -599,8 +597,53 @@ where
     ))
 }
 
-/// Typicality: the object-analyzer entries of a category mode, and when each item's category
-/// features reach half strength, simulated and predicted.
+/// The note under the typicality chart: who has no bar and why, and whether the crossing times
+/// order by typicality (THEORY.md 2.3.5).
+pub fn typicality_note(t: &crate::run::measures::Typicality, items: &[String]) -> String {
+    let out: Vec<&str> = items
+        .iter()
+        .zip(&t.members)
+        .filter(|(_, &m)| !m)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let mut parts = vec![format!(
+        "Right: the step when the item's category output sign(vᵢ)·u_αᵀŷᵢ first reaches {} \
+         (half the smallest member's final value); in theory it is a_α(t)·|vᵢ|, so more typical \
+         items cross sooner.",
+        fmt_num(t.threshold)
+    )];
+    if !out.is_empty() {
+        let mut list = out.iter().take(6).copied().collect::<Vec<_>>().join(", ");
+        if out.len() > 6 {
+            list.push_str(&format!(" and {} more", out.len() - 6));
+        }
+        parts.push(format!(
+            "No time bar for {list}: |vᵢ| is below a quarter of the largest, outside this category."
+        ));
+    }
+    for (name, times) in [("simulated", &t.sim), ("theory", &t.theory)] {
+        let inv = t.inversions(times);
+        if !inv.is_empty() {
+            let (a, b) = inv[0];
+            parts.push(format!(
+                "The {name} times do not all order by typicality: {} (|v| {}) crosses after {} (|v| {}){}.",
+                items[a],
+                fmt_num(t.v[a].abs()),
+                items[b],
+                fmt_num(t.v[b].abs()),
+                if inv.len() > 1 {
+                    format!(", and {} more such pairs", inv.len() - 1)
+                } else {
+                    String::new()
+                }
+            ));
+        }
+    }
+    parts.join(" ")
+}
+
+/// Typicality (THEORY.md 2.3.5): the object-analyzer entries of a category mode, and the step at
+/// which each member's category output crosses one fixed threshold, simulated and predicted.
 pub fn draw_typicality<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     session: &Session,
@@ -615,10 +658,19 @@ where
     let alpha = view.category_mode(run);
     let svd = run.svd();
     let data = run.data();
-    let v: Vec<Option<f64>> = svd.v.column(alpha).iter().map(|&x| Some(x)).collect();
+    let typ = run.typicality(alpha);
+    let v: Vec<Option<f64>> = typ.v.iter().map(|&x| Some(x)).collect();
     let name = svd.describe_mode(alpha, &data.features);
-    let (w, _) = root.dim_in_pixel();
-    let (left, right) = root.split_horizontally(w / 2);
+    let (w, h) = root.dim_in_pixel();
+    let note = typicality_note(&typ, &data.items);
+    let note_color = INK.mix(0.8);
+    let note_style = th.text(10.5).color(&note_color);
+    let (lines, step) = super::wrap_text(root, &note, w as i32 - th.px(16.0), &note_style);
+    let note_h = (lines.len() as i32 * step + th.px(6.0))
+        .min(h as i32 / 2)
+        .max(0) as u32;
+    let (charts, foot) = root.split_vertically(h.saturating_sub(note_h));
+    let (left, right) = charts.split_horizontally(w / 2);
     let f1 = bars(
         &left,
         &format!("mode {} ({name}): object analyzer v", alpha + 1),
@@ -627,31 +679,23 @@ where
         "typicality vᵢ",
         th,
     )?;
-    let snaps = run.history().snapshots();
-    let outs: Vec<Array2<f64>> = snaps.iter().map(|s| s.output.clone()).collect();
-    let times: Vec<f64> = snaps.iter().map(|s| s.step as f64).collect();
-    let sim = half_strength_times(
-        &outs,
-        &times,
-        &data.y,
-        svd.u.column(alpha),
-        svd.v.column(alpha),
-    );
-    let theory: Vec<Option<f64>> = run
-        .predicted_typicality_times(alpha)
-        .into_iter()
-        .map(|t| t.map(|t| run.step_at_time(t)))
-        .collect();
     let f2 = bars(
         &right,
-        "step when the item's category features reach half strength",
+        "step when the item's category output crosses one threshold",
         &data.items,
         &[
-            ("simulated", SIM, sim, true),
-            ("theory", THEORY, theory, false),
+            ("simulated", SIM, typ.sim.clone(), true),
+            ("theory", THEORY, typ.theory.clone(), false),
         ],
         "training step",
         th,
+    )?;
+    draw_wrapped(
+        &foot,
+        &note,
+        (th.px(8.0), th.px(2.0)),
+        w as i32 - th.px(16.0),
+        &note_style,
     )?;
     let mut grids = vec![];
     for (name, f) in [("v", f1), ("time", f2)] {
@@ -873,12 +917,30 @@ pub fn readout(
             let (_, c) = g.cell_at(x, y)?;
             if panel == "typicality" {
                 let alpha = view.category_mode(run);
-                let v = run.svd().v[(c, alpha)];
+                let item = data.items.get(c)?;
+                if g.name != "time" {
+                    let v = run.svd().v[(c, alpha)];
+                    return Some(format!(
+                        "{item}: typicality v = {} for mode {}",
+                        fmt_num(v),
+                        alpha + 1
+                    ));
+                }
+                let t = run.typicality(alpha);
+                if !t.members[c] {
+                    return Some(format!(
+                        "{item}: no crossing time, |v| = {} is below a quarter of the largest (outside this category)",
+                        fmt_num(t.v[c].abs())
+                    ));
+                }
+                let at =
+                    |x: Option<f64>| x.map_or("not yet".to_string(), |x| format!("step {x:.0}"));
                 return Some(format!(
-                    "{}: typicality v = {} for mode {}",
-                    data.items[c],
-                    fmt_num(v),
-                    alpha + 1
+                    "{item}: category output reaches {} at {} simulated, {} in theory (|v| = {})",
+                    fmt_num(t.threshold),
+                    at(t.sim[c]),
+                    at(t.theory[c]),
+                    fmt_num(t.v[c].abs())
                 ));
             }
             Some(match view.projection.kind {

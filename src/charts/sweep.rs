@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{draw_wrapped, fmt_num, ChartResult, Frame, Theme, GRID, INK, PALETTE};
-use crate::chapters::depth::SweepResults;
+use crate::chapters::depth::{median_outcome, Outcome, SweepResults};
 
 /// Colour of each initialisation's curve.
 pub fn sweep_color(init: &str) -> RGBColor {
@@ -114,30 +114,117 @@ where
             sweep_color("balanced").stroke_width(th.stroke(1.5)),
         ))?;
     }
+    // Rows above the plot for the median seed's failures: "not reached" at max_steps, and
+    // "diverged" above it, so that neither is mistaken for a learning time.
+    let diverged_y = (max_steps as f64).max(10.0) * 1.3;
+    chart.draw_series(DashedLineSeries::new(
+        [(x_lo, diverged_y), (x_hi, diverged_y)],
+        th.px(1.0),
+        th.px(5.0),
+        INK.mix(0.25).stroke_width(th.stroke(1.0)),
+    ))?;
     for (name, times) in &r.learning_time {
         let color = sweep_color(name);
-        let pts: Vec<(f64, f64)> = r
+        let outcomes = r.outcomes.get(name);
+        // The band: from the fastest to the slowest seed (to "not reached" when some failed).
+        let (lo, hi) = (r.low.get(name), r.high.get(name));
+        let band: Vec<(f64, f64, f64)> = r
+            .depths
+            .iter()
+            .enumerate()
+            .filter_map(|(k, &d)| {
+                let runs = outcomes.map(|o| o[k].as_slice()).unwrap_or(&[]);
+                let l = lo.and_then(|v| v[k])? as f64;
+                let failed = runs.iter().any(|o| !matches!(o, Outcome::Reached(_)));
+                let h = if failed {
+                    max_steps as f64
+                } else {
+                    hi.and_then(|v| v[k]).map_or(l, |h| h as f64)
+                };
+                Some((lx(d), l.max(1.0), h.max(1.0)))
+            })
+            .collect();
+        for w in band.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            chart.draw_series(std::iter::once(Polygon::new(
+                vec![(a.0, a.1), (b.0, b.1), (b.0, b.2), (a.0, a.2)],
+                color.mix(0.14).filled(),
+            )))?;
+        }
+        for &(x, l, h) in &band {
+            chart.draw_series(LineSeries::new(
+                [(x, l), (x, h)],
+                color.mix(0.7).stroke_width(th.stroke(1.0)),
+            ))?;
+        }
+        // The median, a line through consecutive depths whose median seed learned.
+        let pts: Vec<Option<(f64, f64)>> = r
             .depths
             .iter()
             .zip(times)
-            .filter_map(|(&d, t)| t.map(|t| (lx(d), (t as f64).max(1.0))))
+            .map(|(&d, t)| t.map(|t| (lx(d), (t as f64).max(1.0))))
             .collect();
-        chart.draw_series(LineSeries::new(
-            pts.iter().copied(),
-            color.stroke_width(th.stroke(2.0)),
-        ))?;
+        for w in pts.windows(2) {
+            if let (Some(a), Some(b)) = (w[0], w[1]) {
+                chart.draw_series(LineSeries::new([a, b], color.stroke_width(th.stroke(2.0))))?;
+            }
+        }
         chart.draw_series(
             pts.iter()
+                .flatten()
                 .map(|&p| Circle::new(p, th.px(3.5), color.filled())),
         )?;
+        // Failures of the median seed: hollow circles on "not reached", crosses on "diverged".
+        for (k, &d) in r.depths.iter().enumerate() {
+            let Some(runs) = outcomes.map(|o| &o[k]).filter(|o| !o.is_empty()) else {
+                continue;
+            };
+            match median_outcome(runs) {
+                Some(Outcome::NotReached) => {
+                    chart.draw_series(std::iter::once(Circle::new(
+                        (lx(d), max_steps as f64),
+                        th.px(4.0),
+                        color.stroke_width(th.stroke(2.0)),
+                    )))?;
+                }
+                Some(Outcome::Diverged) => {
+                    chart.draw_series(std::iter::once(Cross::new(
+                        (lx(d), diverged_y),
+                        th.px(4.5),
+                        color.stroke_width(th.stroke(2.0)),
+                    )))?;
+                }
+                _ => {}
+            }
+        }
     }
     let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let (_, dy) = chart.backend_coord(&(x_lo, diverged_y));
     root.draw(&Text::new(
-        format!("not reached within {max_steps} steps"),
-        (xr.end - th.px(6.0), yr.start + th.px(4.0)),
+        "× diverged".to_string(),
+        (xr.start + th.px(6.0), dy - th.px(2.0)),
         th.text(10.0)
             .color(&INK.mix(0.6))
-            .pos(Pos::new(HPos::Right, VPos::Top)),
+            .pos(Pos::new(HPos::Left, VPos::Bottom)),
+    ))?;
+    let (_, ny) = chart.backend_coord(&(x_lo, max_steps as f64));
+    root.draw(&Text::new(
+        format!("○ not reached within {max_steps} steps"),
+        (xr.start + th.px(6.0), ny + th.px(2.0)),
+        th.text(10.0)
+            .color(&INK.mix(0.6))
+            .pos(Pos::new(HPos::Left, VPos::Top)),
+    ))?;
+    root.draw(&Text::new(
+        format!(
+            "median of {} seed{} per depth; band: fastest to slowest",
+            r.seeds,
+            if r.seeds == 1 { "" } else { "s" }
+        ),
+        (xr.start + th.px(6.0), yr.end - th.px(4.0)),
+        th.text(10.0)
+            .color(&INK.mix(0.6))
+            .pos(Pos::new(HPos::Left, VPos::Bottom)),
     ))?;
     // Legend.
     let row = th.px(18.0);
@@ -187,11 +274,8 @@ pub fn readout(frame: &Frame, results: Option<&SweepResults>, x: f64, y: f64) ->
     })?;
     let parts: Vec<String> = r
         .learning_time
-        .iter()
-        .map(|(name, t)| {
-            let v = t[k].map_or("not reached".to_string(), |t| format!("{t} steps"));
-            format!("{}: {v}", label(name))
-        })
+        .keys()
+        .map(|name| format!("{}: {}", label(name), describe(r, name, k)))
         .collect();
     let theory = r
         .theory
@@ -204,4 +288,36 @@ pub fn readout(frame: &Frame, results: Option<&SweepResults>, x: f64, y: f64) ->
         r.depths[k],
         parts.join(", ")
     ))
+}
+
+/// One initialisation's result at depth index `k`, in words: the median and every seed.
+fn describe(r: &SweepResults, name: &str, k: usize) -> String {
+    let runs = r.outcomes.get(name).map(|o| o[k].as_slice()).unwrap_or(&[]);
+    if runs.is_empty() {
+        return "not run yet".into();
+    }
+    let each: Vec<String> = runs
+        .iter()
+        .map(|o| match o {
+            Outcome::Reached(t) => t.to_string(),
+            Outcome::NotReached => "not reached".into(),
+            Outcome::Diverged => "diverged".into(),
+        })
+        .collect();
+    let median = match median_outcome(runs) {
+        Some(Outcome::Reached(t)) => format!("median {t} steps"),
+        Some(Outcome::NotReached) => "median not reached".into(),
+        Some(Outcome::Diverged) => "median diverged".into(),
+        None => String::new(),
+    };
+    if runs.len() == 1 {
+        each[0].clone()
+            + if matches!(runs[0], Outcome::Reached(_)) {
+                " steps"
+            } else {
+                ""
+            }
+    } else {
+        format!("{median} ({})", each.join(", "))
+    }
 }

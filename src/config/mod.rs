@@ -383,6 +383,9 @@ pub struct SweepConfig {
     /// Initial mode strength of the balanced start (SMG14 Fig 4 used 0.001; from 0.1 the
     /// learning time saturates within the default depths and a short sweep shows it).
     pub balanced_u0: f64,
+    /// Training runs (seeds) per initialisation and depth; the chart draws their median and
+    /// range.
+    pub seeds: usize,
 }
 
 impl Default for SweepConfig {
@@ -405,6 +408,7 @@ impl Default for SweepConfig {
             ],
             small_scale: 0.01,
             balanced_u0: 0.1,
+            seeds: 3,
         }
     }
 }
@@ -442,6 +446,12 @@ impl SweepConfig {
         range("sweep.lr_factor", self.lr_factor, 0.0, 1.0)?;
         range("sweep.small_scale", self.small_scale, 0.0, 10.0)?;
         range("sweep.balanced_u0", self.balanced_u0, 0.0, 10.0)?;
+        if !(1..=16).contains(&self.seeds) {
+            return Err(ConfigError::new(
+                "sweep.seeds",
+                format!("must be an integer from 1 to 16; got {}", self.seeds),
+            ));
+        }
         if !(1..=1_000_000).contains(&self.max_steps) {
             return Err(ConfigError::new(
                 "sweep.max_steps",

@@ -92,7 +92,7 @@ pub fn presets() -> Vec<Preset> {
         Preset {
             id: "typicality",
             title: "Typicality",
-            caption: "Within a category, items with larger object-analyzer entries are more typical: they express the category's features more strongly and reach half strength sooner (compare canary with robin).",
+            caption: "Within a category, items with larger object-analyzer entries are more typical: the category's mode adds to each item's output in proportion to its entry, so with one threshold for all the typical items cross it first (compare canary with robin).",
             config: rm8_recipe(),
             twin: None,
             view: View {

@@ -2,13 +2,14 @@
 //! a progressive-differentiation map, semantic illusions, typicality and inductive projection,
 //! for the simulated network (from its snapshots) and for the exact theory.
 
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{s, Array1, Array2, ArrayView1, Axis};
 use serde::Serialize;
 
 use crate::engine::data::Dataset;
 use crate::engine::kernels::matmul;
-use crate::linalg::symmetric_eigen;
+use crate::linalg::{symmetric_eigen, Svd};
 use crate::run::history::Snapshot;
+use crate::run::Run;
 use crate::theory::predict::Prediction;
 
 /// The representational similarity matrix of the first hidden layer, `H^T H` (items x items);
@@ -142,22 +143,6 @@ pub fn course_end(pred: &Prediction, s: &[f64]) -> f64 {
     (2.5 * last_half).max(5.0 / s_min.min(1e300)).max(1e-6)
 }
 
-/// Predicted output trajectories of every (feature, item) on a grid of `n + 1` times over the
-/// whole course; `None` when the prediction has no matrices.
-pub fn predicted_outputs(
-    pred: &Prediction,
-    s: &[f64],
-    n: usize,
-) -> Option<(Vec<f64>, Vec<Array2<f64>>)> {
-    let end = course_end(pred, s);
-    let times: Vec<f64> = (0..=n).map(|k| end * k as f64 / n as f64).collect();
-    let maps = times
-        .iter()
-        .map(|&t| pred.matrices_at(t).map(|m| m.map))
-        .collect::<Option<Vec<_>>>()?;
-    Some((times, maps))
-}
-
 /// A candidate illusion found on the predicted trajectories: overshoot, feature, item, and the
 /// predicted extreme value and its time (units of tau).
 #[derive(Clone, Debug, PartialEq)]
@@ -169,21 +154,211 @@ pub struct Candidate {
     pub time: f64,
 }
 
+/// Features present in only one item: a target row whose values above the midpoint of its
+/// range belong to a single item. With ±1 data such a feature's rivals all say "absent", so the
+/// broad modes pull its one owner down before the fine mode restores it; every one of them
+/// overshoots, and none is the illusion PNAS19 describe (a feature lent by a category, then
+/// withdrawn). The ranking leaves them out.
+pub fn single_item_features(y: &Array2<f64>) -> Vec<bool> {
+    y.rows()
+        .into_iter()
+        .map(|row| {
+            let (lo, hi) = row
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+                    (l.min(v), h.max(v))
+                });
+            if hi - lo <= 1e-12 * hi.abs().max(lo.abs()).max(1e-300) {
+                return false;
+            }
+            let mid = 0.5 * (lo + hi);
+            row.iter().filter(|&&v| v > mid).count() == 1
+        })
+        .collect()
+}
+
+/// Points in the time grid of the illusion scan.
+pub const SCAN_POINTS: usize = 300;
+/// The reduced scan's error on any output, as a fraction of the smallest overshoot kept.
+pub const SCAN_TOLERANCE: f64 = 0.05;
+
 /// Scans the predicted output of every (feature, item) over the whole course and keeps the
-/// `top` largest overshoots above `min_overshoot` (THEORY.md 2.3.4), largest first.
+/// `top` largest overshoots above `min_overshoot` (THEORY.md 2.3.4), largest first, leaving out
+/// the features of [`single_item_features`].
+///
+/// For aligned predictions it never builds a predicted matrix: every output is
+/// `y_mi(t) = sum_a a_a(t) u_ma v_ia`, so the scan works on the T x r table of mode strengths
+/// on the grid. Modes that do not move are dropped (a constant shifts an output's start, end and
+/// extremes alike, so it cannot change an overshoot), and the table is reduced to the few time
+/// profiles `P = A Q_K` that reproduce it: with `E = A - P Q_K^T`, every output differs from its
+/// reduced value by at most the largest row norm of E (`|c|_2 <= 1` for the coefficients
+/// `c_a = u_ma v_ia`), and K grows until that is below `SCAN_TOLERANCE * min_overshoot`. The
+/// candidates are then re-scored on their exact trajectories. The shallow solution has no
+/// illusions (each output moves monotonically); the Riccati solution is scanned on its matrices
+/// where it keeps them.
 pub fn predicted_illusions(
     pred: &Prediction,
-    s: &[f64],
+    svd: &Svd,
+    y: &Array2<f64>,
     top: usize,
     min_overshoot: f64,
 ) -> Vec<Candidate> {
-    let Some((times, maps)) = predicted_outputs(pred, s, 300) else {
+    if pred.is_shallow() || top == 0 {
+        return vec![];
+    }
+    let skip = single_item_features(y);
+    let end = course_end(pred, &svd.s);
+    let times: Vec<f64> = (0..=SCAN_POINTS)
+        .map(|k| end * k as f64 / SCAN_POINTS as f64)
+        .collect();
+    let mut out = if pred.is_aligned() {
+        aligned_scan(pred, svd, &skip, &times, top, min_overshoot)
+    } else {
+        matrix_scan(pred, &skip, &times, min_overshoot)
+    };
+    out.sort_by(|a, b| b.overshoot.total_cmp(&a.overshoot));
+    out.truncate(top);
+    out
+}
+
+/// The predicted mode strengths on a time grid (`times x modes`).
+fn mode_table(pred: &Prediction, k: usize, times: &[f64]) -> Array2<f64> {
+    let mut a = Array2::zeros((times.len(), k));
+    for (row, &t) in times.iter().enumerate() {
+        for (alpha, v) in pred.sample(t).modes.iter().take(k).enumerate() {
+            a[(row, alpha)] = *v;
+        }
+    }
+    a
+}
+
+fn aligned_scan(
+    pred: &Prediction,
+    svd: &Svd,
+    skip: &[bool],
+    times: &[f64],
+    top: usize,
+    min_overshoot: f64,
+) -> Vec<Candidate> {
+    let (nf, k) = svd.u.dim();
+    let p = svd.v.nrows();
+    let a = mode_table(pred, k, times);
+    let live: Vec<usize> = (0..k)
+        .filter(|&alpha| {
+            let col = a.column(alpha);
+            let (lo, hi) = col
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+                    (l.min(v), h.max(v))
+                });
+            hi - lo > 1e-13 * hi.abs().max(lo.abs()).max(1e-300)
+        })
+        .collect();
+    if live.is_empty() {
+        return vec![];
+    }
+    let al = a.select(Axis(1), &live);
+    let ul = svd.u.select(Axis(1), &live);
+    let vl = svd.v.select(Axis(1), &live);
+    let r = live.len();
+    let tol = SCAN_TOLERANCE * min_overshoot;
+    let (_, q) = symmetric_eigen(&al.t().dot(&al).view());
+    let mut kk = 1;
+    let (profiles, qk) = loop {
+        let qk = q.slice(s![.., ..kk]).to_owned();
+        let pk = al.dot(&qk);
+        if kk >= r {
+            break (pk, qk);
+        }
+        let resid = &al - &pk.dot(&qk.t());
+        let worst = resid
+            .rows()
+            .into_iter()
+            .map(|row| row.dot(&row).sqrt())
+            .fold(0.0f64, f64::max);
+        if worst <= tol {
+            break (pk, qk);
+        }
+        kk = (kk * 2).min(r);
+    };
+    let kk = qk.ncols();
+    let screen = min_overshoot - 2.0 * tol;
+    let block = (4096 / p.max(1)).max(1);
+    let mut pool: Vec<(f64, usize, usize)> = Vec::new();
+    let mut traj = vec![0.0; times.len()];
+    let rows: Vec<usize> = (0..nf).filter(|&m| !skip[m]).collect();
+    for chunk in rows.chunks(block) {
+        // Coefficients on the profiles: b_k(m, i) = sum_a q_ak u_ma v_ia, one row per (m, i).
+        let mut coef = Array2::zeros((chunk.len() * p, kk));
+        for (j, &m) in chunk.iter().enumerate() {
+            let um = ul.row(m);
+            for kcol in 0..kk {
+                let w: Array1<f64> = &um * &qk.column(kcol);
+                let col = vl.dot(&w);
+                for i in 0..p {
+                    coef[(j * p + i, kcol)] = col[i];
+                }
+            }
+        }
+        let ys = coef.dot(&profiles.t());
+        for (row, yrow) in ys.rows().into_iter().enumerate() {
+            for (dst, &v) in traj.iter_mut().zip(yrow.iter()) {
+                *dst = v;
+            }
+            let (o, _) = overshoot(&traj);
+            if o > screen {
+                pool.push((o, chunk[row / p], row % p));
+            }
+        }
+        if pool.len() > 16 * top {
+            pool.sort_by(|a, b| b.0.total_cmp(&a.0));
+            pool.truncate(4 * top);
+        }
+    }
+    pool.sort_by(|a, b| b.0.total_cmp(&a.0));
+    pool.truncate(4 * top);
+    // Exact trajectories of the candidates, from every mode.
+    pool.into_iter()
+        .filter_map(|(_, m, i)| {
+            let y: Vec<f64> = a
+                .rows()
+                .into_iter()
+                .map(|row| {
+                    (0..k)
+                        .map(|alpha| row[alpha] * svd.u[(m, alpha)] * svd.v[(i, alpha)])
+                        .sum()
+                })
+                .collect();
+            let (o, kx) = overshoot(&y);
+            (o > min_overshoot).then(|| Candidate {
+                overshoot: o,
+                feature: m,
+                item: i,
+                extreme: y[kx],
+                time: times[kx],
+            })
+        })
+        .collect()
+}
+
+/// The scan on predicted matrices (for solutions that are not aligned with the modes).
+fn matrix_scan(
+    pred: &Prediction,
+    skip: &[bool],
+    times: &[f64],
+    min_overshoot: f64,
+) -> Vec<Candidate> {
+    let Some(maps) = times
+        .iter()
+        .map(|&t| pred.matrices_at(t).map(|m| m.map))
+        .collect::<Option<Vec<_>>>()
+    else {
         return vec![];
     };
     let (nf, p) = maps[0].dim();
     let mut out = Vec::new();
     let mut y = vec![0.0; maps.len()];
-    for m in 0..nf {
+    for m in (0..nf).filter(|&m| !skip.get(m).copied().unwrap_or(false)) {
         for i in 0..p {
             for (k, w) in maps.iter().enumerate() {
                 y[k] = w[(m, i)];
@@ -200,9 +375,117 @@ pub fn predicted_illusions(
             }
         }
     }
-    out.sort_by(|a, b| b.overshoot.total_cmp(&a.overshoot));
-    out.truncate(top);
     out
+}
+
+/// The predicted value of output (feature `m`, item `i`) at each time, or `None` where the
+/// prediction has no value for it: from the mode strengths for aligned predictions, from the
+/// predicted map otherwise.
+pub fn predicted_output(
+    pred: &Prediction,
+    svd: &Svd,
+    m: usize,
+    i: usize,
+    times: &[f64],
+) -> Option<Vec<f64>> {
+    if pred.is_aligned() {
+        let k = svd.s.len();
+        return Some(
+            times
+                .iter()
+                .map(|&t| {
+                    let a = pred.sample(t).modes;
+                    (0..k.min(a.len()))
+                        .map(|alpha| a[alpha] * svd.u[(m, alpha)] * svd.v[(i, alpha)])
+                        .sum()
+                })
+                .collect(),
+        );
+    }
+    times
+        .iter()
+        .map(|&t| pred.matrices_at(t).map(|w| w.map[(m, i)]))
+        .collect()
+}
+
+/// One output's simulated and predicted course, for `dln run --illusion ITEM,FEATURE`.
+#[derive(Clone, Debug, Serialize)]
+pub struct IllusionTrace {
+    pub item: String,
+    pub feature: String,
+    pub target: f64,
+    /// Steps of the snapshots; `sim` and `theory` are the output there.
+    pub steps: Vec<u64>,
+    pub sim: Vec<f64>,
+    pub theory: Option<Vec<f64>>,
+    /// The simulated extreme (in the direction of the overshoot rule) and its step.
+    pub peak_sim: Option<f64>,
+    pub step_sim: Option<u64>,
+    /// The predicted extreme over the whole course (not only the steps run) and its step.
+    pub peak_theory: Option<f64>,
+    pub step_theory: Option<f64>,
+}
+
+/// The trace of one (item, feature) pair named by their labels; an error names the unknown one.
+pub fn illusion_trace(run: &Run, item: &str, feature: &str) -> Result<IllusionTrace, String> {
+    let data = run.data();
+    let i = data.items.iter().position(|x| x == item).ok_or_else(|| {
+        format!(
+            "--illusion: no item {item:?} (items: {})",
+            short_list(&data.items)
+        )
+    })?;
+    let m = data
+        .features
+        .iter()
+        .position(|x| x == feature)
+        .ok_or_else(|| {
+            format!(
+                "--illusion: no feature {feature:?} (features: {})",
+                short_list(&data.features)
+            )
+        })?;
+    let snaps = run.history().snapshots();
+    let steps: Vec<u64> = snaps.iter().map(|s| s.step).collect();
+    let sim: Vec<f64> = snaps.iter().map(|s| s.output[(m, i)]).collect();
+    let pred = run.prediction().ok();
+    let theory = pred.and_then(|p| {
+        let ts: Vec<f64> = snaps.iter().map(|s| s.time).collect();
+        predicted_output(p, run.svd(), m, i, &ts)
+    });
+    // The predicted extreme over the whole course.
+    let course = pred.and_then(|p| {
+        let end = course_end(p, &run.svd().s);
+        let ts: Vec<f64> = (0..=SCAN_POINTS * 4)
+            .map(|k| end * k as f64 / (SCAN_POINTS * 4) as f64)
+            .collect();
+        predicted_output(p, run.svd(), m, i, &ts).map(|y| {
+            let (_, k) = overshoot(&y);
+            (y[k], run.step_at_time(ts[k]).round())
+        })
+    });
+    let sim_peak = sim_extreme(snaps, m, i, course.map(|c| c.0));
+    Ok(IllusionTrace {
+        item: data.items[i].clone(),
+        feature: data.features[m].clone(),
+        target: data.y[(m, i)],
+        steps,
+        sim,
+        theory,
+        peak_sim: sim_peak.map(|s| s.0),
+        step_sim: sim_peak.map(|s| s.1),
+        peak_theory: course.map(|c| c.0),
+        step_theory: course.map(|c| c.1),
+    })
+}
+
+/// The first few labels of a list, for messages.
+fn short_list(names: &[String]) -> String {
+    let mut s: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
+    if names.len() > 8 {
+        s.push("…");
+    }
+    s.join(", ")
 }
 
 /// Illusions ranked by the overshoot of the predicted trajectory (or, without a prediction, of
@@ -222,8 +505,9 @@ pub fn illusions(
     let predicted = !cands.is_empty();
     if !predicted {
         let (nf, p) = data.y.dim();
+        let skip = single_item_features(&data.y);
         cands.clear();
-        for m in 0..nf {
+        for m in (0..nf).filter(|&m| !skip[m]) {
             for i in 0..p {
                 let y: Vec<f64> = snaps.iter().map(|s| s.output[(m, i)]).collect();
                 let (o, k) = overshoot(&y);
@@ -301,49 +585,263 @@ pub fn typicality(v: ArrayView1<'_, f64>) -> Vec<f64> {
     v.to_vec()
 }
 
-/// The features that make up each side of a category mode: those whose feature-synthesizer
-/// entry `u_{m alpha}` has the given sign and at least half the largest magnitude on that side.
-pub fn category_features(u: ArrayView1<'_, f64>, positive: bool) -> Vec<usize> {
-    let sign = if positive { 1.0 } else { -1.0 };
-    let top = u.iter().map(|&x| sign * x).fold(0.0f64, f64::max);
-    if top <= 0.0 {
-        return vec![];
-    }
-    (0..u.len()).filter(|&m| sign * u[m] >= 0.5 * top).collect()
+/// Which items belong to category mode `alpha`'s picture of typicality: those whose
+/// object-analyzer entry is at least a quarter of the largest in magnitude. The others (plants,
+/// for a fish-against-bird mode) hardly express the category at all and get no crossing time.
+pub fn category_members(v: ArrayView1<'_, f64>) -> Vec<bool> {
+    let top = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    v.iter()
+        .map(|x| top > 0.0 && x.abs() >= 0.25 * top)
+        .collect()
 }
 
-/// For each item on either side of mode `alpha`, the first time (from `times`) at which its mean
-/// output over its side's category features reaches half of its mean target on them; `None`
-/// for items without those features or that never get there.
-pub fn half_strength_times(
-    outputs: &[Array2<f64>],
-    times: &[f64],
-    y: &Array2<f64>,
+/// The times at which each member item's category output crosses one fixed threshold
+/// (THEORY.md 2.3.5). The category output of item i is its output projected on the mode's
+/// feature prototype, signed to the item's side, `p_i(t) = sign(v_iα) u_αᵀ ŷ_i(t)`; for aligned
+/// predictions it is exactly `a_α(t) |v_iα|`, proportional to the item's typicality, so with one
+/// threshold for all items the more typical cross first. The threshold is half of the smallest
+/// final value among the members, `θ = ½ (s_α / c) min |v_iα|`, so every member crosses it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Typicality {
+    pub mode: usize,
+    /// `v_iα` for every item.
+    pub v: Vec<f64>,
+    pub members: Vec<bool>,
+    pub threshold: f64,
+    /// Simulated crossing step of each member (none for non-members and items not yet there).
+    pub sim: Vec<Option<f64>>,
+    /// Predicted crossing step of each member.
+    pub theory: Vec<Option<f64>>,
+}
+
+impl Typicality {
+    /// Pairs of members whose crossing times (from `times`) are in the opposite order to their
+    /// typicality |v| (ties within 1e-9 skipped).
+    pub fn inversions(&self, times: &[Option<f64>]) -> Vec<(usize, usize)> {
+        let mut out = vec![];
+        for i in 0..self.v.len() {
+            for j in 0..self.v.len() {
+                if !(self.members[i] && self.members[j]) {
+                    continue;
+                }
+                let (Some(ti), Some(tj)) = (times[i], times[j]) else {
+                    continue;
+                };
+                if self.v[i].abs() > self.v[j].abs() + 1e-9 && ti > tj {
+                    out.push((i, j));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The threshold of [`Typicality`]: half the smallest member's final category output.
+pub fn category_threshold(s_alpha: f64, c: f64, v: ArrayView1<'_, f64>, members: &[bool]) -> f64 {
+    let min = v
+        .iter()
+        .zip(members)
+        .filter(|(_, &m)| m)
+        .map(|(x, _)| x.abs())
+        .fold(f64::INFINITY, f64::min);
+    if min.is_finite() {
+        0.5 * s_alpha / c.max(1e-300) * min
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// The first step (linearly interpolated between snapshots) at which each member's simulated
+/// category output `sign(v_i) u_αᵀ y_i` reaches `threshold`.
+pub fn simulated_crossings(
+    outputs: &[&Array2<f64>],
+    steps: &[f64],
     u: ArrayView1<'_, f64>,
     v: ArrayView1<'_, f64>,
+    members: &[bool],
+    threshold: f64,
 ) -> Vec<Option<f64>> {
-    let pos = category_features(u, true);
-    let neg = category_features(u, false);
-    (0..y.ncols())
+    (0..v.len())
         .map(|i| {
-            let feats = if v[i] >= 0.0 { &pos } else { &neg };
-            if feats.is_empty() {
+            if !members[i] {
                 return None;
             }
-            let mean = |w: &Array2<f64>| {
-                feats.iter().map(|&m| w[(m, i)]).sum::<f64>() / feats.len() as f64
-            };
-            let target = mean(y);
-            if target <= 1e-12 {
-                return None;
+            let sign = v[i].signum();
+            let p: Vec<f64> = outputs.iter().map(|w| sign * w.column(i).dot(&u)).collect();
+            let k = p.iter().position(|&x| x >= threshold)?;
+            if k == 0 {
+                return Some(steps[0]);
             }
-            outputs
-                .iter()
-                .zip(times)
-                .find(|(w, _)| mean(w) >= 0.5 * target)
-                .map(|(_, &t)| t)
+            let (a, b) = (p[k - 1], p[k]);
+            let f = ((threshold - a) / (b - a).max(1e-300)).clamp(0.0, 1.0);
+            Some(steps[k - 1] + f * (steps[k] - steps[k - 1]))
         })
         .collect()
+}
+
+/// The first time (units of tau) at which `a_α(t) |v_i|` reaches `threshold` for each member,
+/// from the predicted mode strength: a scan over the course, then bisection.
+pub fn predicted_crossings(
+    pred: &Prediction,
+    s: &[f64],
+    alpha: usize,
+    v: ArrayView1<'_, f64>,
+    members: &[bool],
+    threshold: f64,
+) -> Vec<Option<f64>> {
+    let end = course_end(pred, s);
+    let a = |t: f64| pred.sample(t).modes.get(alpha).copied().unwrap_or(0.0);
+    let grid: Vec<(f64, f64)> = (0..=SCAN_POINTS)
+        .map(|k| {
+            let t = end * k as f64 / SCAN_POINTS as f64;
+            (t, a(t))
+        })
+        .collect();
+    (0..v.len())
+        .map(|i| {
+            if !members[i] {
+                return None;
+            }
+            let goal = threshold / v[i].abs().max(1e-300);
+            let k = grid.iter().position(|&(_, x)| x >= goal)?;
+            if k == 0 {
+                return Some(0.0);
+            }
+            let (mut lo, mut hi) = (grid[k - 1].0, grid[k].0);
+            for _ in 0..60 {
+                let mid = 0.5 * (lo + hi);
+                if a(mid) >= goal {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            Some(hi)
+        })
+        .collect()
+}
+
+/// SMG14 Fig 3 (right; THEORY.md 6.2): how far each mode's simulated half-learning time lags
+/// the theory's, `t_sim / t_theory - 1`, over several seeds, with modes of (near-)equal
+/// singular values pooled.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ModeDelays {
+    pub seeds: usize,
+    pub groups: Vec<DelayGroup>,
+}
+
+/// Modes whose singular values agree to within the grouping tolerance.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct DelayGroup {
+    /// Mode indices (0-based).
+    pub modes: Vec<usize>,
+    /// Mean singular value of the group.
+    pub s: f64,
+    /// The delay of each seed, averaged over the group's modes (seeds in which some mode was
+    /// not half learned are left out).
+    pub per_seed: Vec<f64>,
+    pub mean: f64,
+    /// Standard deviation over the seeds (0 for one seed).
+    pub spread: f64,
+}
+
+/// The first time a recorded mode strength reaches `goal`, interpolated between records.
+fn crossing_time(records: &[super::history::Record], alpha: usize, goal: f64) -> Option<f64> {
+    let k = records.iter().position(|r| r.modes[alpha] >= goal)?;
+    if k == 0 {
+        return Some(records[0].time);
+    }
+    let (a, b) = (&records[k - 1], &records[k]);
+    let (ua, ub) = (a.modes[alpha], b.modes[alpha]);
+    let f = ((goal - ua) / (ub - ua).max(1e-300)).clamp(0.0, 1.0);
+    Some(a.time + f * (b.time - a.time))
+}
+
+/// Groups the modes with singular values above `1e-9 s_max` into runs whose neighbours differ
+/// by less than `tolerance` relative.
+pub fn group_modes(s: &[f64], tolerance: f64) -> Vec<Vec<usize>> {
+    let top = s.first().copied().unwrap_or(0.0);
+    let mut groups: Vec<Vec<usize>> = vec![];
+    for (a, &x) in s.iter().enumerate() {
+        if x <= 1e-9 * top {
+            continue;
+        }
+        match groups.last_mut() {
+            Some(g) if (s[*g.last().expect("non-empty")] - x).abs() <= tolerance * x => g.push(a),
+            _ => groups.push(vec![a]),
+        }
+    }
+    groups
+}
+
+/// Trains `cfg` once per seed (`train.seed` replaced) and measures each mode's delay behind the
+/// prediction; `tolerance` groups near-equal singular values. Runs without a prediction are an
+/// error.
+pub fn mode_delays(
+    cfg: &crate::config::Config,
+    seeds: &[u64],
+    tolerance: f64,
+) -> Result<ModeDelays, String> {
+    let mut per_mode: Vec<Vec<Option<f64>>> = vec![];
+    let mut groups = vec![];
+    let mut s = vec![];
+    for &seed in seeds {
+        let mut c = cfg.clone();
+        c.train.seed = seed;
+        let mut run = Run::new(&c).map_err(|e| e.to_string())?;
+        let steps = c.train.steps;
+        run.advance(steps);
+        let pred = run.prediction().map_err(str::to_string)?;
+        let half = pred.half_times();
+        let whiten = run.data().whitening().unwrap_or(1.0);
+        s = run.svd().s.clone();
+        groups = group_modes(&s, tolerance);
+        let recs = run.history().records();
+        per_mode.push(
+            (0..s.len())
+                .map(|a| {
+                    let th = half.get(a).copied().flatten()?;
+                    let sim = crossing_time(recs, a, 0.5 * s[a] / whiten)?;
+                    (th > 0.0).then(|| sim / th - 1.0)
+                })
+                .collect(),
+        );
+    }
+    let groups = groups
+        .into_iter()
+        .map(|modes| {
+            let per_seed: Vec<f64> = per_mode
+                .iter()
+                .filter_map(|d| {
+                    let v: Option<Vec<f64>> = modes.iter().map(|&a| d[a]).collect();
+                    v.map(|v| v.iter().sum::<f64>() / v.len() as f64)
+                })
+                .collect();
+            let n = per_seed.len() as f64;
+            let mean = if n > 0.0 {
+                per_seed.iter().sum::<f64>() / n
+            } else {
+                f64::NAN
+            };
+            let spread = if n > 1.0 {
+                (per_seed.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+            } else {
+                0.0
+            };
+            DelayGroup {
+                s: modes.iter().map(|&a| s[a]).sum::<f64>() / modes.len() as f64,
+                modes,
+                per_seed,
+                mean,
+                spread,
+            }
+        })
+        .filter(|g| !g.per_seed.is_empty())
+        .collect();
+    Ok(ModeDelays {
+        seeds: seeds.len(),
+        groups,
+    })
 }
 
 #[cfg(test)]

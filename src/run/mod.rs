@@ -27,15 +27,13 @@ use crate::engine::train::Trainer;
 use crate::linalg::Svd;
 use crate::run::history::{History, Record, Snapshot};
 use crate::run::measures::{
-    gram, half_strength_times, illusions, predicted_illusions, predicted_outputs, Candidate,
-    Illusion,
+    category_members, category_threshold, gram, illusions, predicted_crossings,
+    predicted_illusions, simulated_crossings, Candidate, Illusion, Typicality,
 };
 use crate::theory::predict::{Prediction, Quality};
 
 /// Most records a history keeps before it thins itself out.
 pub const HISTORY_CAP: usize = 4000;
-/// Largest dataset (features x items) scanned for predicted illusions.
-const ILLUSION_SCAN_LIMIT: usize = 20_000;
 /// Numbers the snapshots of one run may hold in all (16 MB of f64).
 const SNAPSHOT_BUDGET: usize = 2_000_000;
 
@@ -134,7 +132,7 @@ pub struct Run {
     half_times: Vec<Option<f64>>,
     /// The strongest predicted illusions, computed once.
     illusion_candidates: Vec<Candidate>,
-    /// Predicted half-strength times of category features, by mode.
+    /// Predicted crossing times (units of tau) of the typicality threshold, by mode.
     typicality_cache: RefCell<HashMap<usize, Vec<Option<f64>>>>,
     step: u64,
     time: f64,
@@ -163,9 +161,8 @@ impl Run {
             Err(_) => vec![None; svd.s.len()],
         };
         let illusion_candidates = match &prediction {
-            Ok(p) if data.y.len() <= ILLUSION_SCAN_LIMIT => {
-                predicted_illusions(p, &svd.s, 50, 0.01)
-            }
+            // The scan reads outputs off the predicted map, which is the output for one-hot items.
+            Ok(p) if data.one_hot => predicted_illusions(p, &svd, &data.y, 50, 0.01),
             _ => vec![],
         };
         let loss = net.loss(&data);
@@ -301,11 +298,30 @@ impl Run {
     fn diverge(&mut self) {
         self.status = Status::Diverged;
         let s_max = self.svd.s.first().copied().unwrap_or(0.0);
-        let stable = crate::theory::stability_bound(self.cfg.depth(), s_max);
+        let c = self.data.whitening().unwrap_or(1.0).max(1e-300);
+        // The local rule of docs/theory.md §0.5: lr < 2 / (c D (s/c)^(2 - 2/D)) near the balanced
+        // solution. Far from it (a large or unbalanced start) the curvature can be larger, so a
+        // run can diverge below it; the message says which rule stopped the run.
+        let local = crate::theory::stability_bound(self.cfg.depth(), s_max / c) / c;
+        let lr = self.cfg.train.lr;
+        let why = if lr >= local {
+            format!(
+                "it is above {local:.3}, the largest rate at which gradient descent is stable \
+                 near the solution (2/(D s₁^(2−2/D)))"
+            )
+        } else {
+            format!(
+                "it is below {local:.3}, the largest rate that is stable near the solution \
+                 (2/(D s₁^(2−2/D))), but that bound holds only near the solution: on the way \
+                 there, from this start, the loss surface is steeper"
+            )
+        };
         self.message = Some(format!(
-            "Training diverged at step {}: the learning rate {} is too large for this dataset \
-             (gradient descent is stable below about {:.3} here). Lower the learning rate and reset.",
-            self.step, self.cfg.train.lr, stable
+            "Training diverged at step {}: the loss grew past {:.0e}, a million times the \
+             larger of its starting value and ½‖Y‖² (or stopped being a number). The learning \
+             rate {lr} is too large for this start: {why}. Lower the learning rate and reset.",
+            self.step,
+            self.divergence_bound()
         ));
     }
 
@@ -399,30 +415,45 @@ impl Run {
         }
     }
 
-    /// Predicted time (units of tau) at which each item's category features for mode `alpha`
-    /// reach half their target strength (see `measures::half_strength_times`); cached per mode.
-    pub fn predicted_typicality_times(&self, alpha: usize) -> Vec<Option<f64>> {
-        if let Some(v) = self.typicality_cache.borrow().get(&alpha) {
-            return v.clone();
+    /// Typicality of category mode `alpha` as crossing times of one threshold (see
+    /// `measures::Typicality`): simulated from the snapshots, predicted from the mode strength
+    /// (the predicted times in units of tau are cached per mode; they are returned in steps).
+    pub fn typicality(&self, alpha: usize) -> Typicality {
+        let v = self.svd.v.column(alpha);
+        let members = category_members(v);
+        let c = self.data.whitening().unwrap_or(1.0);
+        let threshold = category_threshold(self.svd.s[alpha], c, v, &members);
+        let cached = self.typicality_cache.borrow().get(&alpha).cloned();
+        let times = cached.unwrap_or_else(|| {
+            let t = match &self.prediction {
+                Ok(p) => predicted_crossings(p, &self.svd.s, alpha, v, &members, threshold),
+                Err(_) => vec![None; v.len()],
+            };
+            self.typicality_cache.borrow_mut().insert(alpha, t.clone());
+            t
+        });
+        let snaps = self.history.snapshots();
+        let outs: Vec<&Array2<f64>> = snaps.iter().map(|s| &s.output).collect();
+        let steps: Vec<f64> = snaps.iter().map(|s| s.step as f64).collect();
+        let sim = simulated_crossings(
+            &outs,
+            &steps,
+            self.svd.u.column(alpha),
+            v,
+            &members,
+            threshold,
+        );
+        Typicality {
+            mode: alpha,
+            v: v.to_vec(),
+            members,
+            threshold,
+            sim,
+            theory: times
+                .into_iter()
+                .map(|t| t.map(|t| self.step_at_time(t)))
+                .collect(),
         }
-        let times = match self.prediction.as_ref().ok().and_then(|p| {
-            (self.data.y.len() <= ILLUSION_SCAN_LIMIT)
-                .then(|| predicted_outputs(p, &self.svd.s, 300))
-                .flatten()
-        }) {
-            Some((ts, maps)) => half_strength_times(
-                &maps,
-                &ts,
-                &self.data.y,
-                self.svd.u.column(alpha),
-                self.svd.v.column(alpha),
-            ),
-            None => vec![None; self.data.n_items()],
-        };
-        self.typicality_cache
-            .borrow_mut()
-            .insert(alpha, times.clone());
-        times
     }
 
     /// Predicted step at which each mode is half learned (`None` where the prediction has none).

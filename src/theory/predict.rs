@@ -897,3 +897,18 @@ fn fmt_lambda(l: f64) -> String {
             .to_string()
     }
 }
+
+impl Prediction {
+    /// True when the predicted map is `sum_a u_a(t) u_a v_a^T` on the data's own modes (aligned
+    /// balanced, aligned lambda-balanced and small random starts), so that every output is a
+    /// combination of the mode strengths; false for the shallow and Riccati solutions.
+    pub fn is_aligned(&self) -> bool {
+        matches!(self.kind, Kind::Modes { .. })
+    }
+
+    /// True for the shallow solution, whose every output moves monotonically from its start
+    /// to its end, so it has no illusions.
+    pub fn is_shallow(&self) -> bool {
+        matches!(self.kind, Kind::Shallow { .. })
+    }
+}

@@ -55,7 +55,7 @@ describe('the depth sweep', () => {
     const bar = await page.$eval('[data-sweep-progress]', (p) => ({ value: p.value, max: p.max }));
     assert.equal(bar.value, bar.max);
     assert.equal(await page.isEnabled('[data-sweep-cancel]'), false);
-    assert.match(await page.textContent('[data-role="sweep-status"]'), /^Done: 40 of 40 training runs/);
+    assert.match(await page.textContent('[data-role="sweep-status"]'), /^Done: 120 of 120 training runs/);
     // Results: the SMG14 Fig 6A ordering at depth 32.
     const s = await page.evaluate(() => window.dln.sweepState());
     const k = s.results.depths.indexOf(32);
@@ -70,7 +70,9 @@ describe('the depth sweep', () => {
       await page.mouse.move(x, box.y + box.height * 0.5);
       text = (await page.textContent('[data-role="tooltip"]')) || '';
     }
-    assert.match(text, /^depth \d+: .*orthogonal: \d+ steps/);
+    assert.match(text, /^depth \d+: .*orthogonal: median \d+ steps \(\d+, \d+, \d+\)/);
+    // Every seed's outcome is reported, and a diverged run is never a learning time.
+    for (const runs of Object.values(s.results.outcomes)) for (const r of runs) assert.equal(r.length, 3);
     assert.deepEqual(problems, []);
     await page.close();
   });
@@ -94,7 +96,7 @@ describe('the depth sweep', () => {
     assert.equal(s2.steps, s1.steps);
     assert.equal(await page.$eval('[data-sweep-progress]', (p) => p.value), bar1);
     assert.ok(bar1 < 1);
-    assert.match(await page.textContent('[data-role="sweep-status"]'), /^Cancelled after \d+ of 40 training runs; the results so far are kept\.$/);
+    assert.match(await page.textContent('[data-role="sweep-status"]'), /^Cancelled after \d+ of 120 training runs; the results so far are kept\.$/);
     assert.equal(await page.isEnabled('[data-sweep-cancel]'), false);
     assert.equal(await page.textContent('[data-sweep-run]'), 'Run sweep');
     assert.deepEqual(problems, []);
@@ -123,7 +125,7 @@ describe('the depth sweep', () => {
     assert.equal(cfg.lr, 'optimal');
     assert.deepEqual(cfg.inits, ['scaled_gaussian', 'orthogonal', 'balanced']);
     const s = await page.evaluate(() => window.dln.sweepState());
-    assert.equal(s.runs_total, 15);
+    assert.equal(s.runs_total, 45, 'three seeds for each start and depth');
     assert.deepEqual(Object.keys(s.results.learning_time).sort(), ['balanced', 'orthogonal', 'scaled_gaussian']);
     // The JS API starts a sweep from a partial sweep config and names a bad field.
     assert.match(await page.evaluate(() => window.dln.sweep({ depths: [0] })), /^sweep\.depths\[0\]/);
