@@ -15,7 +15,7 @@ fn recipe() -> Run {
         "init": {"kind": "small_gaussian", "scale": (2e-6f64 / 16.0).sqrt()},
         "train": {"lr": 0.01 / S_MAX, "steps": 8311, "record_every": 10, "seed": 3}
     }));
-    let mut run = Run::new(&cfg).unwrap();
+    let mut run = Run::new(&cfg);
     run.advance(8311);
     run
 }

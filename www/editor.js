@@ -119,7 +119,7 @@ export class DatasetEditor {
     if (!data) return;
     this.key = key;
     this.kind = cfg.dataset.kind;
-    this.matrix = { items: data.items, features: data.features, values: data.values };
+    this.matrix = { items: data.items, features: data.feature_names, values: data.values };
     this.render();
   }
 
@@ -292,7 +292,7 @@ export class DatasetEditor {
    */
   apply(m, what = '') {
     const err = this.explorer.setConfig({
-      dataset: { kind: 'matrix', items: m.items, features: m.features, values: m.values },
+      dataset: { kind: 'matrix', items: m.items, feature_names: m.features, values: m.values },
     });
     if (err) {
       this.showError(what ? `${what}: ${plain(err)}` : err);

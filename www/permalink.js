@@ -11,7 +11,7 @@ const CONTROLS = {
   dataset: '[data-param="dataset.kind"]',
   branching: '[data-param="dataset.branching"]',
   levels: '[data-param="dataset.levels"]',
-  nfeatures: '[data-param="dataset.features"]',
+  nfeatures: '[data-param="dataset.feature_count"]',
   flip: '[data-param="dataset.flip"]',
   dseed: '[data-param="dataset.seed"]',
   hidden: '[data-param="network.layers"], [data-param="network.width"]',

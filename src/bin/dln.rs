@@ -10,7 +10,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use dln_explorer::chapters::depth::Sweep;
-use dln_explorer::config::Config;
+use dln_explorer::config::{fields, Config, ValidConfig};
 use dln_explorer::run::export;
 use dln_explorer::run::Run;
 
@@ -107,7 +107,7 @@ fn parse_io(args: &[String]) -> Result<Io, Failure> {
     Ok(Io { path, out, format })
 }
 
-fn read_config(path: &str) -> Result<Config, Failure> {
+fn read_config(path: &str) -> Result<ValidConfig, Failure> {
     let text = if path == "-" {
         let mut s = String::new();
         std::io::stdin()
@@ -134,7 +134,7 @@ fn write_out(out: Option<&str>, body: &str) -> Result<(), Failure> {
 fn cmd_run(args: &[String]) -> Result<(), Failure> {
     let io = parse_io(args)?;
     let cfg = read_config(&io.path)?;
-    let mut run = Run::new(&cfg).map_err(|e| Failure::Input(e.to_string()))?;
+    let mut run = Run::new(&cfg);
     train(&mut run, cfg.train.steps);
     if let Some(msg) = run.message() {
         eprintln!("{msg}");
@@ -150,7 +150,7 @@ fn cmd_run(args: &[String]) -> Result<(), Failure> {
 fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
     let io = parse_io(args)?;
     let cfg = read_config(&io.path)?;
-    let mut sweep = Sweep::new(&cfg).map_err(|e| Failure::Input(e.to_string()))?;
+    let mut sweep = Sweep::new(&cfg);
     let tty = std::io::stderr().is_terminal();
     let started = std::time::Instant::now();
     while !sweep.work(20_000) {
@@ -225,23 +225,12 @@ fn train(run: &mut Run, steps: u64) {
 fn cmd_example() -> Result<(), Failure> {
     let cfg = Config::default();
     println!("{}", cfg.to_json_pretty());
-    eprintln!(
-        "\
-# An example config for `dln run` (the same JSON as the page's window.dln.config()).
-# Every field is optional; missing fields take these defaults.
-#   dataset.kind   rm8 | toy4 | tree {{branching, levels}} |
-#                  diffusion {{branching, levels, features, flip, seed}} |
-#                  matrix {{items: [..], features: [..], values: [[..] one row per item]}}
-#   network.hidden hidden-layer widths, input side first ([] = shallow)
-#   network.activation linear | tanh | relu, on the hidden layers (the output stays linear;
-#                  a nonlinear network's theory is the linear one, a reference only)
-#   init.kind      small_gaussian | scaled_gaussian | orthogonal | balanced | lambda_balanced
-#   init.scale     std (small_gaussian), gain g (scaled_gaussian, orthogonal), u0 (balanced),
-#                  singular value of the smaller layer (lambda_balanced)
-#   init.lambda    W2^T W2 - W1 W1^T (balanced and lambda_balanced, one hidden layer)
-#   train.lr       learning rate; the theory's time unit is tau = 1/lr steps
-#   train.steps, train.record_every, train.seed
-# Save it with: dln example > config.json"
+    eprint!(
+        "# An example config for `dln run` (the same JSON as the page's window.dln.config()).\n\
+         # Every field is optional; missing fields take these defaults. Each field, its key in\n\
+         # links (#key=value) and what it allows:\n{}\
+         # Save it with: dln example > config.json\n",
+        fields::notes()
     );
     Ok(())
 }
