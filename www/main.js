@@ -2,6 +2,7 @@
 // as `window.dln` (announced by a `dln-ready` event on window) and to a surrounding page through
 // the postMessage API of messages.js.
 import init, { App } from './pkg/dln_explorer.js';
+import { pageApi } from './api.js';
 import { Explorer } from './explorer.js';
 import { listen } from './messages.js';
 import { Permalink } from './permalink.js';
@@ -38,29 +39,7 @@ async function boot() {
   window.addEventListener('dln-panic', () => { explorer.dead = true; explorer.pause(); });
   // The page's URL hash follows this explorer (and a link opens it as it was).
   explorer.permalink = Permalink.attach(explorer, App);
-  const api = {
-    config: () => explorer.config(),
-    setConfig: (partial) => explorer.setConfig(partial),
-    play: () => explorer.play(),
-    pause: () => explorer.pause(),
-    reset: () => explorer.reset(),
-    step: (n = 1) => explorer.step(n),
-    state: () => explorer.state(),
-    svg: (panel, w, h) => explorer.svg(panel, w, h),
-    view: () => explorer.view(),
-    setView: (partial) => explorer.setView(partial),
-    setTwin: (patch) => explorer.setTwin(patch),
-    presets: () => explorer.presets(),
-    applyPreset: (id) => explorer.applyPreset(id),
-    sweep: (partial = {}) => (explorer.depth ? explorer.depth.startSweep(partial) : 'this page has no depth sweep'),
-    sweepState: () => explorer.depth?.sweepState() ?? null,
-    cancelSweep: () => (explorer.depth ? explorer.depth.cancelSweep() : 'this page has no depth sweep'),
-    setSpectra: (opts) => (explorer.depth ? explorer.depth.setSpectra(opts) : 'this page has no spectra panel'),
-    spectraState: () => explorer.depth?.spectraState() ?? null,
-    phaseStart: (a, b) => (explorer.depth ? explorer.depth.phaseStart(a, b) : 'this page has no phase portrait'),
-    setPhaseMode: (mode) => (explorer.depth ? explorer.depth.setPhaseMode(mode ?? null) : 'this page has no phase portrait'),
-    phaseState: () => explorer.depth?.phaseState() ?? null,
-  };
+  const api = pageApi(explorer);
   window.dln = Object.freeze(api);
   window.dispatchEvent(new Event('dln-ready'));
   listen(window, api);
