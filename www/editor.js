@@ -100,7 +100,7 @@ export class DatasetEditor {
     // Choosing "Custom matrix" in the dataset menu starts from the current dataset's matrix. This
     // listener runs before the explorer's (capture at the target), which would otherwise ask for
     // a matrix with no values.
-    const select = this.explorer.root.querySelector('[data-param="dataset.kind"]');
+    const select = this.explorer.root.querySelector('[data-param="dataset"]');
     select?.addEventListener('change', (e) => {
       if (select.value !== 'matrix') return;
       e.stopImmediatePropagation();

@@ -74,7 +74,7 @@ describe('the dataset editor', () => {
     const cfg = await config(page);
     assert.equal(cfg.dataset.kind, 'matrix');
     assert.equal(cfg.dataset.values[0][cfg.dataset.feature_names.indexOf('leaves')], 1);
-    assert.equal(await page.inputValue('[data-param="dataset.kind"]'), 'matrix');
+    assert.equal(await page.inputValue('[data-param="dataset"]'), 'matrix');
     assert.equal(await page.isVisible(cell('pine', 'leaves', 1)), true);
     // The predictions follow before any training.
     const s = await page.evaluate(() => window.dln.state());
@@ -194,9 +194,9 @@ describe('the dataset editor', () => {
 
   test('choosing Custom matrix in the dataset menu starts from the current dataset', async () => {
     const { page, problems } = await openPage(browser.context, url);
-    await page.selectOption('[data-param="dataset.kind"]', 'tree');
+    await page.selectOption('[data-param="dataset"]', 'tree');
     const sv = await singularValues(page);
-    await page.selectOption('[data-param="dataset.kind"]', 'matrix');
+    await page.selectOption('[data-param="dataset"]', 'matrix');
     const d = (await config(page)).dataset;
     assert.equal(d.kind, 'matrix');
     assert.equal(d.items.length, 8);
@@ -310,7 +310,7 @@ describe('CSV in and out', () => {
     await page.click('[data-edit="paste"]');
     assert.deepEqual(await config(page), before);
     // A built-in dataset downloads under its own name.
-    await page.selectOption('[data-param="dataset.kind"]', 'toy4');
+    await page.selectOption('[data-param="dataset"]', 'toy4');
     const [toy] = await Promise.all([page.waitForEvent('download'), page.click('[data-edit="download"]')]);
     assert.equal(toy.suggestedFilename(), 'toy4.csv');
     assert.equal((await readFile(await toy.path(), 'utf8')).split('\n')[0], 'item,grow,move,roots,fly,swim,leaves,petals');
