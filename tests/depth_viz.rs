@@ -262,7 +262,7 @@ fn a_clicked_trajectory_animates_until_it_reaches_ab_equals_s() {
 
 fn svg(
     draw: impl FnOnce(
-        &plotters::prelude::DrawingArea<plotters::prelude::SVGBackend, plotters::coord::Shift>,
+        &plotters::prelude::DrawingArea<plotters::prelude::SVGBackend<'_>, plotters::coord::Shift>,
         &charts::Theme,
     ) -> charts::ChartResult,
 ) -> (String, Frame) {

@@ -202,7 +202,7 @@ fn add_block(y: &mut Array2<f64>, sizes: &Sizes, strength: f64) {
 
 /// The overlap `|v · e| / (‖v‖ ‖e‖)` of an item-side vector with the category indicator `e`
 /// (sign-free: a singular vector's sign is arbitrary).
-pub fn overlap(v: ArrayView1<f64>, sizes: &Sizes) -> f64 {
+pub fn overlap(v: ArrayView1<'_, f64>, sizes: &Sizes) -> f64 {
     let norm = v.dot(&v).sqrt();
     if norm == 0.0 {
         return 0.0;

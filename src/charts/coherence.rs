@@ -474,7 +474,7 @@ where
 fn fit<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     candidates: &[String],
-    style: &TextStyle,
+    style: &TextStyle<'_>,
     max_width: i32,
 ) -> String {
     candidates

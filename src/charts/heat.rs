@@ -17,7 +17,7 @@ const MAX_CELL: f64 = 34.0;
 fn label_width<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     labels: &[String],
-    style: &TextStyle,
+    style: &TextStyle<'_>,
 ) -> i32 {
     labels
         .iter()
@@ -34,7 +34,7 @@ fn label_width<DB: DrawingBackend>(
 fn fill_grid<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     grid: &Grid,
-    m: ArrayView2<f64>,
+    m: ArrayView2<'_, f64>,
     color: &dyn Fn(usize, usize, f64) -> RGBColor,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     for r in 0..grid.rows {

@@ -316,7 +316,7 @@ where
 
 /// A vertical line at the scrubbed step (nothing when the view follows the run).
 fn scrub_cursor<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
-    chart: &mut ChartContext<DB, CT>,
+    chart: &mut ChartContext<'_, DB, CT>,
     view: &View,
     run: &Run,
     y: (f64, f64),

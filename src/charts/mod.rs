@@ -109,7 +109,7 @@ pub fn panel_svg(
 pub fn svg_with(
     width: u32,
     height: u32,
-    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>, &Theme) -> ChartResult,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>, &Theme) -> ChartResult,
 ) -> Result<String, String> {
     let mut out = String::new();
     {
@@ -362,7 +362,7 @@ pub fn wrap_text<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     text: &str,
     max_width: i32,
-    style: &TextStyle,
+    style: &TextStyle<'_>,
 ) -> (Vec<String>, i32) {
     let width = |t: &str| {
         root.estimate_text_size(t, style)
@@ -397,7 +397,7 @@ pub fn draw_wrapped<DB: DrawingBackend>(
     text: &str,
     (x, y): (i32, i32),
     max_width: i32,
-    style: &TextStyle,
+    style: &TextStyle<'_>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let (lines, step) = wrap_text(root, text, max_width, style);
     for (k, l) in lines.iter().enumerate() {

@@ -379,7 +379,7 @@ fn predicted_series(
 }
 
 fn scrub_line<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
-    chart: &mut ChartContext<DB, CT>,
+    chart: &mut ChartContext<'_, DB, CT>,
     view: &View,
     run: &Run,
     y: (f64, f64),

@@ -25,7 +25,7 @@
 //!    default.
 //! 2. Add one row to [`FIELDS`], after the fields it depends on (a dataset's settings come after
 //!    `dataset.kind`). Pick a key no other row or page parameter uses (a test checks).
-//! 3. If its value is a choice, declare the enum with [`choices!`]: the enum, its `ALL` list,
+//! 3. If its value is a choice, declare the enum with `choices!` (below): the enum, its `ALL` list,
 //!    its JSON names and its menu options with labels come from that one list, so a kind without
 //!    a menu option cannot exist. A new dataset kind also needs its variant in `DatasetConfig`
 //!    (the compiler then asks for its arm in `DatasetConfig::kind` and `DatasetConfig::default_of`).

@@ -19,7 +19,7 @@ pub struct TopMode {
 
 /// The top singular mode of `y` (rows x columns), from the largest eigenpair of the smaller of
 /// `yᵀy` and `y yᵀ` by Lanczos iteration.
-pub fn top_mode(y: ArrayView2<f64>) -> TopMode {
+pub fn top_mode(y: ArrayView2<'_, f64>) -> TopMode {
     let (m, n) = y.dim();
     if m == 0 || n == 0 {
         return TopMode {

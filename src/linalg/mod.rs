@@ -13,7 +13,7 @@ use crate::engine::rng::Rng;
 pub use lanczos::{top_mode, TopMode};
 
 /// Converts an ndarray matrix to nalgebra.
-fn to_na(a: &ArrayView2<f64>) -> DMatrix<f64> {
+fn to_na(a: &ArrayView2<'_, f64>) -> DMatrix<f64> {
     DMatrix::from_fn(a.nrows(), a.ncols(), |i, j| a[(i, j)])
 }
 
@@ -37,7 +37,7 @@ pub struct Svd {
 }
 
 impl Svd {
-    pub fn new(a: &ArrayView2<f64>) -> Svd {
+    pub fn new(a: &ArrayView2<'_, f64>) -> Svd {
         let (m, n) = a.dim();
         let r = m.min(n);
         if r == 0 {
@@ -136,7 +136,7 @@ pub fn random_semi_orthogonal(rows: usize, cols: usize, rng: &mut Rng) -> Array2
 }
 
 /// Eigendecomposition of a symmetric matrix, eigenvalues in decreasing order, eigenvectors as columns.
-pub fn symmetric_eigen(a: &ArrayView2<f64>) -> (Array1<f64>, Array2<f64>) {
+pub fn symmetric_eigen(a: &ArrayView2<'_, f64>) -> (Array1<f64>, Array2<f64>) {
     let n = a.nrows();
     let sym = to_na(a);
     let sym = (&sym + sym.transpose()) * 0.5;
@@ -151,7 +151,7 @@ pub fn symmetric_eigen(a: &ArrayView2<f64>) -> (Array1<f64>, Array2<f64>) {
 /// Eigenvalues and eigenvectors (as columns) of a symmetric matrix, in the solver's own order,
 /// without symmetrising first: for a matrix that is symmetric by construction and a use that does
 /// not depend on the order (such as `V f(D) Vᵀ`).
-pub fn symmetric_eigen_unordered(a: &ArrayView2<f64>) -> (Vec<f64>, Array2<f64>) {
+pub fn symmetric_eigen_unordered(a: &ArrayView2<'_, f64>) -> (Vec<f64>, Array2<f64>) {
     let eig = SymmetricEigen::new(to_na(a));
     (
         eig.eigenvalues.iter().copied().collect(),
@@ -160,7 +160,7 @@ pub fn symmetric_eigen_unordered(a: &ArrayView2<f64>) -> (Vec<f64>, Array2<f64>)
 }
 
 /// The singular values of a matrix, in decreasing order (none for an empty matrix).
-pub fn singular_values(a: &ArrayView2<f64>) -> Vec<f64> {
+pub fn singular_values(a: &ArrayView2<'_, f64>) -> Vec<f64> {
     if a.is_empty() {
         return vec![];
     }

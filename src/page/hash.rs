@@ -1,6 +1,6 @@
 //! The page's state in the URL hash. The config's parameters, their keys and value kinds come
 //! from the field table ([`crate::config::fields::FIELDS`]); the page's own state (the view,
-//! the panels, the second network) has the few keys of [`PAGE`]. One list drives both writing
+//! the panels, the second network) has the few keys of `PAGE`. One list drives both writing
 //! and parsing (as TensorFlow Playground's state table does).
 //!
 //! `#dataset=rm8&hidden=16&act=linear&init=small_gaussian&scale=0.001&lr=0.002&steps=8000&every=10&seed=1`

@@ -296,13 +296,13 @@ pub fn novel_item(readout_gram: &Array2<f64>, m: usize) -> Vec<f64> {
 
 /// Item typicality for category mode `alpha` (THEORY.md 2.3.5): the object-analyzer entries
 /// `v_{i alpha} = u_alpha^T y_i / s_alpha`.
-pub fn typicality(v: ArrayView1<f64>) -> Vec<f64> {
+pub fn typicality(v: ArrayView1<'_, f64>) -> Vec<f64> {
     v.to_vec()
 }
 
 /// The features that make up each side of a category mode: those whose feature-synthesizer
 /// entry `u_{m alpha}` has the given sign and at least half the largest magnitude on that side.
-pub fn category_features(u: ArrayView1<f64>, positive: bool) -> Vec<usize> {
+pub fn category_features(u: ArrayView1<'_, f64>, positive: bool) -> Vec<usize> {
     let sign = if positive { 1.0 } else { -1.0 };
     let top = u.iter().map(|&x| sign * x).fold(0.0f64, f64::max);
     if top <= 0.0 {
@@ -318,8 +318,8 @@ pub fn half_strength_times(
     outputs: &[Array2<f64>],
     times: &[f64],
     y: &Array2<f64>,
-    u: ArrayView1<f64>,
-    v: ArrayView1<f64>,
+    u: ArrayView1<'_, f64>,
+    v: ArrayView1<'_, f64>,
 ) -> Vec<Option<f64>> {
     let pos = category_features(u, true);
     let neg = category_features(u, false);

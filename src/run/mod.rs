@@ -1,5 +1,9 @@
 //! One training run: dataset, network, trainer, theory overlay and history, advanced together on
 //! one time axis. Everything the page, the JS API and the CLI show comes from here.
+//!
+//! Beside it: its [`history`] of records and snapshots, the semantic [`measures`] computed from
+//! them, the [`session`] of one run and an optional second network, and the [`export`] of what a
+//! run recorded.
 
 pub mod export;
 pub mod history;

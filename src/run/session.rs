@@ -25,7 +25,8 @@ fn twin_config(config: &Config, patch: &Value) -> Result<ValidConfig, ConfigErro
     })
 }
 
-/// Checks that `patch` describes a valid second network for `config` (see [`twin_config`]).
+/// Checks that `patch` describes a valid second network for `config`: the keys it may change,
+/// merged into `config` and validated, with errors under `twin.`.
 pub fn check_twin(config: &Config, patch: &Value) -> Result<(), ConfigError> {
     twin_config(config, patch).map(|_| ())
 }

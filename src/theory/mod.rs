@@ -1,4 +1,8 @@
-//! Exact solutions for the strength `u(t) = u_alpha^T W_tot(t) v_alpha` of one decoupled mode.
+//! The exact theory: closed forms for one decoupled mode (this module), the matrix Riccati
+//! solution from any lambda-balanced start ([`riccati`]), and the prediction a run draws beside
+//! its simulation ([`predict`]).
+//!
+//! Here: exact solutions for the strength `u(t) = u_alpha^T W_tot(t) v_alpha` of one mode.
 //!
 //! Time `t` is measured in units of `tau = 1 / lr`, i.e. `t = (steps) * lr` (THEORY.md 0.2 and 5),
 //! and inputs are whitened with `Sigma_xx = c I` (c = 1 for one-hot items in the sum convention).

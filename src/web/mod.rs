@@ -1,6 +1,6 @@
-//! The browser facade: one opaque handle, [`App`], around a [`Run`]. The page's JavaScript owns
-//! the animation loop and the DOM and passes canvases in; this side owns state, stepping and
-//! drawing. Values cross the boundary as JSON strings or numbers.
+//! The browser facade: one opaque handle, [`App`], around a [`Run`](crate::run::Run). The page's
+//! JavaScript owns the animation loop and the DOM and passes canvases in; this side owns state,
+//! stepping and drawing. Values cross the boundary as JSON strings or numbers.
 
 use std::collections::HashMap;
 

@@ -1,29 +1,17 @@
 // The benchmark page in headless Chromium: it runs every case in its worker, fills the table
 // with finite figures, and refuses a bad duration with a message naming the field. Speeds are
 // printed by `make bench`, never asserted.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, startServer } from './harness.mjs';
+import { openPage, useBrowser } from './harness.mjs';
 
-let server;
-let url;
-let browser;
-
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useBrowser();
 
 const finished = (page) => page.waitForFunction(() => window.benchResults || window.benchError, null, { timeout: 60000 });
 
 describe('the benchmark page', () => {
   test('times the three cases of dln bench and shows each in the table', async () => {
-    const { page, problems } = await openPage(browser.context, `${url}www/bench.html?seconds=0.1`, { waitReady: false });
+    const { page, problems } = await openPage(site.context, `${site.url}www/bench.html?seconds=0.1`, { waitReady: false });
     await finished(page);
     const figures = await page.evaluate(() => window.benchResults);
     assert.deepEqual(figures.map((f) => f.case), ['rm8', 'wide', 'deep']);
@@ -39,7 +27,7 @@ describe('the benchmark page', () => {
   });
 
   test('refuses a duration that is not a number of seconds from 0.1 to 60', async () => {
-    const { page } = await openPage(browser.context, `${url}www/bench.html?seconds=abc`, { waitReady: false });
+    const { page } = await openPage(site.context, `${site.url}www/bench.html?seconds=abc`, { waitReady: false });
     await finished(page);
     const error = await page.evaluate(() => window.benchError);
     assert.match(error, /Seconds per case/);

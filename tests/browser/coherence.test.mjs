@@ -1,29 +1,17 @@
 // The category-coherence demo in headless Chromium: it draws, its slider moves the marker across
 // the BBP threshold, and its chart reads back what is under the pointer.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inkedPixels, launch, openPage, startServer } from './harness.mjs';
+import { inkedPixels, openPage, useBrowser } from './harness.mjs';
 
-let server;
-let url;
-let browser;
-
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useBrowser();
 
 const CANVAS = 'canvas[data-chart="coherence"]';
 const SLIDER = '[data-coherence] input[type="range"]';
 
 /** Opens the page and waits until the demo's curve has every noise draw in it. */
 async function openDemo() {
-  const opened = await openPage(browser.context, url);
+  const opened = await openPage(site.context, site.url);
   await opened.page.waitForFunction(() => /mean of \d+ noise draws/.test(window.dln.svg('coherence')), null, { timeout: 30000 });
   return opened;
 }

@@ -1,23 +1,11 @@
 // The depth-and-initialisation panels in headless Chromium: the depth sweep runs to the end a
 // slice per frame (the page keeps drawing frames), can be cancelled, and draws its results; the
 // spectra and the phase portrait draw and answer their controls and clicks.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inkedPixels, launch, openPage, showCanvas, startServer } from './harness.mjs';
+import { inkedPixels, openPage, showCanvas, useBrowser } from './harness.mjs';
 
-let server;
-let url;
-let browser;
-
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useBrowser();
 
 const SWEEP = 'canvas[data-chart="sweep"]';
 const SPECTRA = 'canvas[data-chart="spectra"]';
@@ -45,7 +33,7 @@ async function watchFrames(page) {
 
 describe('the depth sweep', () => {
   test('runs to the end from the Run button, a slice per frame, with the progress bar reaching its max', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await showCanvas(page, SWEEP);
     const blank = await picture(page, SWEEP);
     assert.match(await page.evaluate(() => window.dln.svg('sweep')), /Run sweep/);
@@ -88,7 +76,7 @@ describe('the depth sweep', () => {
   });
 
   test('can be cancelled mid-way: the progress stops where it was and a message says so', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await showCanvas(page, SWEEP);
     await page.click('[data-sweep-run]');
     await page.waitForFunction(() => {
@@ -114,7 +102,7 @@ describe('the depth sweep', () => {
   });
 
   test('its controls set the sweep in the shared config, and bad values are refused with a message naming the control', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.fill('[data-sweep-max-depth]', '0');
     await page.click('[data-sweep-run]');
     assert.match(await page.textContent('[data-role="sweep-status"]'), /^Deepest network: must be a whole number from 1 to 64; got 0$/);
@@ -150,7 +138,7 @@ describe('the depth sweep', () => {
 
 describe('spectra of products of random matrices', () => {
   test('draw both histograms and follow the depth slider and the size box', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.waitForFunction(() => { const s = window.dln.spectraState(); return s.draws === s.draws_total; }, null, { timeout: 60000 });
     assert.ok(await inkedPixels(page, SPECTRA) > 8000);
     const s8 = await page.evaluate(() => window.dln.spectraState());
@@ -191,7 +179,7 @@ describe('spectra of products of random matrices', () => {
 
 describe('the phase portrait', () => {
   test('draws the field, and a click starts a trajectory that animates into ab = s with a² − b² kept', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     assert.ok(await inkedPixels(page, PHASE) > 8000);
     const s0 = await page.evaluate(() => window.dln.phaseState());
     assert.equal(s0.s, 1);
@@ -238,7 +226,7 @@ describe('the phase portrait', () => {
   });
 
   test('linked to a mode of the run, it takes that mode’s s and shows the run’s mode as a dot that moves as it trains', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     const sv = await page.evaluate(() => window.dln.state().singular_values);
     await page.selectOption('[data-phase-mode]', '1');
     const s1 = await page.evaluate(() => window.dln.phaseState());

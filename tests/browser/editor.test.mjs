@@ -1,23 +1,11 @@
 // The dataset editor in headless Chromium: edits reach the SVD and the config at once, CSV goes
 // in by paste or file and out by download, and bad input is refused without losing anything.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { launch, openPage, showCanvas, startServer } from './harness.mjs';
+import { openPage, showCanvas, useBrowser } from './harness.mjs';
 
-let server;
-let url;
-let browser;
-
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useBrowser();
 
 const config = (page) => page.evaluate(() => window.dln.config());
 const singularValues = (page) => page.evaluate(() => window.dln.state().singular_values);
@@ -41,7 +29,7 @@ async function smallMatrix(page) {
 
 describe('the dataset editor', () => {
   test('shows the current dataset as a grid of items by features', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     assert.equal(await page.locator('[data-panel="editor"] button.cell').count(), 8 * 36);
     assert.equal(await page.inputValue('[aria-label="Name of item 1"]'), 'pine');
     assert.equal(await page.inputValue('[aria-label="Name of feature 26"]'), 'leaves');
@@ -57,7 +45,7 @@ describe('the dataset editor', () => {
   });
 
   test('editing a cell changes the SVD chart, and toggling it back restores the singular values', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await frames(page);
     const sv0 = await singularValues(page);
     const pixels0 = await svdPixels(page);
@@ -91,7 +79,7 @@ describe('the dataset editor', () => {
   });
 
   test('cells toggle from the keyboard and the arrow keys move between them', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.focus(cell('pine', 'plant', 1));
     await page.keyboard.press('Space');
     assert.equal((await config(page)).dataset.values[0][0], 0);
@@ -106,7 +94,7 @@ describe('the dataset editor', () => {
   });
 
   test('a value that is neither 0 nor 1 becomes 0 when clicked', async () => {
-    const { page } = await openPage(browser.context, url);
+    const { page } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.setConfig({
       dataset: { kind: 'matrix', items: ['a'], features: ['x', 'y'], values: [[0.25, -2]] },
     }));
@@ -118,7 +106,7 @@ describe('the dataset editor', () => {
   });
 
   test('renaming an item or a feature shows in the config and the charts', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.fill('[aria-label="Name of item 1"]', 'scots pine');
     await page.press('[aria-label="Name of item 1"]', 'Enter');
     let cfg = await config(page);
@@ -136,7 +124,7 @@ describe('the dataset editor', () => {
   });
 
   test('a rejected rename stays in its field, marked invalid, and the dataset is unchanged', async () => {
-    const { page } = await openPage(browser.context, url);
+    const { page } = await openPage(site.context, site.url);
     const before = await config(page);
     await page.fill('[aria-label="Name of item 2"]', 'pine');
     await page.press('[aria-label="Name of item 2"]', 'Enter');
@@ -157,7 +145,7 @@ describe('the dataset editor', () => {
   });
 
   test('adding and removing items and features changes the dataset, down to one of each', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.click('[data-edit="add-item"]');
     let d = (await config(page)).dataset;
     assert.equal(d.items.length, 9);
@@ -193,7 +181,7 @@ describe('the dataset editor', () => {
   });
 
   test('choosing Custom matrix in the dataset menu starts from the current dataset', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.selectOption('[data-param="dataset"]', 'tree');
     const sv = await singularValues(page);
     await page.selectOption('[data-param="dataset"]', 'matrix');
@@ -212,7 +200,7 @@ describe('the dataset editor', () => {
 
 describe('CSV in and out', () => {
   test('pasting valid CSV replaces the dataset', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     const text = 'animal;grow;move;"roots, deep"\ncanary;1;1;0\nsalmon;1;1;0\noak;1;0;1\n';
     await page.fill('[data-edit="paste-text"]', text);
     await page.click('[data-edit="paste"]');
@@ -231,7 +219,7 @@ describe('CSV in and out', () => {
   });
 
   test('pasting ragged CSV names the row, keeps the pasted text and the previous dataset', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.click(cell('pine', 'leaves', 0));
     const before = await config(page);
     const sv = await singularValues(page);
@@ -257,7 +245,7 @@ describe('CSV in and out', () => {
   });
 
   test('a non-number in pasted CSV is refused naming its row and column', async () => {
-    const { page } = await openPage(browser.context, url);
+    const { page } = await openPage(site.context, site.url);
     await page.fill('[data-edit="paste-text"]', 'item,a,b,c,d\nx,1,0,1,0\ny,0,1,0,abc\n');
     await page.click('[data-edit="paste"]');
     assert.match(await errorText(page), /row 3, column 5: "abc" is not a number/);
@@ -266,7 +254,7 @@ describe('CSV in and out', () => {
   });
 
   test('loading a CSV file replaces the dataset, and a bad file is refused with its name', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.setInputFiles('[data-edit="file"]', {
       name: 'tiny.csv', mimeType: 'text/csv', buffer: Buffer.from('item,x,y\r\na,1,0\r\nb,0,1\r\n'),
     });
@@ -290,7 +278,7 @@ describe('CSV in and out', () => {
   });
 
   test('download produces the CSV of the current dataset, and it reads back the same', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.click(cell('pine', 'leaves', 0));
     await page.fill('[aria-label="Name of item 8"]', 'salmon, Atlantic');
     await page.press('[aria-label="Name of item 8"]', 'Enter');
@@ -319,7 +307,7 @@ describe('CSV in and out', () => {
   });
 
   test('a dataset too large for the grid says so and still downloads', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     assert.equal(await page.evaluate(() => window.dln.setConfig({
       dataset: { kind: 'diffusion', branching: 2, levels: 6, features: 1000 },
     })), null);

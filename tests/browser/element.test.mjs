@@ -1,26 +1,14 @@
 // <dln-explorer>: several elements on one page, each with its own run, configured by attributes
 // in the URL-hash vocabulary; and the lab page that embeds two of them beside an iframe.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inkedPixels, launch, openPage, startServer } from './harness.mjs';
+import { inkedPixels, openPage, useBrowser } from './harness.mjs';
 
-let server;
-let url;
-let browser;
-
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useBrowser();
 
 /** Opens a page and waits until every <dln-explorer> on it is ready. */
 async function openElements(path) {
-  const { page, problems } = await openPage(browser.context, url + path, { waitReady: false });
+  const { page, problems } = await openPage(site.context, site.url + path, { waitReady: false });
   await page.waitForFunction(() => customElements.get('dln-explorer'), null, { timeout: 30000 });
   await page.evaluate(() => Promise.all([...document.querySelectorAll('dln-explorer')].map((el) => el.ready)));
   return { page, problems };

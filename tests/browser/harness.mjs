@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from '../../scripts/serve.mjs';
@@ -37,6 +38,28 @@ export async function launch() {
 /** Starts a static server over `root` (default: the repository). */
 export async function startServer(opts = {}) {
   return serve({ root: REPO, port: 0, ...opts });
+}
+
+/**
+ * The set-up of a test file that opens pages of the repository: before its tests a static server
+ * over the repository and a Chromium start, after them both close. Call it once at the top of the
+ * file; the returned object's `url` (the server's base URL, ending in /) and `context` (the
+ * browser context to open pages in) are set by the time the tests run.
+ */
+export function useBrowser() {
+  const site = { url: null, context: null };
+  let server;
+  let browser;
+  before(async () => {
+    ({ server, url: site.url } = await startServer());
+    browser = await launch();
+    site.context = browser.context;
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+  return site;
 }
 
 /**

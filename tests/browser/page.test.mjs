@@ -1,25 +1,13 @@
 // The served page in headless Chromium: it loads cleanly, trains, draws, and refuses bad input.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inkedPixels, launch, openPage, startServer } from './harness.mjs';
+import { inkedPixels, openPage, useBrowser } from './harness.mjs';
 
-let server;
-let url;
-let browser;
-
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useBrowser();
 
 describe('the served page', () => {
   test('loads with no console error, exposes window.dln and draws every canvas', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.step(300));
     const charts = await page.$$eval('canvas[data-chart]', (cs) => cs.map((c) => c.dataset.chart));
     for (const name of ['loss', 'modes', 'output', 'svd', 'mds', 'rsm', 'illusion', 'typicality', 'projection', 'coherence']) {
@@ -34,7 +22,7 @@ describe('the served page', () => {
   });
 
   test('play makes the loss fall by more than 10x, and pause stops it', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     const first = await page.evaluate(() => window.dln.state());
     assert.equal(first.step, 0);
     await page.evaluate(() => window.dln.play());
@@ -53,11 +41,11 @@ describe('the served page', () => {
   });
 
   test('the canvases are sized for the device pixel ratio', async () => {
-    const page = await browser.context.newPage();
+    const page = await site.context.newPage();
     await page.setViewportSize({ width: 1200, height: 900 });
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1200, height: 900, deviceScaleFactor: 2, mobile: false });
-    await page.goto(url);
+    await page.goto(site.url);
     await page.waitForFunction(() => window.dln);
     await page.evaluate(() => window.dln.step(10));
     const sizes = await page.$$eval('canvas[data-chart]', (cs) => cs.map((c) => [c.width, c.clientWidth]));
@@ -68,7 +56,7 @@ describe('the served page', () => {
 
 describe('the JS API', () => {
   test('setConfig refuses a bad value with a message naming the field and leaves the config unchanged', async () => {
-    const { page } = await openPage(browser.context, url);
+    const { page } = await openPage(site.context, site.url);
     const before = await page.evaluate(() => window.dln.config());
     const cases = [
       [{ train: { lr: -1 } }, /train\.lr.*\(0, 10\]/],
@@ -88,7 +76,7 @@ describe('the JS API', () => {
   });
 
   test('setConfig returns null, a learning-rate change keeps training, a structural change resets with a notice', async () => {
-    const { page } = await openPage(browser.context, url);
+    const { page } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.step(200));
     assert.equal(await page.evaluate(() => window.dln.setConfig({ train: { lr: 0.004 } })), null);
     assert.equal(await page.evaluate(() => window.dln.state().step), 200);
@@ -104,7 +92,7 @@ describe('the JS API', () => {
   });
 
   test('step(n) runs exactly n steps and state() reports them', async () => {
-    const { page } = await openPage(browser.context, url);
+    const { page } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.step(123));
     const s = await page.evaluate(() => window.dln.state());
     assert.equal(s.step, 123);
@@ -116,7 +104,7 @@ describe('the JS API', () => {
 
 describe('bad input', () => {
   test('a diverging learning rate stops the run with a visible message and no NaN', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     assert.equal(await page.evaluate(() => window.dln.setConfig({ train: { lr: 2 } })), null);
     await page.evaluate(() => window.dln.play());
     await page.waitForFunction(() => window.dln.state().diverged, null, { timeout: 10000 });
@@ -138,7 +126,7 @@ describe('bad input', () => {
   });
 
   test('an out-of-range control value is refused with a message and kept in the field', async () => {
-    const { page } = await openPage(browser.context, url);
+    const { page } = await openPage(site.context, site.url);
     const before = await page.evaluate(() => window.dln.config());
     await page.fill('[data-param="hidden"][data-part="width"]', '5000');
     await page.press('[data-param="hidden"][data-part="width"]', 'Tab');
@@ -154,7 +142,7 @@ describe('bad input', () => {
   });
 
   test('the controls work from the keyboard', async () => {
-    const { page } = await openPage(browser.context, url);
+    const { page } = await openPage(site.context, site.url);
     await page.focus('[data-param="lr"]');
     const lr0 = (await page.evaluate(() => window.dln.config())).train.lr;
     await page.keyboard.press('ArrowRight');
@@ -169,14 +157,14 @@ describe('bad input', () => {
   });
 
   test('a crash inside the simulation is shown on the page', async () => {
-    const { page } = await openPage(browser.context, url);
+    const { page } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dispatchEvent(new CustomEvent('dln-panic', { detail: 'panicked at test' })));
     assert.match(await page.textContent('[data-role="error"]'), /Something went wrong.*panicked at test.*Reload/);
     await page.close();
   });
 
   test('hovering a chart shows a readout', async () => {
-    const { page } = await openPage(browser.context, url);
+    const { page } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.step(1000));
     const output = await page.$('canvas[data-chart="output"]');
     await output.scrollIntoViewIfNeeded();
@@ -195,7 +183,7 @@ describe('bad input', () => {
 
 describe('datasets and the exact theory', () => {
   test('a deep balanced run draws exact overlays and milestones with readouts', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     const err = await page.evaluate(() => window.dln.setConfig({
       network: { hidden: [12, 12, 12] }, init: { kind: 'balanced', scale: 0.001 }, train: { lr: 0.004, steps: 6000 },
     }));
@@ -222,7 +210,7 @@ describe('datasets and the exact theory', () => {
   });
 
   test('choosing a generated dataset shows its parameters and rebuilds the SVD', async () => {
-    const { page } = await openPage(browser.context, url);
+    const { page } = await openPage(site.context, site.url);
     assert.equal(await page.isVisible('[data-param="branching"]'), false);
     const before = await page.evaluate(() => window.dln.state().singular_values.length);
     await page.selectOption('[data-param="dataset"]', 'tree');
@@ -247,7 +235,7 @@ describe('datasets and the exact theory', () => {
   });
 
   test('the Activation select makes a tanh network, restarts with a notice and calls the theory a reference', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.setConfig({ init: { kind: 'balanced', scale: 0.001 } }));
     await page.evaluate(() => window.dln.step(200));
     await page.selectOption('[data-param="act"]', 'tanh');
@@ -279,7 +267,7 @@ describe('datasets and the exact theory', () => {
   });
 
   test('a small random start is labelled approximate and a start without theory says why', async () => {
-    const { page } = await openPage(browser.context, url);
+    const { page } = await openPage(site.context, site.url);
     const svg = await page.evaluate(() => window.dln.svg('modes'));
     assert.match(svg, /approximate/);
     await page.evaluate(() => window.dln.setConfig({ init: { kind: 'scaled_gaussian', scale: 1 } }));

@@ -1,22 +1,10 @@
 // The semantic-development panels in headless Chromium: they draw, the time scrubber moves every
 // panel, presets load what they promise, and the second network and illusion list work.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inkedPixels, launch, openPage, showCanvas, startServer } from './harness.mjs';
+import { inkedPixels, openPage, showCanvas, useBrowser } from './harness.mjs';
 
-let server;
-let url;
-let browser;
-
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useBrowser();
 
 const SEMANTIC = ['mds', 'rsm', 'illusion', 'typicality', 'projection'];
 
@@ -27,7 +15,7 @@ async function picture(page, name) {
 
 describe('semantic development', () => {
   test('every semantic panel draws once the network has trained', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.step(3000));
     for (const name of SEMANTIC) {
       const n = await inkedPixels(page, `canvas[data-chart="${name}"]`);
@@ -38,7 +26,7 @@ describe('semantic development', () => {
   });
 
   test('the time scrubber moves every time-dependent panel to the chosen step', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.step(3000));
     const moving = ['loss', 'modes', 'output', 'mds', 'rsm', 'illusion', 'projection'];
     const before = {};
@@ -64,7 +52,7 @@ describe('semantic development', () => {
   });
 
   test('the illusion preset loads the recipe and follows pine has leaves to its peak', async () => {
-    const { page } = await openPage(browser.context, url);
+    const { page } = await openPage(site.context, site.url);
     const ids = (await page.evaluate(() => window.dln.presets())).map((p) => p.id);
     assert.ok(ids.length >= 6, `${ids}`);
     await page.selectOption('[data-preset]', 'illusion');
@@ -82,7 +70,7 @@ describe('semantic development', () => {
   });
 
   test('a second network of another width learns the same similarity, unless it starts large', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.check('[data-twin]');
     assert.ok(await page.evaluate(() => window.dln.setTwin !== undefined));
     await page.evaluate(() => window.dln.step(6000));
@@ -101,7 +89,7 @@ describe('semantic development', () => {
   });
 
   test('clicking an illusion in the list shows it and the panel controls change the view', async () => {
-    const { page } = await openPage(browser.context, url);
+    const { page } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.step(2000));
     await page.locator('[data-role="illusions"] button').nth(1).click();
     const pick = (await page.evaluate(() => window.dln.view())).illusion;

@@ -1,22 +1,10 @@
 // Sharing: the URL hash reproduces a run, Back and Forward restore earlier states, a bad link
 // is reported and ignored, embed mode, and exporting charts, configs and runs.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inkedPixels, launch, openPage, startServer } from './harness.mjs';
+import { inkedPixels, openPage, useBrowser } from './harness.mjs';
 
-let server;
-let url;
-let browser;
-
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useBrowser();
 
 /** Records the blobs a page downloads from now on. */
 async function recordBlobs(page) {
@@ -40,7 +28,7 @@ const hashOf = (page) => page.evaluate(() => window.location.hash);
 
 describe('links to a state', () => {
   test('a copied link reproduces the same loss after the same number of steps, exactly', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     const err = await page.evaluate(() => window.dln.setConfig({
       dataset: { kind: 'toy4' }, network: { hidden: [6, 6] }, init: { kind: 'scaled_gaussian', scale: 0.3 }, train: { lr: 0.0137, seed: 9 },
     }));
@@ -53,7 +41,7 @@ describe('links to a state', () => {
     assert.match(hash, /hidden=6%2C6|hidden=6,6/);
     assert.match(hash, /seed=9/);
 
-    const { page: copy, problems: p2 } = await openPage(browser.context, `${url}${hash}`);
+    const { page: copy, problems: p2 } = await openPage(site.context, `${site.url}${hash}`);
     const cfg = await copy.evaluate(() => window.dln.config());
     assert.deepEqual(cfg.network.hidden, [6, 6]);
     assert.equal(cfg.init.kind, 'scaled_gaussian');
@@ -68,7 +56,7 @@ describe('links to a state', () => {
   });
 
   test('a link carries the second network of the similarity panel', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.fill('[data-twin-width]', '24');
     await page.fill('[data-twin-seed]', '5');
     await page.check('[data-twin]');
@@ -76,7 +64,7 @@ describe('links to a state', () => {
     const hash = await hashOf(page);
     assert.match(hash, /twin_hidden=24/);
     assert.match(hash, /twin_seed=5/);
-    const { page: copy, problems: p2 } = await openPage(browser.context, `${url}${hash}`);
+    const { page: copy, problems: p2 } = await openPage(site.context, `${site.url}${hash}`);
     assert.equal(await copy.isChecked('[data-twin]'), true);
     assert.equal(await copy.inputValue('[data-twin-width]'), '24');
     assert.equal(await copy.inputValue('[data-twin-seed]'), '5');
@@ -89,7 +77,7 @@ describe('links to a state', () => {
   });
 
   test('Back and Forward restore the earlier configs', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.setConfig({ dataset: { kind: 'toy4' } }));
     await page.evaluate(() => window.dln.setConfig({ network: { hidden: [5, 5] } }));
     const hidden = () => page.evaluate(() => window.dln.config().network.hidden);
@@ -112,7 +100,7 @@ describe('links to a state', () => {
   });
 
   test('a slider change replaces the history entry instead of adding one', async () => {
-    const { page } = await openPage(browser.context, url);
+    const { page } = await openPage(site.context, site.url);
     const before = await page.evaluate(() => window.history.length);
     await page.$eval('[data-param="lr"]', (el) => {
       for (const v of ['-2.5', '-2.4', '-2.3']) {
@@ -126,7 +114,7 @@ describe('links to a state', () => {
   });
 
   test('a link to a scrubbed time trains up to it and shows the panels there', async () => {
-    const { page, problems } = await openPage(browser.context, `${url}#preset=illusion&t=1350`);
+    const { page, problems } = await openPage(site.context, `${site.url}#preset=illusion&t=1350`);
     await page.waitForFunction(() => window.dln.view().scrub === 1350, null, { timeout: 30000 });
     assert.ok((await page.evaluate(() => window.dln.state().step)) >= 1350);
     assert.equal(await page.evaluate(() => window.dln.view().illusion.feature), 'leaves');
@@ -137,7 +125,7 @@ describe('links to a state', () => {
 
   test('a junk link opens the default with a dismissable message naming what was ignored', async () => {
     const junk = '#lr=abc&zzz=1&hidden=-3&%3Cimg%20src%3Dx%3E=1';
-    const { page, problems } = await openPage(browser.context, `${url}${junk}`);
+    const { page, problems } = await openPage(site.context, `${site.url}${junk}`);
     const box = page.locator('[data-role="link-message"]');
     assert.ok(await box.isVisible());
     const text = await box.textContent();
@@ -159,7 +147,7 @@ describe('links to a state', () => {
 
 describe('embed mode', () => {
   test('embed=1 hides the chrome, lr_hide the learning rate, panels= all other charts', async () => {
-    const { page, problems } = await openPage(browser.context, `${url}#embed=1&lr_hide=1&panels=loss,modes`);
+    const { page, problems } = await openPage(site.context, `${site.url}#embed=1&lr_hide=1&panels=loss,modes`);
     for (const sel of ['.page-header', '.page-footer', '[data-preset]', '[data-share="copy"]', '[data-param="lr"]', '#lr-hint']) {
       assert.equal(await page.isVisible(sel), false, `${sel} is hidden`);
     }
@@ -179,7 +167,7 @@ describe('embed mode', () => {
   });
 
   test('hide flags hide single controls and a group whose controls are all hidden, outside embed mode too', async () => {
-    const { page, problems } = await openPage(browser.context, `${url}#hidden_hide=1&act_hide=1&t_hide=1&init_hide=1&scale_hide=1&seed=3`);
+    const { page, problems } = await openPage(site.context, `${site.url}#hidden_hide=1&act_hide=1&t_hide=1&init_hide=1&scale_hide=1&seed=3`);
     for (const sel of ['[data-param="hidden"][data-part="layers"]', '[data-param="hidden"][data-part="width"]', '[data-param="act"]', '[data-scrub]', '[data-action="live"]']) {
       assert.equal(await page.isVisible(sel), false, `${sel} is hidden`);
     }
@@ -201,8 +189,8 @@ describe('embed mode', () => {
   });
 
   test('Copy link puts the address of the current state on the clipboard', async () => {
-    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write']);
-    const { page, problems } = await openPage(browser.context, url);
+    await site.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.setConfig({ train: { seed: 42 } }));
     await page.click('[data-share="copy"]');
     await page.waitForFunction(() => /copied/i.test(document.querySelector('[data-role="notice"]').textContent));
@@ -214,7 +202,7 @@ describe('embed mode', () => {
   });
 
   test('the Embed dialog gives an iframe snippet of the current state with the chosen charts', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.setConfig({ train: { lr: 0.004 } }));
     await page.click('[data-share="embed"]');
     const dlg = page.locator('dialog[data-role="embed"]');
@@ -230,7 +218,7 @@ describe('embed mode', () => {
     await page.click('dialog[data-role="embed"] button[type="submit"]');
     assert.equal(await dlg.isVisible(), false);
 
-    const { page: framed, problems: p2 } = await openPage(browser.context, src);
+    const { page: framed, problems: p2 } = await openPage(site.context, src);
     assert.equal(await framed.isVisible('.page-header'), false);
     assert.equal(await framed.isVisible('[data-panel="mds"]'), false);
     assert.ok(await framed.isVisible('[data-panel="modes"]'));
@@ -243,7 +231,7 @@ describe('embed mode', () => {
 
 describe('export', () => {
   test('a chart saved as SVG parses and holds its series', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.setConfig({ init: { kind: 'balanced', scale: 0.001 } }));
     await page.evaluate(() => window.dln.step(1000));
     await recordBlobs(page);
@@ -263,7 +251,7 @@ describe('export', () => {
   });
 
   test('every chart saves as SVG that parses', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.step(500));
     // The sweep chart has data once a (small) sweep has run.
     assert.equal(await page.evaluate(() => window.dln.sweep({ depths: [1, 2, 4] })), null);
@@ -284,7 +272,7 @@ describe('export', () => {
   });
 
   test('a chart saved as PNG is a non-empty image/png', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.step(300));
     await recordBlobs(page);
     await page.hover('[data-panel="loss"]');
@@ -298,7 +286,7 @@ describe('export', () => {
   });
 
   test('a config saved as JSON loads back as the same config, and a bad one is refused', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.setConfig({ dataset: { kind: 'tree', branching: 3, levels: 2 }, network: { hidden: [7] }, train: { lr: 0.003, seed: 4 } }));
     const saved = await page.evaluate(() => window.dln.config());
     await recordBlobs(page);
@@ -331,7 +319,7 @@ describe('export', () => {
   });
 
   test('the run saves as CSV and JSON in the shape dln run writes', async () => {
-    const { page, problems } = await openPage(browser.context, url);
+    const { page, problems } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.step(200));
     await recordBlobs(page);
     await page.click('[data-export="run-csv"]');
