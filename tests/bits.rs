@@ -72,7 +72,7 @@ fn recorded_losses_modes_and_similarities_are_the_same_bits_on_every_kind_of_til
     for (name, cfg) in cfgs {
         let record = |kind| {
             with_tiles(kind, || {
-                let mut run = Run::new(&cfg).expect("the config is valid");
+                let mut run = Run::new(&cfg.clone().validated().expect("the config is valid"));
                 run.advance(cfg.train.steps);
                 export::to_json(&run)
             })

@@ -7,7 +7,7 @@ use dln_explorer::page::View;
 use dln_explorer::run::Session;
 
 fn trained(cfg: serde_json::Value, steps: u64) -> Session {
-    let mut s = Session::new(&common::config(cfg)).unwrap();
+    let mut s = Session::new(&common::config(cfg));
     s.advance(steps);
     s
 }

@@ -374,7 +374,7 @@ fn the_sweep_chart_draws_partial_results_while_a_sweep_runs_and_a_cancelled_swee
     assert_eq!(task.status(), SweepStatus::Idle);
     let (out, _) = svg(|root, th| charts::draw_sweep(root, None, 2000, th));
     assert!(out.contains("Run sweep"));
-    task.start(&cfg).unwrap();
+    task.start(&cfg);
     while task.progress().runs_done < 2 {
         assert!(task.work(10));
     }
@@ -391,7 +391,7 @@ fn the_sweep_chart_draws_partial_results_while_a_sweep_runs_and_a_cancelled_swee
     assert_eq!(task.status(), SweepStatus::Cancelled);
     assert!(!task.work(1000), "a cancelled sweep does no more work");
     assert_eq!(task.progress().runs_done, p.runs_done);
-    task.start(&cfg).unwrap();
+    task.start(&cfg);
     while task.work(5000) {}
     let p = task.progress();
     assert_eq!(p.status, SweepStatus::Done);
@@ -412,7 +412,7 @@ fn the_default_sweep_orders_the_starts_as_smg14_fig_6a() {
         )
         .unwrap();
     let mut task = SweepTask::default();
-    task.start(&cfg).unwrap();
+    task.start(&cfg);
     while task.work(50_000) {}
     let r = task.progress().results.unwrap();
     let at = |name: &str, d: usize| {

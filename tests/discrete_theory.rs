@@ -3,7 +3,7 @@
 
 mod common;
 
-use dln_explorer::run::Run;
+use dln_explorer::run::{Change, Run};
 use dln_explorer::theory::predict::Quality;
 use serde_json::json;
 
@@ -45,7 +45,7 @@ fn worst_flow_error(run: &Run) -> f64 {
 
 fn trained(patch: serde_json::Value) -> Run {
     let cfg = common::config(patch);
-    let mut run = Run::new(&cfg).unwrap();
+    let mut run = Run::new(&cfg);
     run.advance(cfg.train.steps);
     assert!(
         !run.state().diverged,
@@ -135,11 +135,12 @@ fn the_map_continues_from_where_it_is_when_the_rate_changes_mid_run() {
         "init": {"kind": "balanced", "scale": 1e-3},
         "train": {"lr": 0.05 / s_max, "steps": 6000, "record_every": 10}
     }));
-    let mut run = Run::new(&cfg).unwrap();
+    let mut run = Run::new(&cfg);
+    let at_rate = |lr: f64| cfg.merged(&json!({"train": {"lr": lr}})).unwrap();
     run.advance(1500);
-    run.set_lr(0.4 / s_max);
+    assert_eq!(run.reconfigure(&at_rate(0.4 / s_max)), Change::Live);
     run.advance(1500);
-    run.set_lr(0.01 / s_max);
+    assert_eq!(run.reconfigure(&at_rate(0.01 / s_max)), Change::Live);
     run.advance(3000);
     assert_exact(&run, "rates 0.05, 0.4 then 0.01");
     // The milestones are read from the map at the rates actually used: every mode of rm8 is
@@ -202,8 +203,7 @@ fn a_small_random_start_is_approximate_and_says_when_it_is_outside_its_range() {
     let wide = Run::new(&common::config(json!({
         "network": {"hidden": [16]},
         "init": {"kind": "small_gaussian", "scale": 0.2}
-    })))
-    .unwrap();
+    })));
     let p = wide.prediction().unwrap();
     assert_eq!(p.kind(), Quality::Approximate);
     assert!(
@@ -221,14 +221,13 @@ fn a_small_random_start_is_approximate_and_says_when_it_is_outside_its_range() {
     let small = Run::new(&common::config(json!({
         "network": {"hidden": [16]},
         "init": {"kind": "small_gaussian", "scale": 1e-3}
-    })))
-    .unwrap();
+    })));
     assert!(small.prediction().unwrap().validity.is_none());
 }
 
 #[test]
 fn an_exact_map_keeps_the_papers_continuous_time_curve_beside_it() {
-    let run = Run::new(&common::balanced(&[16], 1e-3, 0.01, 100)).unwrap();
+    let run = Run::new(&common::balanced(&[16], 1e-3, 0.01, 100));
     let p = run.prediction().unwrap();
     assert!(p.has_flow_curve());
     assert_eq!(

@@ -1,6 +1,6 @@
 //! The URL hash: every valid state survives state -> hash -> state, and junk never panics.
 
-use dln_explorer::config::Config;
+use dln_explorer::config::{Activation, Config, DatasetKind, InitKind, LrPolicy, SweepInit};
 use dln_explorer::engine::rng::Rng;
 use dln_explorer::page::hash::{parse, write, PageState};
 use dln_explorer::page::view::{Pick, Projection, ProjectionKind, View};
@@ -33,18 +33,24 @@ fn name(rng: &mut Rng, k: usize) -> String {
     format!("{}{k}", pick(rng, &parts))
 }
 
+/// A random valid config. Every choice is drawn from its enum's `ALL` list (the list the field
+/// table's options come from), and the match over dataset kinds is exhaustive, so a new kind
+/// or option is covered, or this test does not compile.
 fn random_config(rng: &mut Rng) -> Option<Config> {
-    let dataset = match int(rng, 0, 5) {
-        0 => json!({"kind": "rm8"}),
-        1 => json!({"kind": "toy4"}),
-        2 => json!({"kind": "tree", "branching": int(rng, 2, 4), "levels": int(rng, 1, 3)}),
-        3 => json!({"kind": "diffusion", "branching": int(rng, 2, 3), "levels": int(rng, 1, 3),
-                    "features": int(rng, 1, 300), "flip": real(rng, 0.001, 0.5), "seed": int(rng, 0, 1 << 40)}),
-        4 => {
+    let dataset = match *pick(rng, DatasetKind::ALL) {
+        DatasetKind::Rm8 => json!({"kind": "rm8"}),
+        DatasetKind::Toy4 => json!({"kind": "toy4"}),
+        DatasetKind::Tree => {
+            json!({"kind": "tree", "branching": int(rng, 2, 4), "levels": int(rng, 1, 3)})
+        }
+        DatasetKind::Diffusion => json!({"kind": "diffusion", "branching": int(rng, 2, 3),
+            "levels": int(rng, 1, 3), "feature_count": int(rng, 1, 300),
+            "flip": real(rng, 0.001, 0.5), "seed": int(rng, 0, 1 << 40)}),
+        DatasetKind::Spectrum => {
             let hi = real(rng, 0.5, 10.0);
             json!({"kind": "spectrum", "size": int(rng, 1, 20), "s_max": hi, "s_min": real(rng, 0.01, hi)})
         }
-        _ => {
+        DatasetKind::Matrix => {
             let (p, f) = (int(rng, 1, 5) as usize, int(rng, 1, 6) as usize);
             let items: Vec<String> = (0..p).map(|k| name(rng, k)).collect();
             let features: Vec<String> = (0..f).map(|k| name(rng, k)).collect();
@@ -61,59 +67,34 @@ fn random_config(rng: &mut Rng) -> Option<Config> {
                         .collect()
                 })
                 .collect();
-            json!({"kind": "matrix", "items": items, "features": features, "values": values})
+            json!({"kind": "matrix", "items": items, "feature_names": features, "values": values})
         }
     };
     let layers = int(rng, 0, 4) as usize;
     let hidden: Vec<u64> = (0..layers).map(|_| int(rng, 1, 64)).collect();
-    let kinds = [
-        "small_gaussian",
-        "scaled_gaussian",
-        "orthogonal",
-        "balanced",
-        "lambda_balanced",
-    ];
-    let kind = *pick(rng, &kinds);
+    let kind = pick(rng, InitKind::ALL).name();
     let lambda =
         if layers == 1 && (kind == "balanced" || kind == "lambda_balanced") && rng.bernoulli(0.5) {
             real(rng, 0.01, 5.0)
         } else {
             0.0
         };
-    let inits = [
-        "small_gaussian",
-        "scaled_gaussian",
-        "orthogonal",
-        "balanced",
-        "pretrained",
-    ];
     let patch = json!({
         "dataset": dataset,
-        "network": {"hidden": hidden, "activation": pick(rng, &["linear", "tanh", "relu"])},
+        "network": {"hidden": hidden, "activation": pick(rng, Activation::ALL).name()},
         "init": {"kind": kind, "scale": real(rng, 1e-6, 5.0), "lambda": lambda},
         "train": {"lr": real(rng, 1e-5, 1.0), "steps": int(rng, 1, 1_000_000),
                   "record_every": int(rng, 1, 100), "seed": int(rng, 0, (1 << 53) - 1)},
         "sweep": {"depths": (0..int(rng, 1, 5)).map(|_| int(rng, 1, 40)).collect::<Vec<_>>(),
                   "threshold": real(rng, 1e-3, 0.9), "max_steps": int(rng, 1, 10000),
-                  "lr": pick(rng, &["fixed", "inverse_depth", "stable", "optimal"]),
-                  "inits": vec![*pick(rng, &inits)]}
+                  "lr": pick(rng, LrPolicy::ALL).name(),
+                  "inits": vec![pick(rng, SweepInit::ALL).name()]}
     });
-    Config::default().merged(&patch).ok()
+    Config::default().merged(&patch).ok().map(Config::from)
 }
 
 fn random_state(rng: &mut Rng, cfg: Config) -> PageState {
-    let all = [
-        "loss",
-        "modes",
-        "output",
-        "svd",
-        "mds",
-        "rsm",
-        "illusion",
-        "typicality",
-        "projection",
-        "coherence",
-    ];
+    let all = dln_explorer::charts::PANELS_ALL;
     PageState {
         view: View {
             scrub: rng.bernoulli(0.5).then(|| int(rng, 0, 100_000)),
@@ -159,7 +140,8 @@ fn random_state(rng: &mut Rng, cfg: Config) -> PageState {
                     t.insert("train".into(), json!({ "seed": int(rng, 0, 1_000_000) }));
                 }
                 if rng.bernoulli(0.5) {
-                    let kind = *pick(rng, &["small_gaussian", "scaled_gaussian"]);
+                    let kind =
+                        pick(rng, &[InitKind::SmallGaussian, InitKind::ScaledGaussian]).name();
                     t.insert(
                         "init".into(),
                         json!({ "kind": kind, "scale": real(rng, 0.001, 1.0), "lambda": 0.0 }),
@@ -261,14 +243,14 @@ fn a_tanh_network_survives_the_hash_as_act_equals_tanh() {
         )
         .unwrap();
     let state = PageState {
-        config: cfg.clone(),
+        config: cfg.clone().into(),
         ..PageState::default()
     };
     let hash = write(&state);
     assert!(hash.contains("act=tanh"), "{hash}");
     let parsed = parse(&format!("#{hash}"));
     assert!(parsed.messages.is_empty(), "{:?}", parsed.messages);
-    assert_eq!(parsed.state.config, cfg);
+    assert_eq!(cfg, parsed.state.config);
     // A short link with only the activation changes only the activation.
     let short = parse("#act=relu&seed=4");
     assert!(short.messages.is_empty(), "{:?}", short.messages);
@@ -330,7 +312,7 @@ fn a_link_on_a_preset_writes_only_the_changes_and_reads_back_the_same_state() {
         }
         // The preset itself is a link of one parameter.
         let own = PageState {
-            config: preset.full_config().unwrap(),
+            config: preset.full_config().unwrap().into(),
             view: preset.view.clone(),
             preset: Some(preset.id.to_string()),
             twin: preset.twin.clone(),
@@ -359,7 +341,7 @@ fn a_second_network_travels_in_the_link_and_a_removed_one_stays_removed() {
         .find(|p| p.twin.is_some())
         .expect("a preset with a second network");
     let off = PageState {
-        config: species.full_config().unwrap(),
+        config: species.full_config().unwrap().into(),
         view: species.view.clone(),
         preset: Some(species.id.to_string()),
         twin: None,

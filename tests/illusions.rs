@@ -45,7 +45,7 @@ fn the_mode_basis_scan_finds_the_same_illusions_as_a_scan_of_the_predicted_matri
         json!({"kind": "balanced", "scale": 0.001}),
         json!({"kind": "small_gaussian", "scale": 0.001}),
     ] {
-        let run = Run::new(&common::config(json!({"init": init}))).unwrap();
+        let run = Run::new(&common::config(json!({"init": init})));
         let pred = run.prediction().unwrap();
         let y = &run.data().y;
         let skip = single_item_features(y);
@@ -78,7 +78,7 @@ fn features_present_in_only_one_item_are_left_out_of_the_ranking() {
         "dataset": {"kind": "diffusion", "branching": 2, "levels": 4, "features": 200, "flip": 0.1},
         "init": {"kind": "balanced", "scale": 0.001}
     }));
-    let run = Run::new(&cfg).unwrap();
+    let run = Run::new(&cfg);
     let y = &run.data().y;
     let skip = single_item_features(y);
     assert!(
@@ -108,7 +108,7 @@ fn the_theory_scan_runs_on_a_256_by_4096_dataset_and_gives_peaks() {
         "init": {"kind": "balanced", "scale": 0.001},
         "train": {"lr": 0.0005, "steps": 1, "record_every": 1}
     }));
-    let run = Run::new(&cfg).unwrap();
+    let run = Run::new(&cfg);
     let t0 = Instant::now();
     let ranked = predicted_illusions(
         run.prediction().unwrap(),
@@ -143,7 +143,7 @@ fn one_pairs_trace_gives_its_simulated_and_predicted_course_and_peaks() {
         "init": {"kind": "small_gaussian", "scale": (2e-6f64 / 16.0).sqrt()},
         "train": {"lr": 0.01 / 6.320_606_924_810_471, "steps": 8311, "record_every": 10, "seed": 3}
     }));
-    let mut run = Run::new(&cfg).unwrap();
+    let mut run = Run::new(&cfg);
     run.advance(8311);
     let t = illusion_trace(&run, "pine", "leaves").unwrap();
     assert_eq!(t.sim.len(), t.steps.len());

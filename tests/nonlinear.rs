@@ -23,7 +23,7 @@ fn dims(data: &Dataset, hidden: &[usize]) -> Vec<usize> {
 
 /// Runs `steps` steps and returns (initial loss, loss after every step).
 fn losses(cfg: serde_json::Value, steps: u64) -> (f64, Vec<f64>) {
-    let mut run = Run::new(&common::config(cfg)).unwrap();
+    let mut run = Run::new(&common::config(cfg));
     let first = run.state().loss;
     let mut out = Vec::new();
     for _ in 0..steps {
@@ -149,8 +149,7 @@ fn the_modes_of_a_tanh_network_trained_long_reach_the_data_singular_values() {
         "network": {"hidden": [16], "activation": "tanh"},
         "init": {"kind": "small_gaussian", "scale": 0.01},
         "train": {"lr": 0.02, "steps": 4000, "record_every": 100}
-    })))
-    .unwrap();
+    })));
     run.advance(4000);
     let st = run.state();
     assert!(st.finished);
@@ -171,7 +170,7 @@ fn the_linear_theory_beside_a_tanh_network_is_flagged_as_a_reference_only() {
         "init": {"kind": "balanced", "scale": 0.001},
         "train": {"lr": 0.0015, "steps": 4000}
     });
-    let mut run = Run::new(&common::config(cfg)).unwrap();
+    let mut run = Run::new(&common::config(cfg));
     run.advance(2000);
     let st = run.state();
     let theory = st.theory.as_ref().expect("the linear theory is drawn");
@@ -189,7 +188,7 @@ fn the_linear_theory_beside_a_tanh_network_is_flagged_as_a_reference_only() {
         "linear theory: reference only"
     );
     // The same start without tanh: exact, and no note.
-    let linear = Run::new(&common::balanced(&[16], 0.001, 0.0015, 4000)).unwrap();
+    let linear = Run::new(&common::balanced(&[16], 0.001, 0.0015, 4000));
     let st = linear.state();
     assert!(st.theory.as_ref().unwrap().exact);
     assert!(!st.theory.as_ref().unwrap().reference_only);
@@ -202,8 +201,7 @@ fn a_nonlinear_start_without_a_linear_theory_says_why_and_that_it_has_none_anywa
     let run = Run::new(&common::config(json!({
         "network": {"hidden": [16, 16], "activation": "relu"},
         "init": {"kind": "scaled_gaussian", "scale": 1.0}
-    })))
-    .unwrap();
+    })));
     let st = run.state();
     assert!(st.theory.is_none());
     let note = st.theory_note.unwrap();
@@ -213,13 +211,13 @@ fn a_nonlinear_start_without_a_linear_theory_says_why_and_that_it_has_none_anywa
 
 #[test]
 fn changing_the_activation_restarts_the_run_and_names_the_change() {
-    let mut run = Run::new(&common::config(json!({}))).unwrap();
+    let mut run = Run::new(&common::config(json!({})));
     run.advance(50);
     let cfg = run
         .config()
         .merged(&json!({"network": {"activation": "tanh"}}))
         .unwrap();
-    let change = run.reconfigure(&cfg).unwrap();
+    let change = run.reconfigure(&cfg);
     assert_eq!(change, Change::Reset("activation".into()));
     assert_eq!(run.step_count(), 0);
     assert_eq!(run.network().activation, Activation::Tanh);
@@ -231,8 +229,7 @@ fn the_rsm_of_a_tanh_network_is_that_of_its_activated_hidden_layer() {
         "network": {"hidden": [12], "activation": "tanh"},
         "init": {"kind": "scaled_gaussian", "scale": 1.5},
         "train": {"lr": 0.01, "steps": 200, "record_every": 10}
-    })))
-    .unwrap();
+    })));
     run.advance(200);
     let rsm = run.rsm().unwrap();
     assert_eq!(rsm.step, 200);

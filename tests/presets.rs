@@ -13,7 +13,7 @@ fn sweep_of(id: &str, depths: &[usize]) -> SweepResults {
         .unwrap()
         .merged(&json!({"sweep": {"depths": depths}}))
         .unwrap();
-    let mut sweep = Sweep::new(&cfg).unwrap();
+    let mut sweep = Sweep::new(&cfg);
     while !sweep.work(100_000) {}
     sweep.results().clone()
 }
@@ -72,7 +72,7 @@ fn the_infinite_depth_preset_shows_the_balanced_learning_time_levelling_off() {
         assert!(o.unwrap() < 60);
     }
     // The preset's own 10-layer run learns on its exact theory.
-    let mut run = Run::new(&preset("infinite_depth").unwrap().full_config().unwrap()).unwrap();
+    let mut run = Run::new(&preset("infinite_depth").unwrap().full_config().unwrap());
     assert_eq!(run.network().depth(), 10);
     run.advance(400);
     let st = run.state();
@@ -87,7 +87,7 @@ fn the_edge_of_chaos_preset_trains_a_deep_tanh_network_and_a_small_gain_stalls()
     assert_eq!(cfg.network.activation.name(), "tanh");
     assert_eq!(cfg.init.scale, 1.0);
     assert!(cfg.depth() >= 8);
-    let mut run = Run::new(&cfg).unwrap();
+    let mut run = Run::new(&cfg);
     let first = run.state().loss;
     run.advance(300);
     let st = run.state();
@@ -96,7 +96,7 @@ fn the_edge_of_chaos_preset_trains_a_deep_tanh_network_and_a_small_gain_stalls()
     assert!(!st.theory.as_ref().is_some_and(|t| t.exact));
     // Gain 0.5: the signal dies out with depth and the loss hardly moves in the same time.
     let ordered = cfg.merged(&json!({"init": {"scale": 0.5}})).unwrap();
-    let mut run = Run::new(&ordered).unwrap();
+    let mut run = Run::new(&ordered);
     let first = run.state().loss;
     run.advance(300);
     assert!(run.state().loss > 0.9 * first);

@@ -15,7 +15,7 @@ fn recipe() -> Run {
         "init": {"kind": "small_gaussian", "scale": (2e-6f64 / 16.0).sqrt()},
         "train": {"lr": 0.01 / S_MAX, "steps": 8311, "record_every": 10, "seed": 3}
     }));
-    let mut run = Run::new(&cfg).unwrap();
+    let mut run = Run::new(&cfg);
     run.advance(8311);
     run
 }
@@ -207,7 +207,7 @@ fn every_item_gets_a_time_bar_or_is_named_under_the_typicality_chart() {
         "init": {"kind": "small_gaussian", "scale": (2e-6f64 / 16.0).sqrt()},
         "train": {"lr": 0.01 / S_MAX, "steps": 8311, "record_every": 10, "seed": 3}
     }));
-    let mut s = Session::new(&cfg).unwrap();
+    let mut s = Session::new(&cfg);
     s.advance(8311);
     let view = View {
         category: Some(3),

@@ -9,7 +9,7 @@ use serde_json::json;
 
 fn run(cfg: serde_json::Value) -> dln_explorer::chapters::depth::SweepResults {
     let cfg = Config::default().merged(&cfg).unwrap();
-    let mut sweep = Sweep::new(&cfg).unwrap();
+    let mut sweep = Sweep::new(&cfg);
     while !sweep.work(50_000) {}
     sweep.results().clone()
 }
@@ -91,7 +91,7 @@ fn a_sweep_reports_progress_and_can_be_resumed_in_small_slices() {
     let cfg = Config::default()
         .merged(&json!({"sweep": {"depths": [2, 3], "inits": ["orthogonal"], "max_steps": 500}}))
         .unwrap();
-    let mut sweep = Sweep::new(&cfg).unwrap();
+    let mut sweep = Sweep::new(&cfg);
     let mut last = 0.0;
     let mut slices = 0;
     while !sweep.work(1) {

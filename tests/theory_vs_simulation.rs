@@ -48,7 +48,7 @@ fn balanced_rm8_modes_equal_the_exact_map_and_track_eq12_within_two_percent_at_l
     let s_max = 6.320_6;
     let lr = 0.01 / s_max;
     let cfg = common::balanced(&[16], 1e-4, lr, 9000);
-    let mut run = Run::new(&cfg).unwrap();
+    let mut run = Run::new(&cfg);
     run.advance(9000);
     // The run covers every mode's transition: the weakest is learned by the end.
     let last = run.history().last().unwrap();
@@ -78,7 +78,7 @@ fn balanced_rm8_modes_equal_the_exact_map_and_track_eq12_within_two_percent_at_l
 fn halving_the_learning_rate_halves_the_gap_between_gradient_descent_and_gradient_flow() {
     let s_max = 6.320_6;
     let run_with = |lr: f64, steps: u64| {
-        let mut run = Run::new(&common::balanced(&[16], 1e-4, lr, steps)).unwrap();
+        let mut run = Run::new(&common::balanced(&[16], 1e-4, lr, steps));
         run.advance(steps);
         worst_flow_error(&run)
     };
@@ -98,7 +98,7 @@ fn a_shallow_network_follows_its_exponential_solution_from_a_random_start() {
         "init": {"kind": "small_gaussian", "scale": 0.1},
         "train": {"lr": 0.001, "steps": 5000, "record_every": 50}
     }));
-    let mut run = Run::new(&cfg).unwrap();
+    let mut run = Run::new(&cfg);
     assert!(run.prediction().unwrap().exact);
     run.advance(5000);
     let s = &run.svd().s;
@@ -112,7 +112,7 @@ fn a_shallow_network_follows_its_exponential_solution_from_a_random_start() {
 #[test]
 fn a_too_large_learning_rate_stops_the_run_with_a_message_and_no_nan_in_the_history() {
     let cfg = common::config(serde_json::json!({"train": {"lr": 1.0}}));
-    let mut run = Run::new(&cfg).unwrap();
+    let mut run = Run::new(&cfg);
     let taken = run.advance(10_000);
     assert!(taken < 10_000);
     let state = run.state();
@@ -126,11 +126,13 @@ fn a_too_large_learning_rate_stops_the_run_with_a_message_and_no_nan_in_the_hist
 
 #[test]
 fn changing_the_learning_rate_mid_run_keeps_the_steps_and_the_theory_time_axis() {
-    let mut run = Run::new(&common::balanced(&[16], 1e-3, 0.001, 20000)).unwrap();
+    let mut run = Run::new(&common::balanced(&[16], 1e-3, 0.001, 20000));
     run.advance(1000);
-    let mut cfg = run.config().clone();
-    cfg.train.lr = 0.002;
-    let change = run.reconfigure(&cfg).unwrap();
+    let cfg = run
+        .config()
+        .merged(&serde_json::json!({"train": {"lr": 0.002}}))
+        .unwrap();
+    let change = run.reconfigure(&cfg);
     assert_eq!(change, dln_explorer::run::Change::Live);
     assert_eq!(run.step_count(), 1000);
     run.advance(1000);
@@ -142,11 +144,13 @@ fn changing_the_learning_rate_mid_run_keeps_the_steps_and_the_theory_time_axis()
 
 #[test]
 fn changing_the_architecture_restarts_the_run_and_says_why() {
-    let mut run = Run::new(&common::config(serde_json::json!({}))).unwrap();
+    let mut run = Run::new(&common::config(serde_json::json!({})));
     run.advance(100);
-    let mut cfg = run.config().clone();
-    cfg.network.hidden = vec![8, 8];
-    match run.reconfigure(&cfg).unwrap() {
+    let cfg = run
+        .config()
+        .merged(&serde_json::json!({"network": {"hidden": [8, 8]}}))
+        .unwrap();
+    match run.reconfigure(&cfg) {
         dln_explorer::run::Change::Reset(why) => assert!(why.contains("network")),
         other => panic!("expected a reset, got {other:?}"),
     }
@@ -161,7 +165,7 @@ fn toy4_balanced(depth: usize, u0: f64, lr: f64, steps: u64) -> Run {
         "init": {"kind": "balanced", "scale": u0},
         "train": {"lr": lr, "steps": steps, "record_every": 20}
     }));
-    let mut run = Run::new(&cfg).unwrap();
+    let mut run = Run::new(&cfg);
     run.advance(steps);
     run
 }
@@ -203,7 +207,7 @@ fn a_lambda_balanced_start_in_random_directions_follows_the_riccati_solution() {
             "init": {"kind": "lambda_balanced", "scale": 0.4, "lambda": lambda},
             "train": {"lr": 4e-4, "steps": 6000, "record_every": 50}
         }));
-        let mut run = Run::new(&cfg).unwrap();
+        let mut run = Run::new(&cfg);
         let pred = run.prediction().unwrap();
         assert!(
             !pred.exact && pred.quality() == "gradient flow" && pred.label.contains("Riccati"),
@@ -231,7 +235,7 @@ fn an_unequal_aligned_start_follows_the_closed_form_lambda_balanced_mode() {
         "init": {"kind": "balanced", "scale": 0.01, "lambda": 1.5},
         "train": {"lr": 4e-4, "steps": 8000, "record_every": 50}
     }));
-    let mut run = Run::new(&cfg).unwrap();
+    let mut run = Run::new(&cfg);
     assert!(run.prediction().unwrap().label.contains("λ-balanced"));
     run.advance(8000);
     assert!(worst_mode_error(&run) < 0.01);
@@ -243,37 +247,32 @@ fn an_orthogonal_start_with_a_narrow_hidden_layer_is_zero_balanced_and_gets_the_
         "network": {"hidden": [5]},
         "init": {"kind": "orthogonal", "scale": 0.3},
     }));
-    let run = Run::new(&cfg).unwrap();
+    let run = Run::new(&cfg);
     assert!(run.prediction().unwrap().label.contains("λ = 0"));
     // A wider hidden layer than the input is not balanced: no overlay, and the note says why.
     let cfg = common::config(serde_json::json!({
         "network": {"hidden": [16]},
         "init": {"kind": "orthogonal", "scale": 0.3},
     }));
-    let why = Run::new(&cfg)
-        .unwrap()
-        .prediction()
-        .unwrap_err()
-        .to_string();
+    let why = Run::new(&cfg).prediction().unwrap_err().to_string();
     assert!(why.contains("not λ-balanced"), "{why}");
 }
 
 #[test]
 fn small_random_starts_get_an_approximate_overlay_only_with_one_hidden_layer() {
-    let one = Run::new(&common::config(serde_json::json!({}))).unwrap();
+    let one = Run::new(&common::config(serde_json::json!({})));
     let p = one.prediction().unwrap();
     assert!(!p.exact && p.label.starts_with("approximate"));
     let two = Run::new(&common::config(
         serde_json::json!({"network": {"hidden": [16, 16]}}),
-    ))
-    .unwrap();
+    ));
     assert!(two.prediction().is_err());
 }
 
 #[test]
 fn predicted_milestones_order_modes_by_strength_and_match_eq12_half_times() {
     let lr = 0.002;
-    let run = Run::new(&common::balanced(&[16], 1e-3, lr, 8000)).unwrap();
+    let run = Run::new(&common::balanced(&[16], 1e-3, lr, 8000));
     let at = run.learned_at();
     let s = run.svd().s.clone();
     let flow = run.prediction().unwrap().half_times();

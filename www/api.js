@@ -131,6 +131,12 @@ export const api = {
     return JSON.parse(this.app.constructor.presets());
   },
 
+  /** The field table (src/config/fields.rs): one entry per parameter, from which the controls
+   * take their ranges, steps, options, labels and help. */
+  schema() {
+    return JSON.parse(this.app.constructor.schema());
+  },
+
   /**
    * Loads a preset by id; returns null or a message. With `scroll` (the user picked it from the
    * menu) the panel it is about is scrolled into view; a preset from a link, an attribute or the
@@ -180,6 +186,7 @@ export function pageApi(explorer) {
     setView: (partial) => explorer.setView(partial),
     setTwin: (patch) => explorer.setTwin(patch),
     presets: () => explorer.presets(),
+    schema: () => explorer.schema(),
     applyPreset: (id) => explorer.applyPreset(id),
     sweep: (partial = {}) => (explorer.depth ? explorer.depth.startSweep(partial) : 'this page has no depth sweep'),
     sweepState: () => explorer.depth?.sweepState() ?? null,

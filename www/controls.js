@@ -5,12 +5,6 @@
 
 import { fmt } from './fmt.js';
 
-const ACTIVATION_HELP = {
-  linear: 'y = W_D ⋯ W_1 x: the network the exact theory describes.',
-  tanh: 'tanh on every hidden layer (the output stays linear). The theory drawn is the linear one, a reference only; tanh is linear near 0, so they agree while weights are small.',
-  relu: 'max(0, ·) on every hidden layer (the output stays linear). The theory drawn is the linear one, a reference only.',
-};
-
 /** What the init-scale slider sets, by kind: the gain g of SMG14 section 4 for the random kinds. */
 const SCALE_LABEL = {
   small_gaussian: 'Scale (std)',
@@ -20,13 +14,54 @@ const SCALE_LABEL = {
   lambda_balanced: 'Scale',
 };
 
-const DATASET_HELP = {
-  rm8: 'Plants and animals, trees and flowers, birds and fish (Rogers & McClelland).',
-  toy4: 'Living things: animals that move, plants with roots; each item has one feature of its own.',
-  tree: 'Every node of a balanced tree is a feature an item has when it descends from it.',
-  diffusion: 'Each feature is ±1 at the root and flips sign with the given probability on every branch.',
-  matrix: 'A custom item × feature matrix.',
-};
+/** The value at a dotted path of an object (undefined when absent). */
+function at(obj, path) {
+  return path.split('.').reduce((o, k) => (o === null || o === undefined ? undefined : o[k]), obj);
+}
+
+/** An object holding `value` at the dotted `path`. */
+function nest(path, value) {
+  return path.split('.').reduceRight((v, k) => ({ [k]: v }), value);
+}
+
+/** Whether a field applies when the choice `key` has `value` (its `when` in the schema). */
+function appliesTo(field, key, value) {
+  return !field.when || field.when.key !== key || field.when.values.includes(value);
+}
+
+/**
+ * Shapes a control from its field: a menu's options and labels, a box's or slider's range and
+ * step, and the help text as its tooltip. Nothing of this is typed in the HTML. A list field
+ * (the hidden layers) has two controls: `data-part="layers"` (how many) and `"width"` (each).
+ */
+function shapeControl(el, field) {
+  const label = el.closest('label');
+  if (label && field.help) label.title = field.help;
+  if (el.tagName === 'SELECT') {
+    el.replaceChildren(...field.options.map((o) => {
+      const opt = el.ownerDocument.createElement('option');
+      opt.value = o.value;
+      opt.textContent = o.label;
+      if (o.help) opt.title = o.help;
+      return opt;
+    }));
+    return;
+  }
+  if (el.dataset.part === 'layers') {
+    [el.min, el.max] = field.length.map(String);
+    el.step = '1';
+    return;
+  }
+  if (field.log) {
+    [el.min, el.max] = field.slider.map((x) => String(Math.log10(x)));
+    el.step = String(field.step ?? 0.05);
+    el.setAttribute('data-log', '');
+    return;
+  }
+  if (field.min !== null) el.min = String(field.min);
+  if (field.max !== null) el.max = String(field.max);
+  el.step = field.step === null ? 'any' : String(field.step);
+}
 
 /** The label text of a control, for messages. */
 function labelOf(el, param) {
@@ -36,21 +71,22 @@ function labelOf(el, param) {
   return text || param;
 }
 
-/** Reads a control's value: {value} or {error} naming the field. */
-function readControl(el, param) {
+/** Reads a control's value against its field's range: {value} or {error} naming the field. */
+function readControl(el, field) {
   if (el.tagName === 'SELECT') return { value: el.value };
-  const label = labelOf(el, param);
+  const label = labelOf(el, field.key);
   const raw = el.value.trim();
-  const log = el.hasAttribute('data-log');
-  let v = Number(raw);
+  const v = Number(raw);
   if (raw === '' || !Number.isFinite(v)) return { error: `${label}: enter a number` };
-  if (log) return { value: 10 ** v };
-  const whole = Number(el.step || 1) >= 1;
+  if (field.log) return { value: 10 ** v };
+  const layers = el.dataset.part === 'layers';
+  const [min, max] = layers ? field.length : [field.min, field.max];
+  const whole = field.kind === 'integer' || field.kind === 'list';
   if (whole && !Number.isInteger(v)) return { error: `${label}: enter a whole number` };
-  const min = el.min === '' ? -Infinity : Number(el.min);
-  const max = el.max === '' ? Infinity : Number(el.max);
-  if (v < min || v > max) {
-    const range = el.max === '' ? `at least ${el.min}` : `from ${el.min} to ${el.max}`;
+  const open = field.min_open && !layers;
+  const below = min !== null && (open ? v <= min : v < min);
+  if (below || (max !== null && v > max)) {
+    const range = open ? `above ${min} and at most ${max}` : `from ${min} to ${max}`;
     return { error: `${label}: must be ${range}; got ${raw}` };
   }
   return { value: v };
@@ -62,12 +98,16 @@ function readControl(el, param) {
  */
 export const controls = {
   bindControls() {
+    this.fields = new Map(this.schema().map((f) => [f.key, f]));
     for (const el of this.root.querySelectorAll('[data-param]')) {
-      const param = el.dataset.param;
-      // The learning rate applies while dragging; everything else when the value is committed.
-      const live = param === 'train.lr';
-      el.addEventListener(live ? 'input' : 'change', () => this.onControl(param, el));
-      if (el.type === 'range') el.addEventListener('input', () => this.showValue(param, el));
+      const field = this.fields.get(el.dataset.param);
+      if (!field) continue;
+      shapeControl(el, field);
+      // A slider of a live field (the learning rate) applies while dragging; everything else
+      // when the value is committed.
+      const live = field.live && el.type === 'range';
+      el.addEventListener(live ? 'input' : 'change', () => this.onControl(field, el));
+      if (el.type === 'range') el.addEventListener('input', () => this.showValue(field.key, el));
     }
     for (const btn of this.root.querySelectorAll('[data-action]')) {
       btn.addEventListener('click', () => {
@@ -91,42 +131,35 @@ export const controls = {
   },
 
   /** The config fragment for a control's new value, or {error}. */
-  fragmentFor(param, el, cfg) {
-    const read = readControl(el, param);
+  fragmentFor(field, el, cfg) {
+    const read = readControl(el, field);
     if (read.error) return read;
     const v = read.value;
-    const [section, key] = param.split('.');
-    if (param === 'network.layers') return { network: { hidden: Array(v).fill(this.width) } };
-    if (param === 'network.width') {
+    if (el.dataset.part === 'layers') return nest(field.path, Array(v).fill(this.width));
+    if (el.dataset.part === 'width') {
       this.width = v;
-      return { network: { hidden: cfg.network.hidden.map(() => v) } };
+      return nest(field.path, cfg.network.hidden.map(() => v));
     }
-    if (param === 'dataset.kind') {
+    if (field.key === 'dataset') {
       // Carry the generator settings the user has entered over to the new kind.
       const dataset = { kind: v };
-      for (const other of this.root.querySelectorAll('[data-param^="dataset."]')) {
-        const k = other.dataset.param.slice(8);
-        if (k === 'kind' || !this.visibleFor(other, v) || other.value.trim() === '') continue;
-        const r = readControl(other, other.dataset.param);
+      for (const other of this.root.querySelectorAll('[data-param]')) {
+        const f = this.fields.get(other.dataset.param);
+        if (!f || f === field || !f.path.startsWith('dataset.') || !f.when) continue;
+        if (!appliesTo(f, 'dataset', v) || other.value.trim() === '') continue;
+        const r = readControl(other, f);
         if (r.error) return r;
-        dataset[k] = r.value;
+        dataset[f.path.slice('dataset.'.length)] = r.value;
       }
       return { dataset };
     }
-    if (section === 'dataset') return { dataset: { kind: cfg.dataset.kind, [key]: v } };
-    return { [section]: { [key]: v } };
+    return nest(field.path, v);
   },
 
-  /** Whether a control belongs to the given dataset kind (by its data-when wrapper). */
-  visibleFor(el, kind) {
-    const when = el.closest('[data-when="dataset.kind"]');
-    return !when || when.dataset.values.split(' ').includes(kind);
-  },
-
-  onControl(param, el) {
+  onControl(field, el) {
     const cfg = this.config();
     if (!cfg) return;
-    const frag = this.fragmentFor(param, el, cfg);
+    const frag = this.fragmentFor(field, el, cfg);
     if (frag.error) {
       this.markInvalid(el, frag.error);
       return;
@@ -161,36 +194,37 @@ export const controls = {
     if (!cfg) return;
     const hidden = cfg.network.hidden;
     if (hidden.length) this.width = hidden[0];
-    const values = {
-      'network.layers': hidden.length,
-      'network.width': this.width,
-      'network.activation': cfg.network.activation,
-    };
-    for (const section of ['dataset', 'init', 'train']) {
-      for (const [k, v] of Object.entries(cfg[section])) {
-        if (typeof v !== 'object') values[`${section}.${k}`] = v;
-      }
-    }
     for (const el of this.root.querySelectorAll('[data-param]')) {
-      const p = el.dataset.param;
-      if (!(p in values) || el.getAttribute('aria-invalid') === 'true') continue;
-      const v = values[p];
+      const f = this.fields.get(el.dataset.param);
+      if (!f) continue;
+      // A control shows when the choice its field depends on has one of its values; λ also
+      // needs exactly one hidden layer (Config::check_rules).
+      if (f.when) {
+        let show = f.when.values.includes(at(cfg, this.fields.get(f.when.key).path));
+        if (f.key === 'lambda') show = show && hidden.length === 1;
+        (el.closest('label') || el).hidden = !show;
+      }
+      if (el.getAttribute('aria-invalid') === 'true') continue;
+      let v = at(cfg, f.path);
+      if (el.dataset.part === 'layers') v = hidden.length;
+      else if (el.dataset.part === 'width') v = this.width;
+      if (v === undefined || (v !== null && typeof v === 'object')) continue;
       el.value = el.hasAttribute('data-log') ? String(Math.log10(v)) : String(v);
-      this.showValue(p, el, typeof v === 'number' ? v : null);
+      this.showValue(f.key, el, typeof v === 'number' ? v : null);
     }
-    for (const box of this.root.querySelectorAll('[data-when]')) {
-      const current = box.dataset.when === 'dataset.kind' ? cfg.dataset.kind : cfg.init.kind;
-      let show = box.dataset.values.split(' ').includes(current);
-      if (box.dataset.when === 'init.kind') show = show && hidden.length === 1;
-      box.hidden = !show;
+    for (const row of this.root.querySelectorAll('form .row')) {
+      const labels = [...row.querySelectorAll('label')];
+      row.hidden = labels.length > 0 && labels.every((l) => l.hidden);
     }
     this.semantic?.refresh();
     this.depth?.refresh(cfg);
     this.syncScrubber();
+    // The chosen option's help, from the field table.
+    const optionHelp = (key) => this.fields.get(key)?.options.find((o) => o.value === at(cfg, this.fields.get(key).path))?.help ?? '';
     const help = this.q('[data-role="dataset-help"]');
-    if (help) help.textContent = DATASET_HELP[cfg.dataset.kind] || '';
+    if (help) help.textContent = optionHelp('dataset');
     const actHelp = this.q('[data-role="activation-help"]');
-    if (actHelp) actHelp.textContent = ACTIVATION_HELP[cfg.network.activation] || '';
+    if (actHelp) actHelp.textContent = optionHelp('act');
     const scaleLabel = this.q('[data-role="scale-label"]');
     if (scaleLabel) scaleLabel.textContent = SCALE_LABEL[cfg.init.kind] || 'Scale';
     this.updateLrHint(cfg);

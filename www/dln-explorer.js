@@ -137,10 +137,21 @@ export class DlnExplorer extends HTMLElement {
       make(doc, 'button', { type: 'button', 'data-action': 'step', text: 'Step' }),
       make(doc, 'button', { type: 'button', 'data-action': 'reset', text: 'Reset' }),
     ]);
-    if (controls.includes('lr')) {
-      const out = make(doc, 'output', { 'data-show': 'train.lr' });
-      const input = make(doc, 'input', { type: 'range', 'data-param': 'train.lr', 'data-log': '', min: '-5', max: '0', step: '0.05' });
-      bar.append(make(doc, 'label', { class: 'lr' }, ['Learning rate ', out, input]));
+    // A control per key the `controls` attribute names; the Explorer gives each its range,
+    // step, options and help from the field table.
+    const fields = new Map(JSON.parse(App.schema()).map((f) => [f.key, f]));
+    for (const key of controls) {
+      const f = fields.get(key);
+      if (!f || f.kind === 'list' || f.kind === 'bool') {
+        if (key !== 'none') messages.push(`ignored controls ${key}: not a parameter with one control`);
+        continue;
+      }
+      const menu = f.kind === 'enum';
+      const input = menu
+        ? make(doc, 'select', { 'data-param': key })
+        : make(doc, 'input', { type: f.log ? 'range' : 'number', 'data-param': key });
+      const out = f.log ? [make(doc, 'output', { 'data-show': key })] : [];
+      bar.append(make(doc, 'label', { class: key }, [`${f.label} `, ...out, input]));
     }
     const status = make(doc, 'p', { class: 'status', 'data-role': 'status', 'aria-live': 'off' });
     const notice = make(doc, 'p', { class: 'notice', 'data-role': 'notice', role: 'status', 'aria-live': 'polite' });
@@ -186,6 +197,8 @@ export class DlnExplorer extends HTMLElement {
   state() { return this.call((ex) => ex.state(), null); }
   view() { return this.call((ex) => ex.view(), null); }
   setView(partial) { return this.call((ex) => ex.setView(partial)); }
+  /** The field table: one entry per parameter (as `window.dln.schema()`). */
+  schema() { return JSON.parse(App.schema()); }
   /** Whether the element is playing. */
   get playing() { return Boolean(this.explorer?.playing); }
 }

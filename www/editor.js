@@ -100,7 +100,7 @@ export class DatasetEditor {
     // Choosing "Custom matrix" in the dataset menu starts from the current dataset's matrix. This
     // listener runs before the explorer's (capture at the target), which would otherwise ask for
     // a matrix with no values.
-    const select = this.explorer.root.querySelector('[data-param="dataset.kind"]');
+    const select = this.explorer.root.querySelector('[data-param="dataset"]');
     select?.addEventListener('change', (e) => {
       if (select.value !== 'matrix') return;
       e.stopImmediatePropagation();
@@ -119,7 +119,7 @@ export class DatasetEditor {
     if (!data) return;
     this.key = key;
     this.kind = cfg.dataset.kind;
-    this.matrix = { items: data.items, features: data.features, values: data.values };
+    this.matrix = { items: data.items, features: data.feature_names, values: data.values };
     this.render();
   }
 
@@ -292,7 +292,7 @@ export class DatasetEditor {
    */
   apply(m, what = '') {
     const err = this.explorer.setConfig({
-      dataset: { kind: 'matrix', items: m.items, features: m.features, values: m.values },
+      dataset: { kind: 'matrix', items: m.items, feature_names: m.features, values: m.values },
     });
     if (err) {
       this.showError(what ? `${what}: ${plain(err)}` : err);

@@ -16,6 +16,7 @@ const CALLS = {
   setView: 1,
   setTwin: 1,
   presets: 0,
+  schema: 0,
   applyPreset: 1,
 };
 

@@ -6,22 +6,11 @@
 // Forward step through them. Anything in a link that cannot be used is listed in a dismissable
 // message and the rest still applies.
 
-/** Hash keys of the controls that `<key>_hide=1` hides. */
-const CONTROLS = {
-  dataset: '[data-param="dataset.kind"]',
-  branching: '[data-param="dataset.branching"]',
-  levels: '[data-param="dataset.levels"]',
-  nfeatures: '[data-param="dataset.features"]',
-  flip: '[data-param="dataset.flip"]',
-  dseed: '[data-param="dataset.seed"]',
-  hidden: '[data-param="network.layers"], [data-param="network.width"]',
-  act: '[data-param="network.activation"]',
-  init: '[data-param="init.kind"]',
-  scale: '[data-param="init.scale"]',
-  lambda: '[data-param="init.lambda"]',
-  lr: '[data-param="train.lr"]',
-  steps: '[data-param="train.steps"]',
-  seed: '[data-param="train.seed"]',
+/**
+ * Controls of the page's own keys that `<key>_hide=1` hides. A config field's control is found
+ * by its key, which is its `data-param` (the field table, src/config/fields.rs).
+ */
+const PAGE_CONTROLS = {
   t: '[data-scrub]',
   speed: '[data-speed]',
   presets: '[data-preset]',
@@ -169,9 +158,11 @@ export class Permalink {
     return this.write(this.current()) ?? this.last ?? '';
   }
 
-  write(state) {
+  /** The hash of the explorer as it is (its config, view and second network stay in wasm)
+   * with the page's own parts `{panels, embed, hide, preset}`. */
+  write(page) {
     try {
-      const res = JSON.parse(this.App.writeHash(JSON.stringify(state)));
+      const res = JSON.parse(this.ex.app.hash(JSON.stringify(page)));
       return res.error ? null : res.hash;
     } catch {
       return null;
@@ -212,16 +203,13 @@ export class Permalink {
     }
   }
 
-  /** The state as the hash writer takes it. */
+  /** The page's own parts of the state (the rest is the explorer's). */
   current() {
     return {
-      config: this.ex.config(),
-      view: this.ex.view(),
       panels: this.panels,
       embed: this.embed,
       hide: this.hide,
       preset: this.ex.preset || null,
-      twin: this.ex.twin() ?? null,
     };
   }
 
@@ -242,8 +230,7 @@ export class Permalink {
     this.embedLink();
     for (const el of root.querySelectorAll(`.${HIDDEN}`)) el.classList.remove(HIDDEN);
     for (const key of this.hide) {
-      const sel = CONTROLS[key];
-      if (!sel) continue;
+      const sel = PAGE_CONTROLS[key] ?? `[data-param="${CSS.escape(key)}"]`;
       for (const el of root.querySelectorAll(sel)) {
         const box = key === 'presets' ? el.closest('fieldset') : (el.closest('label') || el);
         box.classList.add(HIDDEN);

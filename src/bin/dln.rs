@@ -14,7 +14,7 @@ use dln_explorer::chapters::context;
 use dln_explorer::chapters::depth::Sweep;
 use dln_explorer::chapters::generalisation;
 use dln_explorer::chapters::prior;
-use dln_explorer::config::Config;
+use dln_explorer::config::{fields, Config, ValidConfig};
 use dln_explorer::run::export;
 use dln_explorer::run::Run;
 
@@ -181,7 +181,7 @@ fn read_text(path: &str) -> Result<String, Failure> {
     }
 }
 
-fn parse_config(text: &str) -> Result<Config, Failure> {
+fn parse_config(text: &str) -> Result<ValidConfig, Failure> {
     Config::from_json(text).map_err(|e| Failure::Input(e.to_string()))
 }
 
@@ -243,7 +243,7 @@ fn cmd_run(args: &[String]) -> Result<(), Failure> {
         }
     }
     let cfg = parse_config(&text)?;
-    let mut run = Run::new(&cfg).map_err(|e| Failure::Input(e.to_string()))?;
+    let mut run = Run::new(&cfg);
     train(&mut run, cfg.train.steps);
     if let Some(msg) = run.message() {
         eprintln!("{msg}");
@@ -296,7 +296,7 @@ fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
         return write_out(io.out.as_deref(), &body);
     }
     let cfg = parse_config(&text)?;
-    let mut sweep = Sweep::new(&cfg).map_err(|e| Failure::Input(e.to_string()))?;
+    let mut sweep = Sweep::new(&cfg);
     let tty = std::io::stderr().is_terminal();
     let started = std::time::Instant::now();
     while !sweep.work(20_000) {
@@ -371,26 +371,16 @@ fn train(run: &mut Run, steps: u64) {
 fn cmd_example() -> Result<(), Failure> {
     let cfg = Config::default();
     println!("{}", cfg.to_json_pretty());
-    eprintln!(
-        "\
-# An example config for `dln run` (the same JSON as the page's window.dln.config()).
-# Every field is optional; missing fields take these defaults.
-#   dataset.kind   rm8 | toy4 | tree {{branching, levels}} |
-#                  diffusion {{branching, levels, features, flip, seed}} |
-#                  matrix {{items: [..], features: [..], values: [[..] one row per item]}} |
-#                  routing {{domains, trained_per_input or gates, base}} (network.kind gated) |
-#                  sequence {{length, strengths: [[..] one row per time step], seed}}
-#                  (network.kind recurrent); init.kind aligned | small_gaussian for these two
-#   network.hidden hidden-layer widths, input side first ([] = shallow)
-#   network.activation linear | tanh | relu, on the hidden layers (the output stays linear;
-#                  a nonlinear network's theory is the linear one, a reference only)
-#   init.kind      small_gaussian | scaled_gaussian | orthogonal | balanced | lambda_balanced
-#   init.scale     std (small_gaussian), gain g (scaled_gaussian, orthogonal), u0 (balanced),
-#                  singular value of the smaller layer (lambda_balanced)
-#   init.lambda    W2^T W2 - W1 W1^T (balanced and lambda_balanced, one hidden layer)
-#   train.lr       learning rate; the theory's time unit is tau = 1/lr steps
-#   train.steps, train.record_every, train.seed
-# Save it with: dln example > config.json"
+    eprint!(
+        "# An example config for `dln run` (the same JSON as the page's window.dln.config()).\n\
+         # Every field is optional; missing fields take these defaults. Each field, its key in\n\
+         # links (#key=value) and what it allows:\n{}\
+         # The chapters read configs of their own: a routing {{domains, trained_per_input or\n\
+         # gates, base}} or sequence {{length, strengths, seed}} dataset (network.kind gated or\n\
+         # recurrent, init.kind aligned), a teacher {{inputs, examples, snr, outputs, seed}}\n\
+         # dataset, or \"tasks\": [{{name, dataset or edit, steps}}, ..].\n\
+         # Save it with: dln example > config.json\n",
+        fields::notes()
     );
     Ok(())
 }

@@ -21,8 +21,8 @@ use ndarray::Array2;
 use serde::Serialize;
 
 use crate::config::{
-    Config, ConfigError, DatasetConfig, InitConfig, InitKind, LrPolicy, SweepConfig, SweepData,
-    SweepInit,
+    Config, DatasetConfig, InitConfig, InitKind, LrPolicy, SweepConfig, SweepData, SweepInit,
+    ValidConfig,
 };
 use crate::engine::data::Dataset;
 use crate::engine::init::initialise;
@@ -139,14 +139,15 @@ pub const DIVERGED: f64 = 1e8;
 impl Sweep {
     /// Sets up a sweep over `cfg.sweep`: on the synthetic task of THEORY.md 6.5 or on `cfg`'s
     /// dataset (`sweep.data`), with hidden layers `sweep.width` wide.
-    pub fn new(cfg: &Config) -> Result<Sweep, ConfigError> {
-        cfg.validate()?;
+    pub fn new(cfg: &ValidConfig) -> Sweep {
         let spec = cfg.sweep.clone();
-        let mut base = cfg.clone();
-        if spec.data == SweepData::Spectrum {
+        let mut base = Config::clone(cfg);
+        let data = if spec.data == SweepData::Spectrum {
             base.dataset = DatasetConfig::synthetic();
-        }
-        let data = Dataset::from_config(&base.dataset)?;
+            Dataset::build(&base.dataset)
+        } else {
+            Dataset::from_config(cfg)
+        };
         let svd = Svd::new(&data.sigma_yx().view());
         let width = spec.width;
         let target_loss = spec.threshold * data.target_norm();
@@ -197,7 +198,7 @@ impl Sweep {
         }
         let steps_total_estimate =
             jobs.iter().map(|j| j.rates.len() as u64).sum::<u64>() * spec.max_steps / 4;
-        Ok(Sweep {
+        Sweep {
             spec,
             base,
             data,
@@ -212,7 +213,7 @@ impl Sweep {
             steps_done: 0,
             steps_total_estimate,
             finished: BTreeMap::new(),
-        })
+        }
     }
 
     pub fn results(&self) -> &SweepResults {
@@ -512,12 +513,10 @@ pub struct SweepTask {
 
 impl SweepTask {
     /// Starts a new sweep over `cfg.sweep` (replacing any other).
-    pub fn start(&mut self, cfg: &Config) -> Result<(), ConfigError> {
-        let sweep = Sweep::new(cfg)?;
-        self.sweep = Some(sweep);
+    pub fn start(&mut self, cfg: &ValidConfig) {
+        self.sweep = Some(Sweep::new(cfg));
         self.cancelled = false;
         self.version += 1;
-        Ok(())
     }
 
     pub fn status(&self) -> SweepStatus {

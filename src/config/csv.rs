@@ -830,7 +830,7 @@ mod tests {
         ] {
             let DatasetConfig::Matrix {
                 items,
-                features,
+                feature_names: features,
                 values,
             } = d.matrix_config()
             else {

@@ -11,13 +11,17 @@
 //! ```
 //!
 //! Every field has a default, so a partial object is a valid config; [`Config::merged`] applies a
-//! partial object to an existing config. A config is checked once, at the boundary, by
-//! [`Config::validate`]; code past the boundary may assume the limits below hold.
+//! partial object to an existing config. Every parameter is declared once, in the field table
+//! ([`fields::FIELDS`]), with its key, range and help. A config is checked once, at the
+//! boundary ([`Config::validated`], [`Config::merged`]), into a [`ValidConfig`]: the run, the
+//! session and the sweep take only that type, so code past the boundary never checks again.
 
 pub mod csv;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+pub mod fields;
 
 /// Upper limits that keep every run inside a browser tab's memory and time budget.
 pub mod limits {
@@ -82,8 +86,9 @@ pub enum DatasetConfig {
         branching: usize,
         #[serde(default = "default_levels")]
         levels: usize,
-        #[serde(default = "default_features")]
-        features: usize,
+        /// How many features are sampled (was `features`, still read).
+        #[serde(default = "default_features", alias = "features")]
+        feature_count: usize,
         #[serde(default = "default_flip")]
         flip: f64,
         #[serde(default = "default_data_seed")]
@@ -105,9 +110,29 @@ pub enum DatasetConfig {
     /// A user-supplied item x feature matrix (`values` has one row per item).
     Matrix {
         items: Vec<String>,
-        features: Vec<String>,
+        /// The features' names (was `features`, still read).
+        #[serde(alias = "features")]
+        feature_names: Vec<String>,
         values: Vec<Vec<f64>>,
     },
+}
+
+crate::choices! {
+    /// The kinds of dataset: the `kind` tag of [`DatasetConfig`], and the page's Dataset menu.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum DatasetKind {
+        Rm8 = "rm8" ("Rumelhart: 8 items, 36 features",
+            "Plants and animals, trees and flowers, birds and fish (Rogers & McClelland)."),
+        Toy4 = "toy4" ("Four items: canary, salmon, oak, rose",
+            "Living things: animals that move, plants with roots; each item has one feature of its own."),
+        Tree = "tree" ("Tree: one feature per node",
+            "Every node of a balanced tree is a feature an item has when it descends from it."),
+        Diffusion = "diffusion" ("Tree: features by branching diffusion",
+            "Each feature is ±1 at the root and flips sign with the given probability on every branch."),
+        Spectrum = "spectrum" ("Random task with a chosen spectrum",
+            "One-hot items, targets U diag(s) Vᵀ with random orthogonal U and V, the singular values s spaced evenly from the largest to the smallest."),
+        Matrix = "matrix" ("Custom matrix (edit below)", "A custom item × feature matrix."),
+    }
 }
 
 fn default_branching() -> usize {
@@ -148,15 +173,46 @@ impl DatasetConfig {
         }
     }
 
-    /// The `kind` tag as it appears in JSON.
-    pub fn kind(&self) -> &'static str {
+    /// The kind of this dataset (its `kind` tag in JSON is `kind().name()`).
+    pub fn kind(&self) -> DatasetKind {
         match self {
-            DatasetConfig::Rm8 => "rm8",
-            DatasetConfig::Toy4 => "toy4",
-            DatasetConfig::Tree { .. } => "tree",
-            DatasetConfig::Diffusion { .. } => "diffusion",
-            DatasetConfig::Spectrum { .. } => "spectrum",
-            DatasetConfig::Matrix { .. } => "matrix",
+            DatasetConfig::Rm8 => DatasetKind::Rm8,
+            DatasetConfig::Toy4 => DatasetKind::Toy4,
+            DatasetConfig::Tree { .. } => DatasetKind::Tree,
+            DatasetConfig::Diffusion { .. } => DatasetKind::Diffusion,
+            DatasetConfig::Spectrum { .. } => DatasetKind::Spectrum,
+            DatasetConfig::Matrix { .. } => DatasetKind::Matrix,
+        }
+    }
+
+    /// A dataset of this kind with its default settings (a custom matrix: one item, one
+    /// feature, value 1).
+    pub fn default_of(kind: DatasetKind) -> DatasetConfig {
+        match kind {
+            DatasetKind::Rm8 => DatasetConfig::Rm8,
+            DatasetKind::Toy4 => DatasetConfig::Toy4,
+            DatasetKind::Tree => DatasetConfig::Tree {
+                branching: default_branching(),
+                levels: default_levels(),
+            },
+            DatasetKind::Diffusion => DatasetConfig::Diffusion {
+                branching: default_branching(),
+                levels: default_levels(),
+                feature_count: default_features(),
+                flip: default_flip(),
+                seed: default_data_seed(),
+            },
+            DatasetKind::Spectrum => DatasetConfig::Spectrum {
+                size: default_spectrum_size(),
+                s_max: default_s_max(),
+                s_min: default_s_min(),
+                seed: default_data_seed(),
+            },
+            DatasetKind::Matrix => DatasetConfig::Matrix {
+                items: vec!["item 1".into()],
+                feature_names: vec!["feature 1".into()],
+                values: vec![vec![1.0]],
+            },
         }
     }
 }
@@ -182,72 +238,44 @@ impl Default for NetworkConfig {
     }
 }
 
-/// The hidden layers' nonlinearity.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Activation {
-    /// No nonlinearity: the deep linear network of the exact theory.
-    #[default]
-    Linear,
-    /// `tanh(z)`, with `tanh'(0) = 1`: linear for small weights.
-    Tanh,
-    /// `max(0, z)`.
-    Relu,
-}
-
-impl Activation {
-    pub const ALL: [Activation; 3] = [Activation::Linear, Activation::Tanh, Activation::Relu];
-
-    /// The name used in JSON. (Its numerics, `phi` and `phi'`, are the engine's:
-    /// [`crate::engine::network`].)
-    pub fn name(self) -> &'static str {
-        match self {
-            Activation::Linear => "linear",
-            Activation::Tanh => "tanh",
-            Activation::Relu => "relu",
-        }
+crate::choices! {
+    /// The hidden layers' nonlinearity.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum Activation {
+        /// No nonlinearity: the deep linear network of the exact theory.
+        #[default]
+        Linear = "linear" ("linear (the exact theory)",
+            "y = W_D ⋯ W_1 x: the network the exact theory describes."),
+        /// `tanh(z)`, with `tanh'(0) = 1`: linear for small weights.
+        Tanh = "tanh" ("tanh",
+            "tanh on every hidden layer (the output stays linear). The theory drawn is the linear one, a reference only; tanh is linear near 0, so they agree while weights are small."),
+        /// `max(0, z)`.
+        Relu = "relu" ("relu",
+            "max(0, ·) on every hidden layer (the output stays linear). The theory drawn is the linear one, a reference only."),
     }
 }
 
-/// How the weights start.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InitKind {
-    /// Every weight i.i.d. Gaussian with standard deviation `scale`.
-    SmallGaussian,
-    /// Every weight i.i.d. Gaussian with standard deviation `scale / sqrt(fan_in)`.
-    ScaledGaussian,
-    /// Each matrix a random (semi-)orthogonal matrix times `scale`.
-    Orthogonal,
-    /// Decoupled and balanced: aligned with the data's SVD, every mode starting at strength
-    /// `u0 = scale` (each of the D layers contributes `scale^(1/D)`), SMG14 section 1.2 and 1.5.
-    /// With one hidden layer and `lambda != 0` the layers differ: output side `a`, input side
-    /// `b`, `ab = u0`, `a^2 - b^2 = lambda` (THEORY.md 4.2).
-    Balanced,
-    /// One hidden layer in random (not task-aligned) directions with
-    /// `W2^T W2 - W1 W1^T = lambda I` (THEORY.md 4.1, 4.2): the smaller layer has singular
-    /// values `scale`, the other `sqrt(scale^2 + |lambda|)`.
-    LambdaBalanced,
-}
+// The activation's numerics, `phi` and `phi'`, are the engine's: [`crate::engine::network`].
 
-impl InitKind {
-    pub const ALL: [InitKind; 5] = [
-        InitKind::SmallGaussian,
-        InitKind::ScaledGaussian,
-        InitKind::Orthogonal,
-        InitKind::Balanced,
-        InitKind::LambdaBalanced,
-    ];
-
-    /// The name used in JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            InitKind::SmallGaussian => "small_gaussian",
-            InitKind::ScaledGaussian => "scaled_gaussian",
-            InitKind::Orthogonal => "orthogonal",
-            InitKind::Balanced => "balanced",
-            InitKind::LambdaBalanced => "lambda_balanced",
-        }
+crate::choices! {
+    /// How the weights start.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum InitKind {
+        /// Every weight i.i.d. Gaussian with standard deviation `scale`.
+        SmallGaussian = "small_gaussian" ("small random Gaussian (std = scale)", "Every weight drawn independently with standard deviation = scale."),
+        /// Every weight i.i.d. Gaussian with standard deviation `scale / sqrt(fan_in)`.
+        ScaledGaussian = "scaled_gaussian" ("scaled Gaussian (std = g / √fan-in)", "Every weight drawn independently with standard deviation g / √fan-in, g = scale."),
+        /// Each matrix a random (semi-)orthogonal matrix times `scale`.
+        Orthogonal = "orthogonal" ("random orthogonal × gain g", "Each layer a random orthogonal matrix times the gain g = scale."),
+        /// Decoupled and balanced: aligned with the data's SVD, every mode starting at strength
+        /// `u0 = scale` (each of the D layers contributes `scale^(1/D)`), SMG14 section 1.2 and 1.5.
+        /// With one hidden layer and `lambda != 0` the layers differ: output side `a`, input side
+        /// `b`, `ab = u0`, `a^2 - b^2 = lambda` (THEORY.md 4.2).
+        Balanced = "balanced" ("balanced, aligned to the data (u₀ = scale)", "Aligned with the data's modes, every mode starting at strength u₀ = scale."),
+        /// One hidden layer in random (not task-aligned) directions with
+        /// `W2^T W2 - W1 W1^T = lambda I` (THEORY.md 4.1, 4.2): the smaller layer has singular
+        /// values `scale`, the other `sqrt(scale^2 + |lambda|)`.
+        LambdaBalanced = "lambda_balanced" ("λ-balanced, random directions (one hidden layer)", "One hidden layer in random directions with W₂ᵀW₂ − W₁W₁ᵀ = λI; the smaller layer has singular values = scale."),
     }
 }
 
@@ -298,66 +326,50 @@ impl Default for TrainConfig {
 
 // ----- the depth sweep (src/chapters/depth.rs) -----
 
-/// The initialisations compared by the sweep.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SweepInit {
-    /// i.i.d. Gaussian weights of std `small_scale` (SMG14: 0.01).
-    SmallGaussian,
-    /// i.i.d. Gaussian weights of std `1/sqrt(fan_in)`.
-    ScaledGaussian,
-    /// Random orthogonal weights (gain 1).
-    Orthogonal,
-    /// Decoupled and balanced, every mode starting at `balanced_u0` (SMG14 Fig 4: 0.001).
-    Balanced,
-    /// Greedy layer-wise pretraining: each hidden layer is the encoder of a linear autoencoder
-    /// trained on the layer below's representation (kept at unit gain); the output layer starts
-    /// small.
-    Pretrained,
-}
-
-impl SweepInit {
-    pub const ALL: [SweepInit; 5] = [
-        SweepInit::SmallGaussian,
-        SweepInit::ScaledGaussian,
-        SweepInit::Orthogonal,
-        SweepInit::Balanced,
-        SweepInit::Pretrained,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            SweepInit::SmallGaussian => "small_gaussian",
-            SweepInit::ScaledGaussian => "scaled_gaussian",
-            SweepInit::Orthogonal => "orthogonal",
-            SweepInit::Balanced => "balanced",
-            SweepInit::Pretrained => "pretrained",
-        }
+crate::choices! {
+    /// The initialisations compared by the sweep.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+    pub enum SweepInit {
+        /// i.i.d. Gaussian weights of std `small_scale` (SMG14: 0.01).
+        SmallGaussian = "small_gaussian" ("small Gaussian, std 0.01 (slow)", "i.i.d. Gaussian weights of std small_scale."),
+        /// i.i.d. Gaussian weights of std `1/sqrt(fan_in)`.
+        ScaledGaussian = "scaled_gaussian" ("scaled Gaussian, std 1/√N", "i.i.d. Gaussian weights of std 1/√fan-in."),
+        /// Random orthogonal weights (gain 1).
+        Orthogonal = "orthogonal" ("random orthogonal", "Random orthogonal weights of gain 1."),
+        /// Decoupled and balanced, every mode starting at `balanced_u0` (SMG14 Fig 4: 0.001).
+        Balanced = "balanced" ("balanced, aligned", "Aligned with the task's modes, every mode starting at balanced_u0."),
+        /// Greedy layer-wise pretraining: each hidden layer is the encoder of a linear autoencoder
+        /// trained on the layer below's representation (kept at unit gain); the output layer starts
+        /// small.
+        Pretrained = "pretrained" ("layer-wise pretrained", "Each hidden layer the encoder of a linear autoencoder of the layer below; the output layer starts small."),
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LrPolicy {
-    /// `train.lr` at every depth.
-    Fixed,
-    /// `train.lr * 2 / D`: the rate of a two-layer network, falling as 1/D.
-    InverseDepth,
-    /// `lr_factor` times the largest stable rate of depth D.
-    Stable,
-    /// The fastest of a log-spaced grid below the largest stable rate.
-    Optimal,
+crate::choices! {
+    /// The learning rate of each depth of a sweep.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum LrPolicy {
+        /// `lr_factor` times the largest stable rate of depth D.
+        Stable = "stable" ("half the stability limit", "lr_factor times the largest stable rate of each depth."),
+        /// The fastest of a log-spaced grid below the largest stable rate.
+        Optimal = "optimal" ("best of 8 rates (slower)", "The fastest of 8 log-spaced rates below the stability limit."),
+        /// `train.lr * 2 / D`: the rate of a two-layer network, falling as 1/D.
+        InverseDepth = "inverse_depth" ("the run's rate × 2/D", "train.lr × 2/D: the rate of a two-layer network, falling as 1/D."),
+        /// `train.lr` at every depth.
+        Fixed = "fixed" ("the run's rate", "train.lr at every depth."),
+    }
 }
 
-/// The task a depth sweep learns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SweepData {
-    /// The synthetic task of THEORY.md 6.5 (SMG14 Fig 6A's analogue),
-    /// [`DatasetConfig::synthetic`].
-    Spectrum,
-    /// The run's own dataset.
-    Run,
+crate::choices! {
+    /// The task a depth sweep learns.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum SweepData {
+        /// The synthetic task of THEORY.md 6.5 (SMG14 Fig 6A's analogue): 16 one-hot items,
+        /// `Y = U diag(s) V^T` with random orthogonal U, V and s spaced evenly from 2 to 0.5.
+        Spectrum = "spectrum" ("synthetic, 16 items (s: 2 → 0.5)", "16 one-hot items with singular values spaced evenly from 2 to 0.5."),
+        /// The run's own dataset.
+        Run = "run" ("this page's dataset", "The run's own dataset."),
+    }
 }
 
 /// Settings of a depth sweep (part of the config; changing them never restarts the run).
@@ -413,64 +425,6 @@ impl Default for SweepConfig {
     }
 }
 
-impl SweepConfig {
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if !(1..=256).contains(&self.width) {
-            return Err(ConfigError::new(
-                "sweep.width",
-                format!("must be an integer from 1 to 256 units; got {}", self.width),
-            ));
-        }
-        if self.depths.is_empty() || self.depths.len() > 40 {
-            return Err(ConfigError::new("sweep.depths", "needs 1 to 40 depths"));
-        }
-        for (i, &d) in self.depths.iter().enumerate() {
-            if !(1..=64).contains(&d) {
-                return Err(ConfigError::new(
-                    format!("sweep.depths[{i}]"),
-                    format!("must be an integer from 1 to 64 weight matrices; got {d}"),
-                ));
-            }
-        }
-        let range = |field: &str, v: f64, lo: f64, hi: f64| {
-            if v.is_finite() && v > lo && v <= hi {
-                Ok(())
-            } else {
-                Err(ConfigError::new(
-                    field,
-                    format!("must be a number in ({lo}, {hi}]; got {v}"),
-                ))
-            }
-        };
-        range("sweep.threshold", self.threshold, 0.0, 1.0)?;
-        range("sweep.lr_factor", self.lr_factor, 0.0, 1.0)?;
-        range("sweep.small_scale", self.small_scale, 0.0, 10.0)?;
-        range("sweep.balanced_u0", self.balanced_u0, 0.0, 10.0)?;
-        if !(1..=16).contains(&self.seeds) {
-            return Err(ConfigError::new(
-                "sweep.seeds",
-                format!("must be an integer from 1 to 16; got {}", self.seeds),
-            ));
-        }
-        if !(1..=1_000_000).contains(&self.max_steps) {
-            return Err(ConfigError::new(
-                "sweep.max_steps",
-                format!(
-                    "must be an integer from 1 to 1000000; got {}",
-                    self.max_steps
-                ),
-            ));
-        }
-        if self.inits.is_empty() {
-            return Err(ConfigError::new(
-                "sweep.inits",
-                "needs at least one initialisation",
-            ));
-        }
-        Ok(())
-    }
-}
-
 /// A configuration problem, naming the field (as a dotted JSON path) and what is allowed.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -488,42 +442,12 @@ impl ConfigError {
     }
 }
 
-fn check_range_f64(
-    field: &str,
-    v: f64,
-    lo: f64,
-    hi: f64,
-    lo_open: bool,
-) -> Result<(), ConfigError> {
-    let ok = v.is_finite() && (if lo_open { v > lo } else { v >= lo }) && v <= hi;
-    if ok {
-        Ok(())
-    } else {
-        let open = if lo_open { "(" } else { "[" };
-        Err(ConfigError::new(
-            field,
-            format!("must be a number in {open}{lo}, {hi}]; got {v}"),
-        ))
-    }
-}
-
-fn check_range_int(field: &str, v: u64, lo: u64, hi: u64) -> Result<(), ConfigError> {
-    if (lo..=hi).contains(&v) {
-        Ok(())
-    } else {
-        Err(ConfigError::new(
-            field,
-            format!("must be an integer from {lo} to {hi}; got {v}"),
-        ))
-    }
-}
-
 impl DatasetConfig {
-    /// Number of (items, inputs, features) this dataset will have, checked against the limits.
-    pub fn shape(&self) -> Result<(usize, usize, usize), ConfigError> {
+    /// Number of (items, inputs, features) of a dataset whose fields passed the table's checks;
+    /// refuses what only the fields together can break (a tree with too many leaves, a ragged
+    /// matrix, `s_min > s_max`).
+    fn shape(&self) -> Result<(usize, usize, usize), ConfigError> {
         let tree = |b: usize, l: usize| -> Result<(usize, usize), ConfigError> {
-            check_range_int("dataset.branching", b as u64, 2, 8)?;
-            check_range_int("dataset.levels", l as u64, 1, 8)?;
             let items = (b as u64).checked_pow(l as u32).unwrap_or(u64::MAX);
             if items > limits::MAX_ITEMS as u64 {
                 return Err(ConfigError::new(
@@ -534,7 +458,7 @@ impl DatasetConfig {
                     ),
                 ));
             }
-            let nodes = ((b as u64).pow(l as u32 + 1) - 1) / (b as u64 - 1);
+            let nodes = ((b as u64).pow(l as u32 + 1) - 1) / (b as u64 - 1).max(1);
             Ok((items as usize, nodes as usize))
         };
         match self {
@@ -547,52 +471,28 @@ impl DatasetConfig {
             DatasetConfig::Diffusion {
                 branching,
                 levels,
-                features,
-                flip,
-                seed,
+                feature_count,
+                ..
             } => {
                 let (items, _) = tree(*branching, *levels)?;
-                check_range_int(
-                    "dataset.features",
-                    *features as u64,
-                    1,
-                    limits::MAX_FEATURES as u64,
-                )?;
-                check_range_f64("dataset.flip", *flip, 0.0, 0.5, false)?;
-                check_range_int("dataset.seed", *seed, 0, limits::MAX_SEED)?;
-                Ok((items, items, *features))
+                Ok((items, items, *feature_count))
             }
             DatasetConfig::Spectrum {
-                size,
-                s_max,
-                s_min,
-                seed,
+                size, s_max, s_min, ..
             } => {
-                check_range_int("dataset.size", *size as u64, 1, limits::MAX_ITEMS as u64)?;
-                check_range_f64("dataset.s_max", *s_max, 0.0, 1000.0, true)?;
-                check_range_f64("dataset.s_min", *s_min, 0.0, *s_max, true)?;
-                check_range_int("dataset.seed", *seed, 0, limits::MAX_SEED)?;
+                if s_min > s_max {
+                    return Err(ConfigError::new(
+                        "dataset.s_min",
+                        format!("must be a number in (0, {s_max}] (at most s_max); got {s_min}"),
+                    ));
+                }
                 Ok((*size, *size, *size))
             }
             DatasetConfig::Matrix {
                 items,
-                features,
+                feature_names,
                 values,
             } => {
-                check_range_int(
-                    "dataset.items",
-                    items.len() as u64,
-                    1,
-                    limits::MAX_ITEMS as u64,
-                )?;
-                check_range_int(
-                    "dataset.features",
-                    features.len() as u64,
-                    1,
-                    limits::MAX_FEATURES as u64,
-                )?;
-                check_names("dataset.items", items)?;
-                check_names("dataset.features", features)?;
                 if values.len() != items.len() {
                     return Err(ConfigError::new(
                         "dataset.values",
@@ -604,60 +504,87 @@ impl DatasetConfig {
                     ));
                 }
                 for (i, row) in values.iter().enumerate() {
-                    if row.len() != features.len() {
+                    if row.len() != feature_names.len() {
                         return Err(ConfigError::new(
                             format!("dataset.values[{i}]"),
                             format!(
                                 "row for item {:?} needs {} values (one per feature); got {}",
                                 items[i],
-                                features.len(),
+                                feature_names.len(),
                                 row.len()
                             ),
                         ));
                     }
-                    for (j, v) in row.iter().enumerate() {
-                        if !v.is_finite() || v.abs() > limits::MAX_ABS_VALUE {
-                            return Err(ConfigError::new(
-                                format!("dataset.values[{i}][{j}]"),
-                                format!(
-                                    "must be a finite number with magnitude at most {}; got {v}",
-                                    limits::MAX_ABS_VALUE
-                                ),
-                            ));
-                        }
-                    }
                 }
-                Ok((items.len(), items.len(), features.len()))
+                Ok((items.len(), items.len(), feature_names.len()))
             }
         }
     }
 }
 
-fn check_names(field: &str, names: &[String]) -> Result<(), ConfigError> {
-    for (i, n) in names.iter().enumerate() {
-        let t = n.trim();
-        if t.is_empty() || t.chars().count() > limits::MAX_NAME_CHARS {
-            return Err(ConfigError::new(
-                format!("{field}[{i}]"),
-                format!(
-                    "names must have 1 to {} characters; got {n:?}",
-                    limits::MAX_NAME_CHARS
-                ),
-            ));
-        }
-        if names[..i].iter().any(|m| m.trim() == t) {
-            return Err(ConfigError::new(
-                format!("{field}[{i}]"),
-                format!("the name {t:?} appears twice"),
-            ));
-        }
+/// A config that passed every check: the only kind the run, the session and the sweep accept.
+/// Made by [`Config::validated`] or [`Config::merged`]; it reads as a [`Config`] and cannot be
+/// changed in place (change a copy with [`Config::merged`], which checks it again).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct ValidConfig(Config);
+
+impl std::ops::Deref for ValidConfig {
+    type Target = Config;
+    fn deref(&self) -> &Config {
+        &self.0
     }
-    Ok(())
+}
+
+impl Default for ValidConfig {
+    /// The default config (valid: a test checks it).
+    fn default() -> Self {
+        ValidConfig(Config::default())
+    }
+}
+
+impl PartialEq<Config> for ValidConfig {
+    fn eq(&self, other: &Config) -> bool {
+        &self.0 == other
+    }
+}
+
+impl From<ValidConfig> for Config {
+    fn from(v: ValidConfig) -> Config {
+        v.0
+    }
+}
+
+impl ValidConfig {
+    /// The plain config.
+    pub fn config(&self) -> &Config {
+        &self.0
+    }
+
+    /// Layer sizes `[N_0, N_1, ..., N_D]` (input, hidden..., output).
+    pub fn layer_dims(&self) -> Vec<usize> {
+        let (_, inputs, features) = self.dataset.shape().expect("checked when validated");
+        self.layer_dims_of(inputs, features)
+    }
 }
 
 impl Config {
-    /// Checks every field against its allowed range; the error names the first bad field.
+    /// Checks every field against the field table, then the rules between fields; the error
+    /// names the first bad field.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        let value = serde_json::to_value(self).expect("a Config always serialises");
+        fields::check(&value)?;
+        self.check_rules()
+    }
+
+    /// Checks the config once, into a [`ValidConfig`].
+    pub fn validated(self) -> Result<ValidConfig, ConfigError> {
+        self.validate()?;
+        Ok(ValidConfig(self))
+    }
+
+    /// The rules no single row of the field table can state (each field is already in range).
+    fn check_rules(&self) -> Result<(), ConfigError> {
         let (_, inputs, features) = self.dataset.shape()?;
         if inputs > limits::MAX_INPUTS {
             return Err(ConfigError::new(
@@ -665,26 +592,7 @@ impl Config {
                 format!("at most {} inputs are supported", limits::MAX_INPUTS),
             ));
         }
-        let hidden = &self.network.hidden;
-        if hidden.len() > limits::MAX_HIDDEN_LAYERS {
-            return Err(ConfigError::new(
-                "network.hidden",
-                format!(
-                    "at most {} hidden layers are supported; got {}",
-                    limits::MAX_HIDDEN_LAYERS,
-                    hidden.len()
-                ),
-            ));
-        }
-        for (i, &w) in hidden.iter().enumerate() {
-            check_range_int(
-                &format!("network.hidden[{i}]"),
-                w as u64,
-                1,
-                limits::MAX_WIDTH as u64,
-            )?;
-        }
-        let dims = self.layer_dims_unchecked(inputs, features);
+        let dims = self.layer_dims_of(inputs, features);
         let params: usize = dims.windows(2).map(|w| w[0] * w[1]).sum();
         if params > limits::MAX_PARAMETERS {
             return Err(ConfigError::new(
@@ -695,25 +603,11 @@ impl Config {
                 ),
             ));
         }
-        check_range_f64(
-            "init.scale",
-            self.init.scale,
-            limits::MIN_SCALE,
-            limits::MAX_SCALE,
-            false,
-        )?;
-        self.check_lambda(inputs, features)?;
-        check_range_f64("train.lr", self.train.lr, 0.0, limits::MAX_LR, true)?;
-        check_range_int("train.steps", self.train.steps, 1, limits::MAX_STEPS)?;
-        check_range_int("train.record_every", self.train.record_every, 1, 1_000_000)?;
-        check_range_int("train.seed", self.train.seed, 0, limits::MAX_SEED)?;
-        self.sweep.validate()?;
-        Ok(())
+        self.check_lambda(inputs, features)
     }
 
     fn check_lambda(&self, inputs: usize, features: usize) -> Result<(), ConfigError> {
         let lambda = self.init.lambda;
-        check_range_f64("init.lambda", lambda, -100.0, 100.0, false)?;
         let one_hidden = self.network.hidden.len() == 1;
         if self.init.kind == InitKind::LambdaBalanced && !one_hidden {
             return Err(ConfigError::new(
@@ -749,7 +643,7 @@ impl Config {
         Ok(())
     }
 
-    fn layer_dims_unchecked(&self, inputs: usize, features: usize) -> Vec<usize> {
+    fn layer_dims_of(&self, inputs: usize, features: usize) -> Vec<usize> {
         let mut dims = Vec::with_capacity(self.network.hidden.len() + 2);
         dims.push(inputs);
         dims.extend_from_slice(&self.network.hidden);
@@ -757,10 +651,19 @@ impl Config {
         dims
     }
 
-    /// Layer sizes `[N_0, N_1, ..., N_D]` (input, hidden..., output).
-    pub fn layer_dims(&self) -> Result<Vec<usize>, ConfigError> {
-        let (_, inputs, features) = self.dataset.shape()?;
-        Ok(self.layer_dims_unchecked(inputs, features))
+    /// The config as JSON, leaving the dataset out unless `with_dataset` (every other section
+    /// is small; a custom matrix may not be).
+    pub(crate) fn sections(&self, with_dataset: bool) -> Value {
+        let mut v = serde_json::json!({
+            "network": self.network,
+            "init": self.init,
+            "train": self.train,
+            "sweep": self.sweep,
+        });
+        if with_dataset {
+            v["dataset"] = serde_json::to_value(&self.dataset).expect("a dataset serialises");
+        }
+        v
     }
 
     /// Number of weight matrices D.
@@ -769,16 +672,16 @@ impl Config {
     }
 
     /// Parses a complete config from JSON (missing fields take their defaults) and validates it.
-    pub fn from_json(text: &str) -> Result<Config, ConfigError> {
+    pub fn from_json(text: &str) -> Result<ValidConfig, ConfigError> {
         let value: Value = serde_json::from_str(text)
             .map_err(|e| ConfigError::new("config", format!("is not valid JSON: {e}")))?;
         Config::default().merged(&value)
     }
 
     /// Applies a partial config (a JSON object with any subset of the fields) on top of this one
-    /// and validates the result. Objects merge key by key; arrays and scalars replace. A dataset
-    /// object whose `kind` differs from the current one replaces the dataset as a whole.
-    pub fn merged(&self, partial: &Value) -> Result<Config, ConfigError> {
+    /// and validates the result, once. Objects merge key by key; arrays and scalars replace. A
+    /// dataset object whose `kind` differs from the current one replaces the dataset as a whole.
+    pub fn merged(&self, partial: &Value) -> Result<ValidConfig, ConfigError> {
         if !partial.is_object() {
             return Err(ConfigError::new(
                 "config",
@@ -787,6 +690,7 @@ impl Config {
         }
         let mut base = serde_json::to_value(self).expect("a Config always serialises");
         merge_value(&mut base, partial, "");
+        fields::check(&base)?;
         let cfg: Config = serde_path_to_error::deserialize(base).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." || path.is_empty() {
@@ -796,8 +700,8 @@ impl Config {
             };
             ConfigError::new(field, e.into_inner().to_string())
         })?;
-        cfg.validate()?;
-        Ok(cfg)
+        cfg.check_rules()?;
+        Ok(ValidConfig(cfg))
     }
 
     /// The config as pretty JSON.
@@ -806,9 +710,34 @@ impl Config {
     }
 }
 
+/// Renames a dataset patch's old `features` key to the field it means for the dataset's kind:
+/// `feature_count` for a diffusion, `feature_names` for a custom matrix.
+fn rename_features(patch: &mut serde_json::Map<String, Value>, base_kind: Option<&Value>) {
+    let Some(v) = patch.remove("features") else {
+        return;
+    };
+    let kind = patch.get("kind").or(base_kind).and_then(Value::as_str);
+    let name = match kind {
+        Some("diffusion") => "feature_count",
+        Some("matrix") => "feature_names",
+        // Unknown to every other kind: left as it was, so the error names it.
+        _ => "features",
+    };
+    patch.insert(name.to_string(), v);
+}
+
 fn merge_value(base: &mut Value, patch: &Value, path: &str) {
     match (base, patch) {
         (Value::Object(b), Value::Object(p)) => {
+            let renamed;
+            let p = if path == "dataset" && p.contains_key("features") {
+                let mut q = p.clone();
+                rename_features(&mut q, b.get("kind"));
+                renamed = q;
+                &renamed
+            } else {
+                p
+            };
             let kind_changes =
                 path == "dataset" && p.get("kind").is_some() && p.get("kind") != b.get("kind");
             if kind_changes {
@@ -843,7 +772,7 @@ mod tests {
         let cfg = Config::default();
         cfg.validate().unwrap();
         let back = Config::from_json(&serde_json::to_string(&cfg).unwrap()).unwrap();
-        assert_eq!(cfg, back);
+        assert_eq!(back, cfg);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use ndarray::Array2;
 
-use crate::config::{ConfigError, DatasetConfig};
+use crate::config::{Config, ConfigError, DatasetConfig, ValidConfig};
 use crate::engine::rng::Rng;
 
 /// A dataset with named items and features.
@@ -211,20 +211,37 @@ impl Dataset {
         )
     }
 
-    /// Builds the dataset a (validated) config names.
-    pub fn from_config(cfg: &DatasetConfig) -> Result<Dataset, ConfigError> {
-        cfg.shape()?;
-        Ok(match cfg {
+    /// Builds the dataset a checked config names.
+    /// The dataset a chapter's own config names, checked as the dataset of an otherwise
+    /// default config (errors name `dataset.…`).
+    pub fn checked(d: &DatasetConfig) -> Result<Dataset, ConfigError> {
+        let cfg = Config {
+            dataset: d.clone(),
+            ..Config::default()
+        }
+        .validated()?;
+        Ok(Dataset::from_config(&cfg))
+    }
+
+    pub fn from_config(cfg: &ValidConfig) -> Dataset {
+        Dataset::build(&cfg.dataset)
+    }
+
+    /// Builds a dataset the crate made itself (such as [`DatasetConfig::synthetic`]), whose
+    /// fields are in range by construction; anything from outside goes through
+    /// [`Dataset::from_config`].
+    pub(crate) fn build(cfg: &DatasetConfig) -> Dataset {
+        match cfg {
             DatasetConfig::Rm8 => Dataset::rm8(),
             DatasetConfig::Toy4 => Dataset::toy4(),
             DatasetConfig::Tree { branching, levels } => Dataset::tree(*branching, *levels),
             DatasetConfig::Diffusion {
                 branching,
                 levels,
-                features,
+                feature_count,
                 flip,
                 seed,
-            } => Dataset::diffusion(*branching, *levels, *features, *flip, *seed),
+            } => Dataset::diffusion(*branching, *levels, *feature_count, *flip, *seed),
             DatasetConfig::Spectrum {
                 size,
                 s_max,
@@ -233,10 +250,10 @@ impl Dataset {
             } => Dataset::spectrum(*size, *s_max, *s_min, *seed),
             DatasetConfig::Matrix {
                 items,
-                features,
+                feature_names,
                 values,
-            } => Dataset::matrix(items, features, values),
-        })
+            } => Dataset::matrix(items, feature_names, values),
+        }
     }
 
     /// The targets as a custom matrix config: the same items and features, `values` one row per
@@ -246,7 +263,7 @@ impl Dataset {
     pub fn matrix_config(&self) -> DatasetConfig {
         DatasetConfig::Matrix {
             items: self.items.clone(),
-            features: self.features.clone(),
+            feature_names: self.features.clone(),
             values: self.y.columns().into_iter().map(|c| c.to_vec()).collect(),
         }
     }
@@ -432,7 +449,7 @@ mod tests {
         let cfg = d.matrix_config();
         let DatasetConfig::Matrix {
             items,
-            features,
+            feature_names: features,
             values,
         } = &cfg
         else {
@@ -445,7 +462,13 @@ mod tests {
         let leaves = d.features.iter().position(|f| f == "leaves").unwrap();
         assert_eq!(values[1][leaves], 1.0, "oak has leaves");
         assert_eq!(values[0][leaves], 0.0, "pine has none");
-        let back = Dataset::from_config(&cfg).unwrap();
+        let valid = crate::config::Config {
+            dataset: cfg.clone(),
+            ..Default::default()
+        }
+        .validated()
+        .unwrap();
+        let back = Dataset::from_config(&valid);
         assert_eq!(back.y, d.y);
         assert_eq!(back.x, d.x);
         assert_eq!(back.items, d.items);

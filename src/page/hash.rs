@@ -1,5 +1,7 @@
-//! The page's state in the URL hash: every parameter declared once, in `PARAMS`, which drives
-//! both writing and parsing (as TensorFlow Playground's state table does).
+//! The page's state in the URL hash. The config's parameters, their keys and value kinds come
+//! from the field table ([`crate::config::fields::FIELDS`]); the page's own state (the view,
+//! the panels, the second network) has the few keys of `PAGE`. One list drives both writing
+//! and parsing (as TensorFlow Playground's state table does).
 //!
 //! `#dataset=rm8&hidden=16&act=linear&init=small_gaussian&scale=0.001&lr=0.002&steps=8000&every=10&seed=1`
 //!
@@ -8,8 +10,11 @@
 //! reads back exactly. Parsing never fails: an unknown key, a malformed value or a value out of
 //! range is skipped with a message naming it, and everything else still applies.
 
+use std::sync::OnceLock;
+
 use serde_json::{json, Map, Value};
 
+use crate::config::fields::{self, Field, Item};
 use crate::config::Config;
 use crate::page::view::View;
 
@@ -28,86 +33,106 @@ enum Kind {
     Rows,
 }
 
+impl Kind {
+    /// How a field of the table is written.
+    fn of(f: &Field) -> Kind {
+        match f.kind {
+            fields::Kind::Number => Kind::Number,
+            fields::Kind::Integer => Kind::Integer,
+            fields::Kind::Enum => Kind::Text,
+            fields::Kind::Bool => Kind::Bool,
+            fields::Kind::List => match f.item {
+                Some(Item::Integer) | None => Kind::Integers,
+                Some(Item::Text | Item::Enum) => Kind::Texts,
+                Some(Item::Row) => Kind::Rows,
+            },
+        }
+    }
+}
+
 /// Where a parameter lives: in the config, or in the page's own state.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug)]
 enum Home {
-    Config(&'static str),
+    Config(&'static Field),
     Page(&'static str),
 }
 
 struct Param {
-    key: &'static str,
+    key: String,
     home: Home,
     kind: Kind,
 }
 
-const fn p(key: &'static str, path: &'static str, kind: Kind) -> Param {
-    Param {
-        key,
-        home: Home::Config(path),
-        kind,
-    }
-}
-
-const fn page(key: &'static str, path: &'static str, kind: Kind) -> Param {
-    Param {
-        key,
-        home: Home::Page(path),
-        kind,
-    }
-}
-
-/// Every parameter of the hash, in the order it is written and applied (a dataset's kind
-/// before its settings).
-const PARAMS: &[Param] = &[
-    p("dataset", "dataset.kind", Kind::Text),
-    p("branching", "dataset.branching", Kind::Integer),
-    p("levels", "dataset.levels", Kind::Integer),
-    p("nfeatures", "dataset.features", Kind::Integer),
-    p("flip", "dataset.flip", Kind::Number),
-    p("dseed", "dataset.seed", Kind::Integer),
-    p("size", "dataset.size", Kind::Integer),
-    p("smax", "dataset.s_max", Kind::Number),
-    p("smin", "dataset.s_min", Kind::Number),
-    p("items", "dataset.items", Kind::Texts),
-    p("fnames", "dataset.features", Kind::Texts),
-    p("values", "dataset.values", Kind::Rows),
-    p("hidden", "network.hidden", Kind::Integers),
-    p("act", "network.activation", Kind::Text),
-    p("init", "init.kind", Kind::Text),
-    p("scale", "init.scale", Kind::Number),
-    p("lambda", "init.lambda", Kind::Number),
-    p("lr", "train.lr", Kind::Number),
-    p("steps", "train.steps", Kind::Integer),
-    p("every", "train.record_every", Kind::Integer),
-    p("seed", "train.seed", Kind::Integer),
-    p("sw_data", "sweep.data", Kind::Text),
-    p("sw_width", "sweep.width", Kind::Integer),
-    p("sw_depths", "sweep.depths", Kind::Integers),
-    p("sw_threshold", "sweep.threshold", Kind::Number),
-    p("sw_max", "sweep.max_steps", Kind::Integer),
-    p("sw_lr", "sweep.lr", Kind::Text),
-    p("sw_factor", "sweep.lr_factor", Kind::Number),
-    p("sw_inits", "sweep.inits", Kind::Texts),
-    p("sw_small", "sweep.small_scale", Kind::Number),
-    p("sw_u0", "sweep.balanced_u0", Kind::Number),
-    page("t", "scrub", Kind::Integer),
-    page("ill", "illusion", Kind::Texts),
-    page("cat", "category", Kind::Integer),
-    page("proj", "projection.kind", Kind::Text),
-    page("proj_item", "projection.item", Kind::Text),
-    page("proj_feature", "projection.feature", Kind::Text),
-    page("flow", "flow", Kind::Bool),
-    page("twin", "twin.on", Kind::Bool),
-    page("twin_hidden", "twin.network.hidden", Kind::Integers),
-    page("twin_seed", "twin.train.seed", Kind::Integer),
-    page("twin_init", "twin.init.kind", Kind::Text),
-    page("twin_scale", "twin.init.scale", Kind::Number),
-    page("twin_lambda", "twin.init.lambda", Kind::Number),
-    page("panels", "panels", Kind::Texts),
-    page("embed", "embed", Kind::Bool),
-    page("preset", "preset", Kind::Text),
+/// The page's own parameters (not part of the config), before the second network's.
+const PAGE: &[(&str, &str, Kind)] = &[
+    ("t", "scrub", Kind::Integer),
+    ("ill", "illusion", Kind::Texts),
+    ("cat", "category", Kind::Integer),
+    ("proj", "projection.kind", Kind::Text),
+    ("proj_item", "projection.item", Kind::Text),
+    ("proj_feature", "projection.feature", Kind::Text),
+    ("flow", "flow", Kind::Bool),
+    ("twin", "twin.on", Kind::Bool),
 ];
+
+/// The fields a second network may change: `twin_<key>` in the hash, `twin.<path>` in the
+/// page state.
+const TWIN_KEYS: &[&str] = &["hidden", "seed", "init", "scale", "lambda"];
+
+/// The page's parameters after the second network's.
+const PAGE_TAIL: &[(&str, &str, Kind)] = &[
+    ("panels", "panels", Kind::Texts),
+    ("embed", "embed", Kind::Bool),
+    ("preset", "preset", Kind::Text),
+];
+
+/// Every parameter of the hash, in the order it is written and applied: the field table's,
+/// then the page's.
+fn params() -> &'static [Param] {
+    static PARAMS: OnceLock<Vec<Param>> = OnceLock::new();
+    PARAMS.get_or_init(|| {
+        let page = |&(key, path, kind): &(&str, &'static str, Kind)| Param {
+            key: key.to_string(),
+            home: Home::Page(path),
+            kind,
+        };
+        let mut out: Vec<Param> = fields::FIELDS
+            .iter()
+            .map(|f| Param {
+                key: f.key.to_string(),
+                home: Home::Config(f),
+                kind: Kind::of(f),
+            })
+            .collect();
+        out.extend(PAGE.iter().map(page));
+        for key in TWIN_KEYS {
+            let f = fields::by_key(key).expect("a twin key is a field's key");
+            let path: &'static str = Box::leak(format!("twin.{}", f.path).into_boxed_str());
+            out.push(Param {
+                key: format!("twin_{key}"),
+                home: Home::Page(path),
+                kind: Kind::of(f),
+            });
+        }
+        out.extend(PAGE_TAIL.iter().map(page));
+        out
+    })
+}
+
+/// Whether a field belongs to a custom matrix, which travels whole (items, names and values).
+fn matrix_part(f: &Field) -> bool {
+    f.when
+        .condition()
+        .is_some_and(|(key, values)| key == "dataset" && values == ["matrix"])
+}
+
+/// The keys of the custom matrix's fields.
+fn matrix_keys() -> impl Iterator<Item = &'static str> {
+    fields::FIELDS
+        .iter()
+        .filter(|f| matrix_part(f))
+        .map(|f| f.key)
+}
 
 /// The suffix of per-control hide flags: `lr_hide=1` hides the learning-rate control.
 const HIDE: &str = "_hide";
@@ -286,9 +311,7 @@ fn read_value(kind: Kind, raw: &str) -> Result<Value, String> {
     }
 }
 
-fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(v, |v, k| v.get(k))
-}
+use fields::get;
 
 /// A JSON object with `value` at the dotted `path`.
 fn nest(path: &str, value: Value) -> Value {
@@ -334,7 +357,7 @@ fn base_of(state: &PageState) -> PageState {
         .and_then(|p| p.full_config().ok().map(|c| (p, c)))
     {
         Some((p, config)) => PageState {
-            config,
+            config: config.into(),
             view: p.view.clone(),
             preset: state.preset.clone(),
             twin: p.twin.clone(),
@@ -356,15 +379,15 @@ pub fn write(state: &PageState) -> String {
     // every setting of the new one.
     let same_kind = get(&cfg, "dataset.kind") == get(&base_cfg, "dataset.kind");
     let mut parts = Vec::new();
-    for param in PARAMS {
+    for param in params() {
         let (value, inherited) = match param.home {
-            Home::Config(path) => {
-                let v = get(&cfg, path);
-                let inherited = if matches!(param.key, "items" | "fnames" | "values") {
+            Home::Config(f) => {
+                let v = get(&cfg, f.path);
+                let inherited = if matrix_part(f) {
                     // A custom matrix travels whole.
                     get(&cfg, "dataset") == get(&base_cfg, "dataset")
                 } else {
-                    v == get(&base_cfg, path) && (same_kind || !path.starts_with("dataset."))
+                    v == get(&base_cfg, f.path) && (same_kind || !f.path.starts_with("dataset."))
                 };
                 (v, inherited)
             }
@@ -376,11 +399,7 @@ pub fn write(state: &PageState) -> String {
         if inherited {
             continue;
         }
-        // A list of names under `dataset.features` is a matrix's; a number is a generator's.
-        let value = value.filter(|v| {
-            let names = v.is_array();
-            !v.is_null() && (param.key != "fnames" || names) && (param.key != "nfeatures" || !names)
-        });
+        let value = value.filter(|v| !v.is_null());
         if let Some(text) = value.and_then(|v| write_value(param.kind, v)) {
             parts.push(format!("{}={text}", param.key));
         }
@@ -413,27 +432,43 @@ pub fn parse_json(hash: &str) -> Value {
     v
 }
 
+fn field<T: serde::de::DeserializeOwned + Default>(v: &Value, key: &str) -> Result<T, String> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(T::default()),
+        Some(x) => serde_json::from_value(x.clone()).map_err(|e| format!("{key}: {e}")),
+    }
+}
+
 /// Writes the hash of a state given as JSON in the shape of [`state_json`]; every key is
 /// optional (`config` is merged into the defaults). Errors name the field.
 pub fn write_json(v: &Value) -> Result<String, String> {
     let config = match v.get("config") {
-        Some(c) if !c.is_null() => Config::default().merged(c).map_err(|e| e.to_string())?,
+        Some(c) if !c.is_null() => Config::default()
+            .merged(c)
+            .map_err(|e| e.to_string())?
+            .into(),
         _ => Config::default(),
     };
-    fn field<T: serde::de::DeserializeOwned + Default>(v: &Value, key: &str) -> Result<T, String> {
-        match v.get(key) {
-            None | Some(Value::Null) => Ok(T::default()),
-            Some(x) => serde_json::from_value(x.clone()).map_err(|e| format!("{key}: {e}")),
-        }
-    }
+    write_with(config, field(v, "view")?, field(v, "twin")?, v)
+}
+
+/// Writes the hash of a config, view and second network the caller already holds (checked)
+/// with the page's own parts from JSON `{panels, embed, hide, preset}` (each optional): the
+/// config does not cross the boundary, and is not checked again.
+pub fn write_with(
+    config: Config,
+    view: View,
+    twin: Option<Value>,
+    page: &Value,
+) -> Result<String, String> {
     Ok(write(&PageState {
         config,
-        view: field(v, "view")?,
-        panels: field(v, "panels")?,
-        embed: field(v, "embed")?,
-        hide: field(v, "hide")?,
-        preset: field(v, "preset")?,
-        twin: field(v, "twin")?,
+        view,
+        panels: field(page, "panels")?,
+        embed: field(page, "embed")?,
+        hide: field(page, "hide")?,
+        preset: field(page, "preset")?,
+        twin,
     }))
 }
 
@@ -459,7 +494,7 @@ pub fn parse(hash: &str) -> Parsed {
         match decode(v).and_then(|id| crate::page::presets::preset(&id)) {
             Some(p) => {
                 if let Ok(cfg) = p.full_config() {
-                    state.config = cfg;
+                    state.config = cfg.into();
                 }
                 state.view = p.view.clone();
                 state.preset = Some(p.id.to_string());
@@ -469,14 +504,20 @@ pub fn parse(hash: &str) -> Parsed {
         }
     }
     let mut page = page_value(&state);
-    for param in PARAMS {
-        let Some((_, raw)) = pairs.iter().find(|(k, _)| k == param.key) else {
+    // Config parameters that passed their own field's check, as (what, patch) in table order.
+    let mut patches: Vec<(String, Value)> = Vec::new();
+    for param in params() {
+        let Some((_, raw)) = pairs.iter().find(|(k, _)| *k == param.key) else {
             continue;
         };
         // The preset came first; a custom matrix is applied as a whole below.
-        let matrix_part = matches!(param.key, "items" | "fnames" | "values")
-            || (param.key == "dataset" && decode(raw).as_deref() == Some("matrix"));
-        if param.key == "preset" || matrix_part {
+        let matrix = match param.home {
+            Home::Config(f) => {
+                matrix_part(f) || (f.key == "dataset" && decode(raw).as_deref() == Some("matrix"))
+            }
+            Home::Page(_) => false,
+        };
+        if param.key == "preset" || matrix {
             continue;
         }
         let value = match read_value(param.kind, raw) {
@@ -487,56 +528,87 @@ pub fn parse(hash: &str) -> Parsed {
             }
         };
         match param.home {
-            Home::Config(path) => match state.config.merged(&nest(path, value)) {
-                Ok(cfg) => state.config = cfg,
-                Err(e) => messages.push(format!("ignored {}={raw}: {e}", param.key)),
-            },
+            Home::Config(f) => {
+                // A value out of its own range is named at once; the second network's values
+                // are checked together with the rest of it (below, in `read_twin`).
+                if let Err(e) = f.check(&value) {
+                    messages.push(format!("ignored {}={raw}: {e}", param.key));
+                    continue;
+                }
+                patches.push((format!("{}={raw}", param.key), nest(f.path, value)))
+            }
             Home::Page(path) => merge_into(&mut page, &nest(path, value)),
         }
     }
-    // A custom matrix arrives in three parameters; apply them together.
-    let matrix: Vec<&(String, String)> = pairs
+    // A custom matrix arrives in several parameters; apply them together.
+    let keys: Vec<&str> = matrix_keys().collect();
+    let present: Vec<&(String, String)> = pairs
         .iter()
-        .filter(|(k, _)| matches!(k.as_str(), "items" | "fnames" | "values"))
+        .filter(|(k, _)| keys.contains(&k.as_str()))
         .collect();
-    if !matrix.is_empty() && matrix.len() < 3 {
-        messages.push("ignored the custom matrix: it needs items, fnames and values".into());
+    if !present.is_empty() && present.len() < keys.len() {
+        messages.push(format!(
+            "ignored the custom matrix: it needs {}",
+            keys.join(", ")
+        ));
     }
-    if matrix.len() == 3 {
-        let read = |key: &str, kind| {
+    if present.len() == keys.len() {
+        let mut patch = json!({"dataset": {"kind": "matrix"}});
+        let mut ok = true;
+        for key in &keys {
+            let f = fields::by_key(key).expect("a matrix key is a field's");
             let raw = &pairs.iter().find(|(k, _)| k == key).expect("present").1;
-            read_value(kind, raw).map_err(|e| format!("ignored {key}: {e}"))
-        };
-        match (
-            read("items", Kind::Texts),
-            read("fnames", Kind::Texts),
-            read("values", Kind::Rows),
-        ) {
-            (Ok(items), Ok(features), Ok(values)) => {
-                let patch = json!({"dataset": {"kind": "matrix", "items": items, "features": features, "values": values}});
-                match state.config.merged(&patch) {
-                    Ok(cfg) => state.config = cfg,
-                    Err(e) => messages.push(format!("ignored the custom matrix: {e}")),
+            match read_value(Kind::of(f), raw) {
+                Ok(v) => merge_into(&mut patch, &nest(f.path, v)),
+                Err(e) => {
+                    messages.push(format!("ignored {key}: {e}"));
+                    ok = false;
                 }
             }
-            (a, b, c) => messages.extend([a.err(), b.err(), c.err()].into_iter().flatten()),
+        }
+        if ok {
+            patches.push(("the custom matrix".into(), patch));
         }
     }
+    apply_config(&mut state.config, &patches, &mut messages);
     read_page(&mut state, &page, &mut messages);
     for (k, v) in &pairs {
         if let Some(key) = k.strip_suffix(HIDE) {
-            if PARAMS.iter().any(|p| p.key == key) || key == "speed" || key == "presets" {
+            if params().iter().any(|p| p.key == key) || key == "speed" || key == "presets" {
                 if v == "1" || v == "true" {
                     state.hide.push(key.to_string());
                 }
             } else {
                 messages.push(format!("ignored {k}: there is no control {key:?}"));
             }
-        } else if !PARAMS.iter().any(|p| p.key == k) {
+        } else if !params().iter().any(|p| p.key == *k) {
             messages.push(format!("ignored {k}: unknown parameter"));
         }
     }
     Parsed { state, messages }
+}
+
+/// Applies a link's config parameters: all at once, checked once, when together they make a
+/// valid config (the usual case); otherwise one by one in table order, each kept only if the
+/// config stays valid, with a message for each one left out.
+fn apply_config(config: &mut Config, patches: &[(String, Value)], messages: &mut Vec<String>) {
+    if patches.is_empty() {
+        return;
+    }
+    let mut all = json!({});
+    for (_, p) in patches {
+        merge_into(&mut all, p);
+    }
+    if let Ok(cfg) = config.merged(&all) {
+        *config = cfg.into();
+        return;
+    }
+    for (what, patch) in patches {
+        match config.merged(patch) {
+            Ok(cfg) => *config = cfg.into(),
+            Err(e) => messages.push(format!("ignored {what}: {e}")),
+        }
+    }
 }
 
 fn merge_into(base: &mut Value, patch: &Value) {

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::config::{Config, ConfigError, DatasetConfig};
+use crate::config::{Config, ConfigError, DatasetConfig, ValidConfig};
 use crate::page::view::{Pick, Projection, ProjectionKind, View};
 
 /// rm8's largest singular value: the recipes use `lr = 0.01 / s_max` (tau = 632 steps).
@@ -27,7 +27,7 @@ pub struct Preset {
 
 impl Preset {
     /// The complete config of this preset.
-    pub fn full_config(&self) -> Result<Config, ConfigError> {
+    pub fn full_config(&self) -> Result<ValidConfig, ConfigError> {
         Config::default().merged(&self.config)
     }
 }
@@ -209,10 +209,11 @@ mod tests {
     #[test]
     fn every_preset_starts_a_run_and_its_sweep() {
         for p in presets() {
-            let cfg = p.full_config().unwrap();
-            crate::run::Run::new(&cfg).unwrap_or_else(|e| panic!("{}: {e}", p.id));
-            crate::chapters::depth::Sweep::new(&cfg)
-                .unwrap_or_else(|e| panic!("{} sweep: {e}", p.id));
+            let cfg = p.full_config().unwrap_or_else(|e| panic!("{}: {e}", p.id));
+            let run = crate::run::Run::new(&cfg);
+            assert_eq!(run.step_count(), 0, "{}", p.id);
+            let sweep = crate::chapters::depth::Sweep::new(&cfg);
+            assert!(!sweep.is_done(), "{} has a sweep to run", p.id);
         }
     }
 }

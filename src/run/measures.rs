@@ -788,8 +788,8 @@ pub fn mode_delays(
     for &seed in seeds {
         let mut c = cfg.clone();
         c.train.seed = seed;
-        let mut run = Run::new(&c).map_err(|e| e.to_string())?;
-        let steps = c.train.steps;
+        let mut run = Run::new(&c.validated().map_err(|e| e.to_string())?);
+        let steps = cfg.train.steps;
         run.advance(steps);
         let pred = run.prediction().map_err(str::to_string)?;
         let half = pred.half_times();

@@ -18,7 +18,8 @@ use std::collections::HashMap;
 use ndarray::Array2;
 use serde::Serialize;
 
-use crate::config::{Config, ConfigError};
+use crate::config::fields::{self, Apply};
+use crate::config::ValidConfig;
 use crate::engine::data::Dataset;
 use crate::engine::init::initialise;
 use crate::engine::network::{mode_strengths_of, Network};
@@ -122,7 +123,7 @@ pub struct State {
 }
 
 pub struct Run {
-    cfg: Config,
+    cfg: ValidConfig,
     data: Dataset,
     svd: Svd,
     net: Network,
@@ -144,12 +145,11 @@ pub struct Run {
 }
 
 impl Run {
-    /// Builds a run from a config (validated here, at the boundary).
-    pub fn new(cfg: &Config) -> Result<Run, ConfigError> {
-        cfg.validate()?;
-        let data = Dataset::from_config(&cfg.dataset)?;
+    /// Builds a run from a checked config.
+    pub fn new(cfg: &ValidConfig) -> Run {
+        let data = Dataset::from_config(cfg);
         let svd = Svd::new(&data.sigma_yx().view());
-        let dims = cfg.layer_dims()?;
+        let dims = cfg.layer_dims();
         let mut rng = Rng::new(cfg.train.seed);
         let net =
             initialise(&cfg.init, &dims, &svd, &mut rng).with_activation(cfg.network.activation);
@@ -186,57 +186,42 @@ impl Run {
                 .with_snapshot_cap(snapshot_cap(&dims, data_items)),
         };
         run.record();
-        Ok(run)
+        run
     }
 
-    /// Applies a new (validated) config. Changes that leave the network and data as they are
-    /// (the learning rate, the run length) apply to the running network; anything else rebuilds
-    /// the run from step 0, and the returned [`Change::Reset`] names what forced it.
-    pub fn reconfigure(&mut self, cfg: &Config) -> Result<Change, ConfigError> {
-        let old = &self.cfg;
-        let mut structural = Vec::new();
-        if cfg.dataset != old.dataset {
-            structural.push("dataset");
+    /// Applies a new checked config. Changes of fields the field table marks live (the learning
+    /// rate, the run length) apply to the running network, and so do the depth sweep's settings
+    /// (not part of the run); any other change rebuilds the run from step 0, and the returned
+    /// [`Change::Reset`] names the fields that forced it.
+    pub fn reconfigure(&mut self, cfg: &ValidConfig) -> Change {
+        let changed = fields::changed(&self.cfg, cfg);
+        let restart: Vec<String> = changed
+            .iter()
+            .filter(|f| f.apply == Apply::Restart)
+            .map(|f| f.label.to_lowercase())
+            .collect();
+        if !restart.is_empty() {
+            *self = Run::new(cfg);
+            return Change::Reset(restart.join(", "));
         }
-        if cfg.network.hidden != old.network.hidden {
-            structural.push("network");
+        let live = changed.iter().any(|f| f.apply == Apply::Live);
+        let rate = (self.cfg.train.lr, self.cfg.train.steps) != (cfg.train.lr, cfg.train.steps);
+        self.cfg = cfg.clone();
+        if rate {
+            // The exact map continues from where it is, at the new rate.
+            self.reproject();
         }
-        if cfg.network.activation != old.network.activation {
-            structural.push("activation");
+        self.follow_steps();
+        if live {
+            Change::Live
+        } else {
+            Change::None
         }
-        if cfg.init != old.init {
-            structural.push("initialisation");
-        }
-        if cfg.train.seed != old.train.seed {
-            structural.push("seed");
-        }
-        if cfg.train.record_every != old.train.record_every {
-            structural.push("record interval");
-        }
-        if structural.is_empty() {
-            cfg.validate()?;
-            let live = cfg.train.lr != old.train.lr || cfg.train.steps != old.train.steps;
-            self.set_lr(cfg.train.lr);
-            self.set_steps(cfg.train.steps);
-            self.cfg.sweep = cfg.sweep.clone();
-            return Ok(if live { Change::Live } else { Change::None });
-        }
-        *self = Run::new(cfg)?;
-        Ok(Change::Reset(structural.join(", ")))
     }
 
     /// Restarts the run from step 0 with the same config.
     pub fn reset(&mut self) {
-        *self = Run::new(&self.cfg).expect("the current config was validated when it was set");
-    }
-
-    /// Changes the learning rate without restarting; the theory keeps to the same time axis
-    /// because time is accumulated as the sum of the rates of the steps taken.
-    pub fn set_lr(&mut self, lr: f64) {
-        if lr != self.cfg.train.lr {
-            self.cfg.train.lr = lr;
-            self.reproject();
-        }
+        *self = Run::new(&self.cfg);
     }
 
     /// Projects the exact map's drawing tables anew from the current step, at the current rate
@@ -248,12 +233,9 @@ impl Run {
         }
     }
 
-    /// Changes the run length; a finished run resumes when it is lengthened.
-    pub fn set_steps(&mut self, steps: u64) {
-        if steps != self.cfg.train.steps {
-            self.cfg.train.steps = steps;
-            self.reproject();
-        }
+    /// A finished run resumes when it is lengthened, and a running one ends when shortened.
+    fn follow_steps(&mut self) {
+        let steps = self.cfg.train.steps;
         if self.status == Status::Finished && self.step < steps {
             self.status = Status::Running;
         } else if self.status == Status::Running && self.step >= steps {
@@ -499,7 +481,7 @@ impl Run {
         }
     }
 
-    pub fn config(&self) -> &Config {
+    pub fn config(&self) -> &ValidConfig {
         &self.cfg
     }
     pub fn data(&self) -> &Dataset {

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, ValidConfig};
 use crate::run::{Change, Run};
 
 pub struct Session {
@@ -17,7 +17,7 @@ pub struct Session {
 
 /// The config of a second network: `patch` merged onto `config`, after the patch's own rules
 /// (no dataset, only the seed of training). Errors name the field under `twin.`.
-fn twin_config(config: &Config, patch: &Value) -> Result<Config, ConfigError> {
+fn twin_config(config: &Config, patch: &Value) -> Result<ValidConfig, ConfigError> {
     check_patch(patch)?;
     config.merged(patch).map_err(|e| ConfigError {
         field: format!("twin.{}", e.field),
@@ -61,12 +61,12 @@ fn check_patch(patch: &Value) -> Result<(), ConfigError> {
 }
 
 impl Session {
-    pub fn new(cfg: &Config) -> Result<Session, ConfigError> {
-        Ok(Session {
-            run: Run::new(cfg)?,
+    pub fn new(cfg: &ValidConfig) -> Session {
+        Session {
+            run: Run::new(cfg),
             twin: None,
             twin_patch: None,
-        })
+        }
     }
 
     pub fn run(&self) -> &Run {
@@ -84,7 +84,7 @@ impl Session {
 
     fn build_twin(&self, patch: &Value) -> Result<Run, ConfigError> {
         let cfg = twin_config(self.run.config(), patch)?;
-        let mut twin = Run::new(&cfg)?;
+        let mut twin = Run::new(&cfg);
         twin.advance(self.run.step_count());
         Ok(twin)
     }
@@ -122,22 +122,20 @@ impl Session {
         }
     }
 
-    /// Applies a new config to the main run and carries it over to the second network.
-    pub fn reconfigure(&mut self, cfg: &Config) -> Result<Change, ConfigError> {
-        if let Some(p) = &self.twin_patch {
-            // Refuse a config the second network cannot follow before changing anything.
-            cfg.merged(p).map_err(|e| ConfigError {
-                field: format!("twin.{}", e.field),
-                message: e.message,
-            })?;
-        }
-        let change = self.run.reconfigure(cfg)?;
-        if let (Some(p), Some(twin)) = (&self.twin_patch, &mut self.twin) {
-            let twin_cfg = cfg.merged(p).expect("checked above");
+    /// Applies a new config to the main run and carries it over to the second network (whose
+    /// own config, the patch on top, is checked once here).
+    pub fn reconfigure(&mut self, cfg: &ValidConfig) -> Result<Change, ConfigError> {
+        // Refuse a config the second network cannot follow before changing anything.
+        let twin_cfg = match &self.twin_patch {
+            Some(p) => Some(twin_config(cfg, p)?),
+            None => None,
+        };
+        let change = self.run.reconfigure(cfg);
+        if let (Some(twin_cfg), Some(twin)) = (twin_cfg, &mut self.twin) {
             match &change {
-                Change::Reset(_) => *twin = Run::new(&twin_cfg)?,
+                Change::Reset(_) => *twin = Run::new(&twin_cfg),
                 _ => {
-                    twin.reconfigure(&twin_cfg)?;
+                    twin.reconfigure(&twin_cfg);
                 }
             }
         }

@@ -114,8 +114,9 @@ struct Segment {
     stride: u64,
     /// States at `step0 + i * stride`.
     states: Vec<Vec<ModeMap>>,
-    /// When the budget ran out before the horizon: the flow from the last state.
-    tail: Option<Vec<ModeCurve>>,
+    /// Past the projected steps (the budget or the horizon ran out): the time the projection
+    /// ends, and the gradient flow from the state it reached.
+    tail: Option<(f64, Vec<ModeCurve>)>,
     /// Step (from 0) at which each mode first reached its half-learning goal, on this segment.
     half: Vec<Option<f64>>,
 }
@@ -173,7 +174,8 @@ impl Discrete {
         let mut tail = None;
         while k < steps {
             if k >= budget {
-                tail = Some(state.iter().map(|m| m.flow()).collect());
+                let end = self.time + k as f64 * lr;
+                tail = Some((end, state.iter().map(|m| m.flow()).collect()));
                 break;
             }
             let mut still = true;
@@ -201,6 +203,12 @@ impl Discrete {
                 }
                 break;
             }
+            if k == steps {
+                // Past the projected steps the curve continues as the gradient flow from
+                // where the map got to (only queries beyond twice the run's length see it).
+                let end = self.time + k as f64 * lr;
+                tail = Some((end, state.iter().map(|m| m.flow()).collect()));
+            }
         }
         segs.push(Segment {
             step0: self.step,
@@ -221,16 +229,14 @@ impl Discrete {
         let k = ((t - g.t0) / g.lr).max(0.0);
         let x = k / g.stride as f64;
         let last = g.states.len() - 1;
+        if let Some((end, curves)) = &g.tail {
+            if t >= *end {
+                let depth = depth_of(&g.states[last]);
+                return curves.iter().map(|c| c.layers_at(t - end, depth)).collect();
+            }
+        }
         if x >= last as f64 {
-            let end = &g.states[last];
-            return match &g.tail {
-                Some(curves) => {
-                    let te = g.t0 + (last as u64 * g.stride) as f64 * g.lr;
-                    let depth = depth_of(end);
-                    curves.iter().map(|c| c.layers_at(t - te, depth)).collect()
-                }
-                None => end.iter().map(|m| m.layers()).collect(),
-            };
+            return g.states[last].iter().map(|m| m.layers()).collect();
         }
         let i = x.floor() as usize;
         let f = x - i as f64;

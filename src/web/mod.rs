@@ -73,7 +73,7 @@ impl App {
         let cfg = Config::default()
             .merged(&partial)
             .map_err(|e| JsError::new(&e.to_string()))?;
-        let session = Session::new(&cfg).map_err(|e| JsError::new(&e.to_string()))?;
+        let session = Session::new(&cfg);
         Ok(App {
             session,
             view: View::default(),
@@ -107,6 +107,22 @@ impl App {
         }
     }
 
+    /// The URL hash (without `#`) of this explorer as it is (its config, view and second
+    /// network) with the page's own parts given as JSON `{panels, embed, hide, preset}` (every
+    /// key optional). Returns JSON `{"hash"}` or `{"error"}`.
+    pub fn hash(&self, page_json: &str) -> String {
+        let page: Value = match serde_json::from_str(page_json) {
+            Ok(v) => v,
+            Err(e) => return error_json(format!("page: is not valid JSON: {e}")),
+        };
+        let config = self.session.run().config().config().clone();
+        let twin = self.session.twin_patch().cloned();
+        match hash::write_with(config, self.view.clone(), twin, &page) {
+            Ok(h) => json!({ "hash": h }).to_string(),
+            Err(e) => error_json(e),
+        }
+    }
+
     /// The recorded run in the shape `dln run` writes: `format` is `"json"` or `"csv"`.
     #[wasm_bindgen(js_name = exportRun)]
     pub fn export_run(&self, format: &str) -> Result<String, JsError> {
@@ -122,6 +138,13 @@ impl App {
     /// The current config as JSON.
     pub fn config(&self) -> String {
         serde_json::to_string(self.session.run().config()).expect("a Config always serialises")
+    }
+
+    /// The field table as JSON: `[{key, path, label, kind, item, min, max, min_open, length,
+    /// log, slider, step, options: [{value, label, help}], live, when, unit, help}]`, one entry
+    /// per parameter; the page builds its controls from it.
+    pub fn schema() -> String {
+        crate::config::fields::schema().to_string()
     }
 
     /// The default config as JSON.
@@ -395,14 +418,12 @@ impl App {
     // ----- the depth sweep -----
 
     /// Starts a depth sweep with the current config's `sweep` settings, dataset and hidden
-    /// width (replacing any sweep in progress). Returns [`sweepState`](App::sweep_state), or
-    /// JSON `{"error"}` naming the field.
+    /// width (replacing any sweep in progress; the config was checked when it was set).
+    /// Returns [`sweepState`](App::sweep_state).
     #[wasm_bindgen(js_name = sweepStart)]
     pub fn sweep_start(&mut self) -> String {
-        match self.sweep.start(self.session.run().config()) {
-            Ok(()) => self.sweep_state(),
-            Err(e) => error_json(e),
-        }
+        self.sweep.start(self.session.run().config());
+        self.sweep_state()
     }
 
     /// Runs up to `steps` gradient steps of the sweep (the page calls this with a few

@@ -61,8 +61,8 @@ describe('the dataset editor', () => {
     assert.notEqual(pixels1, pixels0, 'the SVD canvas is redrawn with the new data');
     const cfg = await config(page);
     assert.equal(cfg.dataset.kind, 'matrix');
-    assert.equal(cfg.dataset.values[0][cfg.dataset.features.indexOf('leaves')], 1);
-    assert.equal(await page.inputValue('[data-param="dataset.kind"]'), 'matrix');
+    assert.equal(cfg.dataset.values[0][cfg.dataset.feature_names.indexOf('leaves')], 1);
+    assert.equal(await page.inputValue('[data-param="dataset"]'), 'matrix');
     assert.equal(await page.isVisible(cell('pine', 'leaves', 1)), true);
     // The predictions follow before any training.
     const s = await page.evaluate(() => window.dln.state());
@@ -117,7 +117,7 @@ describe('the dataset editor', () => {
     await page.fill('[aria-label="Name of feature 3"]', 'woody');
     await page.press('[aria-label="Name of feature 3"]', 'Tab');
     cfg = await config(page);
-    assert.equal(cfg.dataset.features[2], 'woody');
+    assert.equal(cfg.dataset.feature_names[2], 'woody');
     assert.equal(await page.getAttribute('[aria-label="Name of feature 3"]', 'aria-invalid'), null);
     assert.deepEqual(problems, []);
     await page.close();
@@ -157,8 +157,8 @@ describe('the dataset editor', () => {
     await page.click('[data-edit="add-feature"]');
     d = (await config(page)).dataset;
     assert.deepEqual(d.items.slice(-1), ['bat']);
-    assert.equal(d.features.length, 37);
-    assert.equal(d.features[36], 'feature 37');
+    assert.equal(d.feature_names.length, 37);
+    assert.equal(d.feature_names[36], 'feature 37');
     assert.ok(d.values.every((row) => row.length === 37 && row[36] === 0));
     assert.equal(await page.locator('[data-panel="editor"] button.cell').count(), 9 * 37);
     await page.click('[aria-label="Remove item robin"]');
@@ -166,8 +166,8 @@ describe('the dataset editor', () => {
     d = (await config(page)).dataset;
     assert.equal(d.items.length, 8);
     assert.ok(!d.items.includes('robin'));
-    assert.equal(d.features.length, 36);
-    assert.ok(!d.features.includes('leaves'));
+    assert.equal(d.feature_names.length, 36);
+    assert.ok(!d.feature_names.includes('leaves'));
     assert.equal((await singularValues(page)).length, 8);
     // One item and one feature are the least a dataset can have.
     await smallMatrix(page);
@@ -182,13 +182,13 @@ describe('the dataset editor', () => {
 
   test('choosing Custom matrix in the dataset menu starts from the current dataset', async () => {
     const { page, problems } = await openPage(site.context, site.url);
-    await page.selectOption('[data-param="dataset.kind"]', 'tree');
+    await page.selectOption('[data-param="dataset"]', 'tree');
     const sv = await singularValues(page);
-    await page.selectOption('[data-param="dataset.kind"]', 'matrix');
+    await page.selectOption('[data-param="dataset"]', 'matrix');
     const d = (await config(page)).dataset;
     assert.equal(d.kind, 'matrix');
     assert.equal(d.items.length, 8);
-    assert.equal(d.features.length, 15);
+    assert.equal(d.feature_names.length, 15);
     assert.equal(d.items[0], 'aaa');
     assert.equal(await page.isVisible('[data-role="error"]'), false);
     (await singularValues(page)).forEach((v, k) => assert.ok(Math.abs(v - sv[k]) < 1e-9));
@@ -206,7 +206,7 @@ describe('CSV in and out', () => {
     await page.click('[data-edit="paste"]');
     const d = (await config(page)).dataset;
     assert.deepEqual(d, {
-      kind: 'matrix', items: ['canary', 'salmon', 'oak'], features: ['grow', 'move', 'roots, deep'],
+      kind: 'matrix', items: ['canary', 'salmon', 'oak'], feature_names: ['grow', 'move', 'roots, deep'],
       values: [[1, 1, 0], [1, 1, 0], [1, 0, 1]],
     });
     assert.equal(await page.locator('[data-panel="editor"] button.cell').count(), 9);
@@ -298,7 +298,7 @@ describe('CSV in and out', () => {
     await page.click('[data-edit="paste"]');
     assert.deepEqual(await config(page), before);
     // A built-in dataset downloads under its own name.
-    await page.selectOption('[data-param="dataset.kind"]', 'toy4');
+    await page.selectOption('[data-param="dataset"]', 'toy4');
     const [toy] = await Promise.all([page.waitForEvent('download'), page.click('[data-edit="download"]')]);
     assert.equal(toy.suggestedFilename(), 'toy4.csv');
     assert.equal((await readFile(await toy.path(), 'utf8')).split('\n')[0], 'item,grow,move,roots,fly,swim,leaves,petals');

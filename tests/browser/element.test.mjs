@@ -40,8 +40,8 @@ describe('two <dln-explorer> elements on one page', () => {
       assert.ok(n > 1500, `${sel} has only ${n} drawn pixels`);
     }
     // The learning-rate control is there unless controls="none".
-    assert.equal(await page.$$eval('#a input[data-param="train.lr"]', (x) => x.length), 1);
-    assert.equal(await page.$$eval('#b input[data-param="train.lr"]', (x) => x.length), 0);
+    assert.equal(await page.$$eval('#a input[data-param="lr"]', (x) => x.length), 1);
+    assert.equal(await page.$$eval('#b input[data-param="lr"]', (x) => x.length), 0);
     assert.deepEqual(problems, []);
     await page.close();
   });

@@ -80,14 +80,14 @@ describe('the JS API', () => {
     await page.evaluate(() => window.dln.step(200));
     assert.equal(await page.evaluate(() => window.dln.setConfig({ train: { lr: 0.004 } })), null);
     assert.equal(await page.evaluate(() => window.dln.state().step), 200);
-    const slider = Number(await page.inputValue('[data-param="train.lr"]'));
+    const slider = Number(await page.inputValue('[data-param="lr"]'));
     assert.ok(Math.abs(slider - Math.log10(0.004)) <= 0.05, `slider at ${slider}`);
-    assert.equal(await page.textContent('[data-show="train.lr"]'), '0.004');
+    assert.equal(await page.textContent('[data-show="lr"]'), '0.004');
     assert.equal(await page.evaluate(() => window.dln.setConfig({ network: { hidden: [8, 8] } })), null);
     assert.equal(await page.evaluate(() => window.dln.state().step), 0);
     assert.match(await page.textContent('[data-role="notice"]'), /restarted.*network/);
-    assert.equal(await page.inputValue('[data-param="network.layers"]'), '2');
-    assert.equal(await page.inputValue('[data-param="network.width"]'), '8');
+    assert.equal(await page.inputValue('[data-param="hidden"][data-part="layers"]'), '2');
+    assert.equal(await page.inputValue('[data-param="hidden"][data-part="width"]'), '8');
     await page.close();
   });
 
@@ -128,14 +128,14 @@ describe('bad input', () => {
   test('an out-of-range control value is refused with a message and kept in the field', async () => {
     const { page } = await openPage(site.context, site.url);
     const before = await page.evaluate(() => window.dln.config());
-    await page.fill('[data-param="network.width"]', '5000');
-    await page.press('[data-param="network.width"]', 'Tab');
-    assert.match(await page.textContent('[data-role="error"]'), /Hidden width.*1 to 256/);
-    assert.equal(await page.inputValue('[data-param="network.width"]'), '5000');
-    assert.equal(await page.getAttribute('[data-param="network.width"]', 'aria-invalid'), 'true');
+    await page.fill('[data-param="hidden"][data-part="width"]', '5000');
+    await page.press('[data-param="hidden"][data-part="width"]', 'Tab');
+    assert.match(await page.textContent('[data-role="error"]'), /Hidden width.*1 to 1024/);
+    assert.equal(await page.inputValue('[data-param="hidden"][data-part="width"]'), '5000');
+    assert.equal(await page.getAttribute('[data-param="hidden"][data-part="width"]', 'aria-invalid'), 'true');
     assert.deepEqual(await page.evaluate(() => window.dln.config()), before);
-    await page.fill('[data-param="network.width"]', '24');
-    await page.press('[data-param="network.width"]', 'Tab');
+    await page.fill('[data-param="hidden"][data-part="width"]', '24');
+    await page.press('[data-param="hidden"][data-part="width"]', 'Tab');
     assert.deepEqual((await page.evaluate(() => window.dln.config())).network.hidden, [24]);
     assert.equal(await page.isVisible('[data-role="error"]'), false);
     await page.close();
@@ -143,7 +143,7 @@ describe('bad input', () => {
 
   test('the controls work from the keyboard', async () => {
     const { page } = await openPage(site.context, site.url);
-    await page.focus('[data-param="train.lr"]');
+    await page.focus('[data-param="lr"]');
     const lr0 = (await page.evaluate(() => window.dln.config())).train.lr;
     await page.keyboard.press('ArrowRight');
     const lr1 = (await page.evaluate(() => window.dln.config())).train.lr;
@@ -211,25 +211,25 @@ describe('datasets and the exact theory', () => {
 
   test('choosing a generated dataset shows its parameters and rebuilds the SVD', async () => {
     const { page } = await openPage(site.context, site.url);
-    assert.equal(await page.isVisible('[data-param="dataset.branching"]'), false);
+    assert.equal(await page.isVisible('[data-param="branching"]'), false);
     const before = await page.evaluate(() => window.dln.state().singular_values.length);
-    await page.selectOption('[data-param="dataset.kind"]', 'tree');
-    assert.equal(await page.isVisible('[data-param="dataset.branching"]'), true);
-    assert.equal(await page.isVisible('[data-param="dataset.flip"]'), false);
-    await page.fill('[data-param="dataset.levels"]', '4');
-    await page.press('[data-param="dataset.levels"]', 'Tab');
+    await page.selectOption('[data-param="dataset"]', 'tree');
+    assert.equal(await page.isVisible('[data-param="branching"]'), true);
+    assert.equal(await page.isVisible('[data-param="flip"]'), false);
+    await page.fill('[data-param="levels"]', '4');
+    await page.press('[data-param="levels"]', 'Tab');
     const cfg = await page.evaluate(() => window.dln.config());
     assert.deepEqual(cfg.dataset, { kind: 'tree', branching: 2, levels: 4 });
     const after = await page.evaluate(() => window.dln.state().singular_values);
     assert.equal(after.length, 16);
     assert.notEqual(after.length, before);
     // Switching to diffusion keeps the tree settings the user entered.
-    await page.selectOption('[data-param="dataset.kind"]', 'diffusion');
+    await page.selectOption('[data-param="dataset"]', 'diffusion');
     const d = (await page.evaluate(() => window.dln.config())).dataset;
     assert.equal(d.kind, 'diffusion');
     assert.equal(d.levels, 4);
-    await page.fill('[data-param="dataset.flip"]', '0.9');
-    await page.press('[data-param="dataset.flip"]', 'Tab');
+    await page.fill('[data-param="flip"]', '0.9');
+    await page.press('[data-param="flip"]', 'Tab');
     assert.match(await page.textContent('[data-role="error"]'), /Flip prob.*0 to 0\.5/);
     await page.close();
   });
@@ -238,7 +238,7 @@ describe('datasets and the exact theory', () => {
     const { page, problems } = await openPage(site.context, site.url);
     await page.evaluate(() => window.dln.setConfig({ init: { kind: 'balanced', scale: 0.001 } }));
     await page.evaluate(() => window.dln.step(200));
-    await page.selectOption('[data-param="network.activation"]', 'tanh');
+    await page.selectOption('[data-param="act"]', 'tanh');
     const cfg = await page.evaluate(() => window.dln.config());
     assert.equal(cfg.network.activation, 'tanh');
     assert.match(await page.textContent('[data-role="notice"]'), /restarted.*activation/);
@@ -254,13 +254,13 @@ describe('datasets and the exact theory', () => {
     const n = await inkedPixels(page, 'canvas[data-chart="modes"]');
     assert.ok(n > 2000, `the modes canvas has only ${n} drawn pixels`);
     // The init scale is the gain g for the random kinds.
-    await page.selectOption('[data-param="init.kind"]', 'orthogonal');
+    await page.selectOption('[data-param="init"]', 'orthogonal');
     assert.equal(await page.textContent('[data-role="scale-label"]'), 'Gain g');
-    await page.selectOption('[data-param="init.kind"]', 'small_gaussian');
+    await page.selectOption('[data-param="init"]', 'small_gaussian');
     assert.match(await page.textContent('[data-role="scale-label"]'), /Scale/);
     // And back to linear: the exact theory again.
-    await page.selectOption('[data-param="init.kind"]', 'balanced');
-    await page.selectOption('[data-param="network.activation"]', 'linear');
+    await page.selectOption('[data-param="init"]', 'balanced');
+    await page.selectOption('[data-param="act"]', 'linear');
     assert.equal((await page.evaluate(() => window.dln.state())).theory.exact, true);
     assert.deepEqual(problems, []);
     await page.close();

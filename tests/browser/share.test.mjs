@@ -87,7 +87,7 @@ describe('links to a state', () => {
     await page.waitForFunction(() => window.dln.config().network.hidden.length === 1);
     assert.equal(await kind(), 'toy4');
     assert.deepEqual(await hidden(), [16]);
-    assert.equal(await page.inputValue('[data-param="network.layers"]'), '1', 'the controls follow');
+    assert.equal(await page.inputValue('[data-param="hidden"][data-part="layers"]'), '1', 'the controls follow');
     await page.evaluate(() => window.history.back());
     await page.waitForFunction(() => window.dln.config().dataset.kind === 'rm8');
     await page.evaluate(() => window.history.forward());
@@ -102,7 +102,7 @@ describe('links to a state', () => {
   test('a slider change replaces the history entry instead of adding one', async () => {
     const { page } = await openPage(site.context, site.url);
     const before = await page.evaluate(() => window.history.length);
-    await page.$eval('[data-param="train.lr"]', (el) => {
+    await page.$eval('[data-param="lr"]', (el) => {
       for (const v of ['-2.5', '-2.4', '-2.3']) {
         el.value = v;
         el.dispatchEvent(new Event('input', { bubbles: true }));
@@ -148,10 +148,10 @@ describe('links to a state', () => {
 describe('embed mode', () => {
   test('embed=1 hides the chrome, lr_hide the learning rate, panels= all other charts', async () => {
     const { page, problems } = await openPage(site.context, `${site.url}#embed=1&lr_hide=1&panels=loss,modes`);
-    for (const sel of ['.page-header', '.page-footer', '[data-preset]', '[data-share="copy"]', '[data-param="train.lr"]', '#lr-hint']) {
+    for (const sel of ['.page-header', '.page-footer', '[data-preset]', '[data-share="copy"]', '[data-param="lr"]', '#lr-hint']) {
       assert.equal(await page.isVisible(sel), false, `${sel} is hidden`);
     }
-    for (const sel of ['[data-param="train.seed"]', '[data-action="play"]', 'canvas[data-chart="loss"]', 'canvas[data-chart="modes"]']) {
+    for (const sel of ['[data-param="seed"]', '[data-action="play"]', 'canvas[data-chart="loss"]', 'canvas[data-chart="modes"]']) {
       assert.ok(await page.isVisible(sel), `${sel} is shown`);
     }
     for (const p of ['output', 'svd', 'mds', 'rsm', 'illusion', 'coherence']) {
@@ -168,19 +168,19 @@ describe('embed mode', () => {
 
   test('hide flags hide single controls and a group whose controls are all hidden, outside embed mode too', async () => {
     const { page, problems } = await openPage(site.context, `${site.url}#hidden_hide=1&act_hide=1&t_hide=1&init_hide=1&scale_hide=1&seed=3`);
-    for (const sel of ['[data-param="network.layers"]', '[data-param="network.width"]', '[data-param="network.activation"]', '[data-scrub]', '[data-action="live"]']) {
+    for (const sel of ['[data-param="hidden"][data-part="layers"]', '[data-param="hidden"][data-part="width"]', '[data-param="act"]', '[data-scrub]', '[data-action="live"]']) {
       assert.equal(await page.isVisible(sel), false, `${sel} is hidden`);
     }
-    assert.equal(await page.$eval('[data-param="network.layers"]', (el) => el.closest('fieldset').checkVisibility()), false, 'the Network group goes');
-    for (const sel of ['.page-header', '[data-param="train.lr"]', '[data-action="play"]', '[data-param="train.seed"]']) {
+    assert.equal(await page.$eval('[data-param="hidden"][data-part="layers"]', (el) => el.closest('fieldset').checkVisibility()), false, 'the Network group goes');
+    for (const sel of ['.page-header', '[data-param="lr"]', '[data-action="play"]', '[data-param="seed"]']) {
       assert.ok(await page.isVisible(sel), `${sel} is shown`);
     }
-    assert.equal(await page.inputValue('[data-param="train.seed"]'), '3');
-    const initGroup = () => page.$eval('[data-param="init.kind"]', (el) => el.closest('fieldset').checkVisibility());
+    assert.equal(await page.inputValue('[data-param="seed"]'), '3');
+    const initGroup = () => page.$eval('[data-param="init"]', (el) => el.closest('fieldset').checkVisibility());
     assert.equal(await initGroup(), false, 'the Initialisation group goes while λ does not apply');
     await page.evaluate(() => window.dln.setConfig({ init: { kind: 'balanced', scale: 0.001 } }));
     assert.equal(await initGroup(), true, 'and comes back with λ when it does');
-    assert.ok(await page.isVisible('[data-param="init.lambda"]'));
+    assert.ok(await page.isVisible('[data-param="lambda"]'));
     await page.evaluate(() => window.dln.setConfig({ train: { lr: 0.003 } }));
     await page.waitForFunction(() => /lr=0\.003/.test(window.location.hash));
     assert.match(await hashOf(page), /hidden_hide=1/, 'the flags stay in the address');

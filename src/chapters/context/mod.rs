@@ -351,7 +351,7 @@ impl ContextConfig {
         let y = match base {
             None => race_toy(),
             Some(b) => {
-                let data = Dataset::from_config(b).map_err(|e| {
+                let data = Dataset::checked(b).map_err(|e| {
                     let field = match e.field.strip_prefix("dataset") {
                         Some(rest) => format!("dataset.base{rest}"),
                         None => format!("dataset.base.{}", e.field),

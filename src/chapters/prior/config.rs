@@ -338,7 +338,7 @@ impl TasksConfig {
                     if k == 0 {
                         first = Some(cfg);
                     }
-                    Dataset::from_config(ds)
+                    Dataset::checked(ds)
                         .map_err(|e| rename(e, "dataset", &format!("{at}.dataset")))?
                 }
             };

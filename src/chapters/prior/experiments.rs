@@ -251,8 +251,8 @@ pub fn lazy_rich(cfg: &LazyRichConfig) -> Result<LazyRichResults, ConfigError> {
             };
             e
         })?;
-        let data = Dataset::from_config(&cfg.dataset)?;
-        let dims = main.layer_dims()?;
+        let data = Dataset::checked(&cfg.dataset)?;
+        let dims = main.clone().validated()?.layer_dims();
         let svd = crate::linalg::Svd::new(&data.sigma_yx().view());
         let mut rng = crate::engine::rng::Rng::new(cfg.seed);
         let mut net = crate::engine::init::initialise(&main.init, &dims, &svd, &mut rng);

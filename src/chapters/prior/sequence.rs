@@ -98,7 +98,7 @@ impl TaskRun {
             StartKind::Learned => learned_weights(data, &cfg.network.hidden, cfg.init.lambda),
             _ => {
                 let first = &prepared.first;
-                let dims = first.layer_dims().expect("checked");
+                let dims = first.clone().validated().expect("checked").layer_dims();
                 let svd = Svd::new(&data.sigma_yx().view());
                 initialise(&first.init, &dims, &svd, &mut rng)
             }
