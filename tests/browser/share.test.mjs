@@ -245,7 +245,7 @@ describe('export', () => {
     assert.equal(parsed.errors, 0);
     assert.equal(parsed.root, 'svg');
     assert.ok(parsed.lines >= 8, `${parsed.lines} polylines: one per mode at least`);
-    assert.ok(blob.text.includes('exact: balanced start'), 'the legend is in the SVG');
+    assert.ok(blob.text.includes('exact for these steps'), 'the legend is in the SVG');
     assert.deepEqual(problems, []);
     await page.close();
   });
