@@ -1,4 +1,4 @@
-//! Category coherence (THEORY.md 2.3.6): the definition of C, the BBP threshold in the overlap
+//! Category coherence (docs/theory.md §2.3.6): the definition of C, the BBP threshold in the overlap
 //! of the data's top item mode with the category, and the demo's chart.
 
 use dln_explorer::chapters::coherence::*;
@@ -98,7 +98,7 @@ fn at_the_demo_sizes_the_category_is_buried_at_c_one_half_and_found_at_c_four() 
 
 #[test]
 fn at_theory_md_sizes_the_overlaps_match_the_reference_numbers_above_the_threshold() {
-    // N_o = 200, N_f = 400, K_o = K_f = 20 (THEORY.md 2.3.6): C = 1.25 -> 0.49, 2 -> 0.74,
+    // N_o = 200, N_f = 400, K_o = K_f = 20 (docs/theory.md §2.3.6): C = 1.25 -> 0.49, 2 -> 0.74,
     // 4 -> 0.89. Below the threshold the reference gives 0.07 (C = 0.5) and 0.16 (C = 0.8); the
     // overlap there is small and spread widely over draws (about 0.12 and 0.24 over 20 draws
     // here), so only its size is checked.

@@ -1,5 +1,5 @@
 //! The context-and-architecture chapter: the gated routing network and the linear recurrent
-//! network against their reduced dynamics (closed-form checks and THEORY.md 9.5, 9.6 numbers).
+//! network against their reduced dynamics (closed-form checks and docs/theory.md §9.5, 9.6 numbers).
 
 use dln_explorer::chapters::context::gated::{
     cyclic_gates, race_half_time, race_toy, GatedNetwork, Race, RouteModes, RoutingTask,

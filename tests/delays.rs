@@ -1,4 +1,4 @@
-//! SMG14 Fig 3 (right; THEORY.md 6.2): each mode's simulated half-learning time behind the
+//! SMG14 Fig 3 (right; docs/theory.md §6.2): each mode's simulated half-learning time behind the
 //! theory, over seeds, grouped by singular value.
 
 mod common;
@@ -16,7 +16,7 @@ fn near_equal_singular_values_share_a_group() {
 #[test]
 fn a_balanced_start_at_a_small_rate_lags_its_theory_by_less_than_the_rate_error() {
     // Decoupled start: the theory is exact for gradient flow, and gradient descent at
-    // lr·s_max = 0.003 differs from it by O(lr·s) (THEORY.md 0.5).
+    // lr·s_max = 0.003 differs from it by O(lr·s) (docs/theory.md §0.5).
     let cfg = common::config(json!({
         "init": {"kind": "balanced", "scale": 0.001},
         "train": {"lr": 0.0005, "steps": 30000, "record_every": 10}
@@ -35,8 +35,8 @@ fn a_balanced_start_at_a_small_rate_lags_its_theory_by_less_than_the_rate_error(
 
 #[test]
 fn from_a_small_random_start_the_weakest_modes_lag_most_and_the_chart_draws_every_group() {
-    // The rm8 recipe of THEORY.md 2.4 over four seeds: competition between modes delays the
-    // weak ones most (THEORY.md 6.2, SMG14 Fig 3 right).
+    // The rm8 recipe of docs/theory.md §2.4 over four seeds: competition between modes delays the
+    // weak ones most (docs/theory.md §6.2, SMG14 Fig 3 right).
     let cfg = common::config(json!({
         "network": {"hidden": [16]},
         "init": {"kind": "small_gaussian", "scale": (2e-6f64 / 16.0).sqrt()},

@@ -192,7 +192,7 @@ fn a_balanced_start_follows_the_sigmoid_of_eq_12() {
 
 #[test]
 fn an_unbalanced_start_follows_the_exact_lambda_balanced_solution() {
-    // THEORY.md 1.4 and 4.2: with lambda = a0^2 - b0^2 the 2x2 Riccati solution is exact.
+    // docs/theory.md §1.4 and 4.2: with lambda = a0^2 - b0^2 the 2x2 Riccati solution is exact.
     for &(a0, b0, s) in &[(0.9, 0.1, 1.0), (0.2, 1.1, 2.0), (-0.4, 0.9, 1.0)] {
         for (t, a, b) in trajectory(a0, b0, s, 10.0, 0.005) {
             let (u, ea, eb) = theory::lambda_balanced_mode(s, a0, b0, t);

@@ -1,4 +1,4 @@
-//! The generalisation chapter (AS20): the large-N theory against THEORY.md §3.5 and the
+//! The generalisation chapter (AS20): the large-N theory against docs/theory.md §3.5 and the
 //! reference vectors, the sample's exact curves against gradient descent, finite-N simulations
 //! against the theory, the outlier approximation, bad input and the command line.
 
@@ -139,7 +139,7 @@ fn the_theory_reproduces_every_point_of_the_reference_grid() {
 
 #[test]
 fn overtraining_peaks_at_alpha_one_as_in_theory_section_3_5() {
-    // THEORY.md §3.5, SNR = 4: 0.084 at α = 0.5, 12.8 at α = 1, 0.054 at α = 2.
+    // docs/theory.md §3.5, SNR = 4: 0.084 at α = 0.5, 12.8 at α = 1, 0.054 at α = 2.
     let over = |a: f64| {
         let th = MpTheory::new(a, 4.0, 0.0);
         th.overtraining(&th.early_stop())
@@ -202,13 +202,13 @@ fn the_samples_exact_curves_match_gradient_descent_to_1e9_relative() {
 
 #[test]
 fn seed_averaged_simulations_at_n_400_agree_with_marchenko_pastur_within_3_percent() {
-    // THEORY.md §3.5's check: N = 400, discrete steps η = 0.01, t = 0.5 … 200 τ. The simulated
+    // docs/theory.md §3.5's check: N = 400, discrete steps η = 0.01, t = 0.5 … 200 τ. The simulated
     // errors are the sample's exact discrete-time curves, which equal gradient descent to 1e-9
     // (the test above), so each dataset costs one eigen-decomposition, not 20 000 steps. Each of
     // the 8 datasets carries 4 outputs, independent teachers and noises on the same inputs: 32
     // teachers in all, as the errors' spread comes mostly from the teacher's norm. Training errors are compared while they are above 10 % of their start: later they
     // are set by the few eigenvalues at the lower edge of the finite-N spectrum, which is
-    // smeared below λ₋, and their relative error grows (THEORY.md §6.4 reports up to 6.7 %).
+    // smeared below λ₋, and their relative error grows (docs/theory.md §6.4 reports up to 6.7 %).
     let (n, lr, seeds) = (400, 0.01, 8);
     let times = [0.5, 2.0, 10.0, 50.0, 200.0];
     for (alpha, snr, s02) in [
@@ -266,7 +266,7 @@ fn seed_averaged_simulations_at_n_400_agree_with_marchenko_pastur_within_3_perce
 
 #[test]
 fn the_rank_one_outlier_formulas_agree_with_sampled_matrices_at_n1_800() {
-    // N₁ = 800 inputs, N₃ = 400 outputs (A = 1/2), s̄ = 2: THEORY.md §9.3 predicts
+    // N₁ = 800 inputs, N₃ = 400 outputs (A = 1/2), s̄ = 2: docs/theory.md §9.3 predicts
     // ŝ = 2.3717, ⟨û,ū⟩² = 0.8611, ⟨v̂,v̄⟩² = 0.7750 and a bulk edge at 1 + √A.
     let pred = outlier(2.0, 0.5).unwrap();
     assert!((pred.s_hat - 2.3717).abs() < 1e-4);
@@ -305,7 +305,7 @@ fn each_empirical_mode_of_a_deep_student_follows_its_scalar_map_to_rounding() {
     use dln_explorer::engine::rng::Rng;
     use dln_explorer::engine::train::Trainer;
     use dln_explorer::linalg::Svd;
-    // Whitened (one-hot) inputs and an aligned, balanced start: THEORY.md §9.1's map is exact.
+    // Whitened (one-hot) inputs and an aligned, balanced start: docs/theory.md §9.1's map is exact.
     let task = SignalInNoise::draw(60, 30, 2.0, 4);
     let svd = Svd::new(&task.data.sigma_yx().view());
     let init = InitConfig {

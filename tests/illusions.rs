@@ -1,4 +1,4 @@
-//! The illusion scan (THEORY.md 2.3.4): the mode-basis scan against a scan of the predicted
+//! The illusion scan (docs/theory.md §2.3.4): the mode-basis scan against a scan of the predicted
 //! matrices, the filter of features owned by one item, large datasets, and one pair's course.
 
 mod common;
@@ -148,7 +148,7 @@ fn one_pairs_trace_gives_its_simulated_and_predicted_course_and_peaks() {
     let t = illusion_trace(&run, "pine", "leaves").unwrap();
     assert_eq!(t.sim.len(), t.steps.len());
     assert_eq!(t.theory.as_ref().unwrap().len(), t.steps.len());
-    // THEORY.md 2.3.4: pine has leaves peaks near 0.67 around step 1350, then returns to 0.
+    // docs/theory.md §2.3.4: pine has leaves peaks near 0.67 around step 1350, then returns to 0.
     let (pt, ps) = (t.peak_theory.unwrap(), t.peak_sim.unwrap());
     assert!((pt - 0.669).abs() < 0.02, "theory peak {pt}");
     assert!((ps - pt).abs() < 0.05, "simulated peak {ps}");

@@ -1,4 +1,4 @@
-//! The prior-knowledge chapter: a second task from the first one's weights (THEORY.md 4.1, 4.2,
+//! The prior-knowledge chapter: a second task from the first one's weights (docs/theory.md §4.1, 4.2,
 //! 9.4). The setting of the figures: a 2-2-2 network, one-hot (whitened) inputs,
 //! Sigma_A = diag(3, 1), the start W_1 = W_2 = diag(sqrt 3, 1), task B = R(theta) Sigma_A.
 
@@ -167,7 +167,7 @@ fn riccati_losses_of_both_tasks_match_an_ode_integration_to_1e_9_for_every_angle
 
 #[test]
 fn the_time_for_the_rotated_task_to_fall_to_one_percent_matches_the_spec() {
-    // THEORY.md 9.4: 0.587 (30°), 0.69 (90°), 1.112 (150°), 1.969 (170°), 4.268 (179°), the
+    // docs/theory.md §9.4: 0.587 (30°), 0.69 (90°), 1.112 (150°), 1.969 (170°), 4.268 (179°), the
     // first point at or after the crossing on a grid of 0.001 tau (0.69 on one of 0.01).
     for (deg, want, grid) in [
         (30.0, 0.587, 1e-3),
@@ -265,7 +265,7 @@ fn with_lambda_one_half_the_same_reversal_converges_to_the_target() {
     let recs: Vec<_> = r.records().iter().filter(|x| x.phase == 1).collect();
     let (first, last) = (recs[0], recs[recs.len() - 1]);
     // The reversed mode alone: tau du/dt = sqrt(lambda^2 + 4 u^2) (s - u), s = -1, u(0) = 1
-    // (THEORY.md 4.2), by Runge-Kutta.
+    // (docs/theory.md §4.2), by Runge-Kutta.
     let mut u: f64 = 1.0;
     let h = 1e-4;
     let du = |u: f64| (0.25 + 4.0 * u * u).sqrt() * (-1.0 - u);

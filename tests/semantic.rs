@@ -1,4 +1,4 @@
-//! Semantic development on the rm8 recipe of THEORY.md 2.4: N_h = 16, lr = 0.01 / s_max
+//! Semantic development on the rm8 recipe of docs/theory.md §2.4: N_h = 16, lr = 0.01 / s_max
 //! (tau = 632 steps), small random start with std sqrt(2e-6 / N_h) (u0 = 1e-6), 8311 steps.
 
 mod common;
@@ -46,7 +46,7 @@ fn the_rm8_recipe_reproduces_the_pine_has_leaves_illusion_in_simulation_and_theo
     let leaves = index(&run.data().features, "leaves");
     let last = run.history().snapshots().last().unwrap();
     assert!(last.output[(leaves, 0)].abs() < 0.01);
-    // And the ranking has the other classic ones (THEORY.md 2.3.4).
+    // And the ranking has the other classic ones (docs/theory.md §2.3.4).
     let pairs: Vec<(String, String)> = list
         .iter()
         .map(|i| (i.item.clone(), i.feature.clone()))

@@ -18,7 +18,7 @@ fn run(cfg: serde_json::Value) -> dln_explorer::chapters::depth::SweepResults {
 fn decoupled_learning_times_match_the_exact_quadrature_within_two_percent_for_depths_2_3_5_8() {
     // One item with one feature of strength s = 1: a single mode. The loss falls below
     // f * 1/2 s^2 when u >= s (1 - sqrt f), so the learning time is the quadrature
-    // t(u0 -> s (1 - sqrt f)) of THEORY.md 1.5, in steps of lr = 0.01 * 2 / D.
+    // t(u0 -> s (1 - sqrt f)) of docs/theory.md §1.5, in steps of lr = 0.01 * 2 / D.
     let (u0, f): (f64, f64) = (1e-3, 0.05);
     let depths = [2, 3, 5, 8];
     let r = run(json!({
@@ -46,7 +46,7 @@ fn decoupled_learning_times_match_the_exact_quadrature_within_two_percent_for_de
 
 #[test]
 fn orthogonal_learning_time_is_depth_independent_while_scaled_gaussian_grows() {
-    // The task of THEORY.md 6.5: 16 one-hot items, Y = U diag(s) V^T with random orthogonal U, V
+    // The task of docs/theory.md §6.5: 16 one-hot items, Y = U diag(s) V^T with random orthogonal U, V
     // and s evenly spaced from 2 to 0.5; hidden layers of 32; learning time = steps until
     // ||W_tot - Y||^2 < 0.01 ||Y||^2; learning rate 0.4 / D.
     let r = run(json!({

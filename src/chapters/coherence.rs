@@ -1,4 +1,4 @@
-//! Category coherence (THEORY.md 2.3 item 6, and the "coherence" row of 2.4).
+//! Category coherence (docs/theory.md §2.3 item 6, and the "coherence" row of 2.4).
 //!
 //! A category of `K_o` items that share `K_f` features is a block of strength `S` in an
 //! environment of `N_o` items and `N_f` features whose every entry also carries unit-variance
@@ -50,7 +50,7 @@ pub struct Sizes {
 
 impl Default for Sizes {
     /// The page's demo: 100 items x 200 features with a category of 10 items sharing 10
-    /// features (half the size of THEORY.md's reference numbers, with the same proportions).
+    /// features (half the size of docs/theory.md §2.3.6's reference numbers, with the same proportions).
     fn default() -> Self {
         Sizes {
             items: 100,
@@ -108,13 +108,13 @@ impl Sizes {
     }
 }
 
-/// The coherence `C = S² K_o K_f / √(N_o N_f)` of a block of strength `S` (THEORY.md 2.3.6).
+/// The coherence `C = S² K_o K_f / √(N_o N_f)` of a block of strength `S` (docs/theory.md §2.3.6).
 pub fn coherence(strength: f64, sizes: &Sizes) -> f64 {
     strength * strength * sizes.block() / sizes.noise_scale()
 }
 
 /// Whether a category of coherence `c` is recoverable from the data's top mode in the large-N
-/// limit: `C > 1`, the BBP threshold (THEORY.md 2.3.6).
+/// limit: `C > 1`, the BBP threshold (docs/theory.md §2.3.6).
 pub fn above_threshold(c: f64) -> bool {
     c > 1.0
 }
@@ -124,7 +124,7 @@ pub fn strength_for(c: f64, sizes: &Sizes) -> f64 {
     (c.max(0.0) * sizes.noise_scale() / sizes.block()).sqrt()
 }
 
-/// The block's singular value without noise, `S √(K_o K_f)` (THEORY.md 2.3.6): a larger value
+/// The block's singular value without noise, `S √(K_o K_f)` (docs/theory.md §2.3.6): a larger value
 /// is learned sooner.
 pub fn clean_singular_value(strength: f64, sizes: &Sizes) -> f64 {
     strength * sizes.block().sqrt()
@@ -145,7 +145,7 @@ pub fn noise_edge(sizes: &Sizes) -> f64 {
 /// Derived here from the rank-one spiked rectangular model (Benaych-Georges & Nadakuditi 2012):
 /// scaling `Y` by `1/√max(N_o, N_f)` makes the spike `θ² = C √(min/max)`, and their vector
 /// overlaps become the expression above on either side. It is a limit as `N_o, N_f → ∞` at fixed
-/// `C` and ratio; it reproduces THEORY.md's reference numbers within 0.01 for `C ≥ 1.25`, while
+/// `C` and ratio; it reproduces docs/theory.md §2.3.6's reference numbers within 0.01 for `C ≥ 1.25`, while
 /// finite matrices give a smooth rise around `C = 1` instead of the corner.
 pub fn bbp_overlap(c: f64, sizes: &Sizes) -> f64 {
     if c.is_nan() || c <= 1.0 {
@@ -310,7 +310,7 @@ fn summarise(c: f64, values: &[f64]) -> CurvePoint {
 }
 
 /// The overlap of the top item-side singular vector with the category, averaged over one noise
-/// draw per seed, at each coherence in `c_values` (THEORY.md 2.3.6: it rises sharply around
+/// draw per seed, at each coherence in `c_values` (docs/theory.md §2.3.6: it rises sharply around
 /// `C = 1`). Each draw's noise is shared by all coherences, so the curves are smooth in `C`.
 pub fn overlap_curve(sizes: &Sizes, c_values: &[f64], seeds: &[u64]) -> Vec<CurvePoint> {
     let per_draw: Vec<Vec<f64>> = seeds

@@ -1,9 +1,9 @@
-//! Learning time against depth for several initialisations (SMG14 Figs 4 and 6A, THEORY.md 1.6
+//! Learning time against depth for several initialisations (SMG14 Figs 4 and 6A, docs/theory.md §1.6
 //! and 6.5), computed in small slices of work so that a page can run it between frames.
 //!
 //! Learning time is the first step at which the loss falls to `threshold` times
 //! `1/2 ||Y||^2`, the loss of a network that starts at zero (for one-hot items and the
-//! task of THEORY.md 6.5 this is `||W_tot - T||^2 / ||T||^2 < threshold`). The learning rate of
+//! task of docs/theory.md §6.5 this is `||W_tot - T||^2 / ||T||^2 < threshold`). The learning rate of
 //! each depth is set by the sweep's policy:
 //!
 //! * `fixed`: `train.lr` for every depth;
@@ -11,7 +11,7 @@
 //!   with rates that scale as 1/depth, decoupled networks learn in a depth-independent number
 //!   of steps, and orthogonal ones do too);
 //! * `stable`: `lr_factor * 2 / (D s_max^(2 - 2/D))`, a fixed fraction of the largest stable rate
-//!   of a balanced network at convergence (THEORY.md 0.5);
+//!   of a balanced network at convergence (docs/theory.md §0.5);
 //! * `optimal`: the fastest of eight log-spaced rates from the bound down to 1/1000 of it, as
 //!   SMG14 chose per depth.
 
@@ -137,7 +137,7 @@ pub struct Sweep {
 pub const DIVERGED: f64 = 1e8;
 
 impl Sweep {
-    /// Sets up a sweep over `cfg.sweep`: on the synthetic task of THEORY.md 6.5 or on `cfg`'s
+    /// Sets up a sweep over `cfg.sweep`: on the synthetic task of docs/theory.md §6.5 or on `cfg`'s
     /// dataset (`sweep.data`), with hidden layers `sweep.width` wide.
     pub fn new(cfg: &ValidConfig) -> Sweep {
         let spec = cfg.sweep.clone();
@@ -640,7 +640,7 @@ fn pretrained(dims: &[usize], data: &Dataset, small: f64, rng: &mut Rng) -> Netw
     }
     // The output layer has no autoencoder to learn from: it starts small, as a new layer on top
     // of a pretrained stack does. (SMG14's flat curve for pretraining assumes the pretrained
-    // network is already decoupled with mode strengths near 1, THEORY.md 1.6 (d); here the
+    // network is already decoupled with mode strengths near 1, docs/theory.md §1.6 (d); here the
     // supervised phase first grows the top layer, which takes longer as the rate falls with 1/D.)
     weights.push(Array2::from_shape_simple_fn(
         (dims[depth], dims[depth - 1]),

@@ -1,5 +1,5 @@
 //! The phase portrait of one decoupled mode of a network with one hidden layer (SMG14 section
-//! 1.2, eq. 8, Fig 2; THEORY.md 1.2): the mode's input-side strength `a` (in `W_1`) and
+//! 1.2, eq. 8, Fig 2; docs/theory.md §1.2): the mode's input-side strength `a` (in `W_1`) and
 //! output-side strength `b` (in `W_2`) follow
 //!
 //! `tau da/dt = b (s - ab)`,  `tau db/dt = a (s - ab)`,

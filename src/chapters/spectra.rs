@@ -1,4 +1,4 @@
-//! Singular values of products of random matrices (SMG14 Fig 6B/C, THEORY.md 1.6): the product of
+//! Singular values of products of random matrices (SMG14 Fig 6B/C, docs/theory.md §1.6): the product of
 //! D random N x N Gaussian matrices (entries of std 1/sqrt(N), so that the product preserves
 //! norms on average) has a spectrum that spreads with depth, most singular values tiny and a
 //! few large; the product of D random orthogonal matrices is orthogonal, every singular value

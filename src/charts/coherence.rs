@@ -1,4 +1,4 @@
-//! The category-coherence demo (THEORY.md 2.3.6): how well the data's top item mode finds a
+//! The category-coherence demo (docs/theory.md §2.3.6): how well the data's top item mode finds a
 //! category hidden in noise, against the category's coherence `C`, with a dashed line at the BBP
 //! threshold `C = 1`; below it, the data matrix at the slider's strength beside its top item
 //! mode `v_1`.

@@ -1,4 +1,4 @@
-//! Panels of semantic development (PNAS19, THEORY.md 2.3): the progressive-differentiation map,
+//! Panels of semantic development (PNAS19, docs/theory.md §2.3): the progressive-differentiation map,
 //! representational similarity, a semantic illusion, typicality and inductive projection.
 //! Every panel shows the run at the view's step, the simulation beside the exact theory.
 
@@ -598,7 +598,7 @@ where
 }
 
 /// The note under the typicality chart: who has no bar and why, and whether the crossing times
-/// order by typicality (THEORY.md 2.3.5).
+/// order by typicality (docs/theory.md §2.3.5).
 pub fn typicality_note(t: &crate::run::measures::Typicality, items: &[String]) -> String {
     let out: Vec<&str> = items
         .iter()
@@ -642,7 +642,7 @@ pub fn typicality_note(t: &crate::run::measures::Typicality, items: &[String]) -
     parts.join(" ")
 }
 
-/// Typicality (THEORY.md 2.3.5): the object-analyzer entries of a category mode, and the step at
+/// Typicality (docs/theory.md §2.3.5): the object-analyzer entries of a category mode, and the step at
 /// which each member's category output crosses one fixed threshold, simulated and predicted.
 pub fn draw_typicality<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -723,7 +723,7 @@ where
 }
 
 /// Inductive projection at the view's step: how a novel fact about one item (or a novel item
-/// with one feature) generalises, simulated and predicted (THEORY.md 2.3.7).
+/// with one feature) generalises, simulated and predicted (docs/theory.md §2.3.7).
 pub fn draw_projection<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     session: &Session,

@@ -69,18 +69,18 @@ pub struct Config {
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DatasetConfig {
     #[default]
-    /// The 8-item Rumelhart / Rogers & McClelland hierarchy (THEORY.md 2.2 B): 8 items, 36 features.
+    /// The 8-item Rumelhart / Rogers & McClelland hierarchy (docs/theory.md §2.2 B): 8 items, 36 features.
     Rm8,
-    /// The 4-item toy dataset (THEORY.md 2.2 A): canary, salmon, oak, rose; 7 features.
+    /// The 4-item toy dataset (docs/theory.md §2.2 A): canary, salmon, oak, rose; 7 features.
     Toy4,
-    /// A balanced tree with one feature per node (THEORY.md 2.2 D).
+    /// A balanced tree with one feature per node (docs/theory.md §2.2 D).
     Tree {
         #[serde(default = "default_branching")]
         branching: usize,
         #[serde(default = "default_levels")]
         levels: usize,
     },
-    /// Features sampled by the branching diffusion process on a balanced tree (THEORY.md 2.2 E).
+    /// Features sampled by the branching diffusion process on a balanced tree (docs/theory.md §2.2 E).
     Diffusion {
         #[serde(default = "default_branching")]
         branching: usize,
@@ -94,7 +94,7 @@ pub enum DatasetConfig {
         #[serde(default = "default_data_seed")]
         seed: u64,
     },
-    /// A random task with a chosen spectrum (THEORY.md 6.5): `size` one-hot items, targets
+    /// A random task with a chosen spectrum (docs/theory.md §6.5): `size` one-hot items, targets
     /// `Y = U diag(s) V^T` with random orthogonal U, V and singular values spaced evenly from
     /// `s_max` down to `s_min`.
     Spectrum {
@@ -161,7 +161,7 @@ fn default_s_min() -> f64 {
 }
 
 impl DatasetConfig {
-    /// The synthetic task of THEORY.md 6.5 that the depth sweep and the depth presets learn: the
+    /// The synthetic task of docs/theory.md §6.5 that the depth sweep and the depth presets learn: the
     /// [`Spectrum`](DatasetConfig::Spectrum) dataset with every field at its default (16 one-hot
     /// items, singular values spaced evenly from 2 down to 0.5, seed 1).
     pub fn synthetic() -> DatasetConfig {
@@ -270,10 +270,10 @@ crate::choices! {
         /// Decoupled and balanced: aligned with the data's SVD, every mode starting at strength
         /// `u0 = scale` (each of the D layers contributes `scale^(1/D)`), SMG14 section 1.2 and 1.5.
         /// With one hidden layer and `lambda != 0` the layers differ: output side `a`, input side
-        /// `b`, `ab = u0`, `a^2 - b^2 = lambda` (THEORY.md 4.2).
+        /// `b`, `ab = u0`, `a^2 - b^2 = lambda` (docs/theory.md §4.2).
         Balanced = "balanced" ("balanced, aligned to the data (u₀ = scale)", "Aligned with the data's modes, every mode starting at strength u₀ = scale."),
         /// One hidden layer in random (not task-aligned) directions with
-        /// `W2^T W2 - W1 W1^T = lambda I` (THEORY.md 4.1, 4.2): the smaller layer has singular
+        /// `W2^T W2 - W1 W1^T = lambda I` (docs/theory.md §4.1, 4.2): the smaller layer has singular
         /// values `scale`, the other `sqrt(scale^2 + |lambda|)`.
         LambdaBalanced = "lambda_balanced" ("λ-balanced, random directions (one hidden layer)", "One hidden layer in random directions with W₂ᵀW₂ − W₁W₁ᵀ = λI; the smaller layer has singular values = scale."),
     }
@@ -364,7 +364,7 @@ crate::choices! {
     /// The task a depth sweep learns.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
     pub enum SweepData {
-        /// The synthetic task of THEORY.md 6.5 (SMG14 Fig 6A's analogue): 16 one-hot items,
+        /// The synthetic task of docs/theory.md §6.5 (SMG14 Fig 6A's analogue): 16 one-hot items,
         /// `Y = U diag(s) V^T` with random orthogonal U, V and s spaced evenly from 2 to 0.5.
         Spectrum = "spectrum" ("synthetic, 16 items (s: 2 → 0.5)", "16 one-hot items with singular values spaced evenly from 2 to 0.5."),
         /// The run's own dataset.
@@ -839,7 +839,7 @@ mod tests {
         else {
             panic!("the synthetic task is a spectrum dataset");
         };
-        // THEORY.md 6.5: 16 items, singular values from 2 down to 0.5.
+        // docs/theory.md §6.5: 16 items, singular values from 2 down to 0.5.
         assert_eq!((size, s_max, s_min), (16, 2.0, 0.5));
     }
 

@@ -3,7 +3,7 @@
 //! cases as `scripts/bench_numpy.py` (shapes, initialisation, learning rate, timing).
 //!
 //! Every case trains with the [`Trainer`] the page uses: the summed loss
-//! `L = 1/2 sum_mu ||y_mu - W_tot x_mu||^2` (THEORY.md 0.2), learning rate 1e-3, weights drawn
+//! `L = 1/2 sum_mu ||y_mu - W_tot x_mu||^2` (docs/theory.md §0.2), learning rate 1e-3, weights drawn
 //! from a Gaussian with standard deviation `0.1 / sqrt(fan-in)`.
 
 use serde::Serialize;

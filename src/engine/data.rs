@@ -1,6 +1,6 @@
 //! Datasets: items presented as inputs, features to be produced as outputs.
 //!
-//! Matrices follow THEORY.md section 0.1: `X` is `N_0 x P` (one column per item), `Y` is
+//! Matrices follow docs/theory.md §0.1: `X` is `N_0 x P` (one column per item), `Y` is
 //! `N_D x P` (one column per item, one row per feature). With the sum convention and one-hot
 //! items, `Sigma_xx = X X^T = I` and `Sigma_yx = Y X^T = Y`.
 
@@ -24,7 +24,7 @@ pub struct Dataset {
     pub one_hot: bool,
 }
 
-/// The 8 Rumelhart items and their attributes (Rogers & McClelland 2004; THEORY.md 2.2 B).
+/// The 8 Rumelhart items and their attributes (Rogers & McClelland 2004; docs/theory.md §2.2 B).
 const RM8_ITEMS: [(&str, &str); 8] = [
     (
         "pine",
@@ -64,7 +64,7 @@ const RM8_FEATURES: &str = "plant animal tree flower bird fish pine oak rose dai
     sunfish salmon pretty big living green red yellow grow move swim fly sing leaves roots skin \
     legs bark branches petals wings feathers scales gills";
 
-/// The 4-item toy dataset (THEORY.md 2.2 A).
+/// The 4-item toy dataset (docs/theory.md §2.2 A).
 const TOY4_ITEMS: [(&str, &str); 4] = [
     ("canary", "grow move fly"),
     ("salmon", "grow move swim"),
@@ -134,7 +134,7 @@ impl Dataset {
         Dataset::one_hot(items, features, y)
     }
 
-    /// The branching diffusion process (THEORY.md 2.2 E): each feature takes the value +1 or -1
+    /// The branching diffusion process (docs/theory.md §2.2 E): each feature takes the value +1 or -1
     /// at the root with probability 1/2, every child copies its parent and flips the sign with
     /// probability `flip`, independently on every edge; items are the leaves.
     pub fn diffusion(b: usize, levels: usize, n_features: usize, flip: f64, seed: u64) -> Dataset {
@@ -177,7 +177,7 @@ impl Dataset {
     }
 
     /// A random task of `n` one-hot items with `Y = U diag(s) V^T` (random orthogonal U, V from
-    /// `seed`; `s` evenly spaced from `s_max` to `s_min`), THEORY.md 6.5.
+    /// `seed`; `s` evenly spaced from `s_max` to `s_min`), docs/theory.md §6.5.
     pub fn spectrum(n: usize, s_max: f64, s_min: f64, seed: u64) -> Dataset {
         let mut rng = Rng::new(seed);
         let u = crate::linalg::random_orthogonal(n, &mut rng);
@@ -315,7 +315,7 @@ impl Dataset {
     }
 }
 
-/// Exact singular values of the node-indicator tree dataset (THEORY.md 2.2 D), decreasing:
+/// Exact singular values of the node-indicator tree dataset (docs/theory.md §2.2 D), decreasing:
 /// the item Gram matrix has eigenvalues `lambda_l = (B^(D-l+1) - 1) / (B - 1)`, l = 0..D, with
 /// multiplicities 1, B-1, B(B-1), ..., B^(D-1)(B-1); the singular values are `sqrt(lambda_l)`.
 pub fn tree_singular_values(b: usize, levels: usize) -> Vec<f64> {
@@ -337,7 +337,7 @@ fn level_multiplicity(b: usize, l: usize) -> usize {
     }
 }
 
-/// Expected singular values of the branching diffusion dataset for many features (THEORY.md
+/// Expected singular values of the branching diffusion dataset for many features (docs/theory.md
 /// 2.2 E): with `q_k = (1 - 2 flip)^(2 (D - k))` the correlation of two items whose lowest common
 /// ancestor is at level k (`q_(-1) = 0`), the item correlation matrix has eigenvalues
 /// `lambda_l = sum_(k=l..D) (q_k - q_(k-1)) B^(D-k)` with the tree multiplicities, and

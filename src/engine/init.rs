@@ -44,7 +44,7 @@ pub fn balanced_mode_count(dims: &[usize], svd: &Svd) -> usize {
 }
 
 /// Layer strengths `(a, b)` (output side, input side) of an aligned one-hidden-layer mode with
-/// `ab = u0` and `a^2 - b^2 = lambda` (THEORY.md 4.2): `a^2 = (lambda + sqrt(lambda^2 + 4 u0^2)) / 2`.
+/// `ab = u0` and `a^2 - b^2 = lambda` (docs/theory.md §4.2): `a^2 = (lambda + sqrt(lambda^2 + 4 u0^2)) / 2`.
 pub fn balanced_layer_strengths(u0: f64, lambda: f64) -> (f64, f64) {
     let a = ((lambda + (lambda * lambda + 4.0 * u0 * u0).sqrt()) / 2.0).sqrt();
     (a, u0 / a)
@@ -78,7 +78,7 @@ fn balanced(dims: &[usize], u0: f64, lambda: f64, svd: &Svd, rng: &mut Rng) -> V
         .collect()
 }
 
-/// A lambda-balanced one-hidden-layer start in random directions (THEORY.md 4.1, 4.2):
+/// A lambda-balanced one-hidden-layer start in random directions (docs/theory.md §4.1, 4.2):
 /// `W1 = R S1 Q1^T`, `W2 = Q2 S2 R^T` with random orthogonal `R` and orthonormal `Q1`, `Q2`, so
 /// that `W2^T W2 - W1 W1^T = R (S2^2 - S1^2) R^T = lambda I`. The smaller side has singular values
 /// `scale` (zero beyond its rank), the other `sqrt(scale^2 + |lambda|)`. Feasibility (checked by

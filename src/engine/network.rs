@@ -1,8 +1,8 @@
-//! A deep network `y = W_D phi(... phi(W_2 phi(W_1 x)))` without biases, THEORY.md 0.1. With the
+//! A deep network `y = W_D phi(... phi(W_2 phi(W_1 x)))` without biases, docs/theory.md §0.1. With the
 //! default linear `phi` it is the deep linear network `y = W_D ... W_2 W_1 x` of the theory; a
 //! tanh or relu `phi` acts on every hidden layer, never on the output (SMG14 section 4).
 //!
-//! The loss is the sum convention of THEORY.md 0.2, `L = 1/2 sum_mu ||y_mu - f(x_mu)||^2`,
+//! The loss is the sum convention of docs/theory.md §0.2, `L = 1/2 sum_mu ||y_mu - f(x_mu)||^2`,
 //! so the gradient-flow time constant is `tau = 1 / lr` and time is counted in steps.
 
 use ndarray::Array2;

@@ -1,7 +1,7 @@
 //! Full-batch gradient descent, `W_l <- W_l - lr * dL/dW_l`, on the summed loss
-//! `L = 1/2 sum_mu ||y_mu - W_tot x_mu||^2` (THEORY.md 0.2, sum convention; SMG14 eq. 1).
+//! `L = 1/2 sum_mu ||y_mu - W_tot x_mu||^2` (docs/theory.md §0.2, sum convention; SMG14 eq. 1).
 //!
-//! The step is plain back-propagation on the data (THEORY.md 5): forward `h_l = W_l h_{l-1}`,
+//! The step is plain back-propagation on the data (docs/theory.md §5): forward `h_l = W_l h_{l-1}`,
 //! `delta_D = Y - h_D`, then for l = D..1: `delta_{l-1} = W_l^T delta_l` (pre-update `W_l`) and
 //! `W_l += lr * delta_l h_{l-1}^T`. All buffers are allocated once; a step allocates nothing
 //! (tests/no_alloc.rs). The products are the row-major loops of [`crate::engine::kernels`].

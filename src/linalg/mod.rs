@@ -24,7 +24,7 @@ fn from_na(m: &DMatrix<f64>) -> Array2<f64> {
 
 /// A thin singular value decomposition `A = U diag(s) V^T` with `s` sorted in decreasing order.
 ///
-/// Sign convention (THEORY.md 0.4): each pair `(u_a, v_a)` is flipped so that the entry of `v_a`
+/// Sign convention (docs/theory.md §0.4): each pair `(u_a, v_a)` is flipped so that the entry of `v_a`
 /// with the largest magnitude (the lowest index among ties) is positive.
 #[derive(Clone, Debug)]
 pub struct Svd {

@@ -32,7 +32,7 @@ impl Preset {
     }
 }
 
-/// The rm8 recipe of THEORY.md 2.4: N_h = 16, small random start with u0 = N_h sigma^2 / 2 = 1e-6,
+/// The rm8 recipe of docs/theory.md §2.4: N_h = 16, small random start with u0 = N_h sigma^2 / 2 = 1e-6,
 /// lr = 0.01 / s_max, 8311 steps.
 fn rm8_recipe() -> Value {
     json!({
@@ -43,7 +43,7 @@ fn rm8_recipe() -> Value {
     })
 }
 
-/// The synthetic task of THEORY.md 6.5 ([`DatasetConfig::synthetic`]) as a partial config.
+/// The synthetic task of docs/theory.md §6.5 ([`DatasetConfig::synthetic`]) as a partial config.
 fn spectrum() -> Value {
     serde_json::to_value(DatasetConfig::synthetic()).unwrap_or(Value::Null)
 }

@@ -1,4 +1,4 @@
-//! Measures of semantic development (PNAS19; THEORY.md 2.3): representational similarity,
+//! Measures of semantic development (PNAS19; docs/theory.md §2.3): representational similarity,
 //! a progressive-differentiation map, semantic illusions, typicality and inductive projection,
 //! for the simulated network (from its snapshots) and for the exact theory.
 
@@ -13,7 +13,7 @@ use crate::run::Run;
 use crate::theory::predict::Prediction;
 
 /// The representational similarity matrix of the first hidden layer, `H^T H` (items x items);
-/// for one-hot items `W_1^T W_1` (THEORY.md 2.3.8).
+/// for one-hot items `W_1^T W_1` (docs/theory.md §2.3.8).
 pub fn gram(hidden: &Array2<f64>) -> Array2<f64> {
     matmul(&hidden.t(), &hidden.view())
 }
@@ -35,7 +35,7 @@ pub fn correlation(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
     sab / (saa * sbb).sqrt().max(1e-300)
 }
 
-/// A fixed two-dimensional frame for classical MDS of item representations (THEORY.md 2.3.3,
+/// A fixed two-dimensional frame for classical MDS of item representations (docs/theory.md §2.3.3,
 /// 5 "Representations"): the top two eigenvectors of the double-centred reference Gram
 /// `B = J G J`, `J = I - 11^T/P`. Every Gram is projected into the same frame,
 /// `X = (J G J) E L^(-1/2)`, which is exactly classical MDS for the reference Gram itself, so
@@ -83,7 +83,7 @@ impl MdsFrame {
     }
 }
 
-/// The overshoot rule of THEORY.md 2.3.4 for a trajectory `y(t)` (first and last values stand
+/// The overshoot rule of docs/theory.md §2.3.4 for a trajectory `y(t)` (first and last values stand
 /// for `y(0)` and `y(inf)`): `max(max_t y - max(y0, yinf), min(y0, yinf) - min_t y)`. Returns
 /// the overshoot and the index of the extreme value that produces it.
 pub fn overshoot(y: &[f64]) -> (f64, usize) {
@@ -183,7 +183,7 @@ pub const SCAN_POINTS: usize = 300;
 pub const SCAN_TOLERANCE: f64 = 0.05;
 
 /// Scans the predicted output of every (feature, item) over the whole course and keeps the
-/// `top` largest overshoots above `min_overshoot` (THEORY.md 2.3.4), largest first, leaving out
+/// `top` largest overshoots above `min_overshoot` (docs/theory.md §2.3.4), largest first, leaving out
 /// the features of [`single_item_features`].
 ///
 /// For aligned predictions it never builds a predicted matrix: every output is
@@ -563,7 +563,7 @@ fn sim_extreme(
     Some((y[k], snaps[k].step))
 }
 
-/// Inductive projection of a novel feature taught to item `i` only (THEORY.md 2.3.7): a new
+/// Inductive projection of a novel feature taught to item `i` only (docs/theory.md §2.3.7): a new
 /// output unit learns `z = h_i / |h_i|^2`, so item j receives `G_ji / G_ii` for the hidden Gram G.
 pub fn novel_feature(g: &Array2<f64>, i: usize) -> Vec<f64> {
     let d = g[(i, i)];
@@ -572,14 +572,14 @@ pub fn novel_feature(g: &Array2<f64>, i: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Inductive projection of a novel item said to have feature `m` (THEORY.md 2.3.7): a new input
+/// Inductive projection of a novel item said to have feature `m` (docs/theory.md §2.3.7): a new input
 /// unit learns `w = R^T e_m / |R^T e_m|^2`, so the item's predicted features are
 /// `(R R^T)_{:,m} / (R R^T)_{mm}` for the readout `R = W_D ... W_2`.
 pub fn novel_item(readout_gram: &Array2<f64>, m: usize) -> Vec<f64> {
     novel_feature(readout_gram, m)
 }
 
-/// Item typicality for category mode `alpha` (THEORY.md 2.3.5): the object-analyzer entries
+/// Item typicality for category mode `alpha` (docs/theory.md §2.3.5): the object-analyzer entries
 /// `v_{i alpha} = u_alpha^T y_i / s_alpha`.
 pub fn typicality(v: ArrayView1<'_, f64>) -> Vec<f64> {
     v.to_vec()
@@ -596,7 +596,7 @@ pub fn category_members(v: ArrayView1<'_, f64>) -> Vec<bool> {
 }
 
 /// The times at which each member item's category output crosses one fixed threshold
-/// (THEORY.md 2.3.5). The category output of item i is its output projected on the mode's
+/// (docs/theory.md §2.3.5). The category output of item i is its output projected on the mode's
 /// feature prototype, signed to the item's side, `p_i(t) = sign(v_iα) u_αᵀ ŷ_i(t)`; for aligned
 /// predictions it is exactly `a_α(t) |v_iα|`, proportional to the item's typicality, so with one
 /// threshold for all items the more typical cross first. The threshold is half of the smallest
@@ -721,7 +721,7 @@ pub fn predicted_crossings(
         .collect()
 }
 
-/// SMG14 Fig 3 (right; THEORY.md 6.2): how far each mode's simulated half-learning time lags
+/// SMG14 Fig 3 (right; docs/theory.md §6.2): how far each mode's simulated half-learning time lags
 /// the theory's, `t_sim / t_theory - 1`, over several seeds, with modes of (near-)equal
 /// singular values pooled.
 #[derive(Clone, Debug, Serialize, PartialEq)]

@@ -115,7 +115,7 @@ pub struct State {
     /// The first hidden layer's RSM at the last snapshot, simulated and predicted
     /// (`V A(t)^(2/D) V^T`; `V A V^T` for one hidden layer); none for a shallow network.
     pub rsm: Option<RsmPair>,
-    /// Semantic illusions ranked by the overshoot rule (THEORY.md 2.3.4), at most 10.
+    /// Semantic illusions ranked by the overshoot rule (docs/theory.md §2.3.4), at most 10.
     pub illusions: Vec<Illusion>,
     pub diverged: bool,
     pub finished: bool,
@@ -513,7 +513,7 @@ impl Run {
         })
     }
 
-    /// Semantic illusions ranked by the overshoot rule (THEORY.md 2.3.4), at most `top`: see
+    /// Semantic illusions ranked by the overshoot rule (docs/theory.md §2.3.4), at most `top`: see
     /// [`measures::illusions`].
     pub fn illusions(&self, top: usize) -> Vec<Illusion> {
         let predicted = match self.prediction {

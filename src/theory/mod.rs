@@ -4,7 +4,7 @@
 //!
 //! Here: exact solutions for the strength `u(t) = u_alpha^T W_tot(t) v_alpha` of one mode.
 //!
-//! Time `t` is measured in units of `tau = 1 / lr`, i.e. `t = (steps) * lr` (THEORY.md 0.2 and 5),
+//! Time `t` is measured in units of `tau = 1 / lr`, i.e. `t = (steps) * lr` (docs/theory.md §0.2 and 5),
 //! and inputs are whitened with `Sigma_xx = c I` (c = 1 for one-hot items in the sum convention).
 //! `s` is the mode's singular value of `Sigma_yx`, `u0` its initial strength, `D` the number of
 //! weight matrices.
@@ -16,7 +16,7 @@ pub use predict::Prediction;
 pub use riccati::Riccati;
 
 /// The largest stable learning rate of a balanced depth-D network at convergence,
-/// `2 / (D s_max^(2 - 2/D))` (THEORY.md 0.5, c = 1): gradient descent with a larger rate
+/// `2 / (D s_max^(2 - 2/D))` (docs/theory.md §0.5, c = 1): gradient descent with a larger rate
 /// diverges once the top mode is learned.
 pub fn stability_bound(depth: usize, s_max: f64) -> f64 {
     let d = depth as f64;
@@ -24,13 +24,13 @@ pub fn stability_bound(depth: usize, s_max: f64) -> f64 {
 }
 
 /// Shallow network (D = 1): `tau du/dt = s - c u`, so `u(t) = s/c + (u0 - s/c) e^(-c t)`
-/// (THEORY.md 1.3, "Shallow network").
+/// (docs/theory.md §1.3, "Shallow network").
 pub fn shallow(s: f64, c: f64, u0: f64, t: f64) -> f64 {
     let target = s / c;
     target + (u0 - target) * (-c * t).exp()
 }
 
-/// One hidden layer (D = 2), balanced start: SMG14 eq. 12 with `Sigma_xx = c I` (THEORY.md 1.3),
+/// One hidden layer (D = 2), balanced start: SMG14 eq. 12 with `Sigma_xx = c I` (docs/theory.md §1.3),
 /// in the overflow-safe form `u(t) = (s/c) / (1 - e^(-2st) + (s/(c u0)) e^(-2st))`.
 /// Valid for `u0 > 0`; a mode that starts at exactly 0 stays there.
 pub fn one_hidden(s: f64, c: f64, u0: f64, t: f64) -> f64 {
@@ -47,7 +47,7 @@ pub fn one_hidden_time(s: f64, c: f64, u0: f64, uf: f64) -> f64 {
     ((uf * (s - c * u0)) / (u0 * (s - c * uf))).ln() / (2.0 * s)
 }
 
-/// Shallow learning time (THEORY.md 1.3): `t = (1/c) ln[(s - c u0) / (s - c uf)]`.
+/// Shallow learning time (docs/theory.md §1.3): `t = (1/c) ln[(s - c u0) / (s - c uf)]`.
 pub fn shallow_time(s: f64, c: f64, u0: f64, uf: f64) -> f64 {
     ((s - c * u0) / (s - c * uf)).ln() / c
 }
@@ -60,12 +60,12 @@ pub fn eq17_time(n_layers: usize, s: f64, u0: f64, uf: f64) -> f64 {
 }
 
 /// The effective balanced starting strength of a mode under small random initialisation of a
-/// one-hidden-layer network (THEORY.md 1.3): `u0 = N_h sigma^2 / 2` for weights of std sigma.
+/// one-hidden-layer network (docs/theory.md §1.3): `u0 = N_h sigma^2 / 2` for weights of std sigma.
 pub fn effective_u0_small_random(hidden: usize, sigma: f64) -> f64 {
     hidden as f64 * sigma * sigma / 2.0
 }
 
-/// One aligned mode of a lambda-balanced one-hidden-layer network (THEORY.md 4.2, D25):
+/// One aligned mode of a lambda-balanced one-hidden-layer network (docs/theory.md §4.2, D25):
 /// output-side strength `a`, input-side strength `b`, `lambda = a^2 - b^2` conserved, `u = ab`.
 /// Closed form (2x2 Riccati) with `q = (b, a)`, `F = [[-lambda/2, s], [s, lambda/2]]`,
 /// `E = sqrt(s^2 + lambda^2/4)`: `q q^T(t) = e^(Ft) q0 q0^T e^(Ft) / (1 + q0^T G(t) q0)`, written
@@ -102,7 +102,7 @@ fn log_rate_slope(d: f64, s: f64, c: f64, z: f64) -> f64 {
     d * (k * z).exp() * (k * (s - c * u) - c * u)
 }
 
-/// Exact learning time of a balanced depth-D mode from `u0` to `uf` (THEORY.md 1.5):
+/// Exact learning time of a balanced depth-D mode from `u0` to `uf` (docs/theory.md §1.5):
 /// `t = int_{a0}^{af} da / (a^(D-1) (s - c a^D))` with `a = u^(1/D)`, evaluated in `x = ln a`
 /// (integrand `e^((2-D) x) / (s - c e^(D x))`) by adaptive Simpson quadrature.
 /// Requires `0 < u0 < s/c` and `uf < s/c`.
@@ -351,7 +351,7 @@ pub enum ModeCurve {
     OneHidden { s: f64, c: f64, u0: f64 },
     /// D >= 3, balanced: eq. 15 integrated numerically.
     Deep(DeepMode),
-    /// D = 2, aligned but unequal layers (`a0` output side, `b0` input side): THEORY.md 4.2,
+    /// D = 2, aligned but unequal layers (`a0` output side, `b0` input side): docs/theory.md §4.2,
     /// for `Sigma_xx = c I` through the rescaling `a, b -> sqrt(c) a, sqrt(c) b`.
     LambdaBalanced { s: f64, c: f64, a0: f64, b0: f64 },
 }
@@ -458,7 +458,7 @@ impl ModeCurve {
     }
 
     /// Half-learning time (in units of tau): when the mode first reaches half of its asymptote
-    /// (`u = s / 2c`, THEORY.md 1.3), or, if it starts beyond that, halfway from its start to its
+    /// (`u = s / 2c`, docs/theory.md §1.3), or, if it starts beyond that, halfway from its start to its
     /// asymptote. `None` when it never gets there.
     pub fn half_time(&self) -> Option<f64> {
         let (start, end) = (self.at(0.0), self.asymptote());

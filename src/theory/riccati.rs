@@ -1,5 +1,5 @@
 //! Exact learning dynamics of a one-hidden-layer network from any lambda-balanced start
-//! (THEORY.md 4.1 and 4.2: B22 "prior knowledge", D25 "from lazy to rich").
+//! (docs/theory.md §4.1 and 4.2: B22 "prior knowledge", D25 "from lazy to rich").
 //!
 //! With `Sigma_xx = I` and `W_2^T W_2 - W_1 W_1^T = lambda I` (conserved by gradient flow),
 //! stack `Q = [W_1^T; W_2]`. Then `tau dQ/dt = F Q - 1/2 Q Q^T Q` with

@@ -1,6 +1,6 @@
 //! The prior-knowledge chapter: a second task learned from the first one's weights (B22,
-//! THEORY.md 4.1 and 9.4), and lazy against rich learning from lambda-balanced starts (D25,
-//! THEORY.md 4.2).
+//! docs/theory.md §4.1 and 9.4), and lazy against rich learning from lambda-balanced starts (D25,
+//! docs/theory.md §4.2).
 //!
 //! A run is a sequence of phases ([`config::TasksConfig`]): each names a dataset or an edit of
 //! the previous task and a number of steps, and the network continues from where the last phase

@@ -1,4 +1,4 @@
-//! Predictions for one phase from the actual weights at its start (THEORY.md 4.1, 4.2, 9.1,
+//! Predictions for one phase from the actual weights at its start (docs/theory.md §4.1, 4.2, 9.1,
 //! 9.4), and the measures they are compared on.
 //!
 //! * When the weights are decoupled along the phase's SVD (`W_1 = sum_a b_a r_a v_a^T`,
@@ -73,7 +73,7 @@ pub fn task_loss(w_tot: &Array2<f64>, data: &Dataset) -> f64 {
 /// The balanced, minimum-norm weights that implement a task exactly (its best rank-`hidden`
 /// map when the hidden layer is narrower than the task's rank): `W_1 = R D_b V^T`,
 /// `W_2 = U D_a R^T` with the hidden basis `R` the first columns of the identity, every mode at
-/// its target `a_k b_k = s_k`, and `a_k^2 - b_k^2 = lambda` on every hidden direction (THEORY.md
+/// its target `a_k b_k = s_k`, and `a_k^2 - b_k^2 = lambda` on every hidden direction (docs/theory.md
 /// 4.2). Hidden directions beyond the task's rank carry `sqrt(lambda)` on the output side
 /// (lambda > 0) or `sqrt(-lambda)` on the input side (lambda < 0), along output or input
 /// directions the task does not use. Needs one hidden layer when `lambda != 0`.
@@ -362,7 +362,7 @@ pub fn first_crossing(
 }
 
 /// Frobenius norm of the change of the tangent kernel
-/// `K = I_(N_o) (x) (X^T W_1^T W_1 X) + (W_2 W_2^T) (x) (X^T X)` (THEORY.md 4.1) between two
+/// `K = I_(N_o) (x) (X^T W_1^T W_1 X) + (W_2 W_2^T) (x) (X^T X)` (docs/theory.md §4.1) between two
 /// states given by their `W_1^T W_1` and `W_2 W_2^T`, without forming the Kronecker products:
 /// `||I (x) A + N (x) P||^2 = N_o ||A||^2 + ||N||^2 ||P||^2 + 2 tr(N) <A, P>`.
 pub fn kernel_norm(m: &Array2<f64>, n: &Array2<f64>, x: &Array2<f64>) -> f64 {
