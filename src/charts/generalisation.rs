@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{diverging, fmt_num, mode_color, ChartResult, Frame, Grid, Theme, GRID, INK, PALETTE};
+use super::{diverging, fmt_num, mesh, mode_color, ChartResult, Frame, Grid, Theme, INK, PALETTE};
 use crate::chapters::generalisation::exact::SampleSpectrum;
 use crate::chapters::generalisation::mp::{mp_atom, mp_density, mp_edges, MpTheory};
 use crate::chapters::generalisation::run::GenRun;
@@ -24,32 +24,6 @@ pub const LARGE_N: RGBColor = RGBColor(148, 103, 189);
 pub const MARK: RGBColor = RGBColor(120, 120, 120);
 /// The frozen-subspace floor of α < 1.
 pub const FROZEN: RGBColor = RGBColor(200, 60, 60);
-
-fn mesh<DB: DrawingBackend, X, Y>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
-    x_desc: &str,
-    y_desc: &str,
-    th: &Theme,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
-where
-    X: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
-    Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
-{
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_desc)
-        .label_style(th.text(11.0))
-        .axis_desc_style(th.text(12.0))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.6))
-        .x_labels(6)
-        .y_labels(6)
-        .x_label_formatter(&|v| fmt_num(*v))
-        .y_label_formatter(&|v| fmt_num(*v))
-        .draw()
-}
 
 /// Lines of a legend at the top right of a plot: colour, dashed?, text.
 fn legend<DB: DrawingBackend>(

@@ -430,3 +430,30 @@ pub fn readout(
         _ => semantic::readout(panel, frame, session, view, x, y),
     }
 }
+
+/// The house axes every x-y chart shares: grid, axis labels and number formats.
+pub(crate) fn mesh<DB: DrawingBackend, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    x_desc: &str,
+    y_desc: &str,
+    th: &Theme,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    X: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style(th.text(11.0))
+        .axis_desc_style(th.text(12.0))
+        .light_line_style(GRID.mix(0.0))
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.6))
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&|v| fmt_num(*v))
+        .y_label_formatter(&|v| fmt_num(*v))
+        .draw()
+}

@@ -2,43 +2,16 @@
 //! forgetting and time to learn against the rotation angle, and lazy against rich learning.
 //! Simulation solid, prediction dashed in the same colour.
 
-use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{draw_wrapped, fmt_num, ChartResult, Frame, Theme, GRID, INK, PALETTE};
+use super::{draw_wrapped, fmt_num, mesh, ChartResult, Frame, Theme, INK, PALETTE};
 use crate::chapters::prior::{LazyRichResults, SimilarityResults, TaskRun};
 
 /// Colour of task `k` (phase order).
 pub fn task_color(k: usize) -> RGBColor {
     PALETTE[k % PALETTE.len()]
-}
-
-fn mesh<DB: DrawingBackend, X, Y>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
-    x_desc: &str,
-    y_desc: &str,
-    th: &Theme,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
-where
-    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
-    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
-{
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_desc)
-        .label_style(th.text(11.0))
-        .axis_desc_style(th.text(12.0))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.6))
-        .x_labels(6)
-        .y_labels(6)
-        .x_label_formatter(&|v| fmt_num(*v))
-        .y_label_formatter(&|v| fmt_num(*v))
-        .draw()
 }
 
 /// A small legend: one coloured line per entry, `dashed` adds the "dashed: prediction" key.
