@@ -40,7 +40,10 @@ fn an_unchanged_panel_is_not_stale_and_a_step_makes_it_stale_again() {
     assert!(!reg.stale("loss", 400, 300), "drawn and unchanged");
     assert!(reg.stale("loss", 401, 300), "a new size redraws");
     reg.advance(1);
-    assert!(reg.stale("loss", 400, 300), "a step redraws the run's panels");
+    assert!(
+        reg.stale("loss", 400, 300),
+        "a step redraws the run's panels"
+    );
 }
 
 #[test]
@@ -51,9 +54,15 @@ fn a_demo_panel_is_redrawn_only_when_its_own_state_changes() {
     reg.draw("spectra", &root, &Default::default()).unwrap();
     assert!(!reg.stale("spectra", 300, 200));
     reg.advance(5);
-    assert!(!reg.stale("spectra", 300, 200), "training the run leaves the spectra alone");
+    assert!(
+        !reg.stale("spectra", 300, 200),
+        "training the run leaves the spectra alone"
+    );
     reg.call("setSpectra", &[json!(3), json!(40)]).unwrap();
-    assert!(reg.stale("spectra", 300, 200), "a new depth redraws the spectra");
+    assert!(
+        reg.stale("spectra", 300, 200),
+        "a new depth redraws the spectra"
+    );
 }
 
 #[test]
@@ -61,20 +70,30 @@ fn chapter_calls_are_answered_by_name_and_bad_arguments_name_their_field() {
     let mut reg = registry(json!({}));
     let s = reg.call("setCoherence", &[json!(2.0)]).unwrap();
     assert_eq!(s["c"], json!(2.0));
-    let e = reg.call("setSpectra", &[json!("three"), json!(10)]).unwrap_err();
+    let e = reg
+        .call("setSpectra", &[json!("three"), json!(10)])
+        .unwrap_err();
     assert_eq!(e.field, "spectra.depth");
-    let e = reg.call("setSpectra", &[json!(2.5), json!(10)]).unwrap_err();
+    let e = reg
+        .call("setSpectra", &[json!(2.5), json!(10)])
+        .unwrap_err();
     assert!(e.message.contains("whole number"), "{e}");
     let e = reg.call("setPhaseMode", &[json!(99)]).unwrap_err();
     assert_eq!(e.field, "phase.mode");
     let e = reg.call("nosuchcall", &[]).unwrap_err();
     assert_eq!(e.field, "call");
-    assert!(e.message.contains("sweepStart"), "the message lists the calls: {e}");
+    assert!(
+        e.message.contains("sweepStart"),
+        "the message lists the calls: {e}"
+    );
     let e = reg.call("phaseClear", &[json!(1)]).unwrap_err();
     assert!(e.message.contains("at most 0 arguments"), "{e}");
     let long = "x".repeat(10_000);
     let e = reg.call(&long, &[]).unwrap_err();
-    assert!(e.to_string().len() < 1000, "a long name is not echoed whole");
+    assert!(
+        e.to_string().len() < 1000,
+        "a long name is not echoed whole"
+    );
 }
 
 #[test]
@@ -121,17 +140,39 @@ fn the_per_frame_status_is_small_and_follows_the_run() {
     assert!(s.loss.is_finite());
     let text = reg.status_json().to_string();
     let state = serde_json::to_string(&reg.session().run().state()).unwrap();
-    assert!(text.len() * 5 < state.len(), "status {} bytes against state {}", text.len(), state.len());
+    assert!(
+        text.len() * 5 < state.len(),
+        "status {} bytes against state {}",
+        text.len(),
+        state.len()
+    );
 }
 
 #[test]
 fn every_reply_has_one_shape() {
     let ok: Value = serde_json::from_str(&reply(Ok(json!(3)))).unwrap();
     assert_eq!(ok, json!({"result": 3}));
-    let err: Value = serde_json::from_str(&reply(Err(
-        dln_explorer::chapters::CallError::new("train.lr", "must be positive"),
-    )))
+    let err: Value = serde_json::from_str(&reply(Err(dln_explorer::chapters::CallError::new(
+        "train.lr",
+        "must be positive",
+    ))))
     .unwrap();
-    assert_eq!(err, json!({"error": "train.lr: must be positive", "field": "train.lr"}));
+    assert_eq!(
+        err,
+        json!({"error": "train.lr: must be positive", "field": "train.lr"})
+    );
     let _ = registry::embed_panels();
+}
+
+#[test]
+fn a_restart_forgets_every_drawing_so_demo_panels_are_drawn_again_and_keep_their_readouts() {
+    let mut reg = registry(json!({}));
+    let mut text = String::new();
+    let root = SVGBackend::with_string(&mut text, (300, 200)).into_drawing_area();
+    reg.draw("coherence", &root, &Default::default()).unwrap();
+    assert!(!reg.stale("coherence", 300, 200));
+    let cfg = reg.config_checked(&json!({"network": {"hidden": [8]}})).unwrap();
+    reg.reconfigure(&cfg).unwrap();
+    assert!(reg.frame("coherence").is_none());
+    assert!(reg.stale("coherence", 300, 200), "forgotten, so drawn again");
 }

@@ -15,6 +15,9 @@ import { fmt } from './fmt.js';
 import { loop } from './loop.js';
 import { SemanticControls } from './semantic.js';
 
+/** The reply of every call once the simulation has stopped. */
+const STOPPED = Object.freeze({ error: 'the simulation has stopped', field: 'app' });
+
 export class Explorer {
   /**
    * @param {HTMLElement} root element holding the controls and canvases
@@ -70,6 +73,19 @@ export class Explorer {
     }
   }
 
+  /**
+   * Reads one of the App's replies: every fallible call answers {result} or {error, field}
+   * (src/chapters/registry.rs `reply`).
+   */
+  reply(fn) {
+    return this.guard(() => JSON.parse(fn()), STOPPED);
+  }
+
+  /** Calls a chapter by name (the calls are listed by App.chapters()); {result} or {error, field}. */
+  ask(name, ...args) {
+    return this.reply(() => this.app.call(name, JSON.stringify(args)));
+  }
+
   fail(e) {
     const msg = e && e.message ? e.message : String(e);
     this.dead = true;
@@ -105,11 +121,10 @@ export class Explorer {
     if (msg) this.noticeTimer = setTimeout(() => { el.textContent = ''; }, 6000);
   }
 
-  updateStatus(s = this.state()) {
+  updateStatus(s = this.status()) {
     const el = this.q('[data-role="status"]');
     if (!s || !el) return;
-    const cfg = this.config();
-    el.textContent = `step ${s.step.toLocaleString('en')} of ${cfg.train.steps.toLocaleString('en')} · loss ${fmt(s.loss)} · t/τ = ${fmt(s.time)}`;
+    el.textContent = `step ${s.step.toLocaleString('en')} of ${s.steps.toLocaleString('en')} · loss ${fmt(s.loss)} · t/τ = ${fmt(s.time)}`;
   }
 
   // ----- the category-coherence demo (its state lives in the App, apart from the run) -----
@@ -131,8 +146,8 @@ export class Explorer {
     const frame = () => {
       queued = false;
       if (this.dead) return;
-      if (!complete) complete = this.guard(() => this.app.refineCoherence(), true);
-      const s = this.guard(() => JSON.parse(this.app.setCoherence(coherence())));
+      if (!complete) complete = this.ask('refineCoherence').result ?? true;
+      const s = this.ask('setCoherence', coherence()).result;
       if (s) {
         const value = `C = ${fmt(s.c)}, S = ${fmt(s.strength)}`;
         out.value = value;
@@ -140,10 +155,7 @@ export class Explorer {
         const verdict = s.found ? 'above the threshold: the category is found' : 'below the threshold: buried in noise';
         if (status) status.textContent = `Overlap ${s.overlap.toFixed(2)} ± ${s.spread.toFixed(2)}, ${verdict}.`;
       }
-      const dpr = window.devicePixelRatio || 1;
-      const sized = canvas.width === Math.round(canvas.clientWidth * dpr) && canvas.height === Math.round(canvas.clientHeight * dpr);
-      if (sized) this.guard(() => this.app.draw('coherence', canvas, dpr));
-      else this.dirty = true;
+      if (!this.drawSized(canvas)) this.dirty = true;
       if (!complete) schedule();
     };
     const schedule = () => {

@@ -136,6 +136,19 @@ export class SemanticControls {
     this.updateIllusions(state);
   }
 
+  /**
+   * After training steps: the illusion list follows the run, at most twice a second while
+   * playing (it needs the full state, which the per-frame status leaves out), and at once when
+   * `now` (a step call, the end of a run).
+   */
+  afterSteps(now = false) {
+    const list = this.q('[data-role="illusions"]');
+    const t = performance.now();
+    if (!list || (!now && t - (this.listedAt ?? -1e9) < 500)) return;
+    this.listedAt = t;
+    this.updateIllusions(this.ex.state());
+  }
+
   /** The list of the strongest illusions, as buttons that select them. */
   updateIllusions(state) {
     const list = this.q('[data-role="illusions"]');

@@ -44,12 +44,34 @@ pub struct CallSpec {
     pub help: &'static str,
 }
 
-/// A panel a chapter draws: its name (unique across chapters, the `data-chart` of its canvas)
-/// and its heading.
+/// A panel a chapter draws: its name (unique across chapters, the `data-chart` of its canvas),
+/// its heading, and whether it is drawn from the main run alone (so any page, such as the
+/// `<dln-explorer>` element, can show it without the chapter's own controls).
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct PanelSpec {
     pub name: &'static str,
     pub title: &'static str,
+    pub of_run: bool,
+}
+
+impl PanelSpec {
+    /// A panel drawn from the main run alone.
+    pub const fn run(name: &'static str, title: &'static str) -> PanelSpec {
+        PanelSpec {
+            name,
+            title,
+            of_run: true,
+        }
+    }
+
+    /// A panel drawn from its chapter's own state, with its own controls.
+    pub const fn own(name: &'static str, title: &'static str) -> PanelSpec {
+        PanelSpec {
+            name,
+            title,
+            of_run: false,
+        }
+    }
 }
 
 /// One chapter of the explorable.
@@ -78,8 +100,14 @@ pub trait Chapter {
         DB::ErrorType: 'static;
 
     /// The readout at device pixel (x, y) of a panel drawn with `frame`, if it is over data.
-    fn readout(&self, panel: &str, frame: &Frame, shared: &Shared<'_>, x: f64, y: f64)
-        -> Option<String>;
+    fn readout(
+        &self,
+        panel: &str,
+        frame: &Frame,
+        shared: &Shared<'_>,
+        x: f64,
+        y: f64,
+    ) -> Option<String>;
 
     /// Answers one of [`CALLS`](Chapter::CALLS) (arguments as JSON values, at most `args`).
     fn call(&mut self, _name: &str, _args: &[Value], _cx: Context<'_>) -> CallResult {
@@ -107,7 +135,10 @@ pub fn number(args: &[Value], i: usize, field: &str) -> Result<f64, CallError> {
             .ok_or_else(|| CallError::new(field, "must be a finite number")),
         Some(v) => Err(CallError::new(
             field,
-            format!("must be a number; got {}", crate::config::shorten(&v.to_string())),
+            format!(
+                "must be a number; got {}",
+                crate::config::shorten(&v.to_string())
+            ),
         )),
         None => Err(CallError::new(field, "is missing")),
     }

@@ -15,10 +15,10 @@ impl Chapter for Learning {
     const ID: &'static str = "learning";
     const TITLE: &'static str = "Learning dynamics";
     const PANELS: &'static [PanelSpec] = &[
-        PanelSpec { name: "loss", title: "Loss" },
-        PanelSpec { name: "modes", title: "Mode strengths" },
-        PanelSpec { name: "output", title: "Network output and target" },
-        PanelSpec { name: "svd", title: "The data's modes" },
+        PanelSpec::run("loss", "Loss"),
+        PanelSpec::run("modes", "Mode strengths"),
+        PanelSpec::run("output", "Network output and target"),
+        PanelSpec::run("svd", "The data's modes"),
     ];
     const CALLS: &'static [super::chapter::CallSpec] = &[];
 
@@ -39,7 +39,14 @@ impl Chapter for Learning {
         charts::draw_panel(panel, root, shared.session, shared.view, theme)
     }
 
-    fn readout(&self, panel: &str, frame: &Frame, shared: &Shared<'_>, x: f64, y: f64) -> Option<String> {
+    fn readout(
+        &self,
+        panel: &str,
+        frame: &Frame,
+        shared: &Shared<'_>,
+        x: f64,
+        y: f64,
+    ) -> Option<String> {
         charts::readout(panel, frame, shared.session, shared.view, x, y)
     }
 }

@@ -215,6 +215,13 @@ impl Registry {
         }
     }
 
+    /// Forgets every panel's last drawing (after a restart its frames describe data that is
+    /// gone), so each is drawn afresh.
+    fn forget_drawn(&mut self) {
+        self.frames.clear();
+        self.drawn.clear();
+    }
+
     /// Marks the run or the view as changed (every panel drawn from them is redrawn).
     fn touch(&mut self) {
         self.version += 1;
@@ -229,7 +236,7 @@ impl Registry {
             self.touch();
         }
         if matches!(change, Change::Reset(_)) {
-            self.frames.clear();
+            self.forget_drawn();
         }
         Ok(change)
     }
@@ -277,7 +284,7 @@ impl Registry {
             .and_then(|_| self.session.set_twin(p.twin.clone()))?;
         self.session.reset();
         self.view = p.view.clone();
-        self.frames.clear();
+        self.forget_drawn();
         self.touch();
         Ok(())
     }

@@ -54,7 +54,9 @@ impl App {
         let cfg = parse("config", config_json)
             .and_then(|partial| Config::default().merged(&partial))
             .map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(App { reg: Registry::new(&cfg) })
+        Ok(App {
+            reg: Registry::new(&cfg),
+        })
     }
 
     /// The chapters in page order: `[{id, title, panels: [{name, title}], calls: [{name, args,
@@ -86,9 +88,14 @@ impl App {
     pub fn hash(&self, page_json: &str) -> String {
         reply(parse("page", page_json).and_then(|page| {
             let s = self.reg.session();
-            hash::write_with(self.reg.config().clone(), self.reg.view().clone(), s.twin_patch().cloned(), &page)
-                .map(Value::String)
-                .map_err(|e| CallError::new("hash", e.to_string()))
+            hash::write_with(
+                self.reg.config().clone(),
+                self.reg.view().clone(),
+                s.twin_patch().cloned(),
+                &page,
+            )
+            .map(Value::String)
+            .map_err(|e| CallError::new("hash", e.to_string()))
         }))
     }
 
@@ -101,7 +108,10 @@ impl App {
             "csv" => Ok(Value::String(export::to_csv(run))),
             other => Err(CallError::new(
                 "format",
-                format!("must be json or csv; got {:?}", crate::config::shorten(other)),
+                format!(
+                    "must be json or csv; got {:?}",
+                    crate::config::shorten(other)
+                ),
             )),
         })
     }
@@ -152,8 +162,10 @@ impl App {
     pub fn parse_csv(text: &str) -> String {
         match csv::parse_matrix(text) {
             Ok(m) => reply(Ok(crate::chapters::chapter::to_value(m))),
-            Err(e) => json!({ "error": e.message, "field": "csv", "row": e.row, "column": e.column })
-                .to_string(),
+            Err(e) => {
+                json!({ "error": e.message, "field": "csv", "row": e.row, "column": e.column })
+                    .to_string()
+            }
         }
     }
 
@@ -194,12 +206,9 @@ impl App {
     }
 
     /// Draws any chapter's panel on a canvas whose pixel size has already been set to its CSS
-    /// size times `scale` (the device pixel ratio), unless it is unchanged since it was last
-    /// drawn at that size. Answers whether it drew.
+    /// size times `scale` (the device pixel ratio). The page asks [`stale`](App::stale) first
+    /// and skips panels that would look the same.
     pub fn draw(&mut self, panel: &str, canvas: HtmlCanvasElement, scale: f64) -> String {
-        if !self.reg.stale(panel, canvas.width(), canvas.height()) {
-            return reply(Ok(Value::Bool(false)));
-        }
         let Some(backend) = CanvasBackend::with_canvas_object(canvas) else {
             return reply(Err(CallError::new("canvas", "has no 2d context")));
         };
@@ -211,7 +220,7 @@ impl App {
                 root.present()
                     .map_err(|e| CallError::new(format!("draw.{panel}"), e.to_string()))
             });
-        reply(r.map(|()| Value::Bool(true)))
+        reply(r.map(|()| Value::Null))
     }
 
     /// The readout at device pixel (x, y) of a drawn panel, if the pointer is over data.
@@ -330,7 +339,13 @@ pub fn bench_cases() -> String {
 #[wasm_bindgen(js_name = benchCase)]
 pub fn bench_case(name: &str, seconds: f64, now: &js_sys::Function) -> String {
     let Some(mut case) = bench::Case::new(name) else {
-        return reply(Err(CallError::new("case", format!("no benchmark case called {:?}", crate::config::shorten(name)))));
+        return reply(Err(CallError::new(
+            "case",
+            format!(
+                "no benchmark case called {:?}",
+                crate::config::shorten(name)
+            ),
+        )));
     };
     let clock = || {
         now.call0(&JsValue::NULL)
@@ -350,6 +365,12 @@ pub fn bench_case(name: &str, seconds: f64, now: &js_sys::Function) -> String {
 pub fn bench_bits(name: &str, steps: u32) -> String {
     match bench::bits_after(name, u64::from(steps)) {
         Some(bits) => reply(Ok(crate::chapters::chapter::to_value(bits))),
-        None => reply(Err(CallError::new("case", format!("no benchmark case called {:?}", crate::config::shorten(name))))),
+        None => reply(Err(CallError::new(
+            "case",
+            format!(
+                "no benchmark case called {:?}",
+                crate::config::shorten(name)
+            ),
+        ))),
     }
 }

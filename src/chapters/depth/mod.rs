@@ -126,29 +126,91 @@ impl Chapter for Depth {
     const ID: &'static str = "depth";
     const TITLE: &'static str = "Depth and initialisation";
     const PANELS: &'static [PanelSpec] = &[
-        PanelSpec { name: "sweep", title: "Learning time against depth" },
-        PanelSpec { name: "spectra", title: "Singular values of a product of random matrices" },
-        PanelSpec { name: "phase", title: "Phase portrait of one mode" },
+        PanelSpec::own("sweep", "Learning time against depth"),
+        PanelSpec::own("spectra", "Singular values of a product of random matrices"),
+        PanelSpec::own("phase", "Phase portrait of one mode"),
     ];
     const CALLS: &'static [CallSpec] = &[
-        CallSpec { name: "sweepStart", args: 0, help: "starts a depth sweep with the config's sweep settings; answers sweepState" },
-        CallSpec { name: "sweepWork", args: 1, help: "runs up to n gradient steps of the sweep; answers its progress without results" },
-        CallSpec { name: "sweepCancel", args: 0, help: "stops the sweep, keeping the results so far" },
-        CallSpec { name: "sweepState", args: 0, help: "status, progress, runs_done, runs_total and results of the sweep" },
-        CallSpec { name: "setSpectra", args: 2, help: "sets the spectra's depth and matrix size; answers spectraState" },
-        CallSpec { name: "refineSpectra", args: 0, help: "adds one draw to each pooled spectrum; true once complete" },
-        CallSpec { name: "spectraState", args: 0, help: "depth, size, draws and the pooled Gaussian and orthogonal spectra" },
-        CallSpec { name: "setPhaseMode", args: 1, help: "follows mode m (1-based) of the run, or (null) the free portrait with s = 1" },
-        CallSpec { name: "phaseClick", args: 2, help: "starts a trajectory at device pixel (x, y) of the drawn portrait; false outside it" },
-        CallSpec { name: "phaseStart", args: 2, help: "starts a trajectory at (a, b)" },
-        CallSpec { name: "phaseClear", args: 0, help: "removes every trajectory" },
-        CallSpec { name: "phaseTick", args: 1, help: "moves the trajectories on by t seconds of animation; true while any moves" },
-        CallSpec { name: "phaseState", args: 0, help: "s, mode, extent, trajectories and the run's dot" },
+        CallSpec {
+            name: "sweepStart",
+            args: 0,
+            help: "starts a depth sweep with the config's sweep settings; answers sweepState",
+        },
+        CallSpec {
+            name: "sweepWork",
+            args: 1,
+            help: "runs up to n gradient steps of the sweep; answers its progress without results",
+        },
+        CallSpec {
+            name: "sweepCancel",
+            args: 0,
+            help: "stops the sweep, keeping the results so far",
+        },
+        CallSpec {
+            name: "sweepState",
+            args: 0,
+            help: "status, progress, runs_done, runs_total and results of the sweep",
+        },
+        CallSpec {
+            name: "setSpectra",
+            args: 2,
+            help: "sets the spectra's depth and matrix size; answers spectraState",
+        },
+        CallSpec {
+            name: "refineSpectra",
+            args: 0,
+            help: "adds one draw to each pooled spectrum; true once complete",
+        },
+        CallSpec {
+            name: "spectraState",
+            args: 0,
+            help: "depth, size, draws and the pooled Gaussian and orthogonal spectra",
+        },
+        CallSpec {
+            name: "setPhaseMode",
+            args: 1,
+            help: "follows mode m (1-based) of the run, or (null) the free portrait with s = 1",
+        },
+        CallSpec {
+            name: "phaseClick",
+            args: 2,
+            help:
+                "starts a trajectory at device pixel (x, y) of the drawn portrait; false outside it",
+        },
+        CallSpec {
+            name: "phaseStart",
+            args: 2,
+            help: "starts a trajectory at (a, b)",
+        },
+        CallSpec {
+            name: "phaseClear",
+            args: 0,
+            help: "removes every trajectory",
+        },
+        CallSpec {
+            name: "phaseTick",
+            args: 1,
+            help: "moves the trajectories on by t seconds of animation; true while any moves",
+        },
+        CallSpec {
+            name: "phaseState",
+            args: 0,
+            help: "s, mode, extent, trajectories and the run's dot",
+        },
     ];
 
     fn version(&self, panel: &str, shared: &Shared<'_>) -> Option<u64> {
         Some(match panel {
-            "sweep" => self.sweep.version() ^ shared.session.run().config().sweep.max_steps.rotate_left(40),
+            "sweep" => {
+                self.sweep.version()
+                    ^ shared
+                        .session
+                        .run()
+                        .config()
+                        .sweep
+                        .max_steps
+                        .rotate_left(40)
+            }
             "spectra" => self.spectra.version(),
             _ => {
                 let dot = run_dot(&self.phase, shared)
@@ -173,35 +235,60 @@ impl Chapter for Depth {
                 let max_steps = self
                     .sweep
                     .sweep()
-                    .map_or(shared.session.run().config().sweep.max_steps, |s| s.spec().max_steps);
+                    .map_or(shared.session.run().config().sweep.max_steps, |s| {
+                        s.spec().max_steps
+                    });
                 let results = self.sweep.sweep().map(|s| s.results());
                 charts::draw_sweep(root, results, max_steps, theme)
             }
             "spectra" => charts::draw_spectra(root, &self.spectra, theme),
             _ => {
                 self.sync_phase(shared.session);
-                charts::draw_phase(root, &self.phase, run_dot(&self.phase, shared).as_ref(), theme)
+                charts::draw_phase(
+                    root,
+                    &self.phase,
+                    run_dot(&self.phase, shared).as_ref(),
+                    theme,
+                )
             }
         }
     }
 
-    fn readout(&self, panel: &str, frame: &Frame, shared: &Shared<'_>, x: f64, y: f64) -> Option<String> {
+    fn readout(
+        &self,
+        panel: &str,
+        frame: &Frame,
+        shared: &Shared<'_>,
+        x: f64,
+        y: f64,
+    ) -> Option<String> {
         match panel {
             "sweep" => charts::sweep::readout(frame, self.sweep.sweep().map(|s| s.results()), x, y),
             "spectra" => charts::spectra_readout(frame, &self.spectra, x, y),
-            _ => charts::phase_readout(frame, &self.phase, run_dot(&self.phase, shared).as_ref(), x, y),
+            _ => charts::phase_readout(
+                frame,
+                &self.phase,
+                run_dot(&self.phase, shared).as_ref(),
+                x,
+                y,
+            ),
         }
     }
 
     fn call(&mut self, name: &str, args: &[Value], cx: Context<'_>) -> CallResult {
-        let shared = Shared { session: cx.session, view: cx.view, version: 0 };
+        let shared = Shared {
+            session: cx.session,
+            view: cx.view,
+            version: 0,
+        };
         match name {
             "sweepStart" => {
                 self.sweep.start(shared.session.run().config());
                 Ok(self.sweep_state())
             }
             "sweepWork" => {
-                self.sweep.work(whole(args, 0, "sweep.steps", u64::from(u32::MAX))?);
+                self.sweep
+                    .work(whole(args, 0, "sweep.steps", u64::from(u32::MAX))?);
                 let mut p = self.sweep.progress();
                 p.results = None;
                 Ok(to_value(p))
@@ -214,10 +301,12 @@ impl Chapter for Depth {
             "setSpectra" => {
                 let depth = whole(args, 0, "spectra.depth", u64::from(u32::MAX))? as usize;
                 let size = whole(args, 1, "spectra.size", u64::from(u32::MAX))? as usize;
-                self.spectra.set(depth, size).map_err(|e| match e.split_once(": ") {
-                    Some((field, msg)) => CallError::new(field, msg),
-                    None => CallError::new("spectra", e),
-                })?;
+                self.spectra
+                    .set(depth, size)
+                    .map_err(|e| match e.split_once(": ") {
+                        Some((field, msg)) => CallError::new(field, msg),
+                        None => CallError::new("spectra", e),
+                    })?;
                 Ok(self.spectra_state())
             }
             "refineSpectra" => Ok(Value::Bool(self.spectra.refine())),
@@ -255,12 +344,19 @@ impl Chapter for Depth {
                 self.phase.clear();
                 Ok(Value::Null)
             }
-            "phaseTick" => Ok(Value::Bool(self.phase.advance(number(args, 0, "phase.seconds")?))),
+            "phaseTick" => Ok(Value::Bool(self.phase.advance(number(
+                args,
+                0,
+                "phase.seconds",
+            )?))),
             "phaseState" => {
                 self.sync_phase(shared.session);
                 Ok(self.phase_state(&shared))
             }
-            other => Err(CallError::new("call", format!("depth has no call {other:?}"))),
+            other => Err(CallError::new(
+                "call",
+                format!("depth has no call {other:?}"),
+            )),
         }
     }
 }

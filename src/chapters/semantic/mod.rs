@@ -8,7 +8,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde_json::{json, Value};
 
-use super::chapter::{number, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec, Shared};
+use super::chapter::{
+    number, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec, Shared,
+};
 use crate::charts::{self, ChartResult, Frame, Theme};
 use coherence::CoherenceDemo;
 
@@ -43,12 +45,12 @@ impl Chapter for Semantic {
     const ID: &'static str = "semantic";
     const TITLE: &'static str = "Semantic development";
     const PANELS: &'static [PanelSpec] = &[
-        PanelSpec { name: "mds", title: "Progressive differentiation" },
-        PanelSpec { name: "rsm", title: "Representational similarity" },
-        PanelSpec { name: "illusion", title: "Semantic illusion" },
-        PanelSpec { name: "typicality", title: "Typicality" },
-        PanelSpec { name: "projection", title: "Inductive projection" },
-        PanelSpec { name: "coherence", title: "Category coherence" },
+        PanelSpec::run("mds", "Progressive differentiation"),
+        PanelSpec::run("rsm", "Representational similarity"),
+        PanelSpec::run("illusion", "Semantic illusion"),
+        PanelSpec::run("typicality", "Typicality"),
+        PanelSpec::run("projection", "Inductive projection"),
+        PanelSpec::own("coherence", "Category coherence"),
     ];
     const CALLS: &'static [CallSpec] = &[
         CallSpec {
@@ -91,7 +93,14 @@ impl Chapter for Semantic {
         }
     }
 
-    fn readout(&self, panel: &str, frame: &Frame, shared: &Shared<'_>, x: f64, y: f64) -> Option<String> {
+    fn readout(
+        &self,
+        panel: &str,
+        frame: &Frame,
+        shared: &Shared<'_>,
+        x: f64,
+        y: f64,
+    ) -> Option<String> {
         match panel {
             "coherence" => charts::coherence_readout(frame, &self.coherence, x, y),
             _ => charts::readout(panel, frame, shared.session, shared.view, x, y),
@@ -101,12 +110,16 @@ impl Chapter for Semantic {
     fn call(&mut self, name: &str, args: &[Value], _cx: Context<'_>) -> CallResult {
         match name {
             "setCoherence" => {
-                self.coherence.set_coherence(number(args, 0, "coherence.c")?);
+                self.coherence
+                    .set_coherence(number(args, 0, "coherence.c")?);
                 Ok(self.coherence_state())
             }
             "refineCoherence" => Ok(Value::Bool(self.coherence.refine())),
             "coherenceState" => Ok(self.coherence_state()),
-            other => Err(CallError::new("call", format!("semantic has no call {other:?}"))),
+            other => Err(CallError::new(
+                "call",
+                format!("semantic has no call {other:?}"),
+            )),
         }
     }
 }
