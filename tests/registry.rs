@@ -171,8 +171,13 @@ fn a_restart_forgets_every_drawing_so_demo_panels_are_drawn_again_and_keep_their
     let root = SVGBackend::with_string(&mut text, (300, 200)).into_drawing_area();
     reg.draw("coherence", &root, &Default::default()).unwrap();
     assert!(!reg.stale("coherence", 300, 200));
-    let cfg = reg.config_checked(&json!({"network": {"hidden": [8]}})).unwrap();
+    let cfg = reg
+        .config_checked(&json!({"network": {"hidden": [8]}}))
+        .unwrap();
     reg.reconfigure(&cfg).unwrap();
     assert!(reg.frame("coherence").is_none());
-    assert!(reg.stale("coherence", 300, 200), "forgotten, so drawn again");
+    assert!(
+        reg.stale("coherence", 300, 200),
+        "forgotten, so drawn again"
+    );
 }

@@ -3,17 +3,17 @@
 // explorers can live on one page.
 //
 // The class is put together from modules by role: api.js (the public calls, window.dln),
-// controls.js (the form controls), loop.js (the animation loop and transport); this file holds
-// the construction, the guard around calls into wasm, the messages and the coherence demo.
+// controls.js (the form controls), loop.js (the animation loop and transport), and one module
+// per chapter (www/chapters/); this file holds the construction, the guard around calls into
+// wasm and the messages.
 
 import { api } from './api.js';
 import { controls } from './controls.js';
-import { DepthControls } from './depth.js';
+import { CHAPTERS } from './chapters/index.js';
 import { DatasetEditor } from './editor.js';
 import { Exporter } from './export.js';
 import { fmt } from './fmt.js';
 import { loop } from './loop.js';
-import { SemanticControls } from './semantic.js';
 
 /** The reply of every call once the simulation has stopped. */
 const STOPPED = Object.freeze({ error: 'the simulation has stopped', field: 'app' });
@@ -42,15 +42,28 @@ export class Explorer {
     this.bindCanvases();
     this.bindPresets();
     this.bindScrubber();
-    this.semantic = SemanticControls.attach(this);
-    this.depth = DepthControls.attach(this);
+    // Each chapter's own controls, for the chapters this page shows (www/chapters/index.js).
+    this.chapterControls = {};
+    for (const [id, Chapter] of Object.entries(CHAPTERS)) {
+      const c = Chapter.attach(this);
+      if (c) this.chapterControls[id] = c;
+    }
     this.editor = DatasetEditor.attach(this);
-    this.bindCoherence();
     this.exporter = Exporter.attach(this);
     this.syncControls();
     this.updateStatus();
     this.loop = this.loop.bind(this);
     requestAnimationFrame(this.loop);
+  }
+
+  /** The semantic chapter's controls, if the page shows that chapter. */
+  get semantic() {
+    return this.chapterControls.semantic ?? null;
+  }
+
+  /** The depth chapter's controls, if the page shows that chapter. */
+  get depth() {
+    return this.chapterControls.depth ?? null;
   }
 
   makeTooltip() {
@@ -127,45 +140,6 @@ export class Explorer {
     el.textContent = `step ${s.step.toLocaleString('en')} of ${s.steps.toLocaleString('en')} · loss ${fmt(s.loss)} · t/τ = ${fmt(s.time)}`;
   }
 
-  // ----- the category-coherence demo (its state lives in the App, apart from the run) -----
-
-  bindCoherence() {
-    const box = this.q('[data-coherence]');
-    const slider = box && box.querySelector('input[type="range"]');
-    const canvas = this.q('canvas[data-chart="coherence"]');
-    if (!slider || !canvas) return;
-    const out = box.querySelector('output');
-    const status = box.querySelector('[data-role="coherence-status"]');
-    // The slider is a log scale: position k is C = 2^(k/30) (so 0.5, 1, 2 and 4 are on it),
-    // kept within C = 0.2 to 5 and rounded to 3 digits.
-    const coherence = () => Number(Math.min(5, Math.max(0.2, 2 ** (Number(slider.value) / 30))).toPrecision(3));
-    let complete = false;
-    let queued = false;
-    // Once per animation frame: add a noise draw to the curve until it is complete (so the page
-    // never waits for all of it), apply the slider, show its readout and redraw this one canvas.
-    const frame = () => {
-      queued = false;
-      if (this.dead) return;
-      if (!complete) complete = this.ask('refineCoherence').result ?? true;
-      const s = this.ask('setCoherence', coherence()).result;
-      if (s) {
-        const value = `C = ${fmt(s.c)}, S = ${fmt(s.strength)}`;
-        out.value = value;
-        slider.setAttribute('aria-valuetext', value);
-        const verdict = s.found ? 'above the threshold: the category is found' : 'below the threshold: buried in noise';
-        if (status) status.textContent = `Overlap ${s.overlap.toFixed(2)} ± ${s.spread.toFixed(2)}, ${verdict}.`;
-      }
-      if (!this.drawSized(canvas)) this.dirty = true;
-      if (!complete) schedule();
-    };
-    const schedule = () => {
-      if (queued) return;
-      queued = true;
-      requestAnimationFrame(frame);
-    };
-    slider.addEventListener('input', schedule);
-    schedule();
-  }
 }
 
 Object.assign(Explorer.prototype, api, controls, loop);

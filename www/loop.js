@@ -83,7 +83,7 @@ export const loop = {
     this.dirty = true;
     this.updateStatus(s);
     this.syncScrubber();
-    this.semantic?.afterSteps(now || s.finished || s.diverged);
+    for (const c of Object.values(this.chapterControls)) c.afterSteps?.(now || s.finished || s.diverged);
   },
 
   syncTransport() {

@@ -264,9 +264,12 @@ impl Registry {
         took
     }
 
+    /// Replaces the view (the same view again changes nothing, so nothing is redrawn).
     pub fn set_view(&mut self, view: View) {
-        self.view = view;
-        self.touch();
+        if view != self.view {
+            self.view = view;
+            self.touch();
+        }
     }
 
     pub fn set_twin(&mut self, patch: Option<Value>) -> Result<(), CallError> {

@@ -3,7 +3,7 @@
 // portrait. The state lives in the wasm App; this module reads and writes it and schedules the
 // work between frames.
 
-import { fmt } from './fmt.js';
+import { fmt } from '../fmt.js';
 
 /** Milliseconds of sweep or spectra work per animation frame. */
 const WORK_MS = 10;
