@@ -64,7 +64,7 @@ size: build
 
 ## cargo fmt and clippy, native and wasm32
 lint: setup
-	@for f in www/*.js www/examples/*.js tests/browser/*.mjs scripts/*.mjs; do node --input-type=module --check < $$f || { echo "syntax error in $$f"; exit 1; }; done
+	@for f in www/*.js www/chapters/*.js www/examples/*.js tests/browser/*.mjs scripts/*.mjs; do node --input-type=module --check < $$f || { echo "syntax error in $$f"; exit 1; }; done
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings

@@ -218,8 +218,10 @@ export function buildDist(out = join(REPO, 'dist'), log = () => {}) {
     writeFileSync(join(out, name), text);
   };
   put('index.html', readFileSync(join(REPO, 'index.html'), 'utf8'));
-  for (const f of readdirSync(join(REPO, 'www'))) {
-    if (/\.(js|css)$/.test(f)) put(`www/${f}`, readFileSync(join(REPO, 'www', f), 'utf8'));
+  for (const dir of ['www', 'www/chapters']) {
+    for (const f of readdirSync(join(REPO, dir))) {
+      if (/\.(js|css)$/.test(f)) put(`${dir}/${f}`, readFileSync(join(REPO, dir, f), 'utf8'));
+    }
   }
   put(GLUE, patchGlue(readFileSync(join(REPO, GLUE), 'utf8')));
   const wasm = optimisedWasm(log);

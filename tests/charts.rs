@@ -2,7 +2,7 @@
 
 mod common;
 
-use dln_explorer::charts::{mode_color, Frame, PANELS};
+use dln_explorer::charts::{mode_color, Frame};
 use dln_explorer::page::View;
 use dln_explorer::run::Session;
 
@@ -113,14 +113,20 @@ fn the_svd_chart_draws_u_s_and_v_with_labels() {
 }
 
 #[test]
-fn every_panel_renders_at_tiny_and_large_sizes_without_error() {
-    let run = trained(
-        serde_json::json!({"dataset": {"kind": "diffusion", "features": 600}}),
-        20,
-    );
-    for panel in PANELS {
+fn every_panel_of_every_chapter_renders_at_tiny_and_large_sizes_without_error() {
+    let cfg = dln_explorer::config::Config::default()
+        .merged(&serde_json::json!({"dataset": {"kind": "diffusion", "features": 600}}))
+        .unwrap();
+    let mut reg = dln_explorer::chapters::Registry::new(&cfg);
+    reg.advance(20);
+    let panels = dln_explorer::chapters::registry::panel_names();
+    assert!(panels.len() >= 13, "{panels:?}");
+    for panel in panels {
         for (w, h) in [(60, 40), (1600, 1200)] {
-            panel_svg(panel, &run, w, h).unwrap_or_else(|e| panic!("{panel} {w}x{h}: {e}"));
+            let svg = reg
+                .svg(panel, w, h)
+                .unwrap_or_else(|e| panic!("{panel} {w}x{h}: {e}"));
+            assert!(svg.contains("<text"), "{panel} {w}x{h} draws no text");
         }
     }
 }

@@ -1,13 +1,13 @@
 //! Depth and initialisation: spectra of products of random matrices (SMG14 Fig 6B) and the phase
 //! portrait of one mode (SMG14 Fig 2, eq. 8), with their charts.
 
-use dln_explorer::chapters::depth::{SweepStatus, SweepTask};
-use dln_explorer::chapters::phase::{
+use dln_explorer::chapters::depth::phase::{
     conserved, destination, field, rk4_step, step_for, trajectory, Ending, PhaseDemo,
 };
-use dln_explorer::chapters::spectra::{
+use dln_explorer::chapters::depth::spectra::{
     histogram, product_spectrum, random_product, singular_values, summarise, Factor, SpectraDemo,
 };
+use dln_explorer::chapters::depth::sweep::{SweepStatus, SweepTask};
 use dln_explorer::charts::{self, Frame, RunDot};
 use dln_explorer::config::Config;
 use dln_explorer::theory;

@@ -94,7 +94,7 @@ fn random_config(rng: &mut Rng) -> Option<Config> {
 }
 
 fn random_state(rng: &mut Rng, cfg: Config) -> PageState {
-    let all = dln_explorer::charts::PANELS_ALL;
+    let all = dln_explorer::chapters::registry::embed_panels();
     PageState {
         view: View {
             scrub: rng.bernoulli(0.5).then(|| int(rng, 0, 100_000)),

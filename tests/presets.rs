@@ -1,7 +1,7 @@
 //! The presets: every one loads, and the ones about depth and nonlinearity show what their
 //! captions promise.
 
-use dln_explorer::chapters::depth::{Sweep, SweepResults};
+use dln_explorer::chapters::depth::sweep::{Sweep, SweepResults};
 use dln_explorer::page::presets::{preset, presets};
 use dln_explorer::run::Run;
 use serde_json::json;

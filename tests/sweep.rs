@@ -2,12 +2,12 @@
 
 mod common;
 
-use dln_explorer::chapters::depth::Sweep;
+use dln_explorer::chapters::depth::sweep::Sweep;
 use dln_explorer::config::Config;
 use dln_explorer::theory::deep_time;
 use serde_json::json;
 
-fn run(cfg: serde_json::Value) -> dln_explorer::chapters::depth::SweepResults {
+fn run(cfg: serde_json::Value) -> dln_explorer::chapters::depth::sweep::SweepResults {
     let cfg = Config::default().merged(&cfg).unwrap();
     let mut sweep = Sweep::new(&cfg);
     while !sweep.work(50_000) {}
@@ -109,7 +109,7 @@ fn a_sweep_reports_progress_and_can_be_resumed_in_small_slices() {
 
 #[test]
 fn each_depth_runs_every_seed_and_reports_the_median_and_the_range() {
-    use dln_explorer::chapters::depth::{median_outcome, Outcome};
+    use dln_explorer::chapters::depth::sweep::{median_outcome, Outcome};
     let r = run(json!({
         "sweep": {"depths": [2, 8], "inits": ["scaled_gaussian", "orthogonal"], "max_steps": 1000, "seeds": 5}
     }));
@@ -147,7 +147,7 @@ fn each_depth_runs_every_seed_and_reports_the_median_and_the_range() {
 
 #[test]
 fn runs_that_diverge_are_reported_as_diverged_and_slow_ones_as_not_reached() {
-    use dln_explorer::chapters::depth::Outcome;
+    use dln_explorer::chapters::depth::sweep::Outcome;
     // Far above the stable rate every run blows up; far below it none gets anywhere in 20 steps.
     let fast = run(json!({
         "train": {"lr": 5.0},

@@ -24,8 +24,9 @@ export const api = {
     } catch (e) {
       return `config: cannot be written as JSON (${e.message})`;
     }
-    const res = this.guard(() => JSON.parse(this.app.setConfig(text)), { error: 'the simulation has stopped' });
-    if (res.error) return res.error;
+    const reply = this.reply(() => this.app.setConfig(text));
+    if (reply.error) return reply.error;
+    const res = reply.result;
     if (res.change === 'reset') {
       this.notice(`Training restarted from step 0 (changed: ${res.reason}).`);
       this.clearError();
@@ -80,7 +81,7 @@ export const api = {
       return `step: n must be a whole number from 1 to ${MAX_STEPS_PER_CALL}; got ${n}`;
     }
     this.guard(() => this.app.advance(n));
-    this.afterSteps();
+    this.afterSteps(true);
     this.draw();
     return null;
   },
@@ -103,7 +104,7 @@ export const api = {
     if (!cur) return 'the simulation has stopped';
     const next = { ...cur, ...partial };
     if (partial.projection) next.projection = { ...cur.projection, ...partial.projection };
-    const err = this.guard(() => this.app.setView(JSON.stringify(next)), 'the simulation has stopped');
+    const err = this.reply(() => this.app.setView(JSON.stringify(next))).error;
     if (err) return err;
     this.dirty = true;
     this.syncScrubber();
@@ -113,7 +114,7 @@ export const api = {
 
   /** Starts a second network from a partial config (null removes it); null or a message. */
   setTwin(patch) {
-    const err = this.guard(() => this.app.setTwin(JSON.stringify(patch ?? null)), 'the simulation has stopped');
+    const err = this.reply(() => this.app.setTwin(JSON.stringify(patch ?? null))).error;
     this.dirty = true;
     if (!err) this.emit('twin');
     return err || null;
@@ -131,6 +132,11 @@ export const api = {
     return JSON.parse(this.app.constructor.presets());
   },
 
+  /** The chapters in page order, with their panels and calls (src/chapters/registry.rs). */
+  chapters() {
+    return JSON.parse(this.app.constructor.chapters());
+  },
+
   /** The field table (src/config/fields.rs): one entry per parameter, from which the controls
    * take their ranges, steps, options, labels and help. */
   schema() {
@@ -143,8 +149,9 @@ export const api = {
    * API leaves the scroll position alone, so a page embedding the explorable does not jump.
    */
   applyPreset(id, { scroll = false } = {}) {
-    const res = this.guard(() => JSON.parse(this.app.applyPreset(id)), { error: 'the simulation has stopped' });
-    if (res.error) return res.error;
+    const reply = this.reply(() => this.app.applyPreset(id));
+    if (reply.error) return reply.error;
+    const res = reply.result;
     this.preset = id;
     this.pause();
     this.clearError();
@@ -164,37 +171,7 @@ export const api = {
 
   /** A panel as an SVG document (drawn by the chart code, not a screenshot). */
   svg(panel, width = 640, height = 400) {
-    return this.guard(() => this.app.svg(panel, width, height));
+    const r = this.reply(() => this.app.svg(String(panel), width, height));
+    return r.error ? null : r.result;
   },
 };
-
-/**
- * The `window.dln` object of a page: the explorer's calls, and those of its depth chapter.
- * @param {import('./explorer.js').Explorer} explorer
- */
-export function pageApi(explorer) {
-  return {
-    config: () => explorer.config(),
-    setConfig: (partial) => explorer.setConfig(partial),
-    play: () => explorer.play(),
-    pause: () => explorer.pause(),
-    reset: () => explorer.reset(),
-    step: (n = 1) => explorer.step(n),
-    state: () => explorer.state(),
-    svg: (panel, w, h) => explorer.svg(panel, w, h),
-    view: () => explorer.view(),
-    setView: (partial) => explorer.setView(partial),
-    setTwin: (patch) => explorer.setTwin(patch),
-    presets: () => explorer.presets(),
-    schema: () => explorer.schema(),
-    applyPreset: (id) => explorer.applyPreset(id),
-    sweep: (partial = {}) => (explorer.depth ? explorer.depth.startSweep(partial) : 'this page has no depth sweep'),
-    sweepState: () => explorer.depth?.sweepState() ?? null,
-    cancelSweep: () => (explorer.depth ? explorer.depth.cancelSweep() : 'this page has no depth sweep'),
-    setSpectra: (opts) => (explorer.depth ? explorer.depth.setSpectra(opts) : 'this page has no spectra panel'),
-    spectraState: () => explorer.depth?.spectraState() ?? null,
-    phaseStart: (a, b) => (explorer.depth ? explorer.depth.phaseStart(a, b) : 'this page has no phase portrait'),
-    setPhaseMode: (mode) => (explorer.depth ? explorer.depth.setPhaseMode(mode ?? null) : 'this page has no phase portrait'),
-    phaseState: () => explorer.depth?.phaseState() ?? null,
-  };
-}

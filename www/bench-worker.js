@@ -12,7 +12,8 @@ self.onmessage = async (e) => {
     self.postMessage({ cases });
     const figures = [];
     for (const c of cases) {
-      const figure = JSON.parse(benchCase(c.name, seconds, () => performance.now()));
+      const reply = JSON.parse(benchCase(c.name, seconds, () => performance.now()));
+      const figure = reply.result ?? reply;
       if (figure.error) throw new Error(figure.error);
       figures.push(figure);
       self.postMessage({ figure });

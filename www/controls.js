@@ -175,7 +175,7 @@ export const controls = {
     } else {
       el.removeAttribute('aria-invalid');
       if (this.errorEl() && !this.root.querySelector('[aria-invalid="true"]')) {
-        const s = this.state();
+        const s = this.status();
         if (!(s && s.diverged)) this.clearError();
       }
     }

@@ -7,20 +7,9 @@
 // attribute it ignores is reported inside the element.
 
 import init, { App } from './pkg/dln_explorer.js';
+import { CALLS } from './calls.js';
 import { Explorer } from './explorer.js';
 
-/** Panels an element can show, with their headings. */
-const PANELS = {
-  loss: 'Loss',
-  modes: 'Mode strengths',
-  output: 'Network output and target',
-  svd: "The data's modes",
-  mds: 'Progressive differentiation',
-  rsm: 'Representational similarity',
-  illusion: 'Semantic illusion',
-  typicality: 'Typicality',
-  projection: 'Inductive projection',
-};
 const DEFAULT_PANELS = ['loss', 'modes'];
 
 /** Attributes the element reads itself; the rest (but HTML's own) go to the hash parser. */
@@ -111,6 +100,8 @@ export class DlnExplorer extends HTMLElement {
   /** Reads the attributes, lays out the panels and controls, and starts the Explorer. */
   build() {
     const doc = this.ownerDocument;
+    // The panels an element can show: every chapter's panel drawn from the run alone.
+    const PANELS = Object.fromEntries(JSON.parse(App.chapters()).flatMap((c) => c.panels).filter((p) => p.of_run).map((p) => [p.name, p.title]));
     const parsed = JSON.parse(App.parseHash(hashOf(this)));
     const messages = [...parsed.messages];
     let panels = parsed.panels ?? DEFAULT_PANELS;
@@ -182,25 +173,25 @@ export class DlnExplorer extends HTMLElement {
     this.dispatchEvent(new Event('dln-ready'));
   }
 
-  // ----- the same calls as window.dln on the page -----
-
+  /** Runs a call of the API on the explorer, or answers `fallback` before it is ready. */
   call(fn, fallback = 'the simulation is not ready yet') {
     return this.explorer ? fn(this.explorer) : fallback;
   }
 
-  config() { return this.call((ex) => ex.config(), null); }
-  setConfig(partial) { return this.call((ex) => ex.setConfig(partial)); }
-  play() { return this.call((ex) => { ex.play(); return null; }); }
-  pause() { return this.call((ex) => { ex.pause(); return null; }); }
-  reset() { return this.call((ex) => { ex.reset(); return null; }); }
-  step(n = 1) { return this.call((ex) => ex.step(n)); }
-  state() { return this.call((ex) => ex.state(), null); }
-  view() { return this.call((ex) => ex.view(), null); }
-  setView(partial) { return this.call((ex) => ex.setView(partial)); }
-  /** The field table: one entry per parameter (as `window.dln.schema()`). */
-  schema() { return JSON.parse(App.schema()); }
   /** Whether the element is playing. */
   get playing() { return Boolean(this.explorer?.playing); }
+}
+
+// The same calls as window.dln on the page, from the one list of calls.js.
+for (const c of CALLS) {
+  Object.defineProperty(DlnExplorer.prototype, c.name, {
+    value(...args) {
+      if (c.name === 'schema') return JSON.parse(App.schema());
+      return this.call((ex) => c.run(ex, ...args), c.query ? null : undefined);
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 if (!customElements.get('dln-explorer')) customElements.define('dln-explorer', DlnExplorer);

@@ -377,10 +377,11 @@ export class DatasetEditor {
       return msg;
     }
     const key = this.key;
-    const err = this.apply(res, source);
+    const m = res.result;
+    const err = this.apply(m, source);
     if (err) return err;
-    const p = res.items.length;
-    const n = res.features.length;
+    const p = m.items.length;
+    const n = m.features.length;
     const what = this.key === key ? 'the same as the current dataset' : 'training restarted from step 0';
     this.explorer.notice(`${source}: ${p} ${p === 1 ? 'item' : 'items'} × ${n} ${n === 1 ? 'feature' : 'features'}; ${what}.`);
     return null;
@@ -408,7 +409,7 @@ export class DatasetEditor {
 
   /** The current dataset as CSV text. */
   csv() {
-    return this.explorer.guard(() => this.App.toCsv(JSON.stringify(this.matrix)), '');
+    return this.explorer.reply(() => this.App.toCsv(JSON.stringify(this.matrix))).result ?? '';
   }
 
   /** Saves the current dataset as a CSV file (made in the page; nothing is sent anywhere). */

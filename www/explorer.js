@@ -3,17 +3,20 @@
 // explorers can live on one page.
 //
 // The class is put together from modules by role: api.js (the public calls, window.dln),
-// controls.js (the form controls), loop.js (the animation loop and transport); this file holds
-// the construction, the guard around calls into wasm, the messages and the coherence demo.
+// controls.js (the form controls), loop.js (the animation loop and transport), and one module
+// per chapter (www/chapters/); this file holds the construction, the guard around calls into
+// wasm and the messages.
 
 import { api } from './api.js';
 import { controls } from './controls.js';
-import { DepthControls } from './depth.js';
+import { CHAPTERS } from './chapters/index.js';
 import { DatasetEditor } from './editor.js';
 import { Exporter } from './export.js';
 import { fmt } from './fmt.js';
 import { loop } from './loop.js';
-import { SemanticControls } from './semantic.js';
+
+/** The reply of every call once the simulation has stopped. */
+const STOPPED = Object.freeze({ error: 'the simulation has stopped', field: 'app' });
 
 export class Explorer {
   /**
@@ -39,15 +42,28 @@ export class Explorer {
     this.bindCanvases();
     this.bindPresets();
     this.bindScrubber();
-    this.semantic = SemanticControls.attach(this);
-    this.depth = DepthControls.attach(this);
+    // Each chapter's own controls, for the chapters this page shows (www/chapters/index.js).
+    this.chapterControls = {};
+    for (const [id, Chapter] of Object.entries(CHAPTERS)) {
+      const c = Chapter.attach(this);
+      if (c) this.chapterControls[id] = c;
+    }
     this.editor = DatasetEditor.attach(this);
-    this.bindCoherence();
     this.exporter = Exporter.attach(this);
     this.syncControls();
     this.updateStatus();
     this.loop = this.loop.bind(this);
     requestAnimationFrame(this.loop);
+  }
+
+  /** The semantic chapter's controls, if the page shows that chapter. */
+  get semantic() {
+    return this.chapterControls.semantic ?? null;
+  }
+
+  /** The depth chapter's controls, if the page shows that chapter. */
+  get depth() {
+    return this.chapterControls.depth ?? null;
   }
 
   makeTooltip() {
@@ -68,6 +84,19 @@ export class Explorer {
       this.fail(e);
       return fallback;
     }
+  }
+
+  /**
+   * Reads one of the App's replies: every fallible call answers {result} or {error, field}
+   * (src/chapters/registry.rs `reply`).
+   */
+  reply(fn) {
+    return this.guard(() => JSON.parse(fn()), STOPPED);
+  }
+
+  /** Calls a chapter by name (the calls are listed by App.chapters()); {result} or {error, field}. */
+  ask(name, ...args) {
+    return this.reply(() => this.app.call(name, JSON.stringify(args)));
   }
 
   fail(e) {
@@ -105,55 +134,12 @@ export class Explorer {
     if (msg) this.noticeTimer = setTimeout(() => { el.textContent = ''; }, 6000);
   }
 
-  updateStatus(s = this.state()) {
+  updateStatus(s = this.status()) {
     const el = this.q('[data-role="status"]');
     if (!s || !el) return;
-    const cfg = this.config();
-    el.textContent = `step ${s.step.toLocaleString('en')} of ${cfg.train.steps.toLocaleString('en')} · loss ${fmt(s.loss)} · t/τ = ${fmt(s.time)}`;
+    el.textContent = `step ${s.step.toLocaleString('en')} of ${s.steps.toLocaleString('en')} · loss ${fmt(s.loss)} · t/τ = ${fmt(s.time)}`;
   }
 
-  // ----- the category-coherence demo (its state lives in the App, apart from the run) -----
-
-  bindCoherence() {
-    const box = this.q('[data-coherence]');
-    const slider = box && box.querySelector('input[type="range"]');
-    const canvas = this.q('canvas[data-chart="coherence"]');
-    if (!slider || !canvas) return;
-    const out = box.querySelector('output');
-    const status = box.querySelector('[data-role="coherence-status"]');
-    // The slider is a log scale: position k is C = 2^(k/30) (so 0.5, 1, 2 and 4 are on it),
-    // kept within C = 0.2 to 5 and rounded to 3 digits.
-    const coherence = () => Number(Math.min(5, Math.max(0.2, 2 ** (Number(slider.value) / 30))).toPrecision(3));
-    let complete = false;
-    let queued = false;
-    // Once per animation frame: add a noise draw to the curve until it is complete (so the page
-    // never waits for all of it), apply the slider, show its readout and redraw this one canvas.
-    const frame = () => {
-      queued = false;
-      if (this.dead) return;
-      if (!complete) complete = this.guard(() => this.app.refineCoherence(), true);
-      const s = this.guard(() => JSON.parse(this.app.setCoherence(coherence())));
-      if (s) {
-        const value = `C = ${fmt(s.c)}, S = ${fmt(s.strength)}`;
-        out.value = value;
-        slider.setAttribute('aria-valuetext', value);
-        const verdict = s.found ? 'above the threshold: the category is found' : 'below the threshold: buried in noise';
-        if (status) status.textContent = `Overlap ${s.overlap.toFixed(2)} ± ${s.spread.toFixed(2)}, ${verdict}.`;
-      }
-      const dpr = window.devicePixelRatio || 1;
-      const sized = canvas.width === Math.round(canvas.clientWidth * dpr) && canvas.height === Math.round(canvas.clientHeight * dpr);
-      if (sized) this.guard(() => this.app.draw('coherence', canvas, dpr));
-      else this.dirty = true;
-      if (!complete) schedule();
-    };
-    const schedule = () => {
-      if (queued) return;
-      queued = true;
-      requestAnimationFrame(frame);
-    };
-    slider.addEventListener('input', schedule);
-    schedule();
-  }
 }
 
 Object.assign(Explorer.prototype, api, controls, loop);

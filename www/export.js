@@ -58,7 +58,7 @@ export class Exporter {
   }
 
   stem() {
-    const s = this.ex.state();
+    const s = this.ex.status();
     return s ? `dln-step${s.step}` : 'dln';
   }
 
@@ -96,7 +96,7 @@ export class Exporter {
       canvas.width = w;
       canvas.height = h;
     }
-    this.ex.guard(() => this.ex.app.draw(panel, canvas, dpr));
+    this.ex.drawCanvas(canvas, dpr, true);
     canvas.toBlob((blob) => {
       if (blob) download(this.doc, `${this.stem()}-${panel}.png`, blob);
       else this.ex.showError(`The chart “${panel}” could not be saved as PNG.`);
@@ -122,7 +122,7 @@ export class Exporter {
   }
 
   saveRun(format) {
-    const text = this.ex.guard(() => this.ex.app.exportRun(format));
+    const text = this.ex.reply(() => this.ex.app.exportRun(format)).result;
     if (text === null) return;
     const type = format === 'csv' ? 'text/csv' : 'application/json';
     download(this.doc, `${this.stem()}.${format}`, text, type);

@@ -30,6 +30,7 @@ export const loop = {
     requestAnimationFrame(this.loop);
   },
 
+  /** Draws every canvas on screen whose picture changed (the App knows which: `stale`). */
   draw() {
     if (this.dead) return;
     const dpr = window.devicePixelRatio || 1;
@@ -42,13 +43,35 @@ export const loop = {
         c.width = w;
         c.height = h;
       }
-      this.guard(() => this.app.draw(c.dataset.chart, c, dpr));
+      this.drawCanvas(c, dpr);
     }
     this.dirty = false;
   },
 
-  afterSteps() {
-    const s = this.state();
+  /** Draws one canvas if its panel changed since it was last drawn at this size. */
+  drawCanvas(c, dpr = window.devicePixelRatio || 1, force = false) {
+    const panel = c.dataset.chart;
+    if (!force && !this.guard(() => this.app.stale(panel, c.width, c.height), false)) return;
+    const r = this.reply(() => this.app.draw(panel, c, dpr));
+    if (r.error && !this.dead) this.showError(`The ${panel} chart could not be drawn: ${r.error}`);
+  },
+
+  /** Draws a canvas now if it already has its on-screen pixel size; false when it has not. */
+  drawSized(c) {
+    const dpr = window.devicePixelRatio || 1;
+    const sized = c.width === Math.round(c.clientWidth * dpr) && c.height === Math.round(c.clientHeight * dpr);
+    if (sized && !this.dead) this.drawCanvas(c, dpr);
+    return sized;
+  },
+
+  /** The small per-frame summary: {step, steps, time, loss, diverged, finished, message, version}. */
+  status() {
+    return this.guard(() => JSON.parse(this.app.status()));
+  },
+
+  /** After training steps: pause at divergence or the end, refresh the status and readouts. */
+  afterSteps(now = false) {
+    const s = this.status();
     if (!s) return;
     if (s.diverged) {
       this.pause();
@@ -60,7 +83,7 @@ export const loop = {
     this.dirty = true;
     this.updateStatus(s);
     this.syncScrubber();
-    this.semantic?.updateIllusions(s);
+    for (const c of Object.values(this.chapterControls)) c.afterSteps?.(now || s.finished || s.diverged);
   },
 
   syncTransport() {

@@ -2,7 +2,7 @@
 // as `window.dln` (announced by a `dln-ready` event on window) and to a surrounding page through
 // the postMessage API of messages.js.
 import init, { App } from './pkg/dln_explorer.js';
-import { pageApi } from './api.js';
+import { apiOf } from './calls.js';
 import { Explorer } from './explorer.js';
 import { listen } from './messages.js';
 import { Permalink } from './permalink.js';
@@ -39,8 +39,8 @@ async function boot() {
   window.addEventListener('dln-panic', () => { explorer.dead = true; explorer.pause(); });
   // The page's URL hash follows this explorer (and a link opens it as it was).
   explorer.permalink = Permalink.attach(explorer, App);
-  const api = pageApi(explorer);
-  window.dln = Object.freeze(api);
+  const api = apiOf(explorer);
+  window.dln = api;
   window.dispatchEvent(new Event('dln-ready'));
   listen(window, api);
 }

@@ -3,22 +3,7 @@
 // and gets {dln: 'reply', id: 7, result} (or {dln: 'reply', id, error}) back. When the page is
 // ready it posts {dln: 'ready'} to its parent. Messages of any other shape are ignored.
 
-/** The calls a message may make, with how many arguments each takes at most. */
-const CALLS = {
-  config: 0,
-  setConfig: 1,
-  play: 0,
-  pause: 0,
-  reset: 0,
-  step: 1,
-  state: 0,
-  view: 0,
-  setView: 1,
-  setTwin: 1,
-  presets: 0,
-  schema: 0,
-  applyPreset: 1,
-};
+import { ARITY as CALLS } from './calls.js';
 
 /** Checks a message; returns {name, id, args}, or null when it is not one of ours. */
 export function readMessage(data) {

@@ -163,7 +163,7 @@ export class Permalink {
   write(page) {
     try {
       const res = JSON.parse(this.ex.app.hash(JSON.stringify(page)));
-      return res.error ? null : res.hash;
+      return res.error ? null : res.result;
     } catch {
       return null;
     }

@@ -11,7 +11,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use dln_explorer::chapters::context;
-use dln_explorer::chapters::depth::Sweep;
+use dln_explorer::chapters::depth::sweep::Sweep;
 use dln_explorer::chapters::generalisation;
 use dln_explorer::chapters::prior;
 use dln_explorer::config::{fields, Config, ValidConfig};

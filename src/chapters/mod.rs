@@ -1,16 +1,17 @@
-//! One module per chapter or side demo, apart from the main run: category coherence, the
-//! depth sweep, the spectra of random products, the phase portrait, generalisation, prior knowledge, and context and recurrent networks. Each holds its own state
-//! and builds on the engine, the theory and [`linalg`](crate::linalg).
+//! The chapters of the explorable, each one module implementing [`Chapter`], listed once in
+//! [`registry`]: learning dynamics, semantic development, depth and initialisation, and the
+//! chapter cores still to join the page (generalisation, prior knowledge, context and recurrent
+//! networks). Each holds its own state and builds on the engine, the theory and
+//! [`linalg`](crate::linalg).
 
-pub mod coherence;
+pub mod chapter;
 pub mod context;
 pub mod depth;
 pub mod generalisation;
-pub mod phase;
+pub mod learning;
 pub mod prior;
-pub mod spectra;
+pub mod registry;
+pub mod semantic;
 
-pub use coherence::CoherenceDemo;
-pub use depth::{Sweep, SweepResults, SweepTask};
-pub use phase::PhaseDemo;
-pub use spectra::SpectraDemo;
+pub use chapter::{CallError, CallSpec, Chapter, PanelSpec};
+pub use registry::{chapters, Registry};

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{diverging, fmt_num, ChartResult, Frame, Grid, Theme, GRID, INK};
-use crate::chapters::coherence::{
+use crate::chapters::semantic::coherence::{
     above_threshold, bbp_overlap, noise_edge, CoherenceDemo, CurvePoint, C_MAX, C_MIN,
 };
 

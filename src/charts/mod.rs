@@ -35,38 +35,6 @@ use crate::run::Session;
 /// Result of drawing a chart.
 pub type ChartResult = Result<Frame, Box<dyn Error>>;
 
-/// The panels of the page, by the name the page and the JS API use.
-pub const PANELS: [&str; 9] = [
-    "loss",
-    "modes",
-    "output",
-    "svd",
-    "mds",
-    "rsm",
-    "illusion",
-    "typicality",
-    "projection",
-];
-
-/// Every panel of the page, including those drawn from state outside the session (the coherence
-/// demo, the depth sweep, the spectra, the phase portrait) and the dataset editor.
-pub const PANELS_ALL: &[&str] = &[
-    "loss",
-    "modes",
-    "output",
-    "svd",
-    "mds",
-    "rsm",
-    "illusion",
-    "typicality",
-    "projection",
-    "coherence",
-    "sweep",
-    "spectra",
-    "phase",
-    "editor",
-];
-
 /// Draws the named panel of a session as the view shows it.
 pub fn draw_panel<DB: DrawingBackend>(
     panel: &str,
@@ -88,7 +56,7 @@ where
         "illusion" => draw_illusion(root, session, view, theme),
         "typicality" => draw_typicality(root, session, view, theme),
         "projection" => draw_projection(root, session, view, theme),
-        other => Err(format!("unknown panel {other:?}; panels are {PANELS:?}").into()),
+        other => Err(format!("unknown panel {other:?}").into()),
     }
 }
 

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{fmt_num, mode_color, ChartResult, Frame, Theme, GRID, INK, PALETTE};
-use crate::chapters::phase::{conserved, destination, extent, field, Ending, PhaseDemo};
+use crate::chapters::depth::phase::{conserved, destination, extent, field, Ending, PhaseDemo};
 
 /// Colour of the solution manifold `ab = s`.
 const SOLUTIONS: RGBColor = RGBColor(178, 24, 43);

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{fmt_num, ChartResult, Frame, Theme, GRID, INK, PALETTE};
-use crate::chapters::spectra::{histogram, summarise, Factor, SpectraDemo};
+use crate::chapters::depth::spectra::{histogram, summarise, Factor, SpectraDemo};
 
 /// About this many histogram bins span the axis.
 pub const BINS: usize = 40;

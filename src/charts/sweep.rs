@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{draw_wrapped, fmt_num, ChartResult, Frame, Theme, GRID, INK, PALETTE};
-use crate::chapters::depth::{median_outcome, Outcome, SweepResults};
+use crate::chapters::depth::sweep::{median_outcome, Outcome, SweepResults};
 
 /// Colour of each initialisation's curve.
 pub fn sweep_color(init: &str) -> RGBColor {

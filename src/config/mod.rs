@@ -762,6 +762,17 @@ fn merge_value(base: &mut Value, patch: &Value, path: &str) {
     }
 }
 
+/// The longest user-given text a message echoes, in characters.
+pub const ECHO_CHARS: usize = 80;
+
+/// `text` as a message may echo it: at most [`ECHO_CHARS`] characters, with "…" when cut.
+pub fn shorten(text: &str) -> String {
+    match text.char_indices().nth(ECHO_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

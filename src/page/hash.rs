@@ -676,7 +676,7 @@ fn read_page(state: &mut PageState, page: &Value, messages: &mut Vec<String>) {
                 .iter()
                 .filter_map(|x| x.as_str().map(String::from))
                 .collect();
-            let known = crate::charts::PANELS_ALL;
+            let known = crate::chapters::registry::embed_panels();
             let (good, bad): (Vec<String>, Vec<String>) =
                 names.into_iter().partition(|n| known.contains(&n.as_str()));
             if !bad.is_empty() {

@@ -212,7 +212,7 @@ mod tests {
             let cfg = p.full_config().unwrap_or_else(|e| panic!("{}: {e}", p.id));
             let run = crate::run::Run::new(&cfg);
             assert_eq!(run.step_count(), 0, "{}", p.id);
-            let sweep = crate::chapters::depth::Sweep::new(&cfg);
+            let sweep = crate::chapters::depth::sweep::Sweep::new(&cfg);
             assert!(!sweep.is_done(), "{} has a sweep to run", p.id);
         }
     }

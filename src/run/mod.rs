@@ -555,6 +555,14 @@ impl Run {
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
+    /// Training time so far, t/τ = Σ η.
+    pub fn time(&self) -> f64 {
+        self.time
+    }
+    /// The loss at the current step.
+    pub fn loss(&self) -> f64 {
+        self.loss
+    }
 
     /// The network's current output for every item (`features x items`).
     pub fn output(&self) -> Array2<f64> {

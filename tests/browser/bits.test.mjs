@@ -61,7 +61,7 @@ describe('native and wasm', () => {
   test('train every benchmark case to the same weights and loss, to the bit', async () => {
     const native = JSON.parse(execFileSync(dlnBinary(), ['bench', '--bits', String(STEPS)], { encoding: 'utf8' }));
     assert.deepEqual(native.map((b) => b.case), ['rm8', 'wide', 'deep']);
-    const wasm = await page.evaluate((steps) => ['rm8', 'wide', 'deep'].map((c) => JSON.parse(window.__wasm.benchBits(c, steps))), STEPS);
+    const wasm = await page.evaluate((steps) => ['rm8', 'wide', 'deep'].map((c) => JSON.parse(window.__wasm.benchBits(c, steps)).result), STEPS);
     assert.deepEqual(wasm, native);
   });
 
@@ -78,7 +78,7 @@ describe('native and wasm', () => {
           if (took === 0) break;
           left -= took;
         }
-        const out = JSON.parse(app.exportRun('json'));
+        const out = JSON.parse(JSON.parse(app.exportRun('json')).result);
         app.free();
         return out;
       }, cfg);

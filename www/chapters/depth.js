@@ -3,7 +3,7 @@
 // portrait. The state lives in the wasm App; this module reads and writes it and schedules the
 // work between frames.
 
-import { fmt } from './fmt.js';
+import { fmt } from '../fmt.js';
 
 /** Milliseconds of sweep or spectra work per animation frame. */
 const WORK_MS = 10;
@@ -28,7 +28,6 @@ export class DepthControls {
 
   constructor(explorer) {
     this.ex = explorer;
-    this.app = explorer.app;
     this.q = (s) => explorer.root.querySelector(s);
     this.sweepRunning = false;
     this.msPerStep = 0.02;
@@ -46,10 +45,7 @@ export class DepthControls {
   drawCanvas(name) {
     const canvas = this.q(`canvas[data-chart="${name}"]`);
     if (!canvas || this.ex.dead) return;
-    const dpr = window.devicePixelRatio || 1;
-    const sized = canvas.width === Math.round(canvas.clientWidth * dpr) && canvas.height === Math.round(canvas.clientHeight * dpr);
-    if (sized) this.guard(() => this.app.draw(name, canvas, dpr));
-    else this.ex.dirty = true;
+    if (!this.ex.drawSized(canvas)) this.ex.dirty = true;
   }
 
   /** Puts the config's sweep settings into the controls (after a preset, a link, ...). */
@@ -157,11 +153,11 @@ export class DepthControls {
     const err = this.ex.setConfig({ sweep: patch });
     if (err) return err;
     if (partial !== null) this.refresh();
-    const res = this.guard(() => JSON.parse(this.app.sweepStart()), { error: 'the simulation has stopped' });
+    const res = this.ex.ask('sweepStart');
     if (res.error) return res.error;
     this.sweepRunning = true;
     this.syncSweepButtons();
-    this.showSweep(res);
+    this.showSweep(res.result);
     this.drawCanvas('sweep');
     requestAnimationFrame(() => this.sweepFrame());
     return null;
@@ -175,7 +171,7 @@ export class DepthControls {
     while (performance.now() - t0 < WORK_MS) {
       const k = Math.max(1, Math.min(50_000, Math.floor((WORK_MS - (performance.now() - t0)) / this.msPerStep)));
       const t = performance.now();
-      state = this.guard(() => JSON.parse(this.app.sweepWork(k)));
+      state = this.ex.ask('sweepWork', k).result;
       if (!state) return;
       const dt = performance.now() - t;
       this.msPerStep = 0.7 * this.msPerStep + 0.3 * Math.max(1e-4, dt / k);
@@ -189,7 +185,7 @@ export class DepthControls {
   }
 
   cancelSweep() {
-    const s = this.guard(() => JSON.parse(this.app.sweepCancel()));
+    const s = this.ex.ask('sweepCancel').result;
     this.sweepRunning = false;
     this.syncSweepButtons();
     if (s) this.showSweep(s);
@@ -198,7 +194,7 @@ export class DepthControls {
   }
 
   sweepState() {
-    return this.guard(() => JSON.parse(this.app.sweepState()));
+    return this.ex.ask('sweepState').result ?? null;
   }
 
   syncSweepButtons() {
@@ -254,9 +250,9 @@ export class DepthControls {
     const label = { 'spectra.depth': 'matrices D', 'spectra.size': 'size N' };
     if (!Number.isFinite(d)) return 'matrices D: enter a whole number from 1 to 64';
     if (!Number.isFinite(n)) return 'size N: enter a whole number from 2 to 200';
-    const res = this.guard(() => JSON.parse(this.app.setSpectra(d, n)), { error: 'the simulation has stopped' });
+    const res = this.ex.ask('setSpectra', d, n);
     if (res.error) {
-      const field = res.error.split(':')[0];
+      const field = res.field;
       return label[field] ? `${label[field]}${res.error.slice(field.length)}` : res.error;
     }
     this.spectraStatus('');
@@ -265,7 +261,7 @@ export class DepthControls {
   }
 
   spectraState() {
-    return this.guard(() => JSON.parse(this.app.spectraState()));
+    return this.ex.ask('spectraState').result ?? null;
   }
 
   spectraStatus(text) {
@@ -285,7 +281,7 @@ export class DepthControls {
     if (this.ex.dead) return;
     const t0 = performance.now();
     let complete = false;
-    do complete = this.guard(() => this.app.refineSpectra(), true);
+    do complete = this.ex.ask('refineSpectra').result ?? true;
     while (!complete && performance.now() - t0 < WORK_MS);
     this.drawCanvas('spectra');
     const s = this.spectraState();
@@ -311,7 +307,7 @@ export class DepthControls {
     canvas.addEventListener('click', (e) => {
       const r = canvas.getBoundingClientRect();
       const dpr = canvas.width / Math.max(1, r.width);
-      const started = this.guard(() => this.app.phaseClick((e.clientX - r.left) * dpr, (e.clientY - r.top) * dpr), false);
+      const started = this.ex.ask('phaseClick', (e.clientX - r.left) * dpr, (e.clientY - r.top) * dpr).result;
       if (started) this.animatePhase();
     });
     this.q('[data-phase-mode]')?.addEventListener('change', (e) => {
@@ -326,7 +322,7 @@ export class DepthControls {
       this.phaseStart((Math.random() * 2 - 1) * r, (Math.random() * 2 - 1) * r);
     });
     this.q('[data-phase-clear]')?.addEventListener('click', () => {
-      this.guard(() => this.app.phaseClear());
+      this.ex.ask('phaseClear');
       this.drawCanvas('phase');
       this.phaseStatus('');
     });
@@ -334,7 +330,7 @@ export class DepthControls {
 
   /** Starts a trajectory at (a, b); returns null or a message. */
   phaseStart(a, b) {
-    const err = this.guard(() => this.app.phaseStart(Number(a), Number(b)), 'the simulation has stopped');
+    const err = this.ex.ask('phaseStart', Number(a), Number(b)).error;
     if (err) return err;
     this.animatePhase();
     return null;
@@ -343,7 +339,7 @@ export class DepthControls {
   /** Follows mode `mode` (1-based) of the run, or the free portrait with s = 1 (null). */
   setPhaseMode(mode) {
     if (mode !== null && !Number.isInteger(mode)) return `phase.mode: must be a whole number or null; got ${mode}`;
-    const err = this.guard(() => this.app.setPhaseMode(mode === null ? undefined : mode), 'the simulation has stopped');
+    const err = this.ex.ask('setPhaseMode', mode).error;
     if (err) return err;
     const sel = this.q('[data-phase-mode]');
     if (sel) sel.value = mode === null ? '' : String(mode);
@@ -354,7 +350,7 @@ export class DepthControls {
   }
 
   phaseState() {
-    return this.guard(() => JSON.parse(this.app.phaseState()));
+    return this.ex.ask('phaseState').result ?? null;
   }
 
   phaseStatus(text) {
@@ -370,7 +366,7 @@ export class DepthControls {
       if (this.ex.dead) return;
       const dt = this.phaseLast === null ? 1 / 60 : (now - this.phaseLast) / 1000;
       this.phaseLast = now;
-      const moving = this.guard(() => this.app.phaseTick(dt), false);
+      const moving = this.ex.ask('phaseTick', dt).result ?? false;
       this.drawCanvas('phase');
       if (moving) requestAnimationFrame(frame);
       else {

@@ -1,7 +1,9 @@
 // Controls of the semantic-development panels: which output the illusion panel follows, which
 // category the typicality panel shows, what the inductive-projection panel teaches, the second
-// network, and the list of the dataset's strongest illusions. The state lives in the wasm App
+// network, the list of the dataset's strongest illusions, and the category-coherence demo. The state lives in the wasm App
 // (its view and its session); this module only reads and writes it through the Explorer.
+
+import { fmt } from '../fmt.js';
 
 function setOptions(select, values, labels = values) {
   const same = select.options.length === values.length
@@ -20,7 +22,7 @@ function setOptions(select, values, labels = values) {
 export class SemanticControls {
   /** Binds the controls inside the explorer's root, if the page has the semantic panels. */
   static attach(explorer) {
-    return explorer.root.querySelector('[data-panel="illusion"], [data-panel="rsm"]') ? new SemanticControls(explorer) : null;
+    return explorer.root.querySelector('[data-panel="illusion"], [data-panel="rsm"], [data-coherence]') ? new SemanticControls(explorer) : null;
   }
 
   constructor(explorer) {
@@ -37,6 +39,7 @@ export class SemanticControls {
       const b = e.target.closest('button[data-item]');
       if (b) this.ex.setView({ illusion: { item: b.dataset.item, feature: b.dataset.feature } }) || this.refresh();
     });
+    this.bindCoherence();
   }
 
   onView(el) {
@@ -134,6 +137,59 @@ export class SemanticControls {
       if (large) large.checked = twin.init?.kind === 'small_gaussian' && twin.init.scale >= 0.1;
     }
     this.updateIllusions(state);
+  }
+
+  // ----- the category-coherence demo (its state lives in the App, apart from the run) -----
+
+  bindCoherence() {
+    const box = this.q('[data-coherence]');
+    const slider = box && box.querySelector('input[type="range"]');
+    const canvas = this.q('canvas[data-chart="coherence"]');
+    if (!slider || !canvas) return;
+    const out = box.querySelector('output');
+    const status = box.querySelector('[data-role="coherence-status"]');
+    // The slider is a log scale: position k is C = 2^(k/30) (so 0.5, 1, 2 and 4 are on it),
+    // kept within C = 0.2 to 5 and rounded to 3 digits.
+    const coherence = () => Number(Math.min(5, Math.max(0.2, 2 ** (Number(slider.value) / 30))).toPrecision(3));
+    let complete = false;
+    let queued = false;
+    // Once per animation frame: add a noise draw to the curve until it is complete (so the page
+    // never waits for all of it), apply the slider, show its readout and redraw this one canvas.
+    const frame = () => {
+      queued = false;
+      if (this.ex.dead) return;
+      if (!complete) complete = this.ex.ask('refineCoherence').result ?? true;
+      const s = this.ex.ask('setCoherence', coherence()).result;
+      if (s) {
+        const value = `C = ${fmt(s.c)}, S = ${fmt(s.strength)}`;
+        out.value = value;
+        slider.setAttribute('aria-valuetext', value);
+        const verdict = s.found ? 'above the threshold: the category is found' : 'below the threshold: buried in noise';
+        if (status) status.textContent = `Overlap ${s.overlap.toFixed(2)} ± ${s.spread.toFixed(2)}, ${verdict}.`;
+      }
+      if (!this.ex.drawSized(canvas)) this.ex.dirty = true;
+      if (!complete) schedule();
+    };
+    const schedule = () => {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(frame);
+    };
+    slider.addEventListener('input', schedule);
+    schedule();
+  }
+
+  /**
+   * After training steps: the illusion list follows the run, at most twice a second while
+   * playing (it needs the full state, which the per-frame status leaves out), and at once when
+   * `now` (a step call, the end of a run).
+   */
+  afterSteps(now = false) {
+    const list = this.q('[data-role="illusions"]');
+    const t = performance.now();
+    if (!list || (!now && t - (this.listedAt ?? -1e9) < 500)) return;
+    this.listedAt = t;
+    this.updateIllusions(this.ex.state());
   }
 
   /** The list of the strongest illusions, as buttons that select them. */

@@ -1,0 +1,162 @@
+//! What a chapter is: a model or demo with its own state, the panels it draws (on any plotters
+//! backend, with a readout at a point) and the calls it answers. Chapters are listed once, in
+//! [`registry`](super::registry); the wasm facade and the page only go through that list.
+
+use std::collections::HashMap;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+
+pub use crate::config::ConfigError as CallError;
+
+use crate::charts::{ChartResult, Frame, Theme};
+use crate::page::View;
+use crate::run::Session;
+
+/// What every chapter may read while drawing: the main run, what its panels show, and a
+/// counter that changes whenever either does (so a panel drawn from them alone is redrawn only
+/// when it changed).
+pub struct Shared<'a> {
+    pub session: &'a Session,
+    pub view: &'a View,
+    pub version: u64,
+}
+
+/// What a chapter call may change: the main run and the view (a call that changes them says so
+/// by returning a [`Reply`] with `touched`), and where each panel was last drawn.
+pub struct Context<'a> {
+    pub session: &'a mut Session,
+    pub view: &'a mut View,
+    pub frames: &'a HashMap<String, Frame>,
+}
+
+/// The answer of a chapter call.
+pub type CallResult = Result<Value, CallError>;
+
+/// A call a chapter answers: its name (unique across chapters), how many arguments it takes at
+/// most, and one line saying what it does.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct CallSpec {
+    pub name: &'static str,
+    pub args: usize,
+    pub help: &'static str,
+}
+
+/// A panel a chapter draws: its name (unique across chapters, the `data-chart` of its canvas),
+/// its heading, and whether it is drawn from the main run alone (so any page, such as the
+/// `<dln-explorer>` element, can show it without the chapter's own controls).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct PanelSpec {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub of_run: bool,
+}
+
+impl PanelSpec {
+    /// A panel drawn from the main run alone.
+    pub const fn run(name: &'static str, title: &'static str) -> PanelSpec {
+        PanelSpec {
+            name,
+            title,
+            of_run: true,
+        }
+    }
+
+    /// A panel drawn from its chapter's own state, with its own controls.
+    pub const fn own(name: &'static str, title: &'static str) -> PanelSpec {
+        PanelSpec {
+            name,
+            title,
+            of_run: false,
+        }
+    }
+}
+
+/// One chapter of the explorable.
+pub trait Chapter {
+    /// The chapter's id: its module's name, its `data-chapter` on the page and its hash value.
+    const ID: &'static str;
+    const TITLE: &'static str;
+    const PANELS: &'static [PanelSpec];
+    const CALLS: &'static [CallSpec];
+
+    /// What the panel's picture depends on besides the canvas size: the same value means the
+    /// same picture. `None` redraws whenever the page asks.
+    fn version(&self, _panel: &str, _shared: &Shared<'_>) -> Option<u64> {
+        None
+    }
+
+    /// Draws one of [`PANELS`](Chapter::PANELS).
+    fn draw<DB: DrawingBackend>(
+        &mut self,
+        panel: &str,
+        root: &DrawingArea<DB, Shift>,
+        shared: &Shared<'_>,
+        theme: &Theme,
+    ) -> ChartResult
+    where
+        DB::ErrorType: 'static;
+
+    /// The readout at device pixel (x, y) of a panel drawn with `frame`, if it is over data.
+    fn readout(
+        &self,
+        panel: &str,
+        frame: &Frame,
+        shared: &Shared<'_>,
+        x: f64,
+        y: f64,
+    ) -> Option<String>;
+
+    /// Answers one of [`CALLS`](Chapter::CALLS) (arguments as JSON values, at most `args`).
+    fn call(&mut self, _name: &str, _args: &[Value], _cx: Context<'_>) -> CallResult {
+        Err(CallError::new("call", "this chapter answers no calls"))
+    }
+
+    /// Takes up to `steps` gradient steps (or the equivalent) of background work, such as a
+    /// sweep or refining a noise average; true while work remains.
+    fn work(&mut self, _steps: u64, _shared: &Shared<'_>) -> bool {
+        false
+    }
+
+    /// A small summary for the page's per-frame poll (a progress, a version), or null.
+    fn status(&self) -> Value {
+        Value::Null
+    }
+}
+
+/// Reads argument `i` of a call as a finite number, naming `field` when it is not one.
+pub fn number(args: &[Value], i: usize, field: &str) -> Result<f64, CallError> {
+    match args.get(i) {
+        Some(Value::Number(n)) => n
+            .as_f64()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| CallError::new(field, "must be a finite number")),
+        Some(v) => Err(CallError::new(
+            field,
+            format!(
+                "must be a number; got {}",
+                crate::config::shorten(&v.to_string())
+            ),
+        )),
+        None => Err(CallError::new(field, "is missing")),
+    }
+}
+
+/// Reads argument `i` as a whole number from 0 to `max`, naming `field` when it is not one.
+pub fn whole(args: &[Value], i: usize, field: &str, max: u64) -> Result<u64, CallError> {
+    let v = number(args, i, field)?;
+    if v.fract() != 0.0 || v < 0.0 || v > max as f64 {
+        return Err(CallError::new(
+            field,
+            format!("must be a whole number from 0 to {max}; got {v}"),
+        ));
+    }
+    Ok(v as u64)
+}
+
+/// Serialises a chapter's answer (every answer is a plain data type).
+pub fn to_value(v: impl Serialize) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}

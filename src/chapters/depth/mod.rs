@@ -1,0 +1,370 @@
+//! Depth and initialisation (SMG14 §3–6): learning time against depth for several
+//! initialisations (the sweep), the spectra of products of random matrices, and the phase
+//! portrait of one mode of a two-layer network, which can follow a mode of the main run.
+
+pub mod phase;
+pub mod spectra;
+pub mod sweep;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use serde_json::{json, Value};
+
+use super::chapter::{
+    number, to_value, whole, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec, Shared,
+};
+use crate::charts::{self, ChartResult, Frame, RunDot, Theme};
+use crate::run::Session;
+use phase::PhaseDemo;
+use spectra::{summarise, Factor, SpectraDemo};
+use sweep::SweepTask;
+
+#[derive(Default)]
+pub struct Depth {
+    pub sweep: SweepTask,
+    pub spectra: SpectraDemo,
+    pub phase: PhaseDemo,
+}
+
+/// The run's mode followed by the phase portrait, at the step the panels show.
+fn run_dot(phase: &PhaseDemo, shared: &Shared<'_>) -> Option<RunDot> {
+    let mode = phase.mode()?;
+    let run = shared.session.run();
+    let rec = run.history().record_at(shared.view.step(run))?;
+    Some(RunDot {
+        mode,
+        u: *rec.modes.get(mode)?,
+        step: rec.step,
+        depth: run.config().network.hidden.len() + 1,
+    })
+}
+
+/// Whether mode `m` (0-based) of the run has a singular value to follow.
+fn mode_strength(session: &Session, m: usize) -> Option<f64> {
+    let s = &session.run().svd().s;
+    s.get(m).copied().filter(|&v| v > 1e-9 * s[0].max(1e-300))
+}
+
+impl Depth {
+    /// Keeps a phase portrait that follows a mode of the run in step with the run's data: the
+    /// mode's singular value, or back to the free portrait when the mode is gone.
+    fn sync_phase(&mut self, session: &Session) {
+        let Some(m) = self.phase.mode() else {
+            return;
+        };
+        match mode_strength(session, m) {
+            Some(v) if v != self.phase.s() => {
+                let _ = self.phase.set_strength(Some(m), v);
+            }
+            Some(_) => {}
+            None => {
+                let _ = self.phase.set_strength(None, 1.0);
+            }
+        }
+    }
+
+    fn sweep_state(&self) -> Value {
+        to_value(self.sweep.progress())
+    }
+
+    /// The spectra demo: `depth`, `size`, `draws`, `draws_total`, and for `gaussian` and
+    /// `orthogonal` the pooled `{max, min, ratio, below_tenth, mean_square}`.
+    fn spectra_state(&self) -> Value {
+        let d = &self.spectra;
+        let summary = |k: Factor| {
+            let s = summarise(d.values(k));
+            json!({ "max": s.max, "min": s.min, "ratio": s.ratio.is_finite().then_some(s.ratio),
+                    "below_tenth": s.below_tenth, "mean_square": s.mean_square })
+        };
+        json!({
+            "depth": d.depth(),
+            "size": d.size(),
+            "draws": d.draws(),
+            "draws_total": d.draws_total(),
+            "gaussian": summary(Factor::Gaussian),
+            "orthogonal": summary(Factor::Orthogonal),
+        })
+    }
+
+    /// The phase portrait: `s`, `mode` (1-based or null), `extent`, `trajectories` (`{start,
+    /// head: [t, a, b], ending, conserved_start, conserved_head}`) and `dot` (`{mode, u, step,
+    /// a, b}` or null).
+    fn phase_state(&self, shared: &Shared<'_>) -> Value {
+        use phase::{conserved, extent, Ending};
+        let p = &self.phase;
+        let trajectories: Vec<Value> = p
+            .trajectories()
+            .iter()
+            .map(|t| {
+                let (a0, b0) = t.start();
+                let (th, ah, bh) = t.head();
+                let ending = match t.ending {
+                    Ending::Moving => "moving",
+                    Ending::Learned => "learned",
+                    Ending::Saddle => "saddle",
+                    Ending::TimedOut => "timed_out",
+                };
+                json!({ "start": [a0, b0], "head": [th, ah, bh], "ending": ending,
+                        "conserved_start": conserved(a0, b0), "conserved_head": conserved(ah, bh) })
+            })
+            .collect();
+        let dot = run_dot(p, shared).map(|d| {
+            let (a, b) = d.point();
+            json!({ "mode": d.mode + 1, "u": d.u, "step": d.step, "a": a, "b": b })
+        });
+        json!({
+            "s": p.s(),
+            "mode": p.mode().map(|m| m + 1),
+            "extent": extent(p.s()),
+            "trajectories": trajectories,
+            "dot": dot,
+        })
+    }
+}
+
+impl Chapter for Depth {
+    const ID: &'static str = "depth";
+    const TITLE: &'static str = "Depth and initialisation";
+    const PANELS: &'static [PanelSpec] = &[
+        PanelSpec::own("sweep", "Learning time against depth"),
+        PanelSpec::own("spectra", "Singular values of a product of random matrices"),
+        PanelSpec::own("phase", "Phase portrait of one mode"),
+    ];
+    const CALLS: &'static [CallSpec] = &[
+        CallSpec {
+            name: "sweepStart",
+            args: 0,
+            help: "starts a depth sweep with the config's sweep settings; answers sweepState",
+        },
+        CallSpec {
+            name: "sweepWork",
+            args: 1,
+            help: "runs up to n gradient steps of the sweep; answers its progress without results",
+        },
+        CallSpec {
+            name: "sweepCancel",
+            args: 0,
+            help: "stops the sweep, keeping the results so far",
+        },
+        CallSpec {
+            name: "sweepState",
+            args: 0,
+            help: "status, progress, runs_done, runs_total and results of the sweep",
+        },
+        CallSpec {
+            name: "setSpectra",
+            args: 2,
+            help: "sets the spectra's depth and matrix size; answers spectraState",
+        },
+        CallSpec {
+            name: "refineSpectra",
+            args: 0,
+            help: "adds one draw to each pooled spectrum; true once complete",
+        },
+        CallSpec {
+            name: "spectraState",
+            args: 0,
+            help: "depth, size, draws and the pooled Gaussian and orthogonal spectra",
+        },
+        CallSpec {
+            name: "setPhaseMode",
+            args: 1,
+            help: "follows mode m (1-based) of the run, or (null) the free portrait with s = 1",
+        },
+        CallSpec {
+            name: "phaseClick",
+            args: 2,
+            help:
+                "starts a trajectory at device pixel (x, y) of the drawn portrait; false outside it",
+        },
+        CallSpec {
+            name: "phaseStart",
+            args: 2,
+            help: "starts a trajectory at (a, b)",
+        },
+        CallSpec {
+            name: "phaseClear",
+            args: 0,
+            help: "removes every trajectory",
+        },
+        CallSpec {
+            name: "phaseTick",
+            args: 1,
+            help: "moves the trajectories on by t seconds of animation; true while any moves",
+        },
+        CallSpec {
+            name: "phaseState",
+            args: 0,
+            help: "s, mode, extent, trajectories and the run's dot",
+        },
+    ];
+
+    fn version(&self, panel: &str, shared: &Shared<'_>) -> Option<u64> {
+        Some(match panel {
+            "sweep" => {
+                self.sweep.version()
+                    ^ shared
+                        .session
+                        .run()
+                        .config()
+                        .sweep
+                        .max_steps
+                        .rotate_left(40)
+            }
+            "spectra" => self.spectra.version(),
+            _ => {
+                let dot = run_dot(&self.phase, shared)
+                    .map_or(u64::MAX, |d| d.u.to_bits() ^ d.step.rotate_left(32));
+                self.phase.version().rotate_left(17) ^ dot
+            }
+        })
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &mut self,
+        panel: &str,
+        root: &DrawingArea<DB, Shift>,
+        shared: &Shared<'_>,
+        theme: &Theme,
+    ) -> ChartResult
+    where
+        DB::ErrorType: 'static,
+    {
+        match panel {
+            "sweep" => {
+                let max_steps = self
+                    .sweep
+                    .sweep()
+                    .map_or(shared.session.run().config().sweep.max_steps, |s| {
+                        s.spec().max_steps
+                    });
+                let results = self.sweep.sweep().map(|s| s.results());
+                charts::draw_sweep(root, results, max_steps, theme)
+            }
+            "spectra" => charts::draw_spectra(root, &self.spectra, theme),
+            _ => {
+                self.sync_phase(shared.session);
+                charts::draw_phase(
+                    root,
+                    &self.phase,
+                    run_dot(&self.phase, shared).as_ref(),
+                    theme,
+                )
+            }
+        }
+    }
+
+    fn readout(
+        &self,
+        panel: &str,
+        frame: &Frame,
+        shared: &Shared<'_>,
+        x: f64,
+        y: f64,
+    ) -> Option<String> {
+        match panel {
+            "sweep" => charts::sweep::readout(frame, self.sweep.sweep().map(|s| s.results()), x, y),
+            "spectra" => charts::spectra_readout(frame, &self.spectra, x, y),
+            _ => charts::phase_readout(
+                frame,
+                &self.phase,
+                run_dot(&self.phase, shared).as_ref(),
+                x,
+                y,
+            ),
+        }
+    }
+
+    fn call(&mut self, name: &str, args: &[Value], cx: Context<'_>) -> CallResult {
+        let shared = Shared {
+            session: cx.session,
+            view: cx.view,
+            version: 0,
+        };
+        match name {
+            "sweepStart" => {
+                self.sweep.start(shared.session.run().config());
+                Ok(self.sweep_state())
+            }
+            "sweepWork" => {
+                self.sweep
+                    .work(whole(args, 0, "sweep.steps", u64::from(u32::MAX))?);
+                let mut p = self.sweep.progress();
+                p.results = None;
+                Ok(to_value(p))
+            }
+            "sweepCancel" => {
+                self.sweep.cancel();
+                Ok(self.sweep_state())
+            }
+            "sweepState" => Ok(self.sweep_state()),
+            "setSpectra" => {
+                let depth = whole(args, 0, "spectra.depth", u64::from(u32::MAX))? as usize;
+                let size = whole(args, 1, "spectra.size", u64::from(u32::MAX))? as usize;
+                self.spectra
+                    .set(depth, size)
+                    .map_err(|e| match e.split_once(": ") {
+                        Some((field, msg)) => CallError::new(field, msg),
+                        None => CallError::new("spectra", e),
+                    })?;
+                Ok(self.spectra_state())
+            }
+            "refineSpectra" => Ok(Value::Bool(self.spectra.refine())),
+            "spectraState" => Ok(self.spectra_state()),
+            "setPhaseMode" => {
+                match args.first().filter(|v| !v.is_null()) {
+                    None => self.phase.set_strength(None, 1.0),
+                    Some(_) => {
+                        let n = shared.session.run().svd().s.len();
+                        let m = whole(args, 0, "phase.mode", u64::from(u32::MAX))? as usize;
+                        match m.checked_sub(1).and_then(|i| mode_strength(shared.session, i).map(|v| (i, v))) {
+                            Some((i, v)) => self.phase.set_strength(Some(i), v),
+                            None => Err(format!(
+                                "phase.mode: must be a mode from 1 to {n} with a non-zero singular value; got {m}"
+                            )),
+                        }
+                    }
+                }
+                .map_err(phase_error)?;
+                Ok(Value::Null)
+            }
+            "phaseClick" => {
+                let (x, y) = (number(args, 0, "phase.x")?, number(args, 1, "phase.y")?);
+                let Some((a, b)) = cx.frames.get("phase").and_then(|f| f.data_at(x, y)) else {
+                    return Ok(Value::Bool(false));
+                };
+                Ok(Value::Bool(self.phase.start(a, b).is_ok()))
+            }
+            "phaseStart" => {
+                let (a, b) = (number(args, 0, "phase.a")?, number(args, 1, "phase.b")?);
+                self.phase.start(a, b).map_err(phase_error)?;
+                Ok(Value::Null)
+            }
+            "phaseClear" => {
+                self.phase.clear();
+                Ok(Value::Null)
+            }
+            "phaseTick" => Ok(Value::Bool(self.phase.advance(number(
+                args,
+                0,
+                "phase.seconds",
+            )?))),
+            "phaseState" => {
+                self.sync_phase(shared.session);
+                Ok(self.phase_state(&shared))
+            }
+            other => Err(CallError::new(
+                "call",
+                format!("depth has no call {other:?}"),
+            )),
+        }
+    }
+}
+
+/// A phase-portrait message ("phase.a: ...") as a call error naming its field.
+fn phase_error(e: String) -> CallError {
+    match e.split_once(": ") {
+        Some((field, msg)) if !field.contains(' ') => CallError::new(field, msg),
+        _ => CallError::new("phase", e),
+    }
+}

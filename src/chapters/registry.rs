@@ -1,0 +1,448 @@
+//! The one list of chapters, and what every front end does through it: draw a panel, read a
+//! panel at a point, answer a chapter's call, do its background work, and report a small status
+//! each frame. The wasm facade is a thin layer over [`Registry`]; native code (tests, the SVG
+//! exports) uses it directly.
+//!
+//! Adding a chapter is one module implementing [`Chapter`] and one line in [`chapters!`].
+
+use std::collections::HashMap;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::chapter::{CallError, CallResult, CallSpec, Chapter, Context, PanelSpec, Shared};
+use crate::charts::{ChartResult, Frame, Theme};
+use crate::config::{Config, ValidConfig};
+use crate::page::View;
+use crate::run::{Change, Session};
+
+/// A chapter as the page sees it: its id, title, panels and calls.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChapterInfo {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub panels: &'static [PanelSpec],
+    pub calls: &'static [CallSpec],
+}
+
+/// Declares the chapters, in page order: each `field: Type` is a [`Chapter`] held by the
+/// registry, and every dispatch below is generated from this one list.
+macro_rules! chapters {
+    ($($field:ident: $ty:ty),* $(,)?) => {
+        /// Every chapter's state.
+        #[derive(Default)]
+        pub struct Chapters {
+            $(pub $field: $ty,)*
+        }
+
+        /// Every chapter's id, title, panels and calls, in page order.
+        pub fn chapters() -> Vec<ChapterInfo> {
+            vec![$(ChapterInfo {
+                id: <$ty as Chapter>::ID,
+                title: <$ty as Chapter>::TITLE,
+                panels: <$ty as Chapter>::PANELS,
+                calls: <$ty as Chapter>::CALLS,
+            }),*]
+        }
+
+        impl Chapters {
+            fn version(&self, panel: &str, shared: &Shared<'_>) -> Option<Option<u64>> {
+                $(if has_panel::<$ty>(panel) {
+                    return Some(self.$field.version(panel, shared));
+                })*
+                None
+            }
+
+            fn draw<DB: DrawingBackend>(
+                &mut self,
+                panel: &str,
+                root: &DrawingArea<DB, Shift>,
+                shared: &Shared<'_>,
+                theme: &Theme,
+            ) -> ChartResult
+            where
+                DB::ErrorType: 'static,
+            {
+                $(if has_panel::<$ty>(panel) {
+                    return self.$field.draw(panel, root, shared, theme);
+                })*
+                Err(unknown_panel(panel).into())
+            }
+
+            fn readout(
+                &self,
+                panel: &str,
+                frame: &Frame,
+                shared: &Shared<'_>,
+                x: f64,
+                y: f64,
+            ) -> Option<String> {
+                $(if has_panel::<$ty>(panel) {
+                    return self.$field.readout(panel, frame, shared, x, y);
+                })*
+                None
+            }
+
+            fn call(&mut self, name: &str, args: &[Value], cx: Context<'_>) -> Option<CallResult> {
+                $(if let Some(spec) = <$ty as Chapter>::CALLS.iter().find(|c| c.name == name) {
+                    if args.len() > spec.args {
+                        return Some(Err(CallError::new(
+                            name,
+                            format!("takes at most {} arguments; got {}", spec.args, args.len()),
+                        )));
+                    }
+                    return Some(self.$field.call(name, args, cx));
+                })*
+                None
+            }
+
+            fn work(&mut self, steps: u64, shared: &Shared<'_>) -> bool {
+                let mut more = false;
+                $(more |= self.$field.work(steps, shared);)*
+                more
+            }
+
+            fn status(&self) -> serde_json::Map<String, Value> {
+                let mut out = serde_json::Map::new();
+                $({
+                    let s = self.$field.status();
+                    if !s.is_null() {
+                        out.insert(<$ty as Chapter>::ID.to_string(), s);
+                    }
+                })*
+                out
+            }
+        }
+    };
+}
+
+chapters! {
+    learning: super::learning::Learning,
+    semantic: super::semantic::Semantic,
+    depth: super::depth::Depth,
+}
+
+fn has_panel<C: Chapter>(panel: &str) -> bool {
+    C::PANELS.iter().any(|p| p.name == panel)
+}
+
+/// Every panel of every chapter, in page order.
+pub fn panel_names() -> Vec<&'static str> {
+    chapters()
+        .iter()
+        .flat_map(|c| c.panels.iter().map(|p| p.name))
+        .collect()
+}
+
+/// Panels of the page that are not charts (the dataset editor), which `panels=` may still name.
+pub const PAGE_PANELS: &[&str] = &["editor"];
+
+/// Every panel a page or an embed may show: every chapter's, then [`PAGE_PANELS`].
+pub fn embed_panels() -> Vec<&'static str> {
+    let mut all = panel_names();
+    all.extend_from_slice(PAGE_PANELS);
+    all
+}
+
+fn unknown_panel(panel: &str) -> CallError {
+    CallError::new(
+        "panel",
+        format!(
+            "no panel called {:?}; panels are {}",
+            crate::config::shorten(panel),
+            panel_names().join(", ")
+        ),
+    )
+}
+
+/// The small summary the page polls every frame.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Status {
+    pub step: u64,
+    pub steps: u64,
+    pub time: f64,
+    pub loss: f64,
+    pub diverged: bool,
+    pub finished: bool,
+    pub message: Option<String>,
+    /// Changes whenever the run, its config or the view does.
+    pub version: u64,
+}
+
+/// The explorable's state: the main run (a [`Session`]), what its panels show, every
+/// chapter's own state, and where each panel was last drawn.
+pub struct Registry {
+    session: Session,
+    view: View,
+    chapters: Chapters,
+    version: u64,
+    frames: HashMap<String, Frame>,
+    /// For each panel: the version it was last drawn at and the canvas size.
+    drawn: HashMap<String, (u64, u32, u32)>,
+}
+
+impl Registry {
+    pub fn new(cfg: &ValidConfig) -> Registry {
+        Registry {
+            session: Session::new(cfg),
+            view: View::default(),
+            chapters: Chapters::default(),
+            version: 0,
+            frames: HashMap::new(),
+            drawn: HashMap::new(),
+        }
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn view(&self) -> &View {
+        &self.view
+    }
+
+    pub fn chapters(&self) -> &Chapters {
+        &self.chapters
+    }
+
+    fn shared(&self) -> Shared<'_> {
+        Shared {
+            session: &self.session,
+            view: &self.view,
+            version: self.version,
+        }
+    }
+
+    /// Forgets every panel's last drawing (after a restart its frames describe data that is
+    /// gone), so each is drawn afresh.
+    fn forget_drawn(&mut self) {
+        self.frames.clear();
+        self.drawn.clear();
+    }
+
+    /// Marks the run or the view as changed (every panel drawn from them is redrawn).
+    fn touch(&mut self) {
+        self.version += 1;
+    }
+
+    // ----- the main run -----
+
+    /// Applies a checked config (see [`Session::reconfigure`]).
+    pub fn reconfigure(&mut self, cfg: &ValidConfig) -> Result<Change, CallError> {
+        let change = self.session.reconfigure(cfg)?;
+        if change != Change::None {
+            self.touch();
+        }
+        if matches!(change, Change::Reset(_)) {
+            self.forget_drawn();
+        }
+        Ok(change)
+    }
+
+    /// A partial config merged onto the current one and checked (nothing is applied).
+    pub fn config_checked(&self, partial: &Value) -> Result<ValidConfig, CallError> {
+        self.config().merged(partial)
+    }
+
+    pub fn config(&self) -> &Config {
+        self.session.run().config().config()
+    }
+
+    pub fn reset(&mut self) {
+        self.session.reset();
+        self.touch();
+    }
+
+    /// Takes up to `n` training steps; returns how many were taken.
+    pub fn advance(&mut self, n: u64) -> u64 {
+        let took = self.session.advance(n);
+        if took > 0 {
+            self.touch();
+        }
+        took
+    }
+
+    /// Replaces the view (the same view again changes nothing, so nothing is redrawn).
+    pub fn set_view(&mut self, view: View) {
+        if view != self.view {
+            self.view = view;
+            self.touch();
+        }
+    }
+
+    pub fn set_twin(&mut self, patch: Option<Value>) -> Result<(), CallError> {
+        let r = self.session.set_twin(patch);
+        self.touch();
+        r
+    }
+
+    /// Loads a preset: its config (from the defaults), its second network and its view.
+    pub fn apply_preset(&mut self, p: &crate::page::presets::Preset) -> Result<(), CallError> {
+        self.session
+            .set_twin(None)
+            .and_then(|()| p.full_config())
+            .and_then(|cfg| self.session.reconfigure(&cfg))
+            .and_then(|_| self.session.set_twin(p.twin.clone()))?;
+        self.session.reset();
+        self.view = p.view.clone();
+        self.forget_drawn();
+        self.touch();
+        Ok(())
+    }
+
+    pub fn status(&self) -> Status {
+        use crate::run::Status as Outcome;
+        let run = self.session.run();
+        Status {
+            step: run.step_count(),
+            steps: run.config().train.steps,
+            time: run.time(),
+            loss: run.loss(),
+            diverged: *run.status() == Outcome::Diverged,
+            finished: *run.status() == Outcome::Finished,
+            message: run.message().map(str::to_string),
+            version: self.version,
+        }
+    }
+
+    /// [`status`](Registry::status) with each chapter's own summary beside it, as JSON.
+    pub fn status_json(&self) -> Value {
+        let mut v = crate::chapters::chapter::to_value(self.status());
+        let chapters = self.chapters.status();
+        if let Some(obj) = v.as_object_mut() {
+            if !chapters.is_empty() {
+                obj.insert("chapters".into(), Value::Object(chapters));
+            }
+        }
+        v
+    }
+
+    // ----- panels -----
+
+    /// Whether `panel` needs drawing on a canvas of this pixel size: false when what it shows
+    /// is unchanged since it was last drawn at that size.
+    pub fn stale(&self, panel: &str, width: u32, height: u32) -> bool {
+        let shared = self.shared();
+        match self.chapters.version(panel, &shared) {
+            Some(Some(v)) => self.drawn.get(panel) != Some(&(v, width, height)),
+            _ => true,
+        }
+    }
+
+    /// Draws a panel and remembers where its data went (for readouts) and what it showed.
+    pub fn draw<DB: DrawingBackend>(
+        &mut self,
+        panel: &str,
+        root: &DrawingArea<DB, Shift>,
+        theme: &Theme,
+    ) -> Result<(), CallError>
+    where
+        DB::ErrorType: 'static,
+    {
+        let (w, h) = root.dim_in_pixel();
+        let shared = Shared {
+            session: &self.session,
+            view: &self.view,
+            version: self.version,
+        };
+        let frame = self
+            .chapters
+            .draw(panel, root, &shared, theme)
+            .map_err(|e| CallError::new(format!("draw.{panel}"), e.to_string()))?;
+        let version = self.chapters.version(panel, &shared).flatten();
+        match version {
+            Some(v) => {
+                self.drawn.insert(panel.to_string(), (v, w, h));
+            }
+            None => {
+                self.drawn.remove(panel);
+            }
+        }
+        self.frames.insert(panel.to_string(), frame);
+        Ok(())
+    }
+
+    /// The frame a panel was last drawn with.
+    pub fn frame(&self, panel: &str) -> Option<&Frame> {
+        self.frames.get(panel)
+    }
+
+    /// The readout at device pixel (x, y) of a drawn panel, if the point is over data.
+    pub fn readout(&self, panel: &str, x: f64, y: f64) -> Option<String> {
+        let frame = self.frames.get(panel)?;
+        self.chapters.readout(panel, frame, &self.shared(), x, y)
+    }
+
+    /// A panel as an SVG document of `width` x `height` CSS pixels, drawn by the same chart
+    /// code as the canvas (the light theme, whatever the page shows).
+    pub fn svg(&mut self, panel: &str, width: u32, height: u32) -> Result<String, CallError> {
+        let shared = Shared {
+            session: &self.session,
+            view: &self.view,
+            version: self.version,
+        };
+        let mut out = String::new();
+        {
+            let backend = SVGBackend::with_string(&mut out, (width, height));
+            let root = backend.into_drawing_area();
+            let field = || format!("svg.{panel}");
+            self.chapters
+                .draw(panel, &root, &shared, &Theme::default())
+                .map_err(|e| CallError::new(field(), e.to_string()))?;
+            root.present()
+                .map_err(|e| CallError::new(field(), e.to_string()))?;
+        }
+        Ok(out)
+    }
+
+    // ----- chapter calls and work -----
+
+    /// Answers a chapter's call by name.
+    pub fn call(&mut self, name: &str, args: &[Value]) -> CallResult {
+        let before = self.session.run().step_count();
+        let cx = Context {
+            session: &mut self.session,
+            view: &mut self.view,
+            frames: &self.frames,
+        };
+        let r = self.chapters.call(name, args, cx).unwrap_or_else(|| {
+            let names: Vec<&str> = chapters()
+                .iter()
+                .flat_map(|c| c.calls.iter().map(|s| s.name))
+                .collect();
+            Err(CallError::new(
+                "call",
+                format!(
+                    "no call named {:?}; calls are {}",
+                    crate::config::shorten(name),
+                    names.join(", ")
+                ),
+            ))
+        });
+        if self.session.run().step_count() != before {
+            self.touch();
+        }
+        r
+    }
+
+    /// Gives every chapter up to `steps` steps of background work; true while any remains.
+    pub fn work(&mut self, steps: u64) -> bool {
+        let shared = Shared {
+            session: &self.session,
+            view: &self.view,
+            version: self.version,
+        };
+        self.chapters.work(steps, &shared)
+    }
+}
+
+/// A call's answer as the facade sends it: `{"result": ...}` or `{"error": "field: message",
+/// "field": "..."}`, the one shape of every fallible call.
+pub fn reply(r: Result<Value, CallError>) -> String {
+    match r {
+        Ok(v) => json!({ "result": v }).to_string(),
+        Err(e) => json!({ "error": e.to_string(), "field": e.field }).to_string(),
+    }
+}

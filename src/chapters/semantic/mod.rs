@@ -1,0 +1,125 @@
+//! Semantic development (SMG19): progressive differentiation of the hidden representation,
+//! representational similarity, illusions, typicality and inductive projection, all read from
+//! the registry's main run, and the category-coherence demo, which has its own state.
+
+pub mod coherence;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use serde_json::{json, Value};
+
+use super::chapter::{
+    number, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec, Shared,
+};
+use crate::charts::{self, ChartResult, Frame, Theme};
+use coherence::CoherenceDemo;
+
+#[derive(Default)]
+pub struct Semantic {
+    pub coherence: CoherenceDemo,
+}
+
+impl Semantic {
+    /// The coherence demo as JSON: `c`, `strength`, `overlap` and `spread` (mean and sd over the
+    /// noise draws at `c`), `found` (above the BBP threshold), `singular_value` and
+    /// `noise_edge` (first draw), and `draws`/`draws_total` of the curve.
+    pub fn coherence_state(&self) -> Value {
+        let d = &self.coherence;
+        let now = d.current();
+        let (done, total) = d.progress();
+        json!({
+            "c": d.coherence(),
+            "strength": d.strength(),
+            "overlap": now.mean,
+            "spread": now.spread,
+            "found": coherence::above_threshold(now.c),
+            "singular_value": d.top_singular_value(),
+            "noise_edge": coherence::noise_edge(d.sizes()),
+            "draws": done,
+            "draws_total": total,
+        })
+    }
+}
+
+impl Chapter for Semantic {
+    const ID: &'static str = "semantic";
+    const TITLE: &'static str = "Semantic development";
+    const PANELS: &'static [PanelSpec] = &[
+        PanelSpec::run("mds", "Progressive differentiation"),
+        PanelSpec::run("rsm", "Representational similarity"),
+        PanelSpec::run("illusion", "Semantic illusion"),
+        PanelSpec::run("typicality", "Typicality"),
+        PanelSpec::run("projection", "Inductive projection"),
+        PanelSpec::own("coherence", "Category coherence"),
+    ];
+    const CALLS: &'static [CallSpec] = &[
+        CallSpec {
+            name: "setCoherence",
+            args: 1,
+            help: "moves the coherence slider to C (clamped to 0.2 to 5); answers coherenceState",
+        },
+        CallSpec {
+            name: "refineCoherence",
+            args: 0,
+            help: "adds one noise draw to the coherence curve; true once it is complete",
+        },
+        CallSpec {
+            name: "coherenceState",
+            args: 0,
+            help: "the coherence demo: c, strength, overlap ± spread, found, draws",
+        },
+    ];
+
+    fn version(&self, panel: &str, shared: &Shared<'_>) -> Option<u64> {
+        Some(match panel {
+            "coherence" => self.coherence.version(),
+            _ => shared.version,
+        })
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &mut self,
+        panel: &str,
+        root: &DrawingArea<DB, Shift>,
+        shared: &Shared<'_>,
+        theme: &Theme,
+    ) -> ChartResult
+    where
+        DB::ErrorType: 'static,
+    {
+        match panel {
+            "coherence" => charts::draw_coherence(root, &self.coherence, theme),
+            _ => charts::draw_panel(panel, root, shared.session, shared.view, theme),
+        }
+    }
+
+    fn readout(
+        &self,
+        panel: &str,
+        frame: &Frame,
+        shared: &Shared<'_>,
+        x: f64,
+        y: f64,
+    ) -> Option<String> {
+        match panel {
+            "coherence" => charts::coherence_readout(frame, &self.coherence, x, y),
+            _ => charts::readout(panel, frame, shared.session, shared.view, x, y),
+        }
+    }
+
+    fn call(&mut self, name: &str, args: &[Value], _cx: Context<'_>) -> CallResult {
+        match name {
+            "setCoherence" => {
+                self.coherence
+                    .set_coherence(number(args, 0, "coherence.c")?);
+                Ok(self.coherence_state())
+            }
+            "refineCoherence" => Ok(Value::Bool(self.coherence.refine())),
+            "coherenceState" => Ok(self.coherence_state()),
+            other => Err(CallError::new(
+                "call",
+                format!("semantic has no call {other:?}"),
+            )),
+        }
+    }
+}
