@@ -159,3 +159,21 @@ fn one_pairs_trace_gives_its_simulated_and_predicted_course_and_peaks() {
         "{err}"
     );
 }
+
+#[test]
+fn the_largest_diffusion_dataset_scans_within_its_budget_and_says_which_outputs_it_covered() {
+    // 256 items x 4096 features: scanning every output costs far past the budget.
+    let cfg = dln_explorer::config::Config::default()
+        .merged(&serde_json::json!({"dataset": {"kind": "diffusion", "levels": 8, "feature_count": 4096}}))
+        .unwrap();
+    let run = dln_explorer::run::Run::new(&cfg);
+    let note = run.state().illusion_note.expect("a partial scan is noted");
+    assert!(note.contains("of 4096 features"), "{note}");
+    // A small dataset is scanned whole, with no note.
+    let small = dln_explorer::run::Run::new(
+        &dln_explorer::config::Config::default()
+            .merged(&serde_json::json!({}))
+            .unwrap(),
+    );
+    assert_eq!(small.state().illusion_note, None);
+}

@@ -182,6 +182,10 @@ pub const SCAN_POINTS: usize = 300;
 /// The reduced scan's error on any output, as a fraction of the smallest overshoot kept.
 pub const SCAN_TOLERANCE: f64 = 0.05;
 
+/// The most multiply-adds one illusion scan may cost (about a third of a second in the page):
+/// past it the scan covers only the outputs that the modes move most, and says so.
+pub const SCAN_BUDGET: f64 = 3e8;
+
 /// Scans the predicted output of every (feature, item) over the whole course and keeps the
 /// `top` largest overshoots above `min_overshoot` (docs/theory.md §2.3.4), largest first, leaving out
 /// the features of [`single_item_features`].
@@ -203,22 +207,40 @@ pub fn predicted_illusions(
     top: usize,
     min_overshoot: f64,
 ) -> Vec<Candidate> {
+    predicted_illusions_noted(pred, svd, y, top, min_overshoot).0
+}
+
+/// [`predicted_illusions`], with a note when the scan covered only part of the features
+/// because the whole would cost more than [`SCAN_BUDGET`] multiply-adds.
+pub fn predicted_illusions_noted(
+    pred: &Prediction,
+    svd: &Svd,
+    y: &Array2<f64>,
+    top: usize,
+    min_overshoot: f64,
+) -> (Vec<Candidate>, Option<String>) {
     if pred.is_shallow() || top == 0 {
-        return vec![];
+        return (vec![], None);
     }
     let skip = single_item_features(y);
     let end = course_end(pred, &svd.s);
     let times: Vec<f64> = (0..=SCAN_POINTS)
         .map(|k| end * k as f64 / SCAN_POINTS as f64)
         .collect();
-    let mut out = if pred.is_aligned() {
+    let (mut out, partial) = if pred.is_aligned() {
         aligned_scan(pred, svd, &skip, &times, top, min_overshoot)
     } else {
-        matrix_scan(pred, &skip, &times, min_overshoot)
+        (matrix_scan(pred, &skip, &times, min_overshoot), None)
     };
     out.sort_by(|a, b| b.overshoot.total_cmp(&a.overshoot));
     out.truncate(top);
-    out
+    let note = partial.map(|(done, all)| {
+        format!(
+            "the illusion scan covered the {done} of {all} features that the modes move most \
+             (every output would take too long)"
+        )
+    });
+    (out, note)
 }
 
 /// The predicted mode strengths on a time grid (`times x modes`).
@@ -239,7 +261,7 @@ fn aligned_scan(
     times: &[f64],
     top: usize,
     min_overshoot: f64,
-) -> Vec<Candidate> {
+) -> (Vec<Candidate>, Option<(usize, usize)>) {
     let (nf, k) = svd.u.dim();
     let p = svd.v.nrows();
     let a = mode_table(pred, k, times);
@@ -255,7 +277,7 @@ fn aligned_scan(
         })
         .collect();
     if live.is_empty() {
-        return vec![];
+        return (vec![], None);
     }
     let al = a.select(Axis(1), &live);
     let ul = svd.u.select(Axis(1), &live);
@@ -286,7 +308,23 @@ fn aligned_scan(
     let block = (4096 / p.max(1)).max(1);
     let mut pool: Vec<(f64, usize, usize)> = Vec::new();
     let mut traj = vec![0.0; times.len()];
-    let rows: Vec<usize> = (0..nf).filter(|&m| !skip[m]).collect();
+    let mut partial = None;
+    let mut rows: Vec<usize> = (0..nf).filter(|&m| !skip[m]).collect();
+    // Each feature row costs p (r kk + T kk) multiply-adds; past the budget, keep the rows the
+    // modes move most (largest sum over live modes of (u_ma s_a)^2).
+    let per_row = (p * (r * kk + times.len() * kk)).max(1) as f64;
+    let limit = ((SCAN_BUDGET / per_row) as usize).max(1);
+    if rows.len() > limit {
+        let weight = |m: usize| -> f64 {
+            live.iter()
+                .map(|&a| (svd.u[(m, a)] * svd.s[a]).powi(2))
+                .sum()
+        };
+        rows.sort_by(|&x, &y| weight(y).total_cmp(&weight(x)).then(x.cmp(&y)));
+        rows.truncate(limit);
+        rows.sort_unstable();
+        partial = Some((limit, nf));
+    }
     for chunk in rows.chunks(block) {
         // Coefficients on the profiles: b_k(m, i) = sum_a q_ak u_ma v_ia, one row per (m, i).
         let mut coef = Array2::zeros((chunk.len() * p, kk));
@@ -318,7 +356,8 @@ fn aligned_scan(
     pool.sort_by(|a, b| b.0.total_cmp(&a.0));
     pool.truncate(4 * top);
     // Exact trajectories of the candidates, from every mode.
-    pool.into_iter()
+    let found = pool
+        .into_iter()
         .filter_map(|(_, m, i)| {
             let y: Vec<f64> = a
                 .rows()
@@ -338,7 +377,8 @@ fn aligned_scan(
                 time: times[kx],
             })
         })
-        .collect()
+        .collect();
+    (found, partial)
 }
 
 /// The scan on predicted matrices (for solutions that are not aligned with the modes).

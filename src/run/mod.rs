@@ -29,7 +29,7 @@ use crate::linalg::Svd;
 use crate::run::history::{History, Record, Snapshot};
 use crate::run::measures::{
     category_members, category_threshold, gram, illusions, predicted_crossings,
-    predicted_illusions, simulated_crossings, Candidate, Illusion, Typicality,
+    predicted_illusions_noted, simulated_crossings, Candidate, Illusion, Typicality,
 };
 use crate::theory::predict::{Prediction, Quality};
 
@@ -117,6 +117,8 @@ pub struct State {
     pub rsm: Option<RsmPair>,
     /// Semantic illusions ranked by the overshoot rule (docs/theory.md §2.3.4), at most 10.
     pub illusions: Vec<Illusion>,
+    /// Why `illusions` comes from a scan of only part of the outputs, if it does.
+    pub illusion_note: Option<String>,
     pub diverged: bool,
     pub finished: bool,
     pub message: Option<String>,
@@ -133,6 +135,8 @@ pub struct Run {
     half_times: Vec<Option<f64>>,
     /// The strongest predicted illusions, computed once.
     illusion_candidates: Vec<Candidate>,
+    /// Why the illusion scan covered only part of the outputs, if it did.
+    illusion_note: Option<String>,
     /// Predicted crossing times (units of tau) of the typicality threshold, by mode.
     typicality_cache: RefCell<HashMap<usize, Vec<Option<f64>>>>,
     step: u64,
@@ -160,10 +164,10 @@ impl Run {
             Ok(p) => p.half_times(),
             Err(_) => vec![None; svd.s.len()],
         };
-        let illusion_candidates = match &prediction {
+        let (illusion_candidates, illusion_note) = match &prediction {
             // The scan reads outputs off the predicted map, which is the output for one-hot items.
-            Ok(p) if data.one_hot => predicted_illusions(p, &svd, &data.y, 50, 0.01),
-            _ => vec![],
+            Ok(p) if data.one_hot => predicted_illusions_noted(p, &svd, &data.y, 50, 0.01),
+            _ => (vec![], None),
         };
         let loss = net.loss(&data);
         let mut run = Run {
@@ -175,6 +179,7 @@ impl Run {
             prediction,
             half_times,
             illusion_candidates,
+            illusion_note,
             typicality_cache: RefCell::new(HashMap::new()),
             step: 0,
             time: 0.0,
@@ -475,6 +480,7 @@ impl Run {
             singular_values: self.svd.s.clone(),
             rsm: self.rsm(),
             illusions: self.illusions(10),
+            illusion_note: self.illusion_note.clone(),
             diverged: self.status == Status::Diverged,
             finished: self.status == Status::Finished,
             message: self.message.clone(),
