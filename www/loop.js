@@ -12,9 +12,9 @@ export const loop = {
   loop(now = performance.now()) {
     if (this.dead) return;
     // With a speed in steps per second (the page's control), each frame takes the steps due
-    // since the last one, from the measured frame interval (at most 100 ms of them, so a tab
+    // since the last one, from the measured frame interval (at most 250 ms of them, so a tab
     // coming back from the background does not jump); otherwise `speed` steps per frame.
-    const interval = Math.min(100, Math.max(0, now - (this.lastFrame ?? now)));
+    const interval = Math.min(250, Math.max(0, now - (this.lastFrame ?? now)));
     this.lastFrame = now;
     if (this.playing) {
       const t0 = performance.now();

@@ -63,11 +63,18 @@ function buildNav() {
     nav.append(a);
   }
   const mark = (id) => {
+    if (root.dataset.chapter === id) return;
     for (const [k, a] of links) {
       if (k === id) a.setAttribute('aria-current', 'true');
       else a.removeAttribute('aria-current');
     }
     root.dataset.chapter = id;
+    // On a narrow screen the tabs scroll sideways: keep the current one in view.
+    const a = links.get(id);
+    if (a && nav.scrollWidth > nav.clientWidth) {
+      const left = a.offsetLeft - nav.offsetLeft;
+      if (left < nav.scrollLeft || left + a.offsetWidth > nav.scrollLeft + nav.clientWidth) nav.scrollLeft = left - 8;
+    }
   };
   // The current chapter is the last one whose top has passed a line a third of the way down
   // the view below the bar (measured once per frame while scrolling).
