@@ -42,7 +42,9 @@ async function scrollTo(page, fraction) {
 }
 
 describe('the transport bar', () => {
-  for (const size of SIZES) {
+  // The three sizes of the issue, a tablet in portrait (one column, just under the two-column
+  // width) and a wide screen.
+  for (const size of [...SIZES, [800, 1100], [2560, 1440]]) {
     test(`at ${size.join('x')} Play, Speed, Time, the readout and a notice are in view at every scroll position`, async () => {
       const { page, problems } = await open(site.url, size);
       // A change that restarts the run leaves a notice in the message area.
@@ -58,7 +60,9 @@ describe('the transport bar', () => {
       assert.deepEqual(problems, []);
       await page.close();
     });
+  }
 
+  for (const size of SIZES) {
     test(`at ${size.join('x')} a divergence message is in view in the frame the run diverges`, async () => {
       const { page } = await open(site.url, size);
       await scrollTo(page, 0.5);
