@@ -37,8 +37,8 @@ if [ "${1:-}" = "--test" ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get install -y chromium chromium-driver || { apt-get update && apt-get install -y chromium chromium-driver; }
   fi
-  if [ ! -d tests/browser/node_modules/playwright-core ]; then
-    say "installing the browser-test packages (playwright-core, driving Debian's chromium)"
+  if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ]; then
+    say "installing the browser-test packages (playwright-core, driving Debian's chromium, and axe-core)"
     (cd tests/browser && npm ci --no-audit --no-fund)
   fi
 fi

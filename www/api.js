@@ -62,6 +62,7 @@ export const api = {
   },
 
   reset() {
+    this.pause();
     this.guard(() => this.app.reset());
     this.clearError();
     this.notice('');
@@ -159,7 +160,7 @@ export const api = {
     if (cap) cap.textContent = res.caption;
     const sel = this.q('[data-preset]');
     if (sel) sel.value = id;
-    this.notice(`Loaded “${res.title}”. Press Play.`);
+    this.notice(`Loaded “${res.title}”. ${this.presets().find((p) => p.id === id)?.action ?? 'Press Play.'}`);
     this.dirty = true;
     this.syncControls();
     this.updateStatus();

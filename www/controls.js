@@ -119,10 +119,17 @@ export const controls = {
     }
     const speed = this.q('[data-speed]');
     if (speed) {
+      // The page's speed is in steps per second: the loop takes as many steps in each frame
+      // as the measured frame interval is due, so a run takes the time the control says. Step
+      // advances by one sixtieth of a second's worth.
       const read = () => {
-        this.speed = Math.round(10 ** Number(speed.value));
+        const sps = Number((10 ** Number(speed.value)).toPrecision(2));
+        this.stepsPerSecond = sps;
+        this.speed = Math.max(1, Math.round(sps / 60));
+        const text = `${sps.toLocaleString('en')} steps/s`;
         const out = this.q('[data-show="speed"]');
-        if (out) out.value = `${this.speed} steps/frame`;
+        if (out) out.value = text;
+        speed.setAttribute('aria-valuetext', text);
       };
       speed.addEventListener('input', read);
       read();

@@ -9,11 +9,21 @@ const FRAME_BUDGET_MS = 18;
  * @type {ThisType<import('./explorer.js').Explorer>}
  */
 export const loop = {
-  loop() {
+  loop(now = performance.now()) {
     if (this.dead) return;
+    // With a speed in steps per second (the page's control), each frame takes the steps due
+    // since the last one, from the measured frame interval (at most 250 ms of them, so a tab
+    // coming back from the background does not jump); otherwise `speed` steps per frame.
+    const interval = Math.min(250, Math.max(0, now - (this.lastFrame ?? now)));
+    this.lastFrame = now;
     if (this.playing) {
       const t0 = performance.now();
       let remaining = this.speed;
+      if (this.stepsPerSecond) {
+        this.owed = (this.owed ?? 0) + this.stepsPerSecond * (interval || 1000 / 60) / 1000;
+        remaining = Math.floor(this.owed);
+        this.owed -= remaining;
+      }
       while (remaining > 0) {
         const left = FRAME_BUDGET_MS - (performance.now() - t0);
         const k = Math.max(1, Math.min(remaining, Math.floor(left / this.msPerStep)));
@@ -24,6 +34,7 @@ export const loop = {
         remaining -= k;
         if (took < k || performance.now() - t0 > FRAME_BUDGET_MS) break;
       }
+      if (remaining > 0 && this.stepsPerSecond) this.owed = 0;
       this.afterSteps();
     }
     if (this.dirty) this.draw();
@@ -88,6 +99,7 @@ export const loop = {
 
   syncTransport() {
     const btn = this.q('[data-action="play"]');
+    if (!this.playing) this.owed = 0;
     if (!btn) return;
     btn.textContent = this.playing ? 'Pause' : 'Play';
     btn.setAttribute('aria-pressed', String(this.playing));
@@ -108,9 +120,20 @@ export const loop = {
     for (const c of this.canvases) {
       ro.observe(c);
       io.observe(c);
+      // A mouse reads a chart by hovering; a finger by tapping or dragging across it.
       c.addEventListener('pointermove', (e) => this.hover(c, e));
-      c.addEventListener('pointerleave', () => { this.tooltip.hidden = true; });
+      c.addEventListener('pointerdown', (e) => this.hover(c, e));
+      c.addEventListener('pointerleave', (e) => { if (e.pointerType !== 'touch') this.tooltip.hidden = true; });
     }
+    // A readout left by a tap goes with the next tap elsewhere.
+    this.root.ownerDocument.addEventListener('pointerdown', (e) => {
+      if (!this.canvases.includes(e.target)) this.tooltip.hidden = true;
+    });
+    // Printing draws every chart afresh, including those scrolled out of view.
+    window.addEventListener('beforeprint', () => {
+      for (const c of this.canvases) this.visible.add(c);
+      this.draw();
+    });
   },
 
   hover(canvas, e) {
@@ -124,8 +147,11 @@ export const loop = {
     }
     t.textContent = text;
     t.hidden = false;
-    const x = Math.min(e.clientX + 14, window.innerWidth - t.offsetWidth - 8);
+    const x = Math.max(8, Math.min(e.clientX + 14, window.innerWidth - t.offsetWidth - 8));
+    // Under a mouse pointer, below and right of it; above a finger, which would hide it.
+    let y = e.pointerType === 'touch' ? e.clientY - t.offsetHeight - 28 : e.clientY + 14;
+    if (y < 4 || y + t.offsetHeight > window.innerHeight - 4) y = Math.max(4, e.clientY - t.offsetHeight - 14);
     t.style.left = `${x + window.scrollX}px`;
-    t.style.top = `${e.clientY + 14 + window.scrollY}px`;
+    t.style.top = `${y + window.scrollY}px`;
   },
 };

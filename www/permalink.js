@@ -23,6 +23,9 @@ const PAGE_CONTROLS = {
 
 /** Class of whatever a link hides (a control, a panel). */
 const HIDDEN = 'link-hidden';
+
+/** The width of the embed snippet's frame, in CSS pixels. */
+const EMBED_WIDTH = 960;
 const REPLACE_DELAY_MS = 250;
 /** Steps per animation frame while training up to a linked step. */
 const CATCH_UP_STEPS = 4000;
@@ -245,7 +248,7 @@ export class Permalink {
       for (const fig of root.querySelectorAll('[data-panel]')) {
         if (!show.has(fig.dataset.panel)) fig.classList.add(HIDDEN);
       }
-      for (const sec of root.querySelectorAll('section.panels')) {
+      for (const sec of root.querySelectorAll('section[data-chapter], section.panels')) {
         if (!sec.querySelector(`[data-panel]:not(.${HIDDEN})`)) sec.classList.add(HIDDEN);
       }
     }
@@ -290,7 +293,8 @@ export class Permalink {
     a.addEventListener('click', update);
     a.addEventListener('focus', update);
     a.addEventListener('pointerenter', update);
-    this.ex.root.after(a);
+    // Inside the page's main landmark, after the charts.
+    this.ex.root.append(a);
   }
 
   // ----- messages -----
@@ -318,7 +322,10 @@ export class Permalink {
     close.setAttribute('aria-label', 'Dismiss this message');
     close.addEventListener('click', () => box.remove());
     box.append(close, title, list);
-    this.ex.root.before(box);
+    // In the page's message area (in the transport bar, always in view) when it has one.
+    const area = this.ex.q('[data-role="message-area"]');
+    if (area) area.append(box);
+    else this.ex.root.before(box);
   }
 
   // ----- share buttons -----
@@ -388,6 +395,7 @@ export class Permalink {
     const close = el('button', { type: 'submit', textContent: 'Close' });
     form.append(el('div', { className: 'buttons' }, copy, close));
     dlg.append(form);
+    dlg.addEventListener('close', () => this.dropEmbedFrame());
     d.body.append(dlg);
     return dlg;
   }
@@ -398,8 +406,75 @@ export class Permalink {
     const panels = chosen.length === all.length ? null : chosen;
     const src = this.link({ embed: true, panels });
     const rows = Math.max(1, Math.ceil((panels ? panels.length : all.length) / 2));
-    const height = Math.min(1400, 160 + rows * 420);
+    const guess = Math.min(1400, 160 + rows * 420);
     const attr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-    dlg.querySelector('[data-role="embed-snippet"]').value = `<iframe src="${attr(src)}" width="960" height="${height}" style="border: 0" title="Deep linear network explorable" loading="lazy"></iframe>`;
+    const box = dlg.querySelector('[data-role="embed-snippet"]');
+    const write = (height) => {
+      box.value = `<iframe src="${attr(src)}" width="${EMBED_WIDTH}" height="${height}" style="border: 0" title="Deep linear network explorable" loading="lazy"></iframe>`;
+      dlg.dataset.height = String(height);
+    };
+    write(guess);
+    // The height the embedded page really has at that width: it is opened in a hidden frame
+    // and measured once it has drawn, so the frame never scrolls inside itself.
+    this.measureEmbed(src).then((h) => { if (h && box.dataset.src === src) write(h); });
+    box.dataset.src = src;
+    dlg.dataset.measured = 'pending';
+  }
+
+  /**
+   * The content height of the page at `src` in a frame EMBED_WIDTH px wide (null on failure). One
+   * hidden frame is kept while the dialog is open: it loads the page once, and each later choice
+   * of charts only changes its address's hash, which the page there follows.
+   */
+  measureEmbed(src) {
+    const token = (this.measureToken = (this.measureToken ?? 0) + 1);
+    if (!this.embedFrame) {
+      const frame = this.doc.createElement('iframe');
+      frame.setAttribute('aria-hidden', 'true');
+      frame.tabIndex = -1;
+      frame.title = 'measuring the embedded page';
+      frame.style.cssText = `position: fixed; left: -20000px; top: 0; width: ${EMBED_WIDTH}px; height: 400px; border: 0; visibility: hidden;`;
+      const ready = new Promise((resolve) => {
+        frame.addEventListener('load', () => {
+          try {
+            const win = frame.contentWindow;
+            if (win.dln) resolve(win);
+            else win.addEventListener('dln-ready', () => resolve(win), { once: true });
+          } catch {
+            resolve(null);
+          }
+        }, { once: true });
+      });
+      frame.src = src;
+      this.doc.body.append(frame);
+      this.embedFrame = { frame, ready };
+    }
+    const mark = (h) => {
+      const dlg = this.doc.querySelector('dialog[data-role="embed"]');
+      if (dlg && token === this.measureToken) dlg.dataset.measured = h ? 'yes' : 'no';
+      return token === this.measureToken ? h : null;
+    };
+    return this.embedFrame.ready.then((win) => new Promise((resolve) => {
+      if (!win || token !== this.measureToken) {
+        resolve(null);
+        return;
+      }
+      const hash = new URL(src).hash;
+      if (win.location.hash !== hash) win.location.hash = hash;
+      // Two frames after the hash is read, the page there has laid out its charts.
+      const measure = () => win.requestAnimationFrame(() => win.requestAnimationFrame(() => {
+        resolve(Math.ceil(win.document.documentElement.scrollHeight) + 2);
+      }));
+      win.setTimeout(measure, 0);
+    })).then(mark, () => mark(null));
+  }
+
+  /** Drops the measuring frame (when the dialog closes). */
+  dropEmbedFrame() {
+    const f = this.embedFrame;
+    this.embedFrame = null;
+    this.measureToken = (this.measureToken ?? 0) + 1;
+    // Once it has loaded, so no request of it is cut off.
+    f?.ready.then(() => f.frame.remove());
   }
 }

@@ -16,6 +16,9 @@ pub struct Preset {
     pub id: &'static str,
     pub title: &'static str,
     pub caption: &'static str,
+    /// What to do first with this preset, shown in the notice when it is loaded (Play for a
+    /// run, Run sweep for the depth sweep, the slider for a demo).
+    pub action: &'static str,
     /// Partial config applied to the defaults.
     pub config: Value,
     /// Partial config of a second network, if the preset has one.
@@ -55,6 +58,7 @@ pub fn presets() -> Vec<Preset> {
             id: "differentiation",
             title: "Progressive differentiation (rm8)",
             caption: "Press Play and watch the map: plants split from animals first, then birds from fish and trees from flowers, then individual items, each split a stage-like transition.",
+            action: "Press Play and watch the Progressive differentiation map.",
             config: rm8_recipe(),
             twin: None,
             view: View::default(),
@@ -64,6 +68,7 @@ pub fn presets() -> Vec<Preset> {
             id: "illusion",
             title: "Semantic illusion: pine has leaves",
             caption: "Pine has no leaves, but early on the network says it does (plants do), peaking near 0.67 around step 1350 before the tree/flower and pine/oak modes take it back.",
+            action: "Press Play and watch the Semantic illusions chart: the pine “leaves” output rises, then falls back.",
             config: rm8_recipe(),
             twin: None,
             view: View {
@@ -79,6 +84,7 @@ pub fn presets() -> Vec<Preset> {
             id: "tree5",
             title: "Five-level tree, SMG14 Fig 3",
             caption: "32 items whose 1000 features come from a branching diffusion on a five-level binary tree: modes of the same level are learned together, finer levels later, each after a plateau; simulation (solid) against eq. 12 (dashed).",
+            action: "Press Play and watch the Mode strengths come in level by level.",
             config: json!({
                 "dataset": {"kind": "diffusion", "branching": 2, "levels": 5, "features": 1000, "flip": 0.1, "seed": 1},
                 "network": {"hidden": [32]},
@@ -93,6 +99,7 @@ pub fn presets() -> Vec<Preset> {
             id: "typicality",
             title: "Typicality",
             caption: "Within a category, items with larger object-analyzer entries are more typical: the category's mode adds to each item's output in proportion to its entry, so with one threshold for all the typical items cross it first (compare canary with robin).",
+            action: "Press Play and watch the Typicality chart: the typical items cross the threshold first.",
             config: rm8_recipe(),
             twin: None,
             view: View {
@@ -105,6 +112,7 @@ pub fn presets() -> Vec<Preset> {
             id: "coherence",
             title: "Coherence",
             caption: "A category hidden in noise gets its own mode only when its coherence exceeds 1 (the BBP threshold): move the slider across C = 1.",
+            action: "Move the slider under Category coherence across C = 1; no need to press Play.",
             config: rm8_recipe(),
             twin: None,
             view: View::default(),
@@ -114,6 +122,7 @@ pub fn presets() -> Vec<Preset> {
             id: "shallow_vs_deep",
             title: "Shallow vs deep",
             caption: "The deep network (solid) learns its modes in stages, strongest first, after plateaus; the shallow one (faint, same colours) learns every mode at once, exponentially, with no plateau.",
+            action: "Press Play and compare the solid (deep) and faint (shallow) curves of Mode strengths.",
             config: rm8_recipe(),
             twin: Some(json!({"network": {"hidden": []}})),
             view: View::default(),
@@ -123,6 +132,7 @@ pub fn presets() -> Vec<Preset> {
             id: "species",
             title: "Same world, different brains",
             caption: "A second network of another width and seed learns the same items: its similarity matrix matches the first one's (correlation near 1). Tick 'large initial weights' to see the agreement break.",
+            action: "Press Play and watch the two similarity matrices of Representational similarity agree.",
             config: rm8_recipe(),
             twin: Some(json!({"network": {"hidden": [40]}, "train": {"seed": 2}})),
             view: View {
@@ -138,6 +148,7 @@ pub fn presets() -> Vec<Preset> {
             id: "depth_fig6a",
             title: "Depth: Gaussian vs orthogonal (SMG14 Fig 6A)",
             caption: "Press Run in the depth-sweep panel: with the learning rate falling as 1/depth, random orthogonal starts learn in about 8 steps at every depth (dynamical isometry), scaled Gaussian ones (std 1/√fan-in) take longer and longer and miss the 2000-step limit beyond depth 8, small Gaussian ones beyond depth 3, and layer-wise pretraining stays in between.",
+            action: "Press Run sweep in the Learning time against depth panel.",
             config: json!({
                 "dataset": spectrum(),
                 "network": {"hidden": [32], "activation": "linear"},
@@ -155,6 +166,7 @@ pub fn presets() -> Vec<Preset> {
             id: "infinite_depth",
             title: "Finite learning time at infinite depth",
             caption: "A 10-layer network from a balanced start learns every mode in a few hundred steps, on the exact theory (dashed). Press Run in the depth-sweep panel: with the learning rate scaled as 1/depth, the balanced start's learning time grows at first, then levels off near 1900 steps however deep the network (64 layers included), as the exact solution says; orthogonal starts take about 35 steps at every depth.",
+            action: "Press Play for the 10-layer run, then Run sweep in the Learning time against depth panel.",
             config: json!({
                 "dataset": spectrum(),
                 "network": {"hidden": vec![32; 9], "activation": "linear"},
@@ -172,6 +184,7 @@ pub fn presets() -> Vec<Preset> {
             id: "edge_of_chaos",
             title: "Edge of chaos (tanh, g = 1)",
             caption: "A 10-layer tanh network with random orthogonal weights at gain g = 1, the edge of chaos (SMG14 section 4): signals neither die out nor blow up on their way through the layers, and every mode is learned within a few hundred steps. Set the gain g to 0.5 and the network barely moves in 3000 steps; at g = 3 it starts far off and settles more slowly.",
+            action: "Press Play, then set the gain g to 0.5 or 3 and play again.",
             config: json!({
                 "dataset": {"kind": "rm8"},
                 "network": {"hidden": vec![32; 9], "activation": "tanh"},
@@ -214,6 +227,25 @@ mod tests {
             assert_eq!(run.step_count(), 0, "{}", p.id);
             let sweep = crate::chapters::depth::sweep::Sweep::new(&cfg);
             assert!(!sweep.is_done(), "{} has a sweep to run", p.id);
+        }
+    }
+
+    #[test]
+    fn every_preset_says_what_to_do_first_run_sweep_for_a_sweep_and_the_slider_for_coherence() {
+        for p in presets() {
+            assert!(p.action.ends_with('.'), "{}: {:?}", p.id, p.action);
+            if p.focus == "sweep" || p.config.get("sweep").is_some() {
+                assert!(p.action.contains("Run sweep"), "{}: {:?}", p.id, p.action);
+            } else if p.id == "coherence" {
+                assert!(p.action.contains("slider"), "{}: {:?}", p.id, p.action);
+            } else {
+                assert!(
+                    p.action.starts_with("Press Play"),
+                    "{}: {:?}",
+                    p.id,
+                    p.action
+                );
+            }
         }
     }
 }

@@ -1,0 +1,333 @@
+// The page's layout at a desktop, a laptop and a phone size: the transport bar and its messages
+// stay in view at every scroll position, keyboard focus never lands under the bar or off screen,
+// the first chart is above the fold on a phone, a tap reads a chart, Reset while playing leaves
+// the transport consistent, the chapter navigation follows the page, the tour opens from a link,
+// the embed snippet fits its page, and axe-core finds no accessibility violation.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { REPO, openPage, useBrowser } from './harness.mjs';
+
+const site = useBrowser();
+const SIZES = [[1400, 1000], [1366, 668], [375, 800]];
+const AXE = join(REPO, 'tests/browser/node_modules/axe-core/axe.min.js');
+
+async function open(url, [width, height]) {
+  const opened = await openPage(site.context, url);
+  await opened.page.setViewportSize({ width, height });
+  await frames(opened.page, 2);
+  return opened;
+}
+
+function frames(page, n = 1) {
+  return page.evaluate((k) => new Promise((ok) => {
+    const next = (i) => (i <= 0 ? ok() : requestAnimationFrame(() => next(i - 1)));
+    next(k);
+  }), n);
+}
+
+/** Where an element is, and whether it is wholly inside the viewport and on top at its centre. */
+function seen(page, selector) {
+  return page.$eval(selector, (el) => {
+    const r = el.getBoundingClientRect();
+    const inside = r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth;
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return { inside, onTop: Boolean(hit && (el === hit || el.contains(hit))), box: [r.left, r.top, r.right, r.bottom].map(Math.round) };
+  });
+}
+
+async function scrollTo(page, fraction) {
+  await page.evaluate((f) => window.scrollTo(0, f * (document.documentElement.scrollHeight - window.innerHeight)), fraction);
+  await frames(page, 2);
+}
+
+describe('the transport bar', () => {
+  // The three sizes of the issue, a tablet in portrait (one column, just under the two-column
+  // width) and a wide screen.
+  for (const size of [...SIZES, [800, 1100], [2560, 1440]]) {
+    test(`at ${size.join('x')} Play, Speed, Time, the readout and a notice are in view at every scroll position`, async () => {
+      const { page, problems } = await open(site.url, size);
+      for (const [i, f] of [0, 0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9, 1].entries()) {
+        await scrollTo(page, f);
+        for (const sel of ['[data-action="play"]', '[data-action="step"]', '[data-action="reset"]', '[data-speed]', '[data-scrub]', '[data-role="status"]']) {
+          const s = await seen(page, sel);
+          assert.ok(s.inside && s.onTop, `${sel} at scroll ${f}: ${JSON.stringify(s)}`);
+        }
+        // A change that restarts the run leaves a notice in the message area: in view in the
+        // next frame.
+        const notice = await page.evaluate((w) => new Promise((ok) => {
+          window.dln.setConfig({ network: { hidden: [w] } });
+          requestAnimationFrame(() => {
+            const el = document.querySelector('[data-role="notice"]');
+            const r = el.getBoundingClientRect();
+            const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            ok({ text: el.textContent, inside: r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight, onTop: Boolean(hit && el.contains(hit)) });
+          });
+        }), 12 + (i % 2));
+        assert.match(notice.text, /restarted/);
+        assert.ok(notice.inside && notice.onTop, `the notice at scroll ${f}: ${JSON.stringify(notice)}`);
+      }
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+  }
+
+  for (const size of SIZES) {
+    test(`at ${size.join('x')} a divergence message is in view in the frame the run diverges`, async () => {
+      const { page } = await open(site.url, size);
+      await scrollTo(page, 0.5);
+      await page.evaluate(() => window.dln.setConfig({ train: { lr: 5 } }));
+      // Each frame (after the explorer's own callback): has the run diverged, and is the message
+      // on screen?
+      const frame = await page.evaluate(() => new Promise((ok) => {
+        const el = document.querySelector('[data-role="error"]');
+        let n = 0;
+        const check = () => {
+          n += 1;
+          const s = window.dln.state();
+          if (s.diverged) {
+            const r = el.getBoundingClientRect();
+            const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            ok({ n, hidden: el.hidden, text: el.textContent, inside: r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0, onTop: Boolean(hit && el.contains(hit)) });
+            return;
+          }
+          if (n > 2000) ok({ n, timeout: true });
+          else requestAnimationFrame(check);
+        };
+        window.dln.play();
+        requestAnimationFrame(check);
+      }));
+      assert.ok(!frame.timeout, 'the run diverged');
+      assert.equal(frame.hidden, false);
+      assert.match(frame.text, /diverged at step \d+/);
+      assert.ok(frame.inside && frame.onTop, JSON.stringify(frame));
+      assert.equal(await page.textContent('[data-action="play"]'), 'Play');
+      await page.close();
+    });
+
+    test(`at ${size.join('x')} Tab from Play to Copy link and on into the page never focuses a control under the bar or off screen`, async () => {
+      const { page } = await open(site.url, size);
+      await scrollTo(page, 0.45);
+      await page.focus('[data-action="play"]');
+      const order = [];
+      for (let i = 0; i < 14; i += 1) {
+        const f = await page.evaluate(() => {
+          const el = document.activeElement;
+          const r = el.getBoundingClientRect();
+          const bar = document.querySelector('[data-transport]');
+          const b = bar.getBoundingClientRect();
+          const inBar = bar.contains(el);
+          return {
+            what: el.dataset.action || el.dataset.share || (el.dataset.speed !== undefined ? 'speed' : '') || (el.dataset.scrub !== undefined ? 'time' : '') || el.textContent.trim().slice(0, 20) || el.tagName,
+            ok: r.height > 0 && r.bottom <= window.innerHeight + 0.5 && r.top >= (inBar ? 0 : b.bottom - 0.5),
+            box: [r.top, r.bottom].map(Math.round),
+            bar: Math.round(b.bottom),
+          };
+        });
+        order.push(f.what);
+        assert.ok(f.ok, `focus ${i} (${f.what}) is in view below the bar: ${JSON.stringify(f)}`);
+        await page.keyboard.press('Tab');
+        await frames(page, 2);
+      }
+      assert.deepEqual(order.slice(0, 6), ['play', 'step', 'reset', 'speed', 'time', 'copy']);
+      await page.close();
+    });
+  }
+
+  test('Reset while playing goes back to step 0 and pauses, and the button says Play', async () => {
+    const { page, problems } = await open(site.url, [1366, 668]);
+    await page.click('[data-action="play"]');
+    await page.waitForFunction(() => window.dln.state().step > 100);
+    assert.equal(await page.getAttribute('[data-action="play"]', 'aria-pressed'), 'true');
+    await page.click('[data-action="reset"]');
+    assert.equal(await page.textContent('[data-action="play"]'), 'Play');
+    assert.equal(await page.getAttribute('[data-action="play"]', 'aria-pressed'), 'false');
+    await frames(page, 5);
+    assert.equal(await page.evaluate(() => window.dln.state().step), 0, 'no steps are taken after the reset');
+    // Play starts again from 0.
+    await page.click('[data-action="play"]');
+    await page.waitForFunction(() => window.dln.state().step > 0);
+    assert.equal(await page.textContent('[data-action="play"]'), 'Pause');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('the speed is stated in steps per second, and Step advances by a sixtieth of a second of them', async () => {
+    const { page } = await open(site.url, [1400, 1000]);
+    assert.equal(await page.textContent('[data-show="speed"]'), '1,000 steps/s');
+    await page.click('[data-action="step"]');
+    assert.equal(await page.evaluate(() => window.dln.state().step), 17);
+    await page.$eval('[data-speed]', (el) => { el.value = '4'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+    assert.equal(await page.textContent('[data-show="speed"]'), '10,000 steps/s');
+    await page.close();
+  });
+});
+
+describe('phones and touch', () => {
+  test('at 375x800 the transport bar and the first chart are above the fold, and the chart buttons leave its title clear', async () => {
+    const { page, problems } = await open(site.url, [375, 800]);
+    const bar = await seen(page, '[data-transport]');
+    assert.ok(bar.inside, JSON.stringify(bar));
+    const chart = await seen(page, 'canvas[data-chart="loss"]');
+    assert.ok(chart.inside && chart.onTop, `the loss chart ${JSON.stringify(chart)}`);
+    // No chart's PNG/SVG buttons overlap its title.
+    const overlaps = await page.$$eval('figure.panel', (figs) => figs.filter((f) => {
+      const h = f.querySelector('h2')?.getBoundingClientRect();
+      const b = f.querySelector('.panel-export')?.getBoundingClientRect();
+      return h && b && b.width > 0 && !(b.right <= h.left || b.left >= h.right || b.bottom <= h.top || b.top >= h.bottom)
+        && [...f.querySelector('h2').getClientRects()].some((r) => !(b.right <= r.left || b.left >= r.right || b.bottom <= r.top || b.top >= r.bottom));
+    }).map((f) => f.dataset.panel));
+    assert.deepEqual(overlaps, []);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 375, 'nothing is wider than the phone');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('a tap on a chart shows its readout above the finger, and dragging moves it', async () => {
+    const { page, problems } = await open(site.url, [375, 800]);
+    await page.evaluate(() => window.dln.step(8000));
+    await frames(page, 2);
+    const box = await (await page.$('canvas[data-chart="loss"]')).boundingBox();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 });
+    const x = Math.round(box.x + box.width * 0.4);
+    const y = Math.round(box.y + box.height * 0.5);
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await page.waitForSelector('[data-role="tooltip"]:not([hidden])');
+    const first = await page.textContent('[data-role="tooltip"]');
+    assert.match(first, /^step \d+ · loss/);
+    const tip = await seen(page, '[data-role="tooltip"]');
+    assert.ok(tip.inside, `the readout is on screen: ${JSON.stringify(tip)}`);
+    assert.ok(tip.box[3] < y, `the readout is above the finger: ${JSON.stringify(tip)} vs y ${y}`);
+    // A horizontal drag reads along the chart.
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
+    for (let dx = 4; dx <= 80; dx += 4) {
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: x + dx, y }] });
+    }
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    const second = await page.textContent('[data-role="tooltip"]');
+    assert.match(second, /^step \d+ · loss/);
+    assert.notEqual(second, first, 'the readout followed the finger');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+});
+
+describe('chapters', () => {
+  test('the navigation lists the data-chapter sections in page order and marks the one in view', async () => {
+    const { page, problems } = await open(site.url, [1366, 668]);
+    const sections = await page.$$eval('section[data-chapter]', (ss) => ss.map((s) => [s.dataset.chapter, s.querySelector('h2').textContent.trim()]));
+    const links = await page.$$eval('[data-role="chapter-nav"] a', (as) => as.map((a) => [a.dataset.chapterLink, a.textContent.trim()]));
+    assert.deepEqual(links, sections);
+    assert.ok(sections.length >= 3);
+    const current = () => page.$eval('[data-role="chapter-nav"] a[aria-current="true"]', (a) => a.dataset.chapterLink);
+    assert.equal(await current(), sections[0][0]);
+    const last = sections.at(-1)[0];
+    await page.click(`[data-role="chapter-nav"] a[data-chapter-link="${last}"]`);
+    await page.waitForFunction((id) => document.querySelector(`[data-role="chapter-nav"] a[aria-current="true"]`)?.dataset.chapterLink === id, last);
+    const head = await seen(page, `section[data-chapter="${last}"] h2`);
+    assert.ok(head.inside && head.onTop, `the chapter's title is in view below the bar: ${JSON.stringify(head)}`);
+    // Scrolling back to the top marks the first chapter again.
+    await scrollTo(page, 0);
+    await page.waitForFunction((id) => document.querySelector(`[data-role="chapter-nav"] a[aria-current="true"]`)?.dataset.chapterLink === id, sections[0][0]);
+    assert.doesNotMatch(await page.evaluate(() => window.location.hash), /chapter/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('a link #tour=learning opens the tour, which the keyboard drives and the page remembers', async () => {
+    const { page, problems } = await open(`${site.url}#tour=learning&seed=3`, [1400, 1000]);
+    const card = page.locator('[data-role="tour"]');
+    await card.waitFor();
+    assert.match(await card.textContent(), /Step 1 of 5/);
+    assert.match(await card.textContent(), /Press: .*Play/);
+    assert.equal(await page.evaluate(() => window.dln.config().train.seed), 3, 'the rest of the link is read');
+    assert.doesNotMatch(await page.evaluate(() => window.location.hash), /tour=/);
+    assert.equal(await page.$('[data-role="link-message"]'), null, 'no complaint about the link');
+    // Focus is on Next: Enter moves on, ArrowLeft back, Escape closes.
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.tour), 'next');
+    await page.keyboard.press('Enter');
+    assert.match(await card.textContent(), /Step 2 of 5/);
+    await page.keyboard.press('ArrowLeft');
+    assert.match(await card.textContent(), /Step 1 of 5/);
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Escape');
+    assert.equal(await card.count(), 0);
+    assert.equal(await page.evaluate(() => localStorage.getItem('dln-tour:learning')), 'done');
+    assert.equal(await page.textContent('[data-tour-start="learning"]'), 'Tour again');
+    // Every chapter with a tour has 3 to 6 steps, each with its press, watch and takeaway.
+    const tours = await page.evaluate(async () => (await import('./www/tours.js')).TOURS);
+    for (const [id, steps] of Object.entries(tours)) {
+      assert.ok(steps.length >= 3 && steps.length <= 6, `${id}: ${steps.length} steps`);
+      for (const s of steps) {
+        assert.ok(s.press && s.watch && s.takeaway && s.eq, `${id}: ${s.title}`);
+        assert.ok(await page.$(s.target), `${id}: ${s.target} is on the page`);
+      }
+    }
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('a preset says what to do with it: Run sweep for the depth sweep, the slider for coherence', async () => {
+    const { page } = await open(site.url, [1400, 1000]);
+    const notice = async (id) => {
+      await page.selectOption('[data-preset]', id);
+      return page.textContent('[data-role="notice"]');
+    };
+    assert.match(await notice('depth_fig6a'), /Run sweep/);
+    assert.match(await notice('coherence'), /slider/);
+    assert.match(await notice('illusion'), /Press Play/);
+    await page.close();
+  });
+
+  test('printing draws every chart afresh, those scrolled out of view too', async () => {
+    const { page } = await open(site.url, [1400, 1000]);
+    await page.evaluate(() => window.dln.step(3000));
+    const stale = await page.$eval('canvas[data-chart="phase"]', (c) => [c.width, c.height]);
+    await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+    const drawn = await page.$eval('canvas[data-chart="phase"]', (c) => [c.width, c.height, c.clientWidth]);
+    assert.equal(drawn[0], drawn[2], `the phase portrait is drawn at its size (was ${stale})`);
+    await page.close();
+  });
+});
+
+describe('embedding and accessibility', () => {
+  for (const panels of [['loss', 'modes'], ['mds'], ['loss', 'modes', 'output', 'svd', 'illusion']]) {
+    test(`the Embed snippet for ${panels.join(',')} is as tall as the embedded page`, async () => {
+      const { page, problems } = await open(site.url, [1400, 1000]);
+      await page.click('[data-share="embed"]');
+      const dlg = page.locator('dialog[data-role="embed"]');
+      for (const box of await dlg.locator('input[type="checkbox"]').all()) {
+        if (!panels.includes(await box.getAttribute('value'))) await box.uncheck();
+      }
+      await page.waitForFunction(() => document.querySelector('dialog[data-role="embed"]').dataset.measured === 'yes', null, { timeout: 30000 });
+      const snippet = await dlg.locator('[data-role="embed-snippet"]').inputValue();
+      const height = Number(snippet.match(/height="(\d+)"/)[1]);
+      const width = Number(snippet.match(/width="(\d+)"/)[1]);
+      const src = snippet.match(/src="([^"]+)"/)[1].replace(/&amp;/g, '&');
+      const { page: framed } = await open(src, [width, height]);
+      await frames(framed, 3);
+      const inner = await framed.evaluate(() => document.documentElement.scrollHeight);
+      assert.ok(inner <= height, `the embedded page is ${inner} px tall in a ${height} px frame`);
+      assert.ok(inner >= height - 40, `and the frame is not much taller: ${inner} vs ${height}`);
+      assert.deepEqual(problems, []);
+      await framed.close();
+      await page.close();
+    });
+  }
+
+  for (const [name, hash] of [['the page', ''], ['embed mode', '#embed=1&panels=loss,modes,illusion']]) {
+    test(`axe-core finds no accessibility violation in ${name}`, async () => {
+      const { page } = await open(`${site.url}${hash}`, [1400, 1000]);
+      await page.evaluate(() => window.dln.step(500));
+      await page.addScriptTag({ path: AXE });
+      const violations = await page.evaluate(async () => {
+        const r = await window.axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+      });
+      assert.deepEqual(violations, []);
+      await page.close();
+    });
+  }
+});
