@@ -969,3 +969,297 @@ fn the_relu_charts_draw_both_networks_and_the_gate_map_and_say_there_is_no_theor
     assert!(doc.contains("context 2") && doc.contains("no theory"));
     assert!(!doc.contains("NaN"));
 }
+
+// ----- the chapter on the page -----
+
+fn page() -> dln_explorer::chapters::Registry {
+    dln_explorer::chapters::Registry::new(
+        &dln_explorer::config::Config::default()
+            .merged(&json!({}))
+            .unwrap(),
+    )
+}
+
+fn ask(
+    reg: &mut dln_explorer::chapters::Registry,
+    name: &str,
+    args: serde_json::Value,
+) -> serde_json::Value {
+    let args = args.as_array().unwrap().clone();
+    reg.call(name, &args)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn refused(
+    reg: &mut dln_explorer::chapters::Registry,
+    name: &str,
+    args: serde_json::Value,
+) -> String {
+    let args = args.as_array().unwrap().clone();
+    reg.call(name, &args).expect_err("refused").field
+}
+
+#[test]
+fn the_chapter_starts_with_the_toy_routed_through_four_domains_and_a_three_step_sequence() {
+    let mut reg = page();
+    let s = ask(&mut reg, "contextState", json!([]));
+    assert_eq!(s["routing"]["domains"], 4);
+    assert_eq!(s["routing"]["trained_per_input"], 2);
+    assert_eq!(s["recurrent"]["length"], 3);
+    assert_eq!(s["playing"], false);
+    for (a, &v) in S_TOY.iter().enumerate() {
+        assert!((s["routing"]["singular_values"][a].as_f64().unwrap() - v).abs() < 1e-4);
+    }
+}
+
+#[test]
+fn the_chapter_works_only_while_playing_and_stops_when_every_run_is_done() {
+    let mut reg = page();
+    assert!(!reg.work(50), "paused: no work");
+    assert_eq!(
+        ask(&mut reg, "contextState", json!([]))["routing"]["step"],
+        0
+    );
+    ask(&mut reg, "contextPlay", json!([true]));
+    assert!(reg.work(50));
+    let s = ask(&mut reg, "contextState", json!([]));
+    assert_eq!(s["routing"]["step"], 50);
+    assert_eq!(s["recurrent"]["step"], 50);
+    assert_eq!(s["relu"]["step"], 50);
+    while reg.work(1000) {}
+    let s = ask(&mut reg, "contextState", json!([]));
+    assert_eq!(s["playing"], false);
+    assert_eq!(s["routing"]["status"], "done");
+    assert_eq!(s["relu"]["status"], "done");
+    // The reduction is called exact because it matched the simulation to rounding.
+    let gap = s["routing_gap"].as_f64().unwrap();
+    assert!(gap < 1e-12, "routing gap {gap:e}");
+    assert!(s["routing"]["label"].as_str().unwrap().starts_with("exact"));
+    let gap = s["recurrent"]["gap"].as_f64().unwrap();
+    assert!(gap < 1e-9, "recurrent gap {gap:e}");
+    assert!(s["recurrent"]["label"]
+        .as_str()
+        .unwrap()
+        .starts_with("exact"));
+    assert!(s["general"]["label"]
+        .as_str()
+        .unwrap()
+        .starts_with("no reduction"));
+    assert!(s["relu"]["label"].as_str().unwrap().contains("no theory"));
+    // Every pathway of the decoupled run, trained or not, learned every mode.
+    let modes = s["routing"]["pathway"]["modes"].as_array().unwrap();
+    assert_eq!(s["routing"]["pathway"]["trained"], false);
+    for (a, &v) in S_TOY.iter().enumerate() {
+        assert!((modes[a].as_f64().unwrap() - v).abs() < 1e-3 * v);
+    }
+    // The recurrent kernel reached the geometric target (0.5, 1, 2 by time; 2, 1, 0.5 by lag).
+    let k = &s["recurrent"]["kernel"][0];
+    for (lag, v) in [2.0, 1.0, 0.5].iter().enumerate() {
+        assert!(
+            (k[lag].as_f64().unwrap() - v).abs() < 2e-2,
+            "lag {lag}: {k}"
+        );
+    }
+}
+
+#[test]
+fn toggling_a_gate_trains_that_pathway_and_restarts_both_routing_runs() {
+    let mut reg = page();
+    ask(&mut reg, "contextAdvance", json!([20]));
+    assert_eq!(
+        ask(&mut reg, "contextToggleGate", json!([0, 3])),
+        json!(true)
+    );
+    let s = ask(&mut reg, "contextState", json!([]));
+    assert_eq!(s["routing"]["gates"][0], json!([1.0, 1.0, 0.0, 1.0]));
+    assert_eq!(s["general"]["gates"][0], json!([1.0, 1.0, 0.0, 1.0]));
+    assert_eq!(s["routing"]["step"], 0);
+    assert_eq!(s["routing"]["trained_per_input"], serde_json::Value::Null);
+    assert_eq!(
+        ask(&mut reg, "contextToggleGate", json!([0, 3])),
+        json!(false)
+    );
+    assert_eq!(
+        ask(&mut reg, "contextState", json!([]))["routing"]["trained_per_input"],
+        2
+    );
+    assert_eq!(
+        refused(&mut reg, "contextToggleGate", json!([4, 0])),
+        "gates.input"
+    );
+    assert_eq!(
+        refused(&mut reg, "contextToggleGate", json!([0, -1])),
+        "gates.output"
+    );
+}
+
+#[test]
+fn bad_configs_of_each_part_are_refused_naming_the_field() {
+    let mut reg = page();
+    let cases = [
+        (
+            "routing",
+            json!({"dataset": {"domains": 0}}),
+            "routing.dataset.domains",
+        ),
+        (
+            "routing",
+            json!({"dataset": {"domains": 17}}),
+            "routing.dataset.domains",
+        ),
+        (
+            "routing",
+            json!({"dataset": {"trained_per_input": 5}}),
+            "routing.dataset.trained_per_input",
+        ),
+        (
+            "routing",
+            json!({"dataset": {"gates": [[1, 0], [0, 1]]}}),
+            "routing.dataset.gates",
+        ),
+        (
+            "general",
+            json!({"dataset": {"domains": 3}}),
+            "general.dataset",
+        ),
+        ("general", json!({"train": {"lr": -1}}), "general.train.lr"),
+        (
+            "recurrent",
+            json!({"dataset": {"length": 0}}),
+            "recurrent.dataset.length",
+        ),
+        (
+            "recurrent",
+            json!({"dataset": {"length": 40}}),
+            "recurrent.dataset.length",
+        ),
+        (
+            "recurrent",
+            json!({"dataset": {"length": 2, "strengths": [[1]]}}),
+            "recurrent.dataset.strengths",
+        ),
+        ("relu", json!({"contexts": 0}), "relu.contexts"),
+        ("relu", json!({"hidden": "wide"}), "relu.hidden"),
+        ("nowhere", json!({}), "part"),
+    ];
+    for (part, patch, field) in cases {
+        assert_eq!(
+            refused(&mut reg, "contextConfigure", json!([part, patch])),
+            field,
+            "{part} {patch}"
+        );
+    }
+    // Nothing refused changed anything.
+    let s = ask(&mut reg, "contextState", json!([]));
+    assert_eq!(s["routing"]["domains"], 4);
+    assert_eq!(s["recurrent"]["length"], 3);
+    // A good M keeps K; a new T continues the strengths geometrically.
+    let s = ask(
+        &mut reg,
+        "contextConfigure",
+        json!(["routing", {"dataset": {"domains": 6}}]),
+    );
+    assert_eq!(s["routing"]["domains"], 6);
+    assert_eq!(s["routing"]["trained_per_input"], 2);
+    assert_eq!(s["general"]["domains"], 6);
+    let s = ask(
+        &mut reg,
+        "contextConfigure",
+        json!(["recurrent", {"dataset": {"length": 4}}]),
+    );
+    assert_eq!(
+        s["recurrent"]["strengths"],
+        json!([[0.25], [0.5], [1.0], [2.0]])
+    );
+}
+
+#[test]
+fn every_chapter_preset_loads_into_its_part_with_its_caption() {
+    let mut reg = page();
+    let presets = ask(&mut reg, "contextPresets", json!([]));
+    let names: Vec<&str> = presets
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "The race to abstraction",
+            "Generalising to untrained routes",
+            "ReLU networks gate too",
+            "Recurrent networks learn recent inputs first",
+            "A kernel a recurrent network cannot learn"
+        ]
+    );
+    for p in presets.as_array().unwrap() {
+        assert!(p["caption"].as_str().unwrap().len() > 60);
+        let s = ask(&mut reg, "contextPreset", json!([p["id"]]));
+        assert_eq!(s["preset"], p["id"]);
+    }
+    let s = ask(&mut reg, "contextPreset", json!(["untrained"]));
+    assert_eq!(s["general"]["domains"], 7);
+    assert_eq!(s["general"]["init"], "small_gaussian");
+    assert_eq!(s["routing"]["init"], "aligned");
+    let s = ask(&mut reg, "contextPreset", json!(["geometric"]));
+    assert_eq!(s["recurrent"]["strengths"], json!([[0.2], [0.2], [1.0]]));
+    assert_eq!(
+        refused(&mut reg, "contextPreset", json!(["nope"])),
+        "preset"
+    );
+}
+
+#[test]
+fn the_chapter_panels_draw_read_out_and_are_redrawn_only_when_their_run_changed() {
+    use plotters::prelude::*;
+    let mut reg = page();
+    ask(&mut reg, "contextAdvance", json!([300]));
+    let panels = [
+        "context_race",
+        "context_general",
+        "context_gates",
+        "context_lags",
+        "context_kernel",
+        "context_scalars",
+        "context_relu",
+        "context_relu_gates",
+    ];
+    for panel in panels {
+        let mut text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut text, (700, 420)).into_drawing_area();
+            reg.draw(panel, &root, &Default::default()).unwrap();
+        }
+        assert!(!text.contains("NaN"), "{panel}");
+        assert!(
+            !reg.stale(panel, 700, 420),
+            "{panel} unchanged after drawing"
+        );
+        let hit = (40..700)
+            .step_by(23)
+            .flat_map(|x| (40..420).step_by(17).map(move |y| (x, y)))
+            .find_map(|(x, y)| reg.readout(panel, x as f64, y as f64));
+        assert!(hit.is_some(), "{panel} gives a readout somewhere");
+    }
+    let text = reg
+        .readout("context_relu", 350.0, 200.0)
+        .unwrap_or_default();
+    assert!(text.contains("no theory"), "{text}");
+    // Pausing leaves every panel as drawn; a step of the chapter makes them stale.
+    reg.work(10);
+    assert!(!reg.stale("context_race", 700, 420));
+    ask(&mut reg, "contextAdvance", json!([10]));
+    assert!(reg.stale("context_race", 700, 420));
+    assert!(reg.stale("context_relu", 700, 420));
+    // Choosing another input redraws the pathway panels only.
+    for panel in ["context_race", "context_lags"] {
+        let mut text = String::new();
+        let root = SVGBackend::with_string(&mut text, (700, 420)).into_drawing_area();
+        reg.draw(panel, &root, &Default::default()).unwrap();
+    }
+    ask(&mut reg, "contextInput", json!([2]));
+    assert!(reg.stale("context_race", 700, 420));
+    assert!(!reg.stale("context_lags", 700, 420));
+    assert_eq!(refused(&mut reg, "contextInput", json!([4])), "input");
+}

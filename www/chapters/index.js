@@ -5,10 +5,12 @@
 // which binds the chapter's controls if the page shows the chapter and answers null otherwise;
 // it may also have `afterSteps(now)`, called after training steps.
 
+import { ContextControls } from './context.js';
 import { DepthControls } from './depth.js';
 import { SemanticControls } from './semantic.js';
 
 export const CHAPTERS = {
   semantic: SemanticControls,
   depth: DepthControls,
+  context: ContextControls,
 };

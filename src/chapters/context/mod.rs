@@ -18,6 +18,7 @@
 //! `dataset.gates` (an M x M matrix of 0/1) may replace `trained_per_input`; without `base` the
 //! routing task is the four-item toy of [`gated::race_toy`].
 
+pub mod chapter;
 pub mod gated;
 pub mod recurrent;
 pub mod relu;
