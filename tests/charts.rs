@@ -43,7 +43,11 @@ fn the_loss_chart_draws_one_point_per_record() {
     let svg = panel_svg("loss", &run, 640, 400).unwrap();
     assert!(svg.starts_with("<svg"));
     let n = run.run().history().len();
-    assert_eq!(polyline_points(&svg, "#1F4E8C"), n, "{n} records");
+    assert_eq!(
+        polyline_points(&svg, &hex(dln_explorer::charts::PALETTE[0])),
+        n,
+        "{n} records"
+    );
     assert!(svg.contains("training step"));
 }
 

@@ -7,17 +7,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{
-    diverging, draw_wrapped, fmt_num, mode_color, ChartResult, Frame, Grid, Theme, GRID, INK,
-};
+use super::{diverging, draw_wrapped, fmt_num, ChartResult, Frame, Grid, Theme};
 use crate::page::view::{ProjectionKind, View};
 use crate::run::measures::{correlation, gram, novel_feature, novel_item, MdsFrame};
 use crate::run::{Run, Session};
-
-/// Colour of simulated bars and lines in the semantic panels.
-const SIM: RGBColor = RGBColor(31, 78, 140);
-/// Colour of predicted bars and lines.
-const THEORY: RGBColor = RGBColor(214, 110, 20);
 
 fn message<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, text: &str, th: &Theme) -> ChartResult
 where
@@ -29,14 +22,14 @@ where
         text,
         (th.px(12.0), th.px(14.0)),
         w as i32 - th.px(24.0),
-        &th.text(12.0).color(&INK.mix(0.8)),
+        &th.text(12.0).color(&th.ink.mix(0.8)),
     )?;
     Ok(Frame::Grids { grids: vec![] })
 }
 
 /// Item colour in the map.
-fn item_color(i: usize) -> RGBColor {
-    mode_color(i)
+fn item_color(i: usize, th: &Theme) -> RGBColor {
+    th.mode(i)
 }
 
 /// The MDS frame of a run: from the predicted final similarity when there is one, else from the
@@ -107,7 +100,7 @@ pub fn draw_mds<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let run = session.run();
     if run.network().depth() < 2 {
         return message(root, "A shallow network has no hidden layer, so there is no representation to map. Add a hidden layer.", th);
@@ -134,7 +127,7 @@ where
         .margin(th.px(10.0))
         .caption(
             format!("step {step} · lines: simulated paths · rings, dashes: theory V A Vᵀ"),
-            th.text(10.5).color(&INK.mix(0.75)),
+            th.text(10.5).color(&th.ink.mix(0.75)),
         )
         .x_label_area_size(th.px(30.0))
         .y_label_area_size(th.px(40.0))
@@ -145,9 +138,9 @@ where
         .y_desc("MDS dimension 2")
         .label_style(th.text(10.0))
         .axis_desc_style(th.text(11.0))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.5))
+        .light_line_style(th.grid.mix(0.0))
+        .bold_line_style(th.grid)
+        .axis_style(th.ink.mix(0.5))
         .x_labels(5)
         .y_labels(5)
         .x_label_formatter(&|v| fmt_num(*v))
@@ -156,7 +149,7 @@ where
     let n = pts.sim.last().map_or(0, |s| s.1.len());
     let items = &run.data().items;
     for i in 0..n {
-        let color = item_color(i);
+        let color = item_color(i, th);
         if pts.theory.len() > 1 {
             chart.draw_series(DashedLineSeries::new(
                 pts.theory.iter().map(|p| (p[i][0], p[i][1])),
@@ -171,7 +164,7 @@ where
         ))?;
     }
     for i in 0..n {
-        let color = item_color(i);
+        let color = item_color(i, th);
         if let Some(p) = pts.theory.last() {
             chart.draw_series(std::iter::once(Circle::new(
                 (p[i][0], p[i][1]),
@@ -210,7 +203,7 @@ pub fn draw_rsm<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let run = session.run();
     if run.network().depth() < 2 {
         return message(
@@ -302,7 +295,7 @@ where
         }
         root.draw(&Rectangle::new(
             [(g.left, g.top), (g.right, g.bottom)],
-            INK.mix(0.35).stroke_width(1),
+            th.ink.mix(0.35).stroke_width(1),
         ))?;
         root.draw(&Text::new(
             name.clone(),
@@ -387,7 +380,7 @@ fn scrub_line<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
         let s = view.step(run) as f64;
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(s, y.0), (s, y.1)],
-            INK.mix(0.55).stroke_width(th.stroke(1.5)),
+            th.ink.mix(0.55).stroke_width(th.stroke(1.5)),
         )))?;
     }
     Ok(())
@@ -403,7 +396,7 @@ pub fn draw_illusion<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let run = session.run();
     let (m, i) = view.illusion_pick(run);
     let data = run.data();
@@ -436,9 +429,9 @@ where
         .y_desc("network output")
         .label_style(th.text(10.5))
         .axis_desc_style(th.text(11.5))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.5))
+        .light_line_style(th.grid.mix(0.0))
+        .bold_line_style(th.grid)
+        .axis_style(th.ink.mix(0.5))
         .x_labels(6)
         .y_labels(6)
         .x_label_formatter(&|v| fmt_num(*v))
@@ -448,19 +441,19 @@ where
         [(0.0, target), (xmax, target)],
         th.px(2.0),
         th.px(3.0),
-        INK.mix(0.5).stroke_width(th.stroke(1.0)),
+        th.ink.mix(0.5).stroke_width(th.stroke(1.0)),
     ))?;
     if theory.len() > 1 {
         chart.draw_series(DashedLineSeries::new(
             theory.iter().copied(),
             th.px(6.0),
             th.px(4.0),
-            THEORY.stroke_width(th.stroke(2.0)),
+            th.palette[1].stroke_width(th.stroke(2.0)),
         ))?;
     }
     chart.draw_series(LineSeries::new(
         sim.iter().copied(),
-        SIM.stroke_width(th.stroke(2.0)),
+        th.palette[0].stroke_width(th.stroke(2.0)),
     ))?;
     scrub_line(&mut chart, view, run, (y0, y1), th)?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
@@ -480,7 +473,7 @@ where
         ),
         (xr.start + th.px(6.0), yr.start + th.px(4.0)),
         xr.end - xr.start - th.px(12.0),
-        &th.text(11.0).color(&INK.mix(0.8)),
+        &th.text(11.0).color(&th.ink.mix(0.8)),
     )?;
     Ok(Frame::xy(
         chart.plotting_area(),
@@ -538,9 +531,9 @@ where
         .y_desc(y_desc)
         .label_style(th.text(10.0))
         .axis_desc_style(th.text(11.0))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.5))
+        .light_line_style(th.grid.mix(0.0))
+        .bold_line_style(th.grid)
+        .axis_style(th.ink.mix(0.5))
         .y_labels(5)
         .y_label_formatter(&|v| fmt_num(*v))
         .draw()?;
@@ -563,7 +556,7 @@ where
     }
     chart.draw_series(std::iter::once(PathElement::new(
         vec![(0.0, 0.0), (n as f64, 0.0)],
-        INK.mix(0.6),
+        th.ink.mix(0.6),
     )))?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     // Pixel ranges are absolute; drawing on `area` is relative to its corner.
@@ -587,7 +580,7 @@ where
         &format!("{title} · {}", legend.join("  ")),
         (xr.start + th.px(4.0) - bx, yr.start + th.px(2.0) - by),
         xr.end - xr.start - th.px(8.0),
-        &th.text(10.5).color(&INK.mix(0.8)),
+        &th.text(10.5).color(&th.ink.mix(0.8)),
     )?;
     Ok(Frame::xy(
         chart.plotting_area(),
@@ -653,7 +646,7 @@ pub fn draw_typicality<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let run = session.run();
     let alpha = view.category_mode(run);
     let svd = run.svd();
@@ -663,7 +656,7 @@ where
     let name = svd.describe_mode(alpha, &data.features);
     let (w, h) = root.dim_in_pixel();
     let note = typicality_note(&typ, &data.items);
-    let note_color = INK.mix(0.8);
+    let note_color = th.ink.mix(0.8);
     let note_style = th.text(10.5).color(&note_color);
     let (lines, step) = super::wrap_text(root, &note, w as i32 - th.px(16.0), &note_style);
     let note_h = (lines.len() as i32 * step + th.px(6.0))
@@ -675,7 +668,7 @@ where
         &left,
         &format!("mode {} ({name}): object analyzer v", alpha + 1),
         &data.items,
-        &[("vᵢ", mode_color(alpha), v, true)],
+        &[("vᵢ", th.mode(alpha), v, true)],
         "typicality vᵢ",
         th,
     )?;
@@ -684,8 +677,8 @@ where
         "step when the item's category output crosses one threshold",
         &data.items,
         &[
-            ("simulated", SIM, typ.sim.clone(), true),
-            ("theory", THEORY, typ.theory.clone(), false),
+            ("simulated", th.palette[0], typ.sim.clone(), true),
+            ("theory", th.palette[1], typ.theory.clone(), false),
         ],
         "training step",
         th,
@@ -733,7 +726,7 @@ pub fn draw_projection<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let run = session.run();
     if run.network().depth() < 2 {
         return message(
@@ -798,12 +791,17 @@ where
     };
     let mut series = vec![(
         "simulated",
-        SIM,
+        th.palette[0],
         sim.into_iter().map(Some).collect::<Vec<_>>(),
         true,
     )];
     if let Some(t) = theory {
-        series.push(("theory", THEORY, t.into_iter().map(Some).collect(), false));
+        series.push((
+            "theory",
+            th.palette[1],
+            t.into_iter().map(Some).collect(),
+            false,
+        ));
     }
     let f = bars(root, &title, &labels, &series, "generalisation", th)?;
     let Frame::Xy {
