@@ -54,6 +54,8 @@ pub struct App {
     /// For each demo panel, what was last drawn (its version, anything else it shows, and the
     /// canvas size), to skip redrawing an unchanged demo.
     drawn: HashMap<String, (u64, u64, u32, u32)>,
+    /// Canvases are drawn in the dark theme (SVG exports stay light).
+    dark: bool,
 }
 
 /// The panels drawn from a demo rather than from the session alone.
@@ -83,6 +85,7 @@ impl App {
             spectra: SpectraDemo::default(),
             phase: PhaseDemo::default(),
             drawn: HashMap::new(),
+            dark: false,
         })
     }
 
@@ -239,7 +242,7 @@ impl App {
         let backend = CanvasBackend::with_canvas_object(canvas)
             .ok_or_else(|| JsError::new("the canvas has no 2d context"))?;
         let root = backend.into_drawing_area();
-        let theme = Theme::with_scale(scale);
+        let theme = Theme::new(scale, self.dark);
         let frame = match panel {
             "coherence" => charts::draw_coherence(&root, &self.coherence, &theme),
             "sweep" => self.draw_sweep(&root, &theme),
@@ -254,6 +257,15 @@ impl App {
         }
         self.frames.insert(panel.to_string(), frame);
         Ok(())
+    }
+
+    /// Draws the canvases in the dark theme (`true`) or the light one; SVG exports stay light.
+    #[wasm_bindgen(js_name = setDark)]
+    pub fn set_dark(&mut self, dark: bool) {
+        if dark != self.dark {
+            self.dark = dark;
+            self.drawn.clear();
+        }
     }
 
     /// The hover readout at device pixel (x, y) of a drawn panel, if the pointer is over data.
