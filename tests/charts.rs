@@ -247,3 +247,74 @@ fn the_mode_chart_of_a_tanh_network_calls_its_dashed_curves_a_linear_reference()
     assert!(svg.contains(">\nexact\n<"));
     assert!(!svg.contains("reference only"));
 }
+
+/// Draws a panel with `draw_panel` (the canvas path) into a fresh SVG string.
+fn draw_into_svg(panel: &str, s: &Session, view: &View, dark: bool) -> String {
+    use plotters::prelude::*;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
+        let th = dln_explorer::charts::Theme::new(1.0, dark);
+        dln_explorer::charts::draw_panel(panel, &root, s, view, &th).unwrap();
+        root.present().unwrap();
+    }
+    svg
+}
+
+#[test]
+fn a_panel_is_drawn_again_only_when_what_it_shows_has_changed() {
+    let mut s = trained(serde_json::json!({}), 200);
+    let view = View::default();
+    let first = draw_into_svg("modes", &s, &view, false);
+    assert!(first.contains("<polyline"), "drawn the first time");
+    // The same state, size and theme: the canvas already shows it, so nothing is drawn.
+    let again = draw_into_svg("modes", &s, &view, false);
+    assert!(!again.contains("<polyline"), "drawn again though unchanged");
+    // Another theme, another step, another view: drawn.
+    assert!(draw_into_svg("modes", &s, &view, true).contains("<polyline"));
+    s.advance(1);
+    assert!(draw_into_svg("modes", &s, &view, true).contains("<polyline"));
+    let scrubbed: View = serde_json::from_value(serde_json::json!({"scrub": 100})).unwrap();
+    assert!(draw_into_svg("modes", &s, &scrubbed, true).contains("<polyline"));
+    // A reset makes a new run, even at the same step count as before.
+    s.reset();
+    s.advance(201);
+    assert!(draw_into_svg("modes", &s, &scrubbed, true).contains("<polyline"));
+    // The data's modes do not change as the run trains.
+    assert!(draw_into_svg("svd", &s, &view, false).contains("<rect"));
+    s.advance(10);
+    assert!(!draw_into_svg("svd", &s, &view, false).contains("<rect"));
+    // Exports always draw.
+    assert!(panel_svg("modes", &s, 640, 400)
+        .unwrap()
+        .contains("<polyline"));
+    assert!(panel_svg("modes", &s, 640, 400)
+        .unwrap()
+        .contains("<polyline"));
+}
+
+#[test]
+fn the_map_kept_between_frames_is_the_map_drawn_from_scratch() {
+    let mut kept = trained(serde_json::json!({}), 400);
+    let _ = panel_svg("mds", &kept, 640, 400).unwrap();
+    kept.advance(1100);
+    let fresh = trained(serde_json::json!({}), 1500);
+    let a = panel_svg("mds", &kept, 640, 400).unwrap();
+    assert!(a.contains("<circle"));
+    assert_eq!(a, panel_svg("mds", &fresh, 640, 400).unwrap());
+}
+
+#[test]
+fn the_dark_theme_draws_on_a_dark_background_with_light_ink() {
+    let s = trained(serde_json::json!({}), 300);
+    let dark = draw_into_svg("loss", &s, &View::default(), true);
+    let light = panel_svg("loss", &s, 640, 400).unwrap();
+    let th = dln_explorer::charts::Theme::new(1.0, true);
+    assert!(
+        dark.contains(&format!("fill=\"{}\"", hex(th.bg))),
+        "dark background"
+    );
+    assert!(dark.contains(&hex(th.ink)), "light ink");
+    assert!(!light.contains(&hex(th.bg)), "the export stays light");
+    assert!(light.contains("fill=\"#FFFFFF\""));
+}

@@ -233,7 +233,7 @@ where
     let width_of = |rows: &[(String, bool)]| {
         rows.iter()
             .map(|(t, _)| {
-                root.estimate_text_size(t, &style)
+                super::text_size(root, t, &style)
                     .map(|s| s.0 as i32)
                     .unwrap_or(0)
             })
@@ -474,7 +474,7 @@ fn fit<DB: DrawingBackend>(
     candidates
         .iter()
         .find(|t| {
-            root.estimate_text_size(t, style)
+            super::text_size(root, t, style)
                 .map(|s| s.0 as i32 <= max_width)
                 .unwrap_or(true)
         })

@@ -22,7 +22,7 @@ fn label_width<DB: DrawingBackend>(
     labels
         .iter()
         .map(|l| {
-            root.estimate_text_size(l, style)
+            super::text_size(root, l, style)
                 .map(|s| s.0 as i32)
                 .unwrap_or(0)
         })

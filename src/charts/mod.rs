@@ -67,8 +67,75 @@ pub const PANELS_ALL: &[&str] = &[
     "editor",
 ];
 
-/// Draws the named panel of a session as the view shows it.
+/// Draws the named panel of a session as the view shows it, onto a surface that keeps what was
+/// drawn (a canvas): when the panel was last drawn, at the same size and theme, from the same
+/// runs in the same state and the same view, nothing is drawn and the last frame is returned,
+/// since the surface already shows it. One surface per panel is assumed; to draw a panel afresh
+/// (an export, a second canvas), use [`render_panel`].
 pub fn draw_panel<DB: DrawingBackend>(
+    panel: &str,
+    root: &DrawingArea<DB, Shift>,
+    session: &Session,
+    view: &View,
+    theme: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    let key = drawn_key(panel, root, session, view, theme);
+    let kept = session.with_memo("drawn panels", |drawn: &mut DrawnPanels| {
+        drawn
+            .get(panel)
+            .filter(|(k, _)| *k == key)
+            .map(|(_, f)| f.clone())
+    });
+    if let Some(frame) = kept {
+        return Ok(frame);
+    }
+    let frame = render_panel(panel, root, session, view, theme);
+    session.with_memo("drawn panels", |drawn: &mut DrawnPanels| match &frame {
+        Ok(f) => {
+            drawn.insert(panel.to_string(), (key, f.clone()));
+        }
+        Err(_) => {
+            drawn.remove(panel);
+        }
+    });
+    frame
+}
+
+/// What each panel last drew: a digest of everything it was drawn from, and its frame.
+type DrawnPanels = std::collections::HashMap<String, (u64, Frame)>;
+
+/// A digest of everything a panel's drawing depends on: the panel, the surface's size, the
+/// theme, both runs' revisions and the view (for the data's modes, only which run).
+fn drawn_key<DB: DrawingBackend>(
+    panel: &str,
+    root: &DrawingArea<DB, Shift>,
+    session: &Session,
+    view: &View,
+    theme: &Theme,
+) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    panel.hash(&mut h);
+    root.dim_in_pixel().hash(&mut h);
+    theme.scale.to_bits().hash(&mut h);
+    theme.dark.hash(&mut h);
+    theme.font.hash(&mut h);
+    if panel == "svd" {
+        // The data's modes: fixed for a run (a change of data builds a new run).
+        session.run().revision().0.hash(&mut h);
+        return h.finish();
+    }
+    session.run().revision().hash(&mut h);
+    session.twin().map(|t| t.revision()).hash(&mut h);
+    serde_json::to_string(view).unwrap_or_default().hash(&mut h);
+    h.finish()
+}
+
+/// Draws the named panel of a session as the view shows it, always.
+pub fn render_panel<DB: DrawingBackend>(
     panel: &str,
     root: &DrawingArea<DB, Shift>,
     session: &Session,
@@ -104,7 +171,7 @@ pub fn panel_svg(
     {
         let backend = SVGBackend::with_string(&mut out, (width, height));
         let root = backend.into_drawing_area();
-        draw_panel(panel, &root, session, view, &Theme::default()).map_err(|e| e.to_string())?;
+        render_panel(panel, &root, session, view, &Theme::default()).map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(out)
@@ -539,6 +606,57 @@ pub fn fmt_num(v: f64) -> String {
     }
 }
 
+/// Most strings whose measured size is remembered (the cache is emptied when it would grow past).
+const TEXT_SIZES_KEPT: usize = 4096;
+
+/// A measured text's key: backend, font (name, style, rotation), size and text.
+type TextKey = (&'static str, String, u64, String);
+
+thread_local! {
+    /// Measured text sizes by backend, font, size, style, rotation and text. Measuring text in
+    /// the browser lays out a DOM element (a forced synchronous layout per call), which cost more
+    /// than everything else a frame draws; a string's size in a font does not change.
+    static TEXT_SIZES: std::cell::RefCell<std::collections::HashMap<TextKey, (u32, u32)>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The size in pixels of `text` drawn in `style` (as `estimate_text_size`), remembered.
+pub fn text_size<DB: DrawingBackend, CT: CoordTranslate>(
+    area: &DrawingArea<DB, CT>,
+    text: &str,
+    style: &TextStyle<'_>,
+) -> Option<(u32, u32)> {
+    let rotation = match style.font.get_transform() {
+        FontTransform::None => 0,
+        FontTransform::Rotate90 => 1,
+        FontTransform::Rotate180 => 2,
+        FontTransform::Rotate270 => 3,
+    };
+    let font = format!(
+        "{}|{}|{rotation}",
+        style.font.get_name(),
+        style.font.get_style().as_str()
+    );
+    let key = (
+        std::any::type_name::<DB>(),
+        font,
+        style.font.get_size().to_bits(),
+        text.to_string(),
+    );
+    if let Some(size) = TEXT_SIZES.with(|c| c.borrow().get(&key).copied()) {
+        return Some(size);
+    }
+    let size = area.estimate_text_size(text, style).ok()?;
+    TEXT_SIZES.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= TEXT_SIZES_KEPT {
+            c.clear();
+        }
+        c.insert(key, size);
+    });
+    Some(size)
+}
+
 /// `text` wrapped at spaces to fit `max_width` device pixels: the lines and the distance from
 /// one line's top to the next.
 pub fn wrap_text<DB: DrawingBackend>(
@@ -547,11 +665,7 @@ pub fn wrap_text<DB: DrawingBackend>(
     max_width: i32,
     style: &TextStyle<'_>,
 ) -> (Vec<String>, i32) {
-    let width = |t: &str| {
-        root.estimate_text_size(t, style)
-            .map(|s| s.0 as i32)
-            .unwrap_or(0)
-    };
+    let width = |t: &str| text_size(root, t, style).map(|s| s.0 as i32).unwrap_or(0);
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {
@@ -567,8 +681,7 @@ pub fn wrap_text<DB: DrawingBackend>(
         }
     }
     lines.push(line);
-    let height = root
-        .estimate_text_size("Mg", style)
+    let height = text_size(root, "Mg", style)
         .map(|s| s.1 as i32)
         .unwrap_or(12);
     (lines, height + 2)

@@ -2,6 +2,8 @@
 //! representational similarity, a semantic illusion, typicality and inductive projection.
 //! Every panel shows the run at the view's step, the simulation beside the exact theory.
 
+use std::collections::HashMap;
+
 use ndarray::Array2;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -34,20 +36,31 @@ fn item_color(i: usize, th: &Theme) -> RGBColor {
 
 /// The MDS frame of a run: from the predicted final similarity when there is one, else from the
 /// latest simulated one.
-fn mds_frame(run: &Run) -> Option<(MdsFrame, Array2<f64>)> {
-    let reference = run
-        .prediction()
-        .ok()
-        .and_then(|p| {
-            let end = crate::run::measures::course_end(p, &run.svd().s);
-            p.matrices_at(end).and_then(|m| m.hidden_gram)
-        })
-        .or_else(|| {
+fn mds_frame(run: &Run) -> Option<(Option<u64>, MdsFrame, Array2<f64>)> {
+    let predicted = run.prediction().ok().and_then(|p| {
+        let end = crate::run::measures::course_end(p, &run.svd().s);
+        p.matrices_at(end).and_then(|m| m.hidden_gram)
+    });
+    let (from, reference) = match predicted {
+        Some(g) => (None, g),
+        None => {
             let last = run.history().snapshots().last()?;
-            last.hidden.as_ref().map(gram)
-        })?;
-    MdsFrame::from_gram(&reference).map(|f| (f, reference))
+            (Some(last.step), last.hidden.as_ref().map(gram)?)
+        }
+    };
+    MdsFrame::from_gram(&reference).map(|f| (from, f, reference))
 }
+
+/// The map's frame and positions kept for a run between frames: the frame (from the predicted
+/// end, or from the snapshot at the step given), and each snapshot's simulated and predicted
+/// positions by step, which do not change once the snapshot is taken.
+#[derive(Default)]
+struct MapMemo {
+    frame: Option<(Option<u64>, MdsFrame, Array2<f64>)>,
+    points: HashMap<u64, Option<SnapshotPoints>>,
+}
+
+type SnapshotPoints = (Vec<[f64; 2]>, Option<Vec<[f64; 2]>>);
 
 struct MapPoints {
     /// Simulated positions per snapshot up to the view step: (step, positions).
@@ -58,22 +71,49 @@ struct MapPoints {
 }
 
 fn map_points(run: &Run, view: &View) -> Option<MapPoints> {
-    let (frame, reference) = mds_frame(run)?;
+    run.with_memo("mds map", |memo: &mut MapMemo| {
+        map_points_kept(run, view, memo)
+    })
+}
+
+fn map_points_kept(run: &Run, view: &View, memo: &mut MapMemo) -> Option<MapPoints> {
+    // The frame from a snapshot (no prediction) moves with the last snapshot.
+    let last = run.history().snapshots().last().map(|s| s.step);
+    let stale = match &memo.frame {
+        None => true,
+        Some((from, ..)) => from.is_some() && *from != last,
+    };
+    if stale {
+        memo.frame = mds_frame(run);
+        memo.points.clear();
+    }
+    let (_, frame, reference) = memo.frame.as_ref()?;
     let upto = view.step(run);
     let pred = run.prediction().ok();
     let mut sim = Vec::new();
     let mut theory = Vec::new();
     for s in run.history().snapshots().iter().filter(|s| s.step <= upto) {
-        let h = s.hidden.as_ref()?;
-        sim.push((s.step, frame.project(&gram(h))));
-        if let Some(g) = pred
-            .and_then(|p| p.matrices_at(s.time))
-            .and_then(|m| m.hidden_gram)
-        {
-            theory.push(frame.project(&g));
+        let kept = memo.points.entry(s.step).or_insert_with(|| {
+            let h = s.hidden.as_ref()?;
+            let t = pred
+                .and_then(|p| p.matrices_at(s.time))
+                .and_then(|m| m.hidden_gram)
+                .map(|g| frame.project(&g));
+            Some((frame.project(&gram(h)), t))
+        });
+        let (p, t) = kept.as_ref()?;
+        sim.push((s.step, p.clone()));
+        if let Some(t) = t {
+            theory.push(t.clone());
         }
     }
-    let fin = frame.project(&reference);
+    // Forget snapshots the history has thinned out.
+    let snaps = run.history().snapshots();
+    if memo.points.len() > 2 * snaps.len() + 16 {
+        let steps: std::collections::HashSet<u64> = snaps.iter().map(|s| s.step).collect();
+        memo.points.retain(|k, _| steps.contains(k));
+    }
+    let fin = frame.project(reference);
     let mut extent = fin
         .iter()
         .fold(0.0f64, |m, p| m.max(p[0].abs()).max(p[1].abs()));
@@ -258,7 +298,7 @@ where
     let label_w = items
         .iter()
         .map(|l| {
-            root.estimate_text_size(l, &label_style)
+            super::text_size(root, l, &label_style)
                 .map(|s| s.0 as i32)
                 .unwrap_or(0)
         })
@@ -513,7 +553,7 @@ where
     let label_h = labels
         .iter()
         .map(|l| {
-            area.estimate_text_size(l, &label_style)
+            super::text_size(area, l, &label_style)
                 .map(|s| s.0 as i32)
                 .unwrap_or(0)
         })
