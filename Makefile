@@ -4,7 +4,7 @@ CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 WASM := target/wasm32-unknown-unknown/release/dln_explorer.wasm
 PORT ?= 8000
 
-.PHONY: serve build dist setup test test-native test-browser lint fmt bench size screenshot clean
+.PHONY: serve build dist setup test test-native test-browser lint fmt bench bench-frames size screenshot clean
 
 ## Build the wasm and serve the page on http://127.0.0.1:$(PORT)
 serve: build
@@ -45,6 +45,12 @@ bench: build
 	@scripts/setup.sh --test
 	cargo build --release --bin dln
 	node scripts/bench.mjs
+
+## Frame intervals while playing (median, p95), long tasks and each chart's draw time, per page
+## section, in headless Chromium at 1400 x 1000
+bench-frames: build
+	@scripts/setup.sh --test
+	node scripts/bench-frames.mjs
 
 ## Rewrite docs/screenshot.png, the README's picture of the page
 screenshot: build

@@ -43,7 +43,11 @@ fn the_loss_chart_draws_one_point_per_record() {
     let svg = panel_svg("loss", &run, 640, 400).unwrap();
     assert!(svg.starts_with("<svg"));
     let n = run.run().history().len();
-    assert_eq!(polyline_points(&svg, "#1F4E8C"), n, "{n} records");
+    assert_eq!(
+        polyline_points(&svg, &hex(dln_explorer::charts::PALETTE[0])),
+        n,
+        "{n} records"
+    );
     assert!(svg.contains("training step"));
 }
 
@@ -248,4 +252,76 @@ fn the_mode_chart_of_a_tanh_network_calls_its_dashed_curves_a_linear_reference()
     let svg = panel_svg("modes", &linear, 640, 400).unwrap();
     assert!(svg.contains(">\nexact\n<"));
     assert!(!svg.contains("reference only"));
+}
+
+#[test]
+fn a_panel_is_drawn_again_only_when_what_it_shows_has_changed() {
+    use plotters::prelude::*;
+    let cfg = dln_explorer::config::Config::default()
+        .merged(&serde_json::json!({}))
+        .unwrap();
+    let mut reg = dln_explorer::chapters::Registry::new(&cfg);
+    reg.advance(200);
+    let mut text = String::new();
+    let root = SVGBackend::with_string(&mut text, (640, 400)).into_drawing_area();
+    let th = dln_explorer::charts::Theme::new(1.0, false);
+    for p in ["modes", "svd"] {
+        assert!(reg.stale(p, 640, 400));
+        reg.draw(p, &root, &th).unwrap();
+        assert!(!reg.stale(p, 640, 400), "{p}: drawn and unchanged");
+    }
+    reg.advance(1);
+    assert!(reg.stale("modes", 640, 400), "a step moves the modes");
+    assert!(
+        !reg.stale("svd", 640, 400),
+        "the data's modes do not change as the run trains"
+    );
+    reg.redraw_all();
+    assert!(
+        reg.stale("svd", 640, 400),
+        "a new theme draws everything again"
+    );
+    // Exports always draw in full.
+    let svg = reg.svg("modes", 640, 400).unwrap();
+    assert!(svg.contains("<polyline"));
+    assert!(reg.svg("modes", 640, 400).unwrap().contains("<polyline"));
+}
+
+/// Draws a panel with `draw_panel` into a fresh SVG string.
+fn draw_into_svg(panel: &str, s: &Session, view: &View, dark: bool) -> String {
+    use plotters::prelude::*;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
+        let th = dln_explorer::charts::Theme::new(1.0, dark);
+        dln_explorer::charts::draw_panel(panel, &root, s, view, &th).unwrap();
+        root.present().unwrap();
+    }
+    svg
+}
+
+#[test]
+fn the_map_kept_between_frames_is_the_map_drawn_from_scratch() {
+    let mut kept = trained(serde_json::json!({}), 400);
+    let _ = panel_svg("mds", &kept, 640, 400).unwrap();
+    kept.advance(1100);
+    let fresh = trained(serde_json::json!({}), 1500);
+    let a = panel_svg("mds", &kept, 640, 400).unwrap();
+    assert!(a.contains("<circle"));
+    assert_eq!(a, panel_svg("mds", &fresh, 640, 400).unwrap());
+}
+
+#[test]
+fn the_dark_theme_draws_on_a_dark_background_with_light_ink() {
+    let s = trained(serde_json::json!({}), 300);
+    let dark = draw_into_svg("loss", &s, &View::default(), true);
+    let light = panel_svg("loss", &s, 640, 400).unwrap();
+    let th = dln_explorer::charts::Theme::new(1.0, true);
+    assert!(
+        dark.contains(&format!("fill=\"{}\"", hex(th.bg))),
+        "dark background"
+    );
+    assert!(dark.contains(&hex(th.ink)), "light ink");
+    assert!(!light.contains(&hex(th.bg)), "the export stays light");
+    assert!(light.contains("fill=\"#FFFFFF\""));
 }

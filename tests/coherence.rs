@@ -179,7 +179,7 @@ fn the_coherence_chart_draws_the_curve_the_threshold_and_the_slider_marker() {
     assert!(svg.starts_with("<svg"));
     assert!(svg.contains("BBP threshold C = 1"));
     assert_eq!(
-        polyline_points(&svg, "#1F4E8C"),
+        polyline_points(&svg, "#0072B2"),
         CURVE_POINTS,
         "the mean curve"
     );
@@ -202,7 +202,7 @@ fn the_coherence_chart_says_it_is_computing_until_every_draw_is_in() {
     // Before any draw the marker is still drawn, and there is no curve yet.
     let svg = coherence_svg(&CoherenceDemo::default(), 640, 480).unwrap();
     assert!(
-        polyline_points(&svg, "#1F4E8C") < 3,
+        polyline_points(&svg, "#0072B2") < 3,
         "only the legend's sample line"
     );
     assert!(svg.contains("C = 0.5: overlap"));

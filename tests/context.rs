@@ -739,7 +739,8 @@ fn the_pathway_chart_draws_trained_routes_solid_untrained_dashed_and_the_reducti
 
 #[test]
 fn the_gate_chart_fills_exactly_the_trained_pairs() {
-    use dln_explorer::charts::context::{draw_gates, TRAINED};
+    use dln_explorer::charts::context::draw_gates;
+    let trained = dln_explorer::charts::PALETTE[0];
     let task = RoutingTask::new(cyclic_gates(7, 4), race_toy());
     let mut frame = None;
     let doc = svg(|root, th| {
@@ -747,7 +748,7 @@ fn the_gate_chart_fills_exactly_the_trained_pairs() {
         frame = Some(f.clone());
         Ok(f)
     });
-    let filled = doc.matches(&format!("fill=\"{}\"", hex(TRAINED))).count();
+    let filled = doc.matches(&format!("fill=\"{}\"", hex(trained))).count();
     assert_eq!(filled, 28);
     assert!(doc.contains("4 of 7 outputs per input"));
     match frame.unwrap() {
@@ -760,9 +761,7 @@ fn the_gate_chart_fills_exactly_the_trained_pairs() {
 
 #[test]
 fn the_recurrent_charts_draw_the_kernel_per_lag_and_the_three_scalars() {
-    use dln_explorer::charts::context::{
-        draw_kernel, draw_kernel_lags, draw_scalars, SCALAR_COLORS,
-    };
+    use dln_explorer::charts::context::{draw_kernel, draw_kernel_lags, draw_scalars};
     use dln_explorer::charts::mode_color;
     let mut run = sequence(json!({
         "dataset": {"length": 3, "strengths": [[0.5], [1], [2]]},
@@ -777,8 +776,8 @@ fn the_recurrent_charts_draw_the_kernel_per_lag_and_the_three_scalars() {
     }
     assert!(doc.contains("reduction") && doc.contains("lag 0"));
     let doc = svg(|root, th| draw_scalars(root, &run, 0, th));
-    for c in SCALAR_COLORS {
-        assert_eq!(polyline_points(&doc, &hex(c)), n);
+    for c in &dln_explorer::charts::PALETTE[..3] {
+        assert_eq!(polyline_points(&doc, &hex(*c)), n);
     }
     assert!(doc.contains("recurrent") && doc.contains("readout"));
     let doc = svg(|root, th| draw_kernel_lags(root, &run, 0, th));

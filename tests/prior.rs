@@ -718,7 +718,10 @@ fn the_task_chart_draws_every_task_solid_with_its_prediction_dashed_and_marks_th
         keep(name, &svg);
         assert!(svg.starts_with("<svg") && !svg.contains("NaN"), "{name}");
         for (k, n) in r.names().iter().enumerate() {
-            let lines = polylines(&svg, &hex(task_color(k)));
+            let lines = polylines(
+                &svg,
+                &hex(task_color(k, &dln_explorer::charts::Theme::default())),
+            );
             assert_eq!(
                 lines[0],
                 r.records().len(),

@@ -108,6 +108,11 @@ export const loop = {
   // ----- canvases -----
 
   bindCanvases() {
+    // The charts follow the system's colour scheme (light or dark), also when it changes.
+    const dark = window.matchMedia?.('(prefers-color-scheme: dark)');
+    const scheme = () => { this.guard(() => this.app.setDark(Boolean(dark?.matches))); this.dirty = true; };
+    scheme();
+    dark?.addEventListener?.('change', scheme);
     const ro = new ResizeObserver(() => { this.dirty = true; });
     // Only canvases on screen are drawn; one scrolled into view is drawn at once.
     const io = new IntersectionObserver((entries) => {

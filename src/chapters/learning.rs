@@ -22,8 +22,12 @@ impl Chapter for Learning {
     ];
     const CALLS: &'static [super::chapter::CallSpec] = &[];
 
-    fn version(&self, _panel: &str, shared: &Shared<'_>) -> Option<u64> {
-        Some(shared.version)
+    fn version(&self, panel: &str, shared: &Shared<'_>) -> Option<u64> {
+        Some(match panel {
+            // The data's modes are fixed for a run (new data builds a new run).
+            "svd" => shared.session.run().revision().0.rotate_left(1) | 1,
+            _ => shared.version,
+        })
     }
 
     fn draw<DB: DrawingBackend>(

@@ -223,6 +223,11 @@ impl Registry {
         self.drawn.clear();
     }
 
+    /// Forgets what every panel last showed, so each is drawn again (a new theme).
+    pub fn redraw_all(&mut self) {
+        self.drawn.clear();
+    }
+
     /// Marks the run or the view as changed (every panel drawn from them is redrawn).
     fn touch(&mut self) {
         self.version += 1;

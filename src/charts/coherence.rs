@@ -7,17 +7,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{diverging, fmt_num, ChartResult, Frame, Grid, Theme, GRID, INK};
+use super::{diverging, fmt_num, ChartResult, Frame, Grid, Theme};
 use crate::chapters::semantic::coherence::{
     above_threshold, bbp_overlap, noise_edge, CoherenceDemo, CurvePoint, C_MAX, C_MIN,
 };
 
-/// Colour of the measured overlap curve and its band.
-const CURVE: RGBColor = RGBColor(31, 78, 140);
-/// Colour of the large-N (BBP) limit.
-const LIMIT: RGBColor = RGBColor(214, 110, 20);
-/// Colour of the slider's marker and of the category's items and features.
-const MARK: RGBColor = RGBColor(178, 24, 43);
 /// Heat-map colours saturate at this many noise standard deviations.
 const HEAT_MAX: f64 = 3.0;
 /// Tick values on the coherence axis.
@@ -59,7 +53,7 @@ pub fn draw_coherence<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let (w, h) = root.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
     let with_data = h as f64 >= MIN_HEIGHT_FOR_DATA * th.scale;
@@ -98,9 +92,9 @@ where
         .y_desc("overlap of v₁ with the category")
         .label_style(th.text(11.0))
         .axis_desc_style(th.text(12.0))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.6))
+        .light_line_style(th.grid.mix(0.0))
+        .bold_line_style(th.grid)
+        .axis_style(th.ink.mix(0.6))
         .disable_x_mesh()
         .x_labels(0)
         .y_labels(6)
@@ -111,7 +105,7 @@ where
         let x = t.log10();
         chart.draw_series(LineSeries::new(
             [(x, 0.0), (x, 1.0)],
-            GRID.stroke_width(th.stroke(1.0)),
+            th.grid.stroke_width(th.stroke(1.0)),
         ))?;
         let (px, py) = chart.backend_coord(&(x, 0.0));
         root.draw(&Text::new(
@@ -134,7 +128,7 @@ where
         limit,
         th.px(6.0),
         th.px(4.0),
-        LIMIT.stroke_width(th.stroke(1.5)),
+        th.palette[1].stroke_width(th.stroke(1.5)),
     ))?;
 
     // The BBP threshold.
@@ -142,7 +136,7 @@ where
         [(0.0, 0.0), (0.0, 1.0)],
         th.px(4.0),
         th.px(3.0),
-        INK.mix(0.7).stroke_width(th.stroke(1.2)),
+        th.ink.mix(0.7).stroke_width(th.stroke(1.2)),
     ))?;
     let (tx, ty) = chart.backend_coord(&(0.0, 1.0));
     root.draw(&Text::new(
@@ -166,16 +160,16 @@ where
         );
         chart.draw_series(std::iter::once(Polygon::new(
             band,
-            CURVE.mix(0.15).filled(),
+            th.palette[0].mix(0.15).filled(),
         )))?;
         chart.draw_series(LineSeries::new(
             curve.iter().map(|p| (at(p.c), p.mean)),
-            CURVE.stroke_width(th.stroke(2.0)),
+            th.palette[0].stroke_width(th.stroke(2.0)),
         ))?;
         chart.draw_series(
             curve
                 .iter()
-                .map(|p| Circle::new((at(p.c), p.mean), th.px(2.2), CURVE.filled())),
+                .map(|p| Circle::new((at(p.c), p.mean), th.px(2.2), th.palette[0].filled())),
         )?;
     }
 
@@ -187,17 +181,17 @@ where
             (mx, (now.mean - now.spread).max(0.0)),
             (mx, (now.mean + now.spread).min(1.0)),
         ],
-        MARK.stroke_width(th.stroke(2.0)),
+        th.palette[3].stroke_width(th.stroke(2.0)),
     )))?;
     chart.draw_series(std::iter::once(Circle::new(
         (mx, my),
         th.px(5.0),
-        MARK.filled(),
+        th.palette[3].filled(),
     )))?;
     chart.draw_series(std::iter::once(Circle::new(
         (mx, my),
         th.px(5.0),
-        WHITE.stroke_width(th.stroke(1.5)),
+        th.bg.stroke_width(th.stroke(1.5)),
     )))?;
     // Its readout above the plot, shortened when the chart is narrow.
     let (xr, yr) = chart.plotting_area().get_pixel_range();
@@ -206,7 +200,7 @@ where
     root.draw(&Circle::new(
         (head_x + th.px(4.0), head_y),
         th.px(4.0),
-        MARK.filled(),
+        th.palette[3].filled(),
     ))?;
     let full = describe(&now);
     let head = fit(
@@ -228,7 +222,7 @@ where
         head,
         (head_x + th.px(13.0), head_y),
         th.text(12.0)
-            .color(&MARK)
+            .color(&th.palette[3])
             .pos(Pos::new(HPos::Left, VPos::Center)),
     ))?;
 
@@ -239,7 +233,7 @@ where
     let width_of = |rows: &[(String, bool)]| {
         rows.iter()
             .map(|(t, _)| {
-                root.estimate_text_size(t, &style)
+                super::text_size(root, t, &style)
                     .map(|s| s.0 as i32)
                     .unwrap_or(0)
             })
@@ -277,7 +271,7 @@ where
                 let x = x_line + th.px(8.0) * d;
                 root.draw(&PathElement::new(
                     vec![(x, y), (x + th.px(5.0), y)],
-                    LIMIT.stroke_width(th.stroke(1.5)),
+                    th.palette[1].stroke_width(th.stroke(1.5)),
                 ))?;
             }
         } else {
@@ -286,11 +280,11 @@ where
                     (x_line, y - th.px(5.0)),
                     (x_line + th.px(22.0), y + th.px(5.0)),
                 ],
-                CURVE.mix(0.15).filled(),
+                th.palette[0].mix(0.15).filled(),
             ))?;
             root.draw(&PathElement::new(
                 vec![(x_line, y), (x_line + th.px(22.0), y)],
-                CURVE.stroke_width(th.stroke(2.0)),
+                th.palette[0].stroke_width(th.stroke(2.0)),
             ))?;
         }
         root.draw(&Text::new(text.clone(), (x_text, y), style.clone()))?;
@@ -372,7 +366,7 @@ where
         subtitle,
         (pad, top0 + th.px(18.0)),
         th.text(10.5)
-            .color(&INK.mix(0.75))
+            .color(&th.ink.mix(0.75))
             .pos(Pos::new(HPos::Left, VPos::Top)),
     ))?;
 
@@ -409,14 +403,14 @@ where
     }
     root.draw(&Rectangle::new(
         [(grid.left, grid.top), (grid.right, grid.bottom)],
-        INK.mix(0.35).stroke_width(1),
+        th.ink.mix(0.35).stroke_width(1),
     ))?;
     // The category's block, outlined.
     let (c0, _) = grid.cell_rect(0, 0);
     let (_, c1) = grid.cell_rect(sizes.category_items - 1, sizes.category_features - 1);
     root.draw(&Rectangle::new(
         [(c0.0 - 1, c0.1 - 1), (c1.0 + 1, c1.1 + 1)],
-        MARK.stroke_width(th.stroke(1.5)),
+        th.palette[3].stroke_width(th.stroke(1.5)),
     ))?;
 
     // v_1 as bars from a centre line, the category's items in the marker colour.
@@ -432,7 +426,7 @@ where
             (mid + len, mid)
         };
         let color = if sizes.in_category_item(r) {
-            MARK
+            th.palette[3]
         } else {
             RGBColor(120, 126, 136)
         };
@@ -443,7 +437,7 @@ where
     }
     root.draw(&PathElement::new(
         vec![(mid, top), (mid, bottom)],
-        INK.mix(0.4).stroke_width(1),
+        th.ink.mix(0.4).stroke_width(1),
     ))?;
 
     let label = th.text(11.0).pos(Pos::new(HPos::Center, VPos::Top));
@@ -480,7 +474,7 @@ fn fit<DB: DrawingBackend>(
     candidates
         .iter()
         .find(|t| {
-            root.estimate_text_size(t, style)
+            super::text_size(root, t, style)
                 .map(|s| s.0 as i32 <= max_width)
                 .unwrap_or(true)
         })

@@ -8,19 +8,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{draw_wrapped, fmt_num, mode_color, ChartResult, Frame, Grid, Theme, GRID, INK};
+use super::{draw_wrapped, fmt_num, ChartResult, Frame, Grid, Theme};
 use crate::chapters::context::gated::RoutingTask;
 use crate::chapters::context::relu::ReluComparison;
 use crate::chapters::context::{RoutingRun, SequenceRun};
 
-/// Fill of a trained cell of the gate matrix.
-pub const TRAINED: RGBColor = RGBColor(31, 78, 140);
-/// Colours of the recurrent scalars b, m, c.
-pub const SCALAR_COLORS: [RGBColor; 3] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-];
 /// Hollow markers of the reduction drawn on each curve.
 const MARKERS: usize = 14;
 
@@ -64,9 +56,9 @@ where
         .y_desc(y_desc)
         .label_style(th.text(11.0))
         .axis_desc_style(th.text(12.0))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.6))
+        .light_line_style(th.grid.mix(0.0))
+        .bold_line_style(th.grid)
+        .axis_style(th.ink.mix(0.6))
         .x_labels(if integer_x {
             (x.1 - x.0).ceil().max(1.0) as usize + 1
         } else {
@@ -155,14 +147,19 @@ fn note<DB: DrawingBackend>(
         text,
         (th.px(10.0), th.px(6.0)),
         w as i32 - th.px(20.0),
-        &th.text(11.0).color(&INK.mix(0.75)),
+        &th.text(11.0).color(&th.ink.mix(0.75)),
     )
 }
 
 /// A darker shade of a curve's colour, for the reduction drawn over the simulation.
 pub fn shade(c: RGBColor) -> RGBColor {
+    shade_with(c, super::INK)
+}
+
+/// `c` moved 45 % of the way to `ink` (the theme's ink: darker on light, lighter on dark).
+pub fn shade_with(c: RGBColor, ink: RGBColor) -> RGBColor {
     let mix = |a: u8, b: u8| ((a as f64) * 0.55 + (b as f64) * 0.45).round() as u8;
-    RGBColor(mix(c.0, INK.0), mix(c.1, INK.1), mix(c.2, INK.2))
+    RGBColor(mix(c.0, ink.0), mix(c.1, ink.1), mix(c.2, ink.2))
 }
 
 /// Every `stride`-th index of `0..n`, always with the last.
@@ -190,7 +187,7 @@ pub fn draw_pathways<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let task = run.task();
     let m = task.domains();
     let input = input.min(m.saturating_sub(1));
@@ -217,7 +214,7 @@ where
         th,
     )?;
     for a in (0..n_modes).rev() {
-        let color = mode_color(a);
+        let color = th.mode(a);
         for j in 0..m {
             let q = input * m + j;
             let pts: Vec<(f64, f64)> = recs
@@ -270,33 +267,40 @@ where
     legend.draw(&Text::new(
         "mode  s".to_string(),
         (th.px(4.0), y - row),
-        th.text(10.5).color(&INK.mix(0.7)),
+        th.text(10.5).color(&th.ink.mix(0.7)),
     ))?;
     for a in 0..n_modes {
         legend_row(
             &legend,
             y,
             Sample::Swatch,
-            mode_color(a),
+            th.mode(a),
             format!("{}  {}", a + 1, fmt_num(task.svd.s[a])),
             th,
         )?;
         y += row;
     }
     y += row / 2;
-    legend_row(&legend, y, Sample::Solid, INK, "trained route".into(), th)?;
+    legend_row(
+        &legend,
+        y,
+        Sample::Solid,
+        th.ink,
+        "trained route".into(),
+        th,
+    )?;
     y += row;
     legend_row(
         &legend,
         y,
         Sample::Dashed,
-        INK,
+        th.ink,
         "untrained route".into(),
         th,
     )?;
     y += row;
     if run.reduction().is_some() {
-        legend_row(&legend, y, Sample::Marker, INK, "reduction".into(), th)?;
+        legend_row(&legend, y, Sample::Marker, th.ink, "reduction".into(), th)?;
         legend.draw(&Text::new(
             "(exact map)".to_string(),
             (th.px(31.0), y + row / 2 + th.px(2.0)),
@@ -336,7 +340,7 @@ pub fn draw_gates<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let m = task.domains().max(1);
     let (w, h) = root.dim_in_pixel();
     let (left, top) = (th.px(58.0), th.px(46.0));
@@ -361,9 +365,9 @@ where
             let inset = th.px(1.5).min((x1 - x0) / 4);
             let rect = [(x0 + inset, y0 + inset), (x1 - inset, y1 - inset)];
             if task.trained(i, j) {
-                root.draw(&Rectangle::new(rect, TRAINED.filled()))?;
+                root.draw(&Rectangle::new(rect, th.palette[0].filled()))?;
             } else {
-                root.draw(&Rectangle::new(rect, INK.mix(0.35).stroke_width(1)))?;
+                root.draw(&Rectangle::new(rect, th.ink.mix(0.35).stroke_width(1)))?;
             }
         }
     }
@@ -399,7 +403,7 @@ where
                 (grid.left - th.px(2.0), y0 - th.px(1.0)),
                 (grid.right + th.px(2.0), y1 + th.px(1.0)),
             ],
-            INK.stroke_width(th.stroke(2.0)),
+            th.ink.stroke_width(th.stroke(2.0)),
         ))?;
     }
     let k = task
@@ -410,7 +414,7 @@ where
         format!("{k}filled: trained · empty: never trained"),
         (grid.left, grid.bottom + th.px(8.0)),
         th.text(10.5)
-            .color(&INK.mix(0.75))
+            .color(&th.ink.mix(0.75))
             .pos(Pos::new(HPos::Left, VPos::Top)),
     ))?;
     Ok(Frame::Grids { grids: vec![grid] })
@@ -431,7 +435,7 @@ pub fn draw_kernel<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let mode = mode.min(run.task().n_modes().saturating_sub(1));
     let target = &run.target_kernel()[mode];
     let t_len = target.len();
@@ -454,7 +458,7 @@ where
         th,
     )?;
     for lag in (0..t_len).rev() {
-        let color = mode_color(lag);
+        let color = th.mode(lag);
         chart.draw_series(DashedLineSeries::new(
             [(0.0, target[lag]), (x_max, target[lag])],
             th.px(1.5),
@@ -479,7 +483,7 @@ where
                 th_pts,
                 th.px(6.0),
                 th.px(4.0),
-                shade(color).stroke_width(th.stroke(1.2)),
+                shade_with(color, th.ink).stroke_width(th.stroke(1.2)),
             ))?;
         }
     }
@@ -488,24 +492,24 @@ where
     legend.draw(&Text::new(
         "lag  target".to_string(),
         (th.px(4.0), y - row),
-        th.text(10.5).color(&INK.mix(0.7)),
+        th.text(10.5).color(&th.ink.mix(0.7)),
     ))?;
     for (lag, s) in target.iter().enumerate().take(12) {
         legend_row(
             &legend,
             y,
             Sample::Swatch,
-            mode_color(lag),
+            th.mode(lag),
             format!("{lag}  {}", fmt_num(*s)),
             th,
         )?;
         y += row;
     }
     y += row / 2;
-    legend_row(&legend, y, Sample::Solid, INK, "simulation".into(), th)?;
+    legend_row(&legend, y, Sample::Solid, th.ink, "simulation".into(), th)?;
     if run.reduction().is_some() {
         y += row;
-        legend_row(&legend, y, Sample::Dashed, INK, "reduction".into(), th)?;
+        legend_row(&legend, y, Sample::Dashed, th.ink, "reduction".into(), th)?;
     }
     let what = if run.reduction().is_some() {
         "dashed: reduced map, exact for this aligned start"
@@ -539,7 +543,7 @@ pub fn draw_kernel_lags<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let mode = mode.min(run.task().n_modes().saturating_sub(1));
     let target = &run.target_kernel()[mode];
     let t_len = target.len();
@@ -559,7 +563,7 @@ where
         true,
         th,
     )?;
-    let hue = RGBColor(31, 78, 140);
+    let hue = th.palette[0];
     for (n, &k) in picks.iter().enumerate() {
         let alpha = 0.25 + 0.75 * (n + 1) as f64 / picks.len() as f64;
         let pts: Vec<(f64, f64)> = recs[k].kernel[mode]
@@ -582,13 +586,13 @@ where
             k[mode].iter().enumerate().map(|(lag, &v)| (lag as f64, v)),
             th.px(6.0),
             th.px(4.0),
-            RGBColor(214, 110, 20).stroke_width(th.stroke(1.5)),
+            th.palette[1].stroke_width(th.stroke(1.5)),
         ))?;
     }
     let sq = th.px(4.0);
     chart.draw_series(target.iter().enumerate().map(|(lag, &s)| {
         EmptyElement::at((lag as f64, s))
-            + Rectangle::new([(-sq, -sq), (sq, sq)], INK.stroke_width(th.stroke(1.5)))
+            + Rectangle::new([(-sq, -sq), (sq, sq)], th.ink.stroke_width(th.stroke(1.5)))
     }))?;
     let times: Vec<String> = picks.iter().map(|&k| fmt_num(recs[k].time)).collect();
     note(
@@ -614,7 +618,7 @@ pub fn draw_scalars<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let mode = mode.min(run.task().n_modes().saturating_sub(1));
     let recs = run.records();
     let x_max = time_max(run);
@@ -643,7 +647,7 @@ where
     )?;
     let names = ["b  input", "m  recurrent", "c  readout"];
     for n in 0..3 {
-        let color = SCALAR_COLORS[n];
+        let color = th.mode(n);
         let th_pts: Vec<(f64, f64)> = recs
             .iter()
             .filter_map(|r| r.theory.as_ref().map(|s| (r.time, pick(s, n))))
@@ -662,27 +666,20 @@ where
                 th_pts,
                 th.px(6.0),
                 th.px(4.0),
-                shade(color).stroke_width(th.stroke(1.2)),
+                shade_with(color, th.ink).stroke_width(th.stroke(1.2)),
             ))?;
         }
     }
     let row = th.px(17.0);
     let mut y = th.px(34.0);
     for (n, name) in names.iter().enumerate() {
-        legend_row(
-            &legend,
-            y,
-            Sample::Swatch,
-            SCALAR_COLORS[n],
-            name.to_string(),
-            th,
-        )?;
+        legend_row(&legend, y, Sample::Swatch, th.mode(n), name.to_string(), th)?;
         y += row;
     }
     y += row / 2;
-    legend_row(&legend, y, Sample::Solid, INK, "simulation".into(), th)?;
+    legend_row(&legend, y, Sample::Solid, th.ink, "simulation".into(), th)?;
     y += row;
-    legend_row(&legend, y, Sample::Dashed, INK, "reduction".into(), th)?;
+    legend_row(&legend, y, Sample::Dashed, th.ink, "reduction".into(), th)?;
     let what = if run.reduction().is_some() {
         "b = c (wide blue under green) · simulation read in the aligned basis · dashed: reduced map, exact for this start"
     } else {
@@ -707,7 +704,7 @@ pub fn draw_relu_modes<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let recs = cmp.records();
     let n_modes = cmp.task.svd.s.len().min(10);
     let mean =
@@ -727,7 +724,7 @@ where
         th,
     )?;
     for a in (0..n_modes).rev() {
-        let color = mode_color(a);
+        let color = th.mode(a);
         let gated: Vec<(f64, f64)> = recs
             .iter()
             .map(|r| (r.time, mean(&r.gated_modes, a)))
@@ -743,7 +740,7 @@ where
             relu,
             th.px(5.0),
             th.px(4.0),
-            shade(color).stroke_width(th.stroke(1.5)),
+            shade_with(color, th.ink).stroke_width(th.stroke(1.5)),
         ))?;
     }
     let row = th.px(17.0);
@@ -753,16 +750,16 @@ where
             &legend,
             y,
             Sample::Swatch,
-            mode_color(a),
+            th.mode(a),
             format!("{}  {}", a + 1, fmt_num(cmp.task.svd.s[a])),
             th,
         )?;
         y += row;
     }
     y += row / 2;
-    legend_row(&legend, y, Sample::Solid, INK, "gated linear".into(), th)?;
+    legend_row(&legend, y, Sample::Solid, th.ink, "gated linear".into(), th)?;
     y += row;
-    legend_row(&legend, y, Sample::Dashed, INK, "ReLU".into(), th)?;
+    legend_row(&legend, y, Sample::Dashed, th.ink, "ReLU".into(), th)?;
     note(
         &plot,
         &format!(
@@ -791,7 +788,7 @@ pub fn draw_relu_gates<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let act = cmp.relu.activity(&cmp.task);
     let imp = cmp.relu.importance(&cmp.task);
     let mut order: Vec<usize> = (0..imp.len()).collect();
@@ -839,7 +836,7 @@ where
     }
     root.draw(&Rectangle::new(
         [(grid.left, grid.top), (grid.right, grid.bottom)],
-        INK.mix(0.35).stroke_width(1),
+        th.ink.mix(0.35).stroke_width(1),
     ))?;
     root.draw(&Text::new(
         "ReLU units as gates: share of items with the unit on (dark = always, white = never)"
@@ -851,7 +848,7 @@ where
         format!("the {} units with the largest output, most important first · simulation only, no theory", order.len()),
         (grid.left, grid.bottom + th.px(8.0)),
         th.text(10.0)
-            .color(&INK.mix(0.75))
+            .color(&th.ink.mix(0.75))
             .pos(Pos::new(HPos::Left, VPos::Top)),
     ))?;
     Ok(Frame::Grids { grids: vec![grid] })

@@ -4,10 +4,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{draw_wrapped, fmt_num, ChartResult, Frame, Theme, GRID, INK};
+use super::{draw_wrapped, fmt_num, ChartResult, Frame, Theme};
 use crate::run::measures::ModeDelays;
-
-const POINT: RGBColor = RGBColor(31, 78, 140);
 
 /// Draws the delays (in percent) against the groups, strongest mode first.
 pub fn draw_mode_delays<DB: DrawingBackend>(
@@ -18,7 +16,7 @@ pub fn draw_mode_delays<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let g = &delays.groups;
     if g.is_empty() {
         draw_wrapped(
@@ -26,7 +24,7 @@ where
             "No mode was half learned in every seed, so there is no delay to show.",
             (th.px(12.0), th.px(14.0)),
             root.dim_in_pixel().0 as i32 - th.px(24.0),
-            &th.text(12.0).color(&INK.mix(0.8)),
+            &th.text(12.0).color(&th.ink.mix(0.8)),
         )?;
         return Ok(Frame::Grids { grids: vec![] });
     }
@@ -69,9 +67,9 @@ where
         .y_desc("delay (%)")
         .label_style(th.text(10.5))
         .axis_desc_style(th.text(12.0))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.6))
+        .light_line_style(th.grid.mix(0.0))
+        .bold_line_style(th.grid)
+        .axis_style(th.ink.mix(0.6))
         .x_labels(g.len().min(12))
         .x_label_formatter(&|x| {
             let k = x.round();
@@ -85,14 +83,14 @@ where
         .draw()?;
     chart.draw_series(LineSeries::new(
         [(-0.5, 0.0), (n - 0.5, 0.0)],
-        INK.mix(0.5).stroke_width(th.stroke(1.0)),
+        th.ink.mix(0.5).stroke_width(th.stroke(1.0)),
     ))?;
     for (k, d) in g.iter().enumerate() {
         let x = k as f64;
         let (m, e) = (pct(d.mean), pct(d.spread));
         // The error bar: one standard deviation over the seeds, with caps.
         let cap = 0.12;
-        let bar = POINT.stroke_width(th.stroke(1.5));
+        let bar = th.palette[0].stroke_width(th.stroke(1.5));
         chart.draw_series(
             [
                 vec![(x, m - e), (x, m + e)],
@@ -105,7 +103,7 @@ where
         chart.draw_series(std::iter::once(Circle::new(
             (x, m),
             th.px(3.5),
-            POINT.filled(),
+            th.palette[0].filled(),
         )))?;
     }
     Ok(Frame::xy(

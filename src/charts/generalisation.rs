@@ -6,24 +6,21 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{diverging, fmt_num, mesh, mode_color, ChartResult, Frame, Grid, Theme, INK, PALETTE};
+use super::{diverging, fmt_num, mesh, ChartResult, Frame, Grid, Theme};
 use crate::chapters::generalisation::exact::SampleSpectrum;
 use crate::chapters::generalisation::mp::{mp_atom, mp_density, mp_edges, MpTheory};
 use crate::chapters::generalisation::run::GenRun;
 use crate::chapters::generalisation::sweep::{HeatMap, SweepRow};
 
-/// Simulated test error.
-pub const TEST: RGBColor = RGBColor(31, 78, 140);
-/// Simulated training error.
-pub const TRAIN: RGBColor = RGBColor(44, 140, 60);
-/// The sample's exact curves (dashed, over the simulation).
-pub const EXACT: RGBColor = RGBColor(214, 110, 20);
-/// The large-N theory.
-pub const LARGE_N: RGBColor = RGBColor(148, 103, 189);
-/// Marks: optimal stopping, ridge, oracle.
-pub const MARK: RGBColor = RGBColor(120, 120, 120);
-/// The frozen-subspace floor of α < 1.
-pub const FROZEN: RGBColor = RGBColor(200, 60, 60);
+/// Test-error curve colour in the light theme (series 0 of the palette; the charts read theirs
+/// from the theme).
+pub const TEST: RGBColor = super::PALETTE[0];
+/// Training-error curve colour in the light theme (series 4).
+pub const TRAIN: RGBColor = super::PALETTE[4];
+/// The exact prediction's colour in the light theme (series 1).
+pub const EXACT: RGBColor = super::PALETTE[1];
+/// The large-N (Marchenko–Pastur) theory's colour in the light theme (series 5).
+pub const LARGE_N: RGBColor = super::PALETTE[5];
 
 /// Lines of a legend at the top right of a plot: colour, dashed?, text.
 fn legend<DB: DrawingBackend>(
@@ -72,7 +69,7 @@ pub fn draw_errors<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let recs: Vec<_> = run.records().iter().filter(|r| r.time > 0.0).collect();
     let theory = run.theory();
     let stop = run.early_stop();
@@ -112,11 +109,11 @@ where
     for (f, style) in [
         (
             &(|t| theory.test_error(t)) as &dyn Fn(f64) -> f64,
-            LARGE_N.stroke_width(th.stroke(1.2)),
+            th.palette[5].stroke_width(th.stroke(1.2)),
         ),
         (
             &|t| theory.train_error(t),
-            LARGE_N.mix(0.6).stroke_width(th.stroke(1.2)),
+            th.palette[5].mix(0.6).stroke_width(th.stroke(1.2)),
         ),
     ] {
         chart.draw_series(LineSeries::new(
@@ -130,13 +127,13 @@ where
         hline(run.oracle()),
         th.px(2.0),
         th.px(3.0),
-        MARK.stroke_width(th.stroke(1.0)),
+        th.faint(0.5).stroke_width(th.stroke(1.0)),
     ))?;
     chart.draw_series(DashedLineSeries::new(
         hline(run.ridge_test_error()),
         th.px(7.0),
         th.px(3.0),
-        MARK.stroke_width(th.stroke(1.0)),
+        th.faint(0.5).stroke_width(th.stroke(1.0)),
     ))?;
     let frozen = theory.frozen_floor();
     if frozen > 0.0 {
@@ -144,7 +141,7 @@ where
             hline(frozen + run.oracle()),
             th.px(1.5),
             th.px(2.5),
-            FROZEN.stroke_width(th.stroke(1.5)),
+            th.palette[3].stroke_width(th.stroke(1.5)),
         ))?;
     }
     if stop.t_opt > t_start && stop.t_opt < t_end {
@@ -152,22 +149,22 @@ where
             [(stop.t_opt, 0.0), (stop.t_opt, y_max)],
             th.px(3.0),
             th.px(3.0),
-            LARGE_N.mix(0.7).stroke_width(th.stroke(1.0)),
+            th.palette[5].mix(0.7).stroke_width(th.stroke(1.0)),
         ))?;
         chart.draw_series(std::iter::once(Circle::new(
             (stop.t_opt, clip(stop.test_error)),
             th.px(4.0),
-            LARGE_N.filled(),
+            th.palette[5].filled(),
         )))?;
     }
     // Simulation, then the exact curves dashed on top.
     chart.draw_series(LineSeries::new(
         recs.iter().map(|r| (r.time, clip(r.test_error))),
-        TEST.stroke_width(th.stroke(2.2)),
+        th.palette[0].stroke_width(th.stroke(2.2)),
     ))?;
     chart.draw_series(LineSeries::new(
         recs.iter().map(|r| (r.time, clip(r.train_error))),
-        TRAIN.stroke_width(th.stroke(2.2)),
+        th.palette[4].stroke_width(th.stroke(2.2)),
     ))?;
     if run.exact().is_some() {
         for pick in [
@@ -180,28 +177,32 @@ where
                     .filter_map(|r| pick(r).map(|v| (r.time, clip(v)))),
                 th.px(5.0),
                 th.px(4.0),
-                EXACT.stroke_width(th.stroke(1.6)),
+                th.palette[1].stroke_width(th.stroke(1.6)),
             ))?;
         }
     }
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     let mut items = vec![
-        (TEST.to_rgba(), false, "test error (simulation)".to_string()),
         (
-            TRAIN.to_rgba(),
+            th.palette[0].to_rgba(),
+            false,
+            "test error (simulation)".to_string(),
+        ),
+        (
+            th.palette[4].to_rgba(),
             false,
             "training error (simulation)".to_string(),
         ),
     ];
     if run.exact().is_some() {
         items.push((
-            EXACT.to_rgba(),
+            th.palette[1].to_rgba(),
             true,
             "exact: this sample, discrete steps".to_string(),
         ));
     }
     items.push((
-        LARGE_N.to_rgba(),
+        th.palette[5].to_rgba(),
         false,
         if run.deep().is_some() {
             "large-N theory of the shallow student (gradient flow)".to_string()
@@ -210,7 +211,7 @@ where
         },
     ));
     items.push((
-        MARK.to_rgba(),
+        th.faint(0.5).to_rgba(),
         true,
         format!(
             "ridge γ*=1/SNR {} · oracle σ²ε {}",
@@ -220,7 +221,7 @@ where
     ));
     if frozen > 0.0 {
         items.push((
-            FROZEN.to_rgba(),
+            th.palette[3].to_rgba(),
             true,
             format!(
                 "frozen subspace (1 − α)(σ²₀ + σ²w) + σ²ε = {}",
@@ -229,7 +230,7 @@ where
         ));
     }
     items.push((
-        LARGE_N.mix(0.7),
+        th.palette[5].mix(0.7),
         true,
         format!(
             "t_opt = {}τ, E_g(t_opt) = {}",
@@ -258,7 +259,7 @@ pub fn draw_spectrum<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let (lo, hi) = mp_edges(alpha);
     let x_max = (hi.max(spectrum.max_eigenvalue()) * 1.08).max(0.1);
     let n = spectrum.inputs as f64;
@@ -305,23 +306,23 @@ where
                         (k as f64 * width, 0.0),
                         ((k + 1) as f64 * width, d.min(y_max)),
                     ],
-                    PALETTE[0].mix(0.35).filled(),
+                    th.palette[0].mix(0.35).filled(),
                 )
             }),
     )?;
     chart.draw_series(LineSeries::new(
         curve.iter().map(|&(l, d)| (l, d.min(y_max))),
-        LARGE_N.stroke_width(th.stroke(2.2)),
+        th.palette[5].stroke_width(th.stroke(2.2)),
     ))?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     let mut items = vec![
         (
-            PALETTE[0].mix(0.6),
+            th.palette[0].mix(0.6),
             false,
             format!("this sample (N = {})", spectrum.inputs),
         ),
         (
-            LARGE_N.to_rgba(),
+            th.palette[5].to_rgba(),
             false,
             format!("Marchenko–Pastur, α = {}", fmt_num(alpha)),
         ),
@@ -331,7 +332,7 @@ where
         // The atom: a bar at λ = 0 drawn to the top, labelled with its weight.
         chart.draw_series(std::iter::once(Rectangle::new(
             [(0.0, 0.0), (width * 0.6, y_max)],
-            INK.mix(0.55).filled(),
+            th.ink.mix(0.55).filled(),
         )))?;
         let (px, py) = chart.backend_coord(&(width * 0.6, y_max * 0.9));
         root.draw(&Text::new(
@@ -344,7 +345,7 @@ where
             (px + th.px(5.0), py),
             th.text(10.5).pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
-        items.push((INK.mix(0.55), false, "atom at λ = 0".to_string()));
+        items.push((th.ink.mix(0.55), false, "atom at λ = 0".to_string()));
     }
     legend(root, (xr.end, yr.start + th.px(14.0)), &items, th)?;
     Ok(Frame::xy(
@@ -365,7 +366,7 @@ pub fn draw_stop_times<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let (lo, hi) = mp_edges(theory.alpha);
     let lo = lo.max(hi * 1e-3);
     let pts: Vec<(f64, f64)> = (0..=200)
@@ -390,13 +391,13 @@ where
     )?;
     chart.draw_series(LineSeries::new(
         pts.iter().copied(),
-        EXACT.stroke_width(th.stroke(2.2)),
+        th.palette[1].stroke_width(th.stroke(2.2)),
     ))?;
     chart.draw_series(DashedLineSeries::new(
         [(lo, stop.t_opt), (hi, stop.t_opt)],
         th.px(5.0),
         th.px(4.0),
-        LARGE_N.stroke_width(th.stroke(1.5)),
+        th.palette[5].stroke_width(th.stroke(1.5)),
     ))?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     legend(
@@ -404,12 +405,12 @@ where
         (xr.end, yr.start),
         &[
             (
-                EXACT.to_rgba(),
+                th.palette[1].to_rgba(),
                 false,
                 "t*(λ) = (τ/λ) ln(1 + λ(σ²w + σ²₀)/σ²ε)".to_string(),
             ),
             (
-                LARGE_N.to_rgba(),
+                th.palette[5].to_rgba(),
                 true,
                 format!("one global stop t_opt = {}τ", fmt_num(stop.t_opt)),
             ),
@@ -434,7 +435,7 @@ pub fn draw_alpha_sweep<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let mut snrs: Vec<f64> = rows.iter().map(|r| r.snr).collect();
     snrs.sort_by(f64::total_cmp);
     snrs.dedup();
@@ -463,11 +464,11 @@ where
         [(1.0, y_lo), (1.0, y_hi)],
         th.px(2.0),
         th.px(4.0),
-        MARK.stroke_width(th.stroke(1.0)),
+        th.faint(0.5).stroke_width(th.stroke(1.0)),
     ))?;
     let mut items = Vec::new();
     for (k, &snr) in snrs.iter().enumerate() {
-        let color = PALETTE[k % PALETTE.len()];
+        let color = th.mode(k);
         let of = |f: fn(&SweepRow) -> f64| -> Vec<(f64, f64)> {
             let mut p: Vec<(f64, f64)> = rows
                 .iter()
@@ -500,9 +501,9 @@ where
         ))?;
         items.push((color.to_rgba(), false, format!("SNR {}", fmt_num(snr))));
     }
-    items.push((INK.to_rgba(), false, "solid: E_g(10⁴τ)".to_string()));
+    items.push((th.ink.to_rgba(), false, "solid: E_g(10⁴τ)".to_string()));
     items.push((
-        INK.to_rgba(),
+        th.ink.to_rgba(),
         true,
         "dashed: E_g(t_opt) · dotted: overtraining".to_string(),
     ));
@@ -527,7 +528,7 @@ pub fn draw_heat_map<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let (w, h) = root.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
     let left = th.px(56.0);
@@ -573,7 +574,7 @@ where
         }
         root.draw(&Rectangle::new(
             [(grid.left, grid.top), (grid.right, grid.bottom)],
-            INK.mix(0.35).stroke_width(1),
+            th.ink.mix(0.35).stroke_width(1),
         ))?;
         root.draw(&Text::new(
             name.to_string(),
@@ -662,7 +663,7 @@ pub fn draw_deep_modes<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let Some(deep) = run.deep() else {
         return Err("the mode chart needs a student with a hidden layer".into());
     };
@@ -705,7 +706,7 @@ where
         }
     };
     for a in (0..n_modes).rev() {
-        let color = mode_color(a);
+        let color = th.mode(a);
         chart.draw_series(DashedLineSeries::new(
             keep.iter()
                 .filter_map(|&k| pred.get(k).map(|p| (recs[k].time, clip(p[a])))),
@@ -728,12 +729,8 @@ where
         root,
         (xr.end, yr.start),
         &[
-            (
-                mode_color(0).to_rgba(),
-                false,
-                "solid: simulation".to_string(),
-            ),
-            (mode_color(0).to_rgba(), true, label.to_string()),
+            (th.mode(0).to_rgba(), false, "solid: simulation".to_string()),
+            (th.mode(0).to_rgba(), true, label.to_string()),
         ],
         th,
     )?;

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{diverging, fmt_num, ChartResult, Frame, Grid, Theme, INK};
+use super::{diverging, fmt_num, ChartResult, Frame, Grid, Theme};
 use crate::page::View;
 use crate::run::{Run, Session};
 
@@ -22,7 +22,7 @@ fn label_width<DB: DrawingBackend>(
     labels
         .iter()
         .map(|l| {
-            root.estimate_text_size(l, style)
+            super::text_size(root, l, style)
                 .map(|s| s.0 as i32)
                 .unwrap_or(0)
         })
@@ -36,6 +36,7 @@ fn fill_grid<DB: DrawingBackend>(
     grid: &Grid,
     m: ArrayView2<'_, f64>,
     color: &dyn Fn(usize, usize, f64) -> RGBColor,
+    th: &Theme,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     for r in 0..grid.rows {
         let i = r * grid.row_stride;
@@ -47,7 +48,7 @@ fn fill_grid<DB: DrawingBackend>(
     }
     root.draw(&Rectangle::new(
         [(grid.left, grid.top), (grid.right, grid.bottom)],
-        INK.mix(0.35).stroke_width(1),
+        th.ink.mix(0.35).stroke_width(1),
     ))?;
     Ok(())
 }
@@ -163,7 +164,7 @@ pub fn draw_output<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let run = session.run();
     let data = run.data();
     let out = output_at(run, view);
@@ -199,8 +200,8 @@ where
     let g_tgt = mk("target", left + grid_w + gap);
     let vmax = target.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
     let col = |_: usize, _: usize, v: f64| diverging(v, vmax);
-    fill_grid(root, &g_out, out.view(), &col)?;
-    fill_grid(root, &g_tgt, target.view(), &col)?;
+    fill_grid(root, &g_out, out.view(), &col, th)?;
+    fill_grid(root, &g_tgt, target.view(), &col, th)?;
     row_labels(root, &g_out, &data.features, th, font)?;
     col_labels(root, &g_out, &data.items, th, font)?;
     col_labels(root, &g_tgt, &data.items, th, font)?;
@@ -247,7 +248,7 @@ pub fn draw_svd<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let run = session.run();
     let data = run.data();
     let svd = run.svd();
@@ -307,9 +308,9 @@ where
     let umax = u.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
     let vmax = vt.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
     let smax = svd.s[0].max(1e-12);
-    fill_grid(root, &g_u, u, &|_, _, v| diverging(v, umax))?;
-    fill_grid(root, &g_s, s_mat.view(), &|_, _, v| diverging(v, smax))?;
-    fill_grid(root, &g_v, vt.view(), &|_, _, v| diverging(v, vmax))?;
+    fill_grid(root, &g_u, u, &|_, _, v| diverging(v, umax), th)?;
+    fill_grid(root, &g_s, s_mat.view(), &|_, _, v| diverging(v, smax), th)?;
+    fill_grid(root, &g_v, vt.view(), &|_, _, v| diverging(v, vmax), th)?;
     row_labels(root, &g_u, &data.features, th, font)?;
     let mode_names: Vec<String> = (1..=r).map(|a| a.to_string()).collect();
     col_labels(root, &g_u, &mode_names, th, font)?;
@@ -322,7 +323,11 @@ where
         for a in 0..r {
             let (p0, p1) = g_s.cell_rect(a, a);
             let txt = format!("{:.1}", svd.s[a]);
-            let color = if svd.s[a] / smax > 0.55 { WHITE } else { INK };
+            let color = if svd.s[a] / smax > 0.55 {
+                WHITE
+            } else {
+                super::INK
+            };
             root.draw(&Text::new(
                 txt,
                 ((p0.0 + p1.0) / 2, (p0.1 + p1.1) / 2),

@@ -4,12 +4,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{draw_wrapped, fmt_num, mode_color, wrap_text, ChartResult, Frame, Theme, GRID, INK};
+use super::{draw_wrapped, fmt_num, wrap_text, ChartResult, Frame, Theme};
 
-/// Colour of the simulated loss.
-const SIM_LOSS: RGBColor = RGBColor(31, 78, 140);
-/// Colour of the predicted loss.
-const THEORY_LOSS: RGBColor = RGBColor(214, 110, 20);
 use crate::page::View;
 use crate::run::{Run, Session};
 
@@ -111,7 +107,7 @@ where
     DB::ErrorType: 'static,
 {
     let run = session.run();
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let recs = run.history().records();
     let pts: Vec<(f64, f64)> = recs
         .iter()
@@ -145,9 +141,9 @@ where
         .y_desc("loss  ½Σ‖y − ŷ‖²")
         .label_style(th.text(11.0))
         .axis_desc_style(th.text(12.0))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.6))
+        .light_line_style(th.grid.mix(0.0))
+        .bold_line_style(th.grid)
+        .axis_style(th.ink.mix(0.6))
         .x_labels(6)
         .y_labels(6)
         .y_label_formatter(&|v| fmt_num(*v))
@@ -158,7 +154,7 @@ where
             t.loss.iter().map(|&(x, y)| (x, y.max(lo))),
             th.px(6.0),
             th.px(4.0),
-            THEORY_LOSS.stroke_width(th.stroke(1.5)),
+            th.palette[1].stroke_width(th.stroke(1.5)),
         ))?;
     }
     if let Some(f) = flow_series(run, view, 0) {
@@ -166,18 +162,18 @@ where
             f.loss.iter().map(|&(x, y)| (x, y.max(lo))),
             th.px(1.5),
             th.px(3.0),
-            THEORY_LOSS.mix(0.7).stroke_width(th.stroke(1.0)),
+            th.palette[1].mix(0.7).stroke_width(th.stroke(1.0)),
         ))?;
     }
     chart.draw_series(LineSeries::new(
         pts.iter().copied(),
-        ShapeStyle::from(&SIM_LOSS).stroke_width(th.stroke(2.0)),
+        ShapeStyle::from(&th.palette[0]).stroke_width(th.stroke(2.0)),
     ))?;
     if let Some(&(x, y)) = pts.last() {
         chart.draw_series(std::iter::once(Circle::new(
             (x, y),
             th.px(3.0),
-            SIM_LOSS.filled(),
+            th.palette[0].filled(),
         )))?;
     }
     scrub_cursor(&mut chart, view, run, (lo, hi), th)?;
@@ -197,7 +193,7 @@ where
         note,
         (xr.end - th.px(6.0), yr.start + th.px(4.0)),
         th.text(11.0)
-            .color(&INK.mix(0.75))
+            .color(&th.ink.mix(0.75))
             .pos(Pos::new(HPos::Right, VPos::Top)),
     ))?;
     Ok(Frame::xy(
@@ -219,7 +215,7 @@ where
     DB::ErrorType: 'static,
 {
     let run = session.run();
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let recs = run.history().records();
     let svd = run.svd();
     let n_modes = svd.rank().clamp(1, MAX_MODES_SHOWN).min(svd.s.len());
@@ -259,7 +255,7 @@ where
     } else {
         note
     };
-    let note_color = INK.mix(0.75);
+    let note_color = th.ink.mix(0.75);
     let note_style = th.text(11.0).color(&note_color);
 
     let (w, h) = root.dim_in_pixel();
@@ -289,9 +285,9 @@ where
         })
         .label_style(th.text(11.0))
         .axis_desc_style(th.text(12.0))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.6))
+        .light_line_style(th.grid.mix(0.0))
+        .bold_line_style(th.grid)
+        .axis_style(th.ink.mix(0.6))
         .x_labels(6)
         .y_labels(6)
         .x_label_formatter(&|v| fmt_num(*v))
@@ -299,7 +295,7 @@ where
         .draw()?;
 
     for a in (0..n_modes).rev() {
-        let color = mode_color(a);
+        let color = th.mode(a);
         if let Some(f) = &flow {
             chart.draw_series(DashedLineSeries::new(
                 f.modes[a].iter().copied(),
@@ -321,6 +317,14 @@ where
             .filter(|r| r.modes[a].is_finite())
             .map(|r| (r.step as f64, r.modes[a]))
             .collect();
+        // Markers on the curve, staggered between modes, so that neighbouring modes differ in
+        // shape as well as colour (the legend shows the same marker).
+        for x in marker_steps(a, n_modes, xmax) {
+            let k = pts.partition_point(|p| p.0 < x);
+            if let Some(&p) = pts.get(k).filter(|p| p.0 <= xmax) {
+                th.marker(&mut chart, p, a, color)?;
+            }
+        }
         chart.draw_series(LineSeries::new(pts, color.stroke_width(th.stroke(2.0))))?;
     }
     // The second network, faint, in the same colours.
@@ -335,7 +339,7 @@ where
                 .collect();
             chart.draw_series(LineSeries::new(
                 pts,
-                mode_color(a).mix(0.35).stroke_width(th.stroke(1.5)),
+                th.mode(a).mix(0.35).stroke_width(th.stroke(1.5)),
             ))?;
         }
     }
@@ -346,7 +350,7 @@ where
             [(at, y0), (at, y1)],
             th.px(3.0),
             th.px(3.0),
-            mode_color(a).mix(0.55).stroke_width(th.stroke(1.0)),
+            th.mode(a).mix(0.55).stroke_width(th.stroke(1.0)),
         ))?;
     }
     let kind = match prediction {
@@ -371,6 +375,13 @@ where
     ))
 }
 
+/// The steps at which mode `a` of `n` carries a marker: four per curve, offset from one mode
+/// to the next so that markers of neighbouring modes do not sit on top of each other.
+fn marker_steps(a: usize, n: usize, xmax: f64) -> impl Iterator<Item = f64> {
+    let offset = (a as f64 + 0.5) / n.max(1) as f64;
+    (0..4).map(move |j| xmax * (j as f64 + offset) / 4.0)
+}
+
 /// A vertical line at the scrubbed step (nothing when the view follows the run).
 fn scrub_cursor<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
     chart: &mut ChartContext<'_, DB, CT>,
@@ -383,7 +394,7 @@ fn scrub_cursor<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
         let s = view.step(run) as f64;
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(s, y.0), (s, y.1)],
-            INK.mix(0.55).stroke_width(th.stroke(1.5)),
+            th.ink.mix(0.55).stroke_width(th.stroke(1.5)),
         )))?;
     }
     Ok(())
@@ -402,15 +413,16 @@ fn draw_legend<DB: DrawingBackend>(
     area.draw(&Text::new(
         "mode  s".to_string(),
         (th.px(4.0), top - th.px(4.0)),
-        th.text(10.5).color(&INK.mix(0.7)),
+        th.text(10.5).color(&th.ink.mix(0.7)),
     ))?;
     for a in 0..n {
         let y = top + row * (a as i32 + 1);
-        let color = mode_color(a);
-        area.draw(&Rectangle::new(
-            [(th.px(4.0), y - th.px(3.0)), (th.px(20.0), y + th.px(3.0))],
-            color.filled(),
+        let color = th.mode(a);
+        area.draw(&PathElement::new(
+            vec![(th.px(4.0), y), (th.px(20.0), y)],
+            color.stroke_width(th.stroke(2.0)),
         ))?;
+        th.marker_at(area, (th.px(12.0), y), a, color)?;
         area.draw(&Text::new(
             format!("{}  {}", a + 1, fmt_num(s[a])),
             (th.px(25.0), y - th.px(6.0)),
@@ -421,7 +433,7 @@ fn draw_legend<DB: DrawingBackend>(
     let y = top + row * (n as i32 + 2);
     area.draw(&PathElement::new(
         vec![(th.px(4.0), y), (th.px(20.0), y)],
-        INK.stroke_width(th.stroke(2.0)),
+        th.ink.stroke_width(th.stroke(2.0)),
     ))?;
     area.draw(&Text::new(
         "simulation".to_string(),
@@ -433,7 +445,7 @@ fn draw_legend<DB: DrawingBackend>(
         let x = th.px(4.0 + 9.0 * k as f64);
         area.draw(&PathElement::new(
             vec![(x, y), (x + th.px(6.0), y)],
-            INK.stroke_width(th.stroke(1.5)),
+            th.ink.stroke_width(th.stroke(1.5)),
         ))?;
     }
     // "theory:" then its kind ("exact", "approximate") or the reference note, on two lines to

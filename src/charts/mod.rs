@@ -35,8 +35,23 @@ use crate::run::Session;
 /// Result of drawing a chart.
 pub type ChartResult = Result<Frame, Box<dyn Error>>;
 
-/// Draws the named panel of a session as the view shows it.
+/// Draws the named panel of a session as the view shows it (the chapter registry decides when
+/// a panel needs drawing; see `chapters::Chapter::version`).
 pub fn draw_panel<DB: DrawingBackend>(
+    panel: &str,
+    root: &DrawingArea<DB, Shift>,
+    session: &Session,
+    view: &View,
+    theme: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    render_panel(panel, root, session, view, theme)
+}
+
+/// Draws the named panel of a session as the view shows it, always.
+pub fn render_panel<DB: DrawingBackend>(
     panel: &str,
     root: &DrawingArea<DB, Shift>,
     session: &Session,
@@ -72,7 +87,7 @@ pub fn panel_svg(
     {
         let backend = SVGBackend::with_string(&mut out, (width, height));
         let root = backend.into_drawing_area();
-        draw_panel(panel, &root, session, view, &Theme::default()).map_err(|e| e.to_string())?;
+        render_panel(panel, &root, session, view, &Theme::default()).map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(out)
@@ -94,34 +109,76 @@ pub fn svg_with(
     Ok(out)
 }
 
-/// Sizes and fonts, scaled for the device (HiDPI canvases are drawn at `scale` pixels per CSS
-/// pixel).
+/// Sizes, fonts and colours, scaled for the device (HiDPI canvases are drawn at `scale` pixels
+/// per CSS pixel), light or dark. Every chart reads its colours from here: the background, the
+/// ink of text and axes, the grid and the qualitative palette. SVG exports use the light theme.
 #[derive(Clone, Debug)]
 pub struct Theme {
     pub scale: f64,
     pub font: &'static str,
+    /// Drawn for a dark page (`prefers-color-scheme: dark`).
+    pub dark: bool,
+    /// The chart's background.
+    pub bg: RGBColor,
+    /// Text and axis colour.
+    pub ink: RGBColor,
+    /// Faint grid colour.
+    pub grid: RGBColor,
+    /// The qualitative palette: series `k` is `palette[k % len]`, with marker `MARKERS[k % len]`.
+    pub palette: [RGBColor; 8],
 }
 
 impl Default for Theme {
     fn default() -> Self {
-        Theme {
-            scale: 1.0,
-            font: "sans-serif",
-        }
+        Theme::new(1.0, false)
     }
 }
 
 impl Theme {
-    pub fn with_scale(scale: f64) -> Theme {
+    /// The theme for a canvas drawn at `scale` device pixels per CSS pixel, dark or light.
+    pub fn new(scale: f64, dark: bool) -> Theme {
         let scale = if scale.is_finite() {
             scale.clamp(0.5, 4.0)
         } else {
             1.0
         };
-        Theme {
-            scale,
-            ..Theme::default()
+        if dark {
+            Theme {
+                scale,
+                font: "sans-serif",
+                dark,
+                bg: DARK_BG,
+                ink: DARK_INK,
+                grid: DARK_GRID,
+                palette: PALETTE_DARK,
+            }
+        } else {
+            Theme {
+                scale,
+                font: "sans-serif",
+                dark,
+                bg: WHITE,
+                ink: INK,
+                grid: GRID,
+                palette: PALETTE,
+            }
         }
+    }
+
+    /// The light theme at `scale`.
+    pub fn with_scale(scale: f64) -> Theme {
+        Theme::new(scale, false)
+    }
+
+    /// Colour of series (or mode) `k`, 0-based.
+    pub fn mode(&self, k: usize) -> RGBColor {
+        self.palette[k % self.palette.len()]
+    }
+
+    /// Ink at `alpha` over the background, as a solid colour (for text and lines that must not
+    /// show what lies beneath).
+    pub fn faint(&self, alpha: f64) -> RGBColor {
+        blend(self.bg, self.ink, alpha)
     }
 
     /// A length in device pixels.
@@ -131,34 +188,170 @@ impl Theme {
 
     /// A text style of `size` CSS pixels.
     pub fn text(&self, size: f64) -> TextStyle<'static> {
-        (self.font, size * self.scale).into_font().color(&INK)
+        (self.font, size * self.scale).into_font().color(&self.ink)
     }
 
     pub fn stroke(&self, width: f64) -> u32 {
         (width * self.scale).round().max(1.0) as u32
     }
+
+    /// Draws series `k`'s marker (the shape of `MARKERS[k % len]`) centred at `p` on a chart.
+    pub fn marker<DB: DrawingBackend, CT: CoordTranslate>(
+        &self,
+        chart: &mut ChartContext<'_, DB, CT>,
+        p: CT::From,
+        k: usize,
+        color: RGBColor,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+    where
+        CT::From: Clone + 'static,
+    {
+        let r = self.px(4.0);
+        let sw = self.stroke(1.0);
+        let edge = self.bg.stroke_width(sw);
+        let fill = color.filled();
+        let shape = marker_points(MARKERS[k % MARKERS.len()], r);
+        chart.draw_series(std::iter::once(
+            EmptyElement::at(p.clone()) + Polygon::new(shape.clone(), fill),
+        ))?;
+        let mut ring = shape;
+        ring.push(ring[0]);
+        chart.draw_series(std::iter::once(
+            EmptyElement::at(p) + PathElement::new(ring, edge),
+        ))?;
+        Ok(())
+    }
+
+    /// Draws series `k`'s marker centred at pixel `p` of a drawing area (a legend).
+    pub fn marker_at<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        p: (i32, i32),
+        k: usize,
+        color: RGBColor,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let shape = marker_points(MARKERS[k % MARKERS.len()], self.px(4.0));
+        let moved: Vec<(i32, i32)> = shape.iter().map(|&(x, y)| (p.0 + x, p.1 + y)).collect();
+        area.draw(&Polygon::new(moved.clone(), color.filled()))?;
+        let mut ring = moved;
+        ring.push(ring[0]);
+        area.draw(&PathElement::new(
+            ring,
+            self.bg.stroke_width(self.stroke(1.0)),
+        ))
+    }
 }
 
-/// Text and axis colour.
-pub const INK: RGBColor = RGBColor(40, 44, 52);
-/// Faint grid colour.
-pub const GRID: RGBColor = RGBColor(225, 228, 233);
+/// `a` moved towards `b` by `t` (0 = a, 1 = b).
+pub fn blend(a: RGBColor, b: RGBColor, t: f64) -> RGBColor {
+    let t = t.clamp(0.0, 1.0);
+    let mix = |x: u8, y: u8| (x as f64 + (y as f64 - x as f64) * t).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
 
-/// A qualitative palette for modes (Tableau 10).
-pub const PALETTE: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
+/// The marker shapes, in series order, so that neighbouring series differ in shape as well as
+/// colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Marker {
+    Circle,
+    Square,
+    TriangleUp,
+    Diamond,
+    TriangleDown,
+    Hexagon,
+    Pentagon,
+    Star,
+}
+
+/// Marker of series `k`: `MARKERS[k % MARKERS.len()]`.
+pub const MARKERS: [Marker; 8] = [
+    Marker::Circle,
+    Marker::Square,
+    Marker::TriangleUp,
+    Marker::Diamond,
+    Marker::TriangleDown,
+    Marker::Hexagon,
+    Marker::Pentagon,
+    Marker::Star,
 ];
 
-/// Colour of mode `alpha` (0-based).
+/// The outline of a marker of radius `r` pixels about (0, 0), as a polygon.
+pub fn marker_points(m: Marker, r: i32) -> Vec<(i32, i32)> {
+    let rf = r as f64;
+    let poly = |n: usize, radius: f64, phase: f64| -> Vec<(i32, i32)> {
+        (0..n)
+            .map(|k| {
+                let a = phase + std::f64::consts::TAU * k as f64 / n as f64;
+                (
+                    (radius * a.cos()).round() as i32,
+                    (radius * a.sin()).round() as i32,
+                )
+            })
+            .collect()
+    };
+    use std::f64::consts::FRAC_PI_2;
+    match m {
+        Marker::Circle => poly(16, rf, 0.0),
+        Marker::Square => {
+            let s = (rf * 0.85).round() as i32;
+            vec![(-s, -s), (s, -s), (s, s), (-s, s)]
+        }
+        Marker::TriangleUp => poly(3, rf * 1.2, -FRAC_PI_2),
+        Marker::Diamond => poly(4, rf * 1.15, 0.0),
+        Marker::TriangleDown => poly(3, rf * 1.2, FRAC_PI_2),
+        Marker::Hexagon => poly(6, rf * 1.05, 0.0),
+        Marker::Pentagon => poly(5, rf * 1.1, -FRAC_PI_2),
+        Marker::Star => (0..10)
+            .map(|k| {
+                let radius = if k % 2 == 0 { rf * 1.3 } else { rf * 0.55 };
+                let a = -FRAC_PI_2 + std::f64::consts::PI * k as f64 / 5.0;
+                (
+                    (radius * a.cos()).round() as i32,
+                    (radius * a.sin()).round() as i32,
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Text and axis colour (light theme).
+pub const INK: RGBColor = RGBColor(40, 44, 52);
+/// Faint grid colour (light theme).
+pub const GRID: RGBColor = RGBColor(225, 228, 233);
+/// The dark theme's background, ink and grid.
+pub const DARK_BG: RGBColor = RGBColor(24, 26, 31);
+pub const DARK_INK: RGBColor = RGBColor(222, 225, 230);
+pub const DARK_GRID: RGBColor = RGBColor(52, 56, 64);
+
+/// The qualitative palette (light theme): Okabe & Ito's colour-blind-safe set (Okabe and Ito
+/// 2008, "Color Universal Design"), ordered so that neighbouring series stay apart under
+/// deuteranopia, protanopia and tritanopia (checked in tests/charts.rs), with its yellow
+/// darkened to read on white.
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(60, 60, 60),    // near black
+    RGBColor(181, 160, 0),   // dark yellow
+];
+
+/// The dark theme's palette: the same hues, lightened where needed to keep a contrast of at least
+/// 3:1 against the dark background.
+pub const PALETTE_DARK: [RGBColor; 8] = [
+    RGBColor(60, 150, 225),  // blue, lightened
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(150, 215, 250), // sky blue, lightened
+    RGBColor(240, 80, 80),   // vermillion, lightened
+    RGBColor(0, 190, 140),   // bluish green, lightened
+    RGBColor(220, 150, 190), // reddish purple, lightened
+    RGBColor(225, 225, 225), // light grey
+    RGBColor(240, 228, 66),  // yellow
+];
+
+/// Colour of mode `alpha` (0-based) in the light theme (the SVG exports').
 pub fn mode_color(alpha: usize) -> RGBColor {
     PALETTE[alpha % PALETTE.len()]
 }
@@ -329,6 +522,57 @@ pub fn fmt_num(v: f64) -> String {
     }
 }
 
+/// Most strings whose measured size is remembered (the cache is emptied when it would grow past).
+const TEXT_SIZES_KEPT: usize = 4096;
+
+/// A measured text's key: backend, font (name, style, rotation), size and text.
+type TextKey = (&'static str, String, u64, String);
+
+thread_local! {
+    /// Measured text sizes by backend, font, size, style, rotation and text. Measuring text in
+    /// the browser lays out a DOM element (a forced synchronous layout per call), which cost more
+    /// than everything else a frame draws; a string's size in a font does not change.
+    static TEXT_SIZES: std::cell::RefCell<std::collections::HashMap<TextKey, (u32, u32)>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The size in pixels of `text` drawn in `style` (as `estimate_text_size`), remembered.
+pub fn text_size<DB: DrawingBackend, CT: CoordTranslate>(
+    area: &DrawingArea<DB, CT>,
+    text: &str,
+    style: &TextStyle<'_>,
+) -> Option<(u32, u32)> {
+    let rotation = match style.font.get_transform() {
+        FontTransform::None => 0,
+        FontTransform::Rotate90 => 1,
+        FontTransform::Rotate180 => 2,
+        FontTransform::Rotate270 => 3,
+    };
+    let font = format!(
+        "{}|{}|{rotation}",
+        style.font.get_name(),
+        style.font.get_style().as_str()
+    );
+    let key = (
+        std::any::type_name::<DB>(),
+        font,
+        style.font.get_size().to_bits(),
+        text.to_string(),
+    );
+    if let Some(size) = TEXT_SIZES.with(|c| c.borrow().get(&key).copied()) {
+        return Some(size);
+    }
+    let size = area.estimate_text_size(text, style).ok()?;
+    TEXT_SIZES.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= TEXT_SIZES_KEPT {
+            c.clear();
+        }
+        c.insert(key, size);
+    });
+    Some(size)
+}
+
 /// `text` wrapped at spaces to fit `max_width` device pixels: the lines and the distance from
 /// one line's top to the next.
 pub fn wrap_text<DB: DrawingBackend>(
@@ -337,11 +581,7 @@ pub fn wrap_text<DB: DrawingBackend>(
     max_width: i32,
     style: &TextStyle<'_>,
 ) -> (Vec<String>, i32) {
-    let width = |t: &str| {
-        root.estimate_text_size(t, style)
-            .map(|s| s.0 as i32)
-            .unwrap_or(0)
-    };
+    let width = |t: &str| text_size(root, t, style).map(|s| s.0 as i32).unwrap_or(0);
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {
@@ -357,8 +597,7 @@ pub fn wrap_text<DB: DrawingBackend>(
         }
     }
     lines.push(line);
-    let height = root
-        .estimate_text_size("Mg", style)
+    let height = text_size(root, "Mg", style)
         .map(|s| s.1 as i32)
         .unwrap_or(12);
     (lines, height + 2)
@@ -416,9 +655,9 @@ where
         .y_desc(y_desc)
         .label_style(th.text(11.0))
         .axis_desc_style(th.text(12.0))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.6))
+        .light_line_style(th.grid.mix(0.0))
+        .bold_line_style(th.grid)
+        .axis_style(th.ink.mix(0.6))
         .x_labels(6)
         .y_labels(6)
         .x_label_formatter(&|v| fmt_num(*v))

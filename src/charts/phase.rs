@@ -7,18 +7,21 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{fmt_num, mode_color, ChartResult, Frame, Theme, GRID, INK, PALETTE};
+use super::{fmt_num, ChartResult, Frame, Theme};
 use crate::chapters::depth::phase::{conserved, destination, extent, field, Ending, PhaseDemo};
 
-/// Colour of the solution manifold `ab = s`.
-const SOLUTIONS: RGBColor = RGBColor(178, 24, 43);
 /// Arrows per side of the grid.
 const ARROWS: usize = 15;
 
-/// Trajectory colours (the palette without its red, which marks the solutions).
-fn trajectory_color(k: usize) -> RGBColor {
-    const ORDER: [usize; 6] = [0, 1, 2, 4, 9, 5];
-    PALETTE[ORDER[k % ORDER.len()]]
+/// Colour of the solution manifold `ab = s`: the palette's vermillion.
+fn solutions_color(th: &Theme) -> RGBColor {
+    th.palette[3]
+}
+
+/// Trajectory colours (the palette without its vermillion, which marks the solutions).
+fn trajectory_color(k: usize, th: &Theme) -> RGBColor {
+    const ORDER: [usize; 6] = [0, 1, 2, 4, 5, 6];
+    th.palette[ORDER[k % ORDER.len()]]
 }
 
 /// The run's mode as the portrait shows it.
@@ -56,7 +59,7 @@ pub fn draw_phase<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let s = demo.s();
     let r = extent(s);
     let (w, h) = root.dim_in_pixel();
@@ -76,9 +79,9 @@ where
         .y_desc("b: output-side strength (W₂)")
         .label_style(th.text(11.0))
         .axis_desc_style(th.text(12.0))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.6))
+        .light_line_style(th.grid.mix(0.0))
+        .bold_line_style(th.grid)
+        .axis_style(th.ink.mix(0.6))
         .x_labels(5)
         .y_labels(5)
         .x_label_formatter(&|v| fmt_num(*v))
@@ -87,7 +90,7 @@ where
     let (xr, _) = chart.plotting_area().get_pixel_range();
 
     // Hyperbolas a^2 - b^2 = c (light), the lines a = +-b among them.
-    let curve_style = INK.mix(0.18).stroke_width(th.stroke(1.0));
+    let curve_style = th.ink.mix(0.18).stroke_width(th.stroke(1.0));
     let n = 120;
     for &k in &[0.5, 1.5, 3.0] {
         let c = k * s;
@@ -110,7 +113,7 @@ where
             [(-r, -sign * r), (r, sign * r)],
             th.px(3.0),
             th.px(3.0),
-            INK.mix(0.3).stroke_width(th.stroke(1.0)),
+            th.ink.mix(0.3).stroke_width(th.stroke(1.0)),
         ))?;
     }
 
@@ -120,7 +123,7 @@ where
         let (fa, fb) = field(r, -r, s);
         (fa * fa + fb * fb).sqrt()
     };
-    let arrow_style = INK.mix(0.45).stroke_width(th.stroke(1.0));
+    let arrow_style = th.ink.mix(0.45).stroke_width(th.stroke(1.0));
     for i in 0..ARROWS {
         for j in 0..ARROWS {
             let a = -r + (i as f64 + 0.5) * cell;
@@ -153,7 +156,7 @@ where
     }
 
     // The solutions ab = s (two branches).
-    let sol_style = SOLUTIONS.stroke_width(th.stroke(2.5));
+    let sol_style = solutions_color(th).stroke_width(th.stroke(2.5));
     for sign in [1.0, -1.0] {
         let a_min = s / r;
         let pts: Vec<(f64, f64)> = (0..=n)
@@ -170,14 +173,14 @@ where
         "ab = s",
         (lx + th.px(7.0), ly),
         th.text(11.5)
-            .color(&SOLUTIONS)
+            .color(&solutions_color(th))
             .pos(Pos::new(HPos::Left, VPos::Center)),
     ))?;
 
     // Trajectories.
     let inside = |(a, b): (f64, f64)| a.abs() <= r && b.abs() <= r;
     for (k, t) in demo.trajectories().iter().enumerate() {
-        let color = trajectory_color(k);
+        let color = trajectory_color(k, th);
         let pts: Vec<(f64, f64)> = t
             .points
             .iter()
@@ -206,14 +209,14 @@ where
     // The run's mode.
     if let Some(d) = dot {
         let p = d.point();
-        let color = mode_color(d.mode);
+        let color = th.mode(d.mode);
         if inside(p) {
-            chart.draw_series(std::iter::once(Circle::new(p, th.px(7.0), WHITE.filled())))?;
+            chart.draw_series(std::iter::once(Circle::new(p, th.px(7.0), th.bg.filled())))?;
             chart.draw_series(std::iter::once(Circle::new(p, th.px(6.0), color.filled())))?;
             chart.draw_series(std::iter::once(Circle::new(
                 p,
                 th.px(6.0),
-                INK.stroke_width(th.stroke(1.0)),
+                th.ink.stroke_width(th.stroke(1.0)),
             )))?;
             let (px, py) = chart.backend_coord(&p);
             let left = px > xr.end - th.px(90.0);
@@ -260,25 +263,25 @@ where
     y += row + th.px(4.0);
     let line =
         |y: i32, style: ShapeStyle| PathElement::new(vec![(x, y), (x + th.px(18.0), y)], style);
-    legend.draw(&line(y, SOLUTIONS.stroke_width(th.stroke(2.5))))?;
+    legend.draw(&line(y, solutions_color(th).stroke_width(th.stroke(2.5))))?;
     legend.draw(&Text::new(
         "ab = s: learned",
         (x + th.px(24.0), y - th.px(6.0)),
         text.clone(),
     ))?;
     y += row;
-    legend.draw(&line(y, INK.mix(0.3).stroke_width(th.stroke(1.0))))?;
+    legend.draw(&line(y, th.ink.mix(0.3).stroke_width(th.stroke(1.0))))?;
     legend.draw(&Text::new(
         "a² − b² = const",
         (x + th.px(24.0), y - th.px(6.0)),
         text.clone(),
     ))?;
     y += row;
-    legend.draw(&line(y, PALETTE[0].stroke_width(th.stroke(2.0))))?;
+    legend.draw(&line(y, th.palette[0].stroke_width(th.stroke(2.0))))?;
     legend.draw(&Circle::new(
         (x + th.px(18.0), y),
         th.px(3.5),
-        PALETTE[0].filled(),
+        th.palette[0].filled(),
     ))?;
     legend.draw(&Text::new(
         "trajectory (click)",
@@ -290,7 +293,7 @@ where
         legend.draw(&Circle::new(
             (x + th.px(9.0), y),
             th.px(5.0),
-            mode_color(d.mode).filled(),
+            th.mode(d.mode).filled(),
         ))?;
         legend.draw(&Text::new(
             "the run: (√u, √u)",
@@ -301,20 +304,20 @@ where
         legend.draw(&Text::new(
             format!("u = {} at step {}", fmt_num(d.u), d.step),
             (x + th.px(24.0), y - th.px(6.0)),
-            th.text(10.0).color(&INK.mix(0.7)),
+            th.text(10.0).color(&th.ink.mix(0.7)),
         ))?;
         if d.depth != 2 {
             y += row;
             legend.draw(&Text::new(
                 format!("(run has {} layers of", d.depth),
                 (x + th.px(24.0), y - th.px(6.0)),
-                th.text(10.0).color(&INK.mix(0.7)),
+                th.text(10.0).color(&th.ink.mix(0.7)),
             ))?;
             y += th.px(13.0);
             legend.draw(&Text::new(
                 "weights; eq. 8 is for 2)",
                 (x + th.px(24.0), y - th.px(6.0)),
-                th.text(10.0).color(&INK.mix(0.7)),
+                th.text(10.0).color(&th.ink.mix(0.7)),
             ))?;
         }
     }

@@ -6,12 +6,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{draw_wrapped, fmt_num, mesh, ChartResult, Frame, Theme, INK, PALETTE};
+use super::{draw_wrapped, fmt_num, mesh, ChartResult, Frame, Theme};
 use crate::chapters::prior::{LazyRichResults, SimilarityResults, TaskRun};
 
 /// Colour of task `k` (phase order).
-pub fn task_color(k: usize) -> RGBColor {
-    PALETTE[k % PALETTE.len()]
+pub fn task_color(k: usize, th: &Theme) -> RGBColor {
+    th.mode(k)
 }
 
 /// A small legend: one coloured line per entry, `dashed` adds the "dashed: prediction" key.
@@ -38,7 +38,7 @@ fn legend<DB: DrawingBackend>(
     }
     y += th.px(6.0);
     let (w, _) = area.dim_in_pixel();
-    let faint = INK.mix(0.75);
+    let faint = th.ink.mix(0.75);
     let style = th.text(10.5).color(&faint);
     draw_wrapped(area, "solid: simulation", (x, y), w as i32 - x, &style)?;
     if let Some(label) = dashed {
@@ -63,7 +63,7 @@ pub fn draw_tasks<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let recs = run.records();
     let names = run.names();
     let total: u64 = run.config().tasks.iter().map(|p| p.steps).sum();
@@ -96,7 +96,7 @@ where
     mesh(&mut chart, "training step", "loss on each task", th)?;
     let clamp = |v: f64| v.max(floor).min(top);
     for k in 0..names.len() {
-        let color = task_color(k);
+        let color = task_color(k, th);
         // The prediction, one dashed piece per predicted phase.
         let mut piece: Vec<(f64, f64)> = Vec::new();
         let mut last_phase = usize::MAX;
@@ -139,7 +139,7 @@ where
                 [(start as f64, floor), (start as f64, top)],
                 th.px(3.0),
                 th.px(3.0),
-                INK.mix(0.5).stroke_width(th.stroke(1.0)),
+                th.ink.mix(0.5).stroke_width(th.stroke(1.0)),
             ))?;
         }
         let px = chart.backend_coord(&(start as f64, top)).0;
@@ -152,14 +152,14 @@ where
             names[k].clone(),
             ((px + next) / 2, yr.start - th.px(4.0)),
             th.text(11.5)
-                .color(&task_color(k))
+                .color(&task_color(k, th))
                 .pos(Pos::new(HPos::Center, VPos::Bottom)),
         ))?;
     }
     let entries: Vec<(String, RGBColor)> = names
         .iter()
         .enumerate()
-        .map(|(k, n)| (format!("loss on {n}"), task_color(k)))
+        .map(|(k, n)| (format!("loss on {n}"), task_color(k, th)))
         .collect();
     let label = run.theory_label();
     let (legend_top, legend_rest) = legend_area.split_vertically(h / 2);
@@ -177,7 +177,7 @@ where
             &missing.join("; "),
             (th.px(4.0), th.px(4.0)),
             lw as i32 - th.px(6.0),
-            &th.text(10.5).color(&INK.mix(0.75)),
+            &th.text(10.5).color(&th.ink.mix(0.75)),
         )?;
     }
     Ok(Frame::xy(
@@ -199,12 +199,12 @@ pub fn draw_similarity<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let (w, _) = root.dim_in_pixel();
     let (left, right) = root.split_horizontally(w / 2);
     let pts = &res.points;
-    let from_a = PALETTE[0];
-    let scratch = PALETTE[1];
+    let from_a = th.palette[0];
+    let scratch = th.palette[1];
     // Forgetting: the limit is proportional to 1 - cos theta (a rotation in one plane).
     let c = pts
         .iter()
@@ -234,7 +234,7 @@ where
         (0..=180).map(|d| (d as f64, c * (1.0 - (d as f64).to_radians().cos()))),
         th.px(6.0),
         th.px(4.0),
-        INK.mix(0.7).stroke_width(th.stroke(1.5)),
+        th.ink.mix(0.7).stroke_width(th.stroke(1.5)),
     ))?;
     chart.draw_series(
         pts.iter()
@@ -334,7 +334,7 @@ where
         &note,
         (xr.start + th.px(6.0), yr.start + th.px(4.0)),
         xr.end - xr.start - th.px(12.0),
-        &th.text(10.5).color(&INK.mix(0.75)),
+        &th.text(10.5).color(&th.ink.mix(0.75)),
     )?;
     let frame_right = Frame::xy(chart.plotting_area(), (0.0, 180.0), (0.0, t_hi), false);
     Ok(Frame::Parts {
@@ -353,7 +353,7 @@ pub fn draw_lazy_rich<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let (w, _) = root.dim_in_pixel();
     let legend_w = th.px(110.0).min(w as i32 / 4).max(1) as u32;
     let (plots, legend_area) = root.split_horizontally(w.saturating_sub(legend_w));
@@ -400,7 +400,7 @@ where
             mesh(&mut chart, "time (τ)", y_desc, th)?;
             for (i, c) in res.curves.iter().enumerate() {
                 let (sim, theory) = pick(c);
-                let color = PALETTE[i % PALETTE.len()];
+                let color = th.mode(i);
                 let pts = |v: &[f64]| -> Vec<(f64, f64)> {
                     c.time
                         .iter()
@@ -432,7 +432,7 @@ where
             mesh(&mut chart, "time (τ)", y_desc, th)?;
             for (i, c) in res.curves.iter().enumerate() {
                 let (sim, theory) = pick(c);
-                let color = PALETTE[i % PALETTE.len()];
+                let color = th.mode(i);
                 let pts = |v: &[f64]| -> Vec<(f64, f64)> {
                     c.time
                         .iter()
@@ -464,12 +464,7 @@ where
         .curves
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            (
-                format!("λ = {}", fmt_num(c.lambda)),
-                PALETTE[i % PALETTE.len()],
-            )
-        })
+        .map(|(i, c)| (format!("λ = {}", fmt_num(c.lambda)), th.mode(i)))
         .collect();
     legend(
         &legend_area,

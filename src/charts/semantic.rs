@@ -2,22 +2,17 @@
 //! representational similarity, a semantic illusion, typicality and inductive projection.
 //! Every panel shows the run at the view's step, the simulation beside the exact theory.
 
+use std::collections::HashMap;
+
 use ndarray::Array2;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{
-    diverging, draw_wrapped, fmt_num, mode_color, ChartResult, Frame, Grid, Theme, GRID, INK,
-};
+use super::{diverging, draw_wrapped, fmt_num, ChartResult, Frame, Grid, Theme};
 use crate::page::view::{ProjectionKind, View};
 use crate::run::measures::{correlation, gram, novel_feature, novel_item, MdsFrame};
 use crate::run::{Run, Session};
-
-/// Colour of simulated bars and lines in the semantic panels.
-const SIM: RGBColor = RGBColor(31, 78, 140);
-/// Colour of predicted bars and lines.
-const THEORY: RGBColor = RGBColor(214, 110, 20);
 
 fn message<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, text: &str, th: &Theme) -> ChartResult
 where
@@ -29,32 +24,43 @@ where
         text,
         (th.px(12.0), th.px(14.0)),
         w as i32 - th.px(24.0),
-        &th.text(12.0).color(&INK.mix(0.8)),
+        &th.text(12.0).color(&th.ink.mix(0.8)),
     )?;
     Ok(Frame::Grids { grids: vec![] })
 }
 
 /// Item colour in the map.
-fn item_color(i: usize) -> RGBColor {
-    mode_color(i)
+fn item_color(i: usize, th: &Theme) -> RGBColor {
+    th.mode(i)
 }
 
 /// The MDS frame of a run: from the predicted final similarity when there is one, else from the
 /// latest simulated one.
-fn mds_frame(run: &Run) -> Option<(MdsFrame, Array2<f64>)> {
-    let reference = run
-        .prediction()
-        .ok()
-        .and_then(|p| {
-            let end = crate::run::measures::course_end(p, &run.svd().s);
-            p.matrices_at(end).and_then(|m| m.hidden_gram)
-        })
-        .or_else(|| {
+fn mds_frame(run: &Run) -> Option<(Option<u64>, MdsFrame, Array2<f64>)> {
+    let predicted = run.prediction().ok().and_then(|p| {
+        let end = crate::run::measures::course_end(p, &run.svd().s);
+        p.matrices_at(end).and_then(|m| m.hidden_gram)
+    });
+    let (from, reference) = match predicted {
+        Some(g) => (None, g),
+        None => {
             let last = run.history().snapshots().last()?;
-            last.hidden.as_ref().map(gram)
-        })?;
-    MdsFrame::from_gram(&reference).map(|f| (f, reference))
+            (Some(last.step), last.hidden.as_ref().map(gram)?)
+        }
+    };
+    MdsFrame::from_gram(&reference).map(|f| (from, f, reference))
 }
+
+/// The map's frame and positions kept for a run between frames: the frame (from the predicted
+/// end, or from the snapshot at the step given), and each snapshot's simulated and predicted
+/// positions by step, which do not change once the snapshot is taken.
+#[derive(Default)]
+struct MapMemo {
+    frame: Option<(Option<u64>, MdsFrame, Array2<f64>)>,
+    points: HashMap<u64, Option<SnapshotPoints>>,
+}
+
+type SnapshotPoints = (Vec<[f64; 2]>, Option<Vec<[f64; 2]>>);
 
 struct MapPoints {
     /// Simulated positions per snapshot up to the view step: (step, positions).
@@ -65,22 +71,49 @@ struct MapPoints {
 }
 
 fn map_points(run: &Run, view: &View) -> Option<MapPoints> {
-    let (frame, reference) = mds_frame(run)?;
+    run.with_memo("mds map", |memo: &mut MapMemo| {
+        map_points_kept(run, view, memo)
+    })
+}
+
+fn map_points_kept(run: &Run, view: &View, memo: &mut MapMemo) -> Option<MapPoints> {
+    // The frame from a snapshot (no prediction) moves with the last snapshot.
+    let last = run.history().snapshots().last().map(|s| s.step);
+    let stale = match &memo.frame {
+        None => true,
+        Some((from, ..)) => from.is_some() && *from != last,
+    };
+    if stale {
+        memo.frame = mds_frame(run);
+        memo.points.clear();
+    }
+    let (_, frame, reference) = memo.frame.as_ref()?;
     let upto = view.step(run);
     let pred = run.prediction().ok();
     let mut sim = Vec::new();
     let mut theory = Vec::new();
     for s in run.history().snapshots().iter().filter(|s| s.step <= upto) {
-        let h = s.hidden.as_ref()?;
-        sim.push((s.step, frame.project(&gram(h))));
-        if let Some(g) = pred
-            .and_then(|p| p.matrices_at(s.time))
-            .and_then(|m| m.hidden_gram)
-        {
-            theory.push(frame.project(&g));
+        let kept = memo.points.entry(s.step).or_insert_with(|| {
+            let h = s.hidden.as_ref()?;
+            let t = pred
+                .and_then(|p| p.matrices_at(s.time))
+                .and_then(|m| m.hidden_gram)
+                .map(|g| frame.project(&g));
+            Some((frame.project(&gram(h)), t))
+        });
+        let (p, t) = kept.as_ref()?;
+        sim.push((s.step, p.clone()));
+        if let Some(t) = t {
+            theory.push(t.clone());
         }
     }
-    let fin = frame.project(&reference);
+    // Forget snapshots the history has thinned out.
+    let snaps = run.history().snapshots();
+    if memo.points.len() > 2 * snaps.len() + 16 {
+        let steps: std::collections::HashSet<u64> = snaps.iter().map(|s| s.step).collect();
+        memo.points.retain(|k, _| steps.contains(k));
+    }
+    let fin = frame.project(reference);
     let mut extent = fin
         .iter()
         .fold(0.0f64, |m, p| m.max(p[0].abs()).max(p[1].abs()));
@@ -107,7 +140,7 @@ pub fn draw_mds<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let run = session.run();
     if run.network().depth() < 2 {
         return message(root, "A shallow network has no hidden layer, so there is no representation to map. Add a hidden layer.", th);
@@ -134,7 +167,7 @@ where
         .margin(th.px(10.0))
         .caption(
             format!("step {step} · lines: simulated paths · rings, dashes: theory V A Vᵀ"),
-            th.text(10.5).color(&INK.mix(0.75)),
+            th.text(10.5).color(&th.ink.mix(0.75)),
         )
         .x_label_area_size(th.px(30.0))
         .y_label_area_size(th.px(40.0))
@@ -145,9 +178,9 @@ where
         .y_desc("MDS dimension 2")
         .label_style(th.text(10.0))
         .axis_desc_style(th.text(11.0))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.5))
+        .light_line_style(th.grid.mix(0.0))
+        .bold_line_style(th.grid)
+        .axis_style(th.ink.mix(0.5))
         .x_labels(5)
         .y_labels(5)
         .x_label_formatter(&|v| fmt_num(*v))
@@ -156,7 +189,7 @@ where
     let n = pts.sim.last().map_or(0, |s| s.1.len());
     let items = &run.data().items;
     for i in 0..n {
-        let color = item_color(i);
+        let color = item_color(i, th);
         if pts.theory.len() > 1 {
             chart.draw_series(DashedLineSeries::new(
                 pts.theory.iter().map(|p| (p[i][0], p[i][1])),
@@ -171,7 +204,7 @@ where
         ))?;
     }
     for i in 0..n {
-        let color = item_color(i);
+        let color = item_color(i, th);
         if let Some(p) = pts.theory.last() {
             chart.draw_series(std::iter::once(Circle::new(
                 (p[i][0], p[i][1]),
@@ -210,7 +243,7 @@ pub fn draw_rsm<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let run = session.run();
     if run.network().depth() < 2 {
         return message(
@@ -265,7 +298,7 @@ where
     let label_w = items
         .iter()
         .map(|l| {
-            root.estimate_text_size(l, &label_style)
+            super::text_size(root, l, &label_style)
                 .map(|s| s.0 as i32)
                 .unwrap_or(0)
         })
@@ -302,7 +335,7 @@ where
         }
         root.draw(&Rectangle::new(
             [(g.left, g.top), (g.right, g.bottom)],
-            INK.mix(0.35).stroke_width(1),
+            th.ink.mix(0.35).stroke_width(1),
         ))?;
         root.draw(&Text::new(
             name.clone(),
@@ -387,7 +420,7 @@ fn scrub_line<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
         let s = view.step(run) as f64;
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(s, y.0), (s, y.1)],
-            INK.mix(0.55).stroke_width(th.stroke(1.5)),
+            th.ink.mix(0.55).stroke_width(th.stroke(1.5)),
         )))?;
     }
     Ok(())
@@ -403,7 +436,7 @@ pub fn draw_illusion<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let run = session.run();
     let (m, i) = view.illusion_pick(run);
     let data = run.data();
@@ -436,9 +469,9 @@ where
         .y_desc("network output")
         .label_style(th.text(10.5))
         .axis_desc_style(th.text(11.5))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.5))
+        .light_line_style(th.grid.mix(0.0))
+        .bold_line_style(th.grid)
+        .axis_style(th.ink.mix(0.5))
         .x_labels(6)
         .y_labels(6)
         .x_label_formatter(&|v| fmt_num(*v))
@@ -448,19 +481,19 @@ where
         [(0.0, target), (xmax, target)],
         th.px(2.0),
         th.px(3.0),
-        INK.mix(0.5).stroke_width(th.stroke(1.0)),
+        th.ink.mix(0.5).stroke_width(th.stroke(1.0)),
     ))?;
     if theory.len() > 1 {
         chart.draw_series(DashedLineSeries::new(
             theory.iter().copied(),
             th.px(6.0),
             th.px(4.0),
-            THEORY.stroke_width(th.stroke(2.0)),
+            th.palette[1].stroke_width(th.stroke(2.0)),
         ))?;
     }
     chart.draw_series(LineSeries::new(
         sim.iter().copied(),
-        SIM.stroke_width(th.stroke(2.0)),
+        th.palette[0].stroke_width(th.stroke(2.0)),
     ))?;
     scrub_line(&mut chart, view, run, (y0, y1), th)?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
@@ -480,7 +513,7 @@ where
         ),
         (xr.start + th.px(6.0), yr.start + th.px(4.0)),
         xr.end - xr.start - th.px(12.0),
-        &th.text(11.0).color(&INK.mix(0.8)),
+        &th.text(11.0).color(&th.ink.mix(0.8)),
     )?;
     Ok(Frame::xy(
         chart.plotting_area(),
@@ -520,7 +553,7 @@ where
     let label_h = labels
         .iter()
         .map(|l| {
-            area.estimate_text_size(l, &label_style)
+            super::text_size(area, l, &label_style)
                 .map(|s| s.0 as i32)
                 .unwrap_or(0)
         })
@@ -538,9 +571,9 @@ where
         .y_desc(y_desc)
         .label_style(th.text(10.0))
         .axis_desc_style(th.text(11.0))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.5))
+        .light_line_style(th.grid.mix(0.0))
+        .bold_line_style(th.grid)
+        .axis_style(th.ink.mix(0.5))
         .y_labels(5)
         .y_label_formatter(&|v| fmt_num(*v))
         .draw()?;
@@ -563,7 +596,7 @@ where
     }
     chart.draw_series(std::iter::once(PathElement::new(
         vec![(0.0, 0.0), (n as f64, 0.0)],
-        INK.mix(0.6),
+        th.ink.mix(0.6),
     )))?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     // Pixel ranges are absolute; drawing on `area` is relative to its corner.
@@ -587,7 +620,7 @@ where
         &format!("{title} · {}", legend.join("  ")),
         (xr.start + th.px(4.0) - bx, yr.start + th.px(2.0) - by),
         xr.end - xr.start - th.px(8.0),
-        &th.text(10.5).color(&INK.mix(0.8)),
+        &th.text(10.5).color(&th.ink.mix(0.8)),
     )?;
     Ok(Frame::xy(
         chart.plotting_area(),
@@ -653,7 +686,7 @@ pub fn draw_typicality<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let run = session.run();
     let alpha = view.category_mode(run);
     let svd = run.svd();
@@ -663,7 +696,7 @@ where
     let name = svd.describe_mode(alpha, &data.features);
     let (w, h) = root.dim_in_pixel();
     let note = typicality_note(&typ, &data.items);
-    let note_color = INK.mix(0.8);
+    let note_color = th.ink.mix(0.8);
     let note_style = th.text(10.5).color(&note_color);
     let (lines, step) = super::wrap_text(root, &note, w as i32 - th.px(16.0), &note_style);
     let note_h = (lines.len() as i32 * step + th.px(6.0))
@@ -675,7 +708,7 @@ where
         &left,
         &format!("mode {} ({name}): object analyzer v", alpha + 1),
         &data.items,
-        &[("vᵢ", mode_color(alpha), v, true)],
+        &[("vᵢ", th.mode(alpha), v, true)],
         "typicality vᵢ",
         th,
     )?;
@@ -684,8 +717,8 @@ where
         "step when the item's category output crosses one threshold",
         &data.items,
         &[
-            ("simulated", SIM, typ.sim.clone(), true),
-            ("theory", THEORY, typ.theory.clone(), false),
+            ("simulated", th.palette[0], typ.sim.clone(), true),
+            ("theory", th.palette[1], typ.theory.clone(), false),
         ],
         "training step",
         th,
@@ -733,7 +766,7 @@ pub fn draw_projection<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let run = session.run();
     if run.network().depth() < 2 {
         return message(
@@ -798,12 +831,17 @@ where
     };
     let mut series = vec![(
         "simulated",
-        SIM,
+        th.palette[0],
         sim.into_iter().map(Some).collect::<Vec<_>>(),
         true,
     )];
     if let Some(t) = theory {
-        series.push(("theory", THEORY, t.into_iter().map(Some).collect(), false));
+        series.push((
+            "theory",
+            th.palette[1],
+            t.into_iter().map(Some).collect(),
+            false,
+        ));
     }
     let f = bars(root, &title, &labels, &series, "generalisation", th)?;
     let Frame::Xy {

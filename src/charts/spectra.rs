@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{fmt_num, ChartResult, Frame, Theme, GRID, INK, PALETTE};
+use super::{fmt_num, ChartResult, Frame, Theme};
 use crate::chapters::depth::spectra::{histogram, summarise, Factor, SpectraDemo};
 
 /// About this many histogram bins span the axis.
@@ -21,10 +21,10 @@ pub fn bins(x_max: f64) -> (f64, usize) {
 }
 
 /// Colour of each kind (as in the depth sweep: scaled Gaussian blue, orthogonal red).
-pub fn factor_color(kind: Factor) -> RGBColor {
+pub fn factor_color(kind: Factor, th: &Theme) -> RGBColor {
     match kind {
-        Factor::Gaussian => PALETTE[0],
-        Factor::Orthogonal => PALETTE[3],
+        Factor::Gaussian => th.palette[0],
+        Factor::Orthogonal => th.palette[3],
     }
 }
 
@@ -81,7 +81,7 @@ pub fn draw_spectra<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let (_, h) = root.dim_in_pixel();
     let x_max = axis_max(demo);
     let (upper, lower) = root.split_vertically(h as i32 / 2);
@@ -103,7 +103,7 @@ where
         pooled,
         (w as i32 - th.px(8.0), h as i32 - th.px(4.0)),
         th.text(10.0)
-            .color(&INK.mix(0.55))
+            .color(&th.ink.mix(0.55))
             .pos(Pos::new(HPos::Right, VPos::Bottom)),
     ))?;
     Ok(Frame::Parts { parts })
@@ -136,9 +136,9 @@ where
     mesh.y_desc("share of σ")
         .label_style(th.text(11.0))
         .axis_desc_style(th.text(12.0))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.6))
+        .light_line_style(th.grid.mix(0.0))
+        .bold_line_style(th.grid)
+        .axis_style(th.ink.mix(0.6))
         .x_labels(8)
         .y_labels(4)
         .x_label_formatter(&|v| fmt_num(*v))
@@ -147,7 +147,7 @@ where
         mesh.x_desc("singular value σ of the product");
     }
     mesh.draw()?;
-    let color = factor_color(kind);
+    let color = factor_color(kind, th);
     chart.draw_series(
         hist.iter()
             .enumerate()
@@ -164,7 +164,7 @@ where
         [(1.0, 0.0), (1.0, top)],
         th.px(4.0),
         th.px(3.0),
-        INK.mix(0.5).stroke_width(th.stroke(1.0)),
+        th.ink.mix(0.5).stroke_width(th.stroke(1.0)),
     ))?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     root.draw(&Text::new(
@@ -175,13 +175,13 @@ where
     root.draw(&Text::new(
         stats(kind, demo),
         (xr.start, yr.start - th.px(10.0)),
-        th.text(10.5).color(&INK.mix(0.75)),
+        th.text(10.5).color(&th.ink.mix(0.75)),
     ))?;
     let (one_px, _) = chart.backend_coord(&(1.0, top));
     root.draw(&Text::new(
         "σ = 1",
         (one_px + th.px(4.0), yr.start + th.px(3.0)),
-        th.text(10.0).color(&INK.mix(0.6)),
+        th.text(10.0).color(&th.ink.mix(0.6)),
     ))?;
     Ok(Frame::xy(
         chart.plotting_area(),

@@ -5,18 +5,26 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{draw_wrapped, fmt_num, ChartResult, Frame, Theme, GRID, INK, PALETTE};
+use super::{draw_wrapped, fmt_num, ChartResult, Frame, Theme};
 use crate::chapters::depth::sweep::{median_outcome, Outcome, SweepResults};
 
-/// Colour of each initialisation's curve.
-pub fn sweep_color(init: &str) -> RGBColor {
+/// Each initialisation's series index: its colour is `th.mode(k)` and its marker `MARKERS[k]`
+/// (scaled Gaussian blue circles, balanced orange squares, pretrained sky-blue triangles,
+/// orthogonal vermillion diamonds, small Gaussian grey pentagons), so that no two differ by
+/// colour alone.
+pub fn sweep_series(init: &str) -> usize {
     match init {
-        "small_gaussian" => PALETTE[7],
-        "scaled_gaussian" => PALETTE[0],
-        "orthogonal" => PALETTE[3],
-        "balanced" => PALETTE[1],
-        _ => PALETTE[2],
+        "scaled_gaussian" => 0,
+        "balanced" => 1,
+        "pretrained" => 2,
+        "orthogonal" => 3,
+        _ => 6,
     }
+}
+
+/// Colour of each initialisation's curve.
+pub fn sweep_color(init: &str, th: &Theme) -> RGBColor {
+    th.mode(sweep_series(init))
 }
 
 fn label(init: &str) -> &str {
@@ -40,7 +48,7 @@ pub fn draw_sweep<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
+    root.fill(&th.bg)?;
     let Some(r) = results.filter(|r| !r.depths.is_empty()) else {
         let (w, h) = root.dim_in_pixel();
         let side = th.px(40.0).min(w as i32 / 6);
@@ -49,7 +57,7 @@ where
             "Press “Run sweep” to train a network at every depth with each initialisation and plot how many steps it needs.",
             (side, h as i32 / 2 - th.px(24.0)),
             w as i32 - 2 * side,
-            &th.text(14.0).color(&INK.mix(0.7)),
+            &th.text(14.0).color(&th.ink.mix(0.7)),
         )?;
         return Ok(Frame::Grids { grids: vec![] });
     };
@@ -72,9 +80,9 @@ where
         .y_desc("learning time (steps)")
         .label_style(th.text(11.0))
         .axis_desc_style(th.text(12.0))
-        .light_line_style(GRID.mix(0.0))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.6))
+        .light_line_style(th.grid.mix(0.0))
+        .bold_line_style(th.grid)
+        .axis_style(th.ink.mix(0.6))
         .disable_x_mesh()
         .x_labels(0)
         .y_label_formatter(&|v| fmt_num(*v))
@@ -84,7 +92,7 @@ where
         let x = lx(d);
         chart.draw_series(LineSeries::new(
             [(x, 0.7), (x, top)],
-            GRID.stroke_width(th.stroke(1.0)),
+            th.grid.stroke_width(th.stroke(1.0)),
         ))?;
         let (px, py) = chart.backend_coord(&(x, 0.7));
         root.draw(&Text::new(
@@ -98,7 +106,7 @@ where
         [(x_lo, max_steps as f64), (x_hi, max_steps as f64)],
         th.px(2.0),
         th.px(4.0),
-        INK.mix(0.35).stroke_width(th.stroke(1.0)),
+        th.ink.mix(0.35).stroke_width(th.stroke(1.0)),
     ))?;
     if let Some(theory) = r.theory.get("balanced") {
         let pts: Vec<(f64, f64)> = r
@@ -111,7 +119,7 @@ where
             pts,
             th.px(6.0),
             th.px(4.0),
-            sweep_color("balanced").stroke_width(th.stroke(1.5)),
+            sweep_color("balanced", th).stroke_width(th.stroke(1.5)),
         ))?;
     }
     // Rows above the plot for the median seed's failures: "not reached" at max_steps, and
@@ -121,10 +129,10 @@ where
         [(x_lo, diverged_y), (x_hi, diverged_y)],
         th.px(1.0),
         th.px(5.0),
-        INK.mix(0.25).stroke_width(th.stroke(1.0)),
+        th.ink.mix(0.25).stroke_width(th.stroke(1.0)),
     ))?;
     for (name, times) in &r.learning_time {
-        let color = sweep_color(name);
+        let color = sweep_color(name, th);
         let outcomes = r.outcomes.get(name);
         // The band: from the fastest to the slowest seed (to "not reached" when some failed).
         let (lo, hi) = (r.low.get(name), r.high.get(name));
@@ -169,11 +177,9 @@ where
                 chart.draw_series(LineSeries::new([a, b], color.stroke_width(th.stroke(2.0))))?;
             }
         }
-        chart.draw_series(
-            pts.iter()
-                .flatten()
-                .map(|&p| Circle::new(p, th.px(3.5), color.filled())),
-        )?;
+        for &p in pts.iter().flatten() {
+            th.marker(&mut chart, p, sweep_series(name), color)?;
+        }
         // Failures of the median seed: hollow circles on "not reached", crosses on "diverged".
         for (k, &d) in r.depths.iter().enumerate() {
             let Some(runs) = outcomes.map(|o| &o[k]).filter(|o| !o.is_empty()) else {
@@ -204,7 +210,7 @@ where
         "× diverged".to_string(),
         (xr.start + th.px(6.0), dy - th.px(2.0)),
         th.text(10.0)
-            .color(&INK.mix(0.6))
+            .color(&th.ink.mix(0.6))
             .pos(Pos::new(HPos::Left, VPos::Bottom)),
     ))?;
     let (_, ny) = chart.backend_coord(&(x_lo, max_steps as f64));
@@ -212,7 +218,7 @@ where
         format!("○ not reached within {max_steps} steps"),
         (xr.start + th.px(6.0), ny + th.px(2.0)),
         th.text(10.0)
-            .color(&INK.mix(0.6))
+            .color(&th.ink.mix(0.6))
             .pos(Pos::new(HPos::Left, VPos::Top)),
     ))?;
     root.draw(&Text::new(
@@ -223,18 +229,23 @@ where
         ),
         (xr.start + th.px(6.0), yr.end - th.px(4.0)),
         th.text(10.0)
-            .color(&INK.mix(0.6))
+            .color(&th.ink.mix(0.6))
             .pos(Pos::new(HPos::Left, VPos::Bottom)),
     ))?;
     // Legend.
     let row = th.px(18.0);
     for (k, name) in r.learning_time.keys().enumerate() {
         let y = th.px(20.0) + row * k as i32;
-        legend.draw(&Circle::new(
-            (th.px(10.0), y),
-            th.px(4.0),
-            sweep_color(name).filled(),
+        legend.draw(&PathElement::new(
+            vec![(th.px(2.0), y), (th.px(18.0), y)],
+            sweep_color(name, th).stroke_width(th.stroke(2.0)),
         ))?;
+        th.marker_at(
+            &legend,
+            (th.px(10.0), y),
+            sweep_series(name),
+            sweep_color(name, th),
+        )?;
         legend.draw(&Text::new(
             label(name).to_string(),
             (th.px(20.0), y - th.px(6.0)),
@@ -246,7 +257,7 @@ where
         let x = th.px(4.0 + 9.0 * k as f64);
         legend.draw(&PathElement::new(
             vec![(x, y), (x + th.px(6.0), y)],
-            sweep_color("balanced").stroke_width(th.stroke(1.5)),
+            sweep_color("balanced", th).stroke_width(th.stroke(1.5)),
         ))?;
     }
     legend.draw(&Text::new(

@@ -12,8 +12,10 @@ pub mod session;
 
 pub use session::Session;
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ndarray::Array2;
 use serde::Serialize;
@@ -124,8 +126,21 @@ pub struct State {
     pub message: Option<String>,
 }
 
+/// The id of the next run built (see [`Run::revision`]).
+static NEXT_RUN_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Values derived from a run and kept for it, by name (see [`Run::with_memo`]).
+type Memo = HashMap<&'static str, Box<dyn Any + Send>>;
+
 pub struct Run {
     cfg: ValidConfig,
+    /// Unique to this run (a reset or a restart builds a new one).
+    id: u64,
+    /// Bumped by every change of what the run shows (steps, config).
+    version: u64,
+    /// Values derived from the run that charts keep between frames (emptied when the config
+    /// changes; a new run starts with none).
+    memo: RefCell<Memo>,
     data: Dataset,
     svd: Svd,
     net: Network,
@@ -172,6 +187,9 @@ impl Run {
         let loss = net.loss(&data);
         let mut run = Run {
             cfg: cfg.clone(),
+            id: NEXT_RUN_ID.fetch_add(1, Ordering::Relaxed),
+            version: 0,
+            memo: RefCell::new(HashMap::new()),
             data,
             svd,
             net,
@@ -209,6 +227,8 @@ impl Run {
             *self = Run::new(cfg);
             return Change::Reset(restart.join(", "));
         }
+        self.version += 1;
+        self.memo.borrow_mut().clear();
         let live = changed.iter().any(|f| f.apply == Apply::Live);
         let rate = (self.cfg.train.lr, self.cfg.train.steps) != (cfg.train.lr, cfg.train.steps);
         self.cfg = cfg.clone();
@@ -250,6 +270,41 @@ impl Run {
 
     /// Takes up to `n` gradient steps (fewer when the run ends or diverges). Returns the number taken.
     pub fn advance(&mut self, n: u64) -> u64 {
+        let status = self.status.clone();
+        let taken = self.advance_steps(n);
+        if taken > 0 || self.status != status {
+            self.version += 1;
+        }
+        taken
+    }
+
+    /// What identifies the state the run shows: `(id, version)`, where the id is unique to this
+    /// run (a reset or restart builds a new run) and the version changes with every step or
+    /// config change. Two calls that return the same pair see the same run in the same state.
+    pub fn revision(&self) -> (u64, u64) {
+        (self.id, self.version)
+    }
+
+    /// Runs `f` on the value kept for this run under `key` (a `T::default()` the first time), for
+    /// derived values that stay valid while the run is unchanged or only grows (e.g. positions
+    /// per snapshot). Values are dropped when the config changes. `f` must not call `with_memo`.
+    pub fn with_memo<T: Default + Send + 'static, R>(
+        &self,
+        key: &'static str,
+        f: impl FnOnce(&mut T) -> R,
+    ) -> R {
+        let mut memo = self.memo.borrow_mut();
+        let slot = memo.entry(key).or_insert_with(|| Box::new(T::default()));
+        if !slot.is::<T>() {
+            *slot = Box::new(T::default());
+        }
+        match slot.downcast_mut::<T>() {
+            Some(v) => f(v),
+            None => f(&mut T::default()),
+        }
+    }
+
+    fn advance_steps(&mut self, n: u64) -> u64 {
         let mut taken = 0;
         while taken < n && self.status == Status::Running {
             let lr = self.cfg.train.lr;

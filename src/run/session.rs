@@ -4,6 +4,10 @@
 //! The second network's config is the main config with a partial config (`twin`) merged on top,
 //! in the one Config vocabulary: e.g. `{"network": {"hidden": [40]}, "train": {"seed": 2}}`.
 
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use crate::config::{Config, ConfigError, ValidConfig};
@@ -13,6 +17,8 @@ pub struct Session {
     run: Run,
     twin: Option<Run>,
     twin_patch: Option<Value>,
+    /// What the charts last drew of this session, by panel (see [`Session::with_memo`]).
+    memo: RefCell<HashMap<&'static str, Box<dyn Any + Send>>>,
 }
 
 /// The config of a second network: `patch` merged onto `config`, after the patch's own rules
@@ -66,6 +72,7 @@ impl Session {
             run: Run::new(cfg),
             twin: None,
             twin_patch: None,
+            memo: RefCell::new(HashMap::new()),
         }
     }
 
@@ -75,6 +82,26 @@ impl Session {
 
     pub fn twin(&self) -> Option<&Run> {
         self.twin.as_ref()
+    }
+
+    /// Runs `f` on the value kept for this session under `key` (a `T::default()` the first
+    /// time): for what the charts keep between frames, such as what each panel last drew. The
+    /// keeper decides when a value is stale (e.g. from the runs' [`Run::revision`]). `f` must not
+    /// call `with_memo`.
+    pub fn with_memo<T: Default + Send + 'static, R>(
+        &self,
+        key: &'static str,
+        f: impl FnOnce(&mut T) -> R,
+    ) -> R {
+        let mut memo = self.memo.borrow_mut();
+        let slot = memo.entry(key).or_insert_with(|| Box::new(T::default()));
+        if !slot.is::<T>() {
+            *slot = Box::new(T::default());
+        }
+        match slot.downcast_mut::<T>() {
+            Some(v) => f(v),
+            None => f(&mut T::default()),
+        }
     }
 
     /// The partial config that defines the second network, if there is one.

@@ -39,6 +39,8 @@ pub fn start() {
 #[wasm_bindgen]
 pub struct App {
     reg: Registry,
+    /// Draw the charts in the dark theme (the page follows `prefers-color-scheme`).
+    dark: bool,
 }
 
 /// Reads a JSON argument, naming `field` when it is not JSON.
@@ -215,12 +217,22 @@ impl App {
         let root = backend.into_drawing_area();
         let r = self
             .reg
-            .draw(panel, &root, &Theme::with_scale(scale))
+            .draw(panel, &root, &Theme::new(scale, self.dark))
             .and_then(|()| {
                 root.present()
                     .map_err(|e| CallError::new(format!("draw.{panel}"), e.to_string()))
             });
         reply(r.map(|()| Value::Null))
+    }
+
+    /// Draws the charts in the dark theme (true) or the light one; every panel is drawn again.
+    /// SVG exports stay light.
+    #[wasm_bindgen(js_name = setDark)]
+    pub fn set_dark(&mut self, dark: bool) {
+        if dark != self.dark {
+            self.dark = dark;
+            self.reg.redraw_all();
+        }
     }
 
     /// The readout at device pixel (x, y) of a drawn panel, if the pointer is over data.
