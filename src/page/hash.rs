@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Map, Value};
 
+use crate::config::echo::{self, clip};
 use crate::config::fields::{self, Field, Item};
 use crate::config::Config;
 use crate::page::view::View;
@@ -250,9 +251,9 @@ fn parse_number(s: &str) -> Result<Value, String> {
     let x: f64 = s
         .trim()
         .parse()
-        .map_err(|_| format!("{s:?} is not a number"))?;
+        .map_err(|_| format!("{:?} is not a number", clip(s)))?;
     if !x.is_finite() {
-        return Err(format!("{s:?} is not a finite number"));
+        return Err(format!("{:?} is not a finite number", clip(s)));
     }
     Ok(json!(x))
 }
@@ -261,12 +262,12 @@ fn parse_integer(s: &str) -> Result<Value, String> {
     let x: u64 = s
         .trim()
         .parse()
-        .map_err(|_| format!("{s:?} is not a whole number"))?;
+        .map_err(|_| format!("{:?} is not a whole number", clip(s)))?;
     Ok(json!(x))
 }
 
 fn read_value(kind: Kind, raw: &str) -> Result<Value, String> {
-    let text = || decode(raw).ok_or_else(|| format!("{raw:?} is not properly encoded"));
+    let text = || decode(raw).ok_or_else(|| format!("{:?} is not properly encoded", clip(raw)));
     match kind {
         Kind::Text => Ok(json!(text()?)),
         Kind::Number => parse_number(&text()?),
@@ -274,7 +275,7 @@ fn read_value(kind: Kind, raw: &str) -> Result<Value, String> {
         Kind::Bool => match text()?.as_str() {
             "1" | "true" => Ok(json!(true)),
             "0" | "false" => Ok(json!(false)),
-            other => Err(format!("{other:?} is not 0 or 1")),
+            other => Err(format!("{:?} is not 0 or 1", clip(other))),
         },
         Kind::Integers => {
             if raw.is_empty() {
@@ -293,7 +294,7 @@ fn read_value(kind: Kind, raw: &str) -> Result<Value, String> {
                 .map(|x| {
                     decode(x)
                         .map(Value::String)
-                        .ok_or_else(|| format!("{x:?} is not properly encoded"))
+                        .ok_or_else(|| format!("{:?} is not properly encoded", clip(x)))
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array)
@@ -484,10 +485,11 @@ pub fn parse(hash: &str) -> Parsed {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
             match decode(k) {
                 Some(k) => pairs.push((k, v.to_string())),
-                None => messages.push(format!("ignored {part:?}: not properly encoded")),
+                None => messages.push(format!("ignored {:?}: not properly encoded", clip(part))),
             }
         }
     }
+    let pairs = last_wins(pairs, &mut messages);
     let mut state = PageState::default();
     // A preset comes first; the link's own parameters then change it.
     if let Some((_, v)) = pairs.iter().find(|(k, _)| k == "preset") {
@@ -500,7 +502,7 @@ pub fn parse(hash: &str) -> Parsed {
                 state.preset = Some(p.id.to_string());
                 state.twin = p.twin.clone();
             }
-            None => messages.push(format!("ignored preset={v}: no such preset")),
+            None => messages.push(format!("ignored {}: no such preset", kv("preset", v))),
         }
     }
     let mut page = page_value(&state);
@@ -523,7 +525,7 @@ pub fn parse(hash: &str) -> Parsed {
         let value = match read_value(param.kind, raw) {
             Ok(v) => v,
             Err(e) => {
-                messages.push(format!("ignored {}={raw}: {e}", param.key));
+                messages.push(format!("ignored {}: {e}", kv(&param.key, raw)));
                 continue;
             }
         };
@@ -532,10 +534,10 @@ pub fn parse(hash: &str) -> Parsed {
                 // A value out of its own range is named at once; the second network's values
                 // are checked together with the rest of it (below, in `read_twin`).
                 if let Err(e) = f.check(&value) {
-                    messages.push(format!("ignored {}={raw}: {e}", param.key));
+                    messages.push(format!("ignored {}: {e}", kv(&param.key, raw)));
                     continue;
                 }
-                patches.push((format!("{}={raw}", param.key), nest(f.path, value)))
+                patches.push((kv(&param.key, raw), nest(f.path, value)))
             }
             Home::Page(path) => merge_into(&mut page, &nest(path, value)),
         }
@@ -556,8 +558,13 @@ pub fn parse(hash: &str) -> Parsed {
         let mut patch = json!({"dataset": {"kind": "matrix"}});
         let mut ok = true;
         for key in &keys {
-            let f = fields::by_key(key).expect("a matrix key is a field's");
-            let raw = &pairs.iter().find(|(k, _)| k == key).expect("present").1;
+            // Every key is present, once (`last_wins`), and is a field's key.
+            let (Some(f), Some((_, raw))) =
+                (fields::by_key(key), pairs.iter().find(|(k, _)| k == key))
+            else {
+                ok = false;
+                continue;
+            };
             match read_value(Kind::of(f), raw) {
                 Ok(v) => merge_into(&mut patch, &nest(f.path, v)),
                 Err(e) => {
@@ -579,13 +586,63 @@ pub fn parse(hash: &str) -> Parsed {
                     state.hide.push(key.to_string());
                 }
             } else {
-                messages.push(format!("ignored {k}: there is no control {key:?}"));
+                messages.push(format!(
+                    "ignored {}: there is no control {:?}",
+                    clip(k),
+                    clip(key)
+                ));
             }
         } else if !params().iter().any(|p| p.key == *k) {
-            messages.push(format!("ignored {k}: unknown parameter"));
+            messages.push(format!("ignored {}: unknown parameter", clip(k)));
         }
     }
-    Parsed { state, messages }
+    Parsed {
+        state,
+        messages: echo::cap(messages),
+    }
+}
+
+/// `key=raw` as a message names it: clipped to [`echo::MAX_ECHO_CHARS`] characters.
+fn kv(key: &str, raw: &str) -> String {
+    clip(&format!("{key}={raw}"))
+}
+
+/// One pair per key: a key given more than once takes its last value, and a message says so.
+/// The pairs keep the order of their last occurrences.
+fn last_wins(pairs: Vec<(String, String)>, messages: &mut Vec<String>) -> Vec<(String, String)> {
+    use std::collections::HashMap;
+    // Each key's last position and how many times it appears.
+    let mut last: HashMap<&str, (usize, usize)> = HashMap::new();
+    for (i, (k, _)) in pairs.iter().enumerate() {
+        let e = last.entry(k.as_str()).or_insert((i, 0));
+        *e = (i, e.1 + 1);
+    }
+    if last.len() == pairs.len() {
+        return pairs;
+    }
+    let mut keep = vec![false; pairs.len()];
+    let mut repeated: Vec<(usize, usize)> = Vec::new();
+    for &(i, n) in last.values() {
+        keep[i] = true;
+        if n > 1 {
+            repeated.push((i, n));
+        }
+    }
+    // The messages in the order the keys last appear, whatever the map's order.
+    repeated.sort_unstable();
+    for (i, n) in repeated {
+        let (k, v) = &pairs[i];
+        messages.push(format!(
+            "{} appears {n} times in the link; the last one, {}, was used",
+            clip(k),
+            kv(k, v)
+        ));
+    }
+    pairs
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(p, k)| k.then_some(p))
+        .collect()
 }
 
 /// Applies a link's config parameters: all at once, checked once, when together they make a
@@ -680,7 +737,11 @@ fn read_page(state: &mut PageState, page: &Value, messages: &mut Vec<String>) {
             let (good, bad): (Vec<String>, Vec<String>) =
                 names.into_iter().partition(|n| known.contains(&n.as_str()));
             if !bad.is_empty() {
-                messages.push(format!("ignored panels {bad:?}: panels are {known:?}"));
+                let bad: Vec<String> = bad.iter().map(|b| clip(b)).collect();
+                messages.push(format!(
+                    "ignored panels {:?}: panels are {known:?}",
+                    echo::cap(bad)
+                ));
             }
             state.panels = Some(good);
         }
@@ -688,7 +749,11 @@ fn read_page(state: &mut PageState, page: &Value, messages: &mut Vec<String>) {
     }
     match serde_path_to_error::deserialize::<_, View>(view_json) {
         Ok(v) => state.view = v,
-        Err(e) => messages.push(format!("ignored the view: {}: {}", e.path(), e.inner())),
+        Err(e) => messages.push(format!(
+            "ignored the view: {}: {}",
+            clip(&e.path().to_string()),
+            echo::clip_quoted(&e.inner().to_string())
+        )),
     }
 }
 

@@ -15,7 +15,7 @@ use crate::chapters::depth::SweepTask;
 use crate::chapters::phase::PhaseDemo;
 use crate::chapters::spectra::{summarise, Factor, SpectraDemo};
 use crate::charts::{self, Frame, RunDot, Theme};
-use crate::config::csv;
+use crate::config::{csv, echo};
 use crate::config::Config;
 use crate::engine::bench;
 use crate::page::{hash, presets, View};
@@ -130,7 +130,8 @@ impl App {
             "json" => Ok(export::to_json(self.session.run())),
             "csv" => Ok(export::to_csv(self.session.run())),
             other => Err(JsError::new(&format!(
-                "format: must be json or csv; got {other:?}"
+                "format: must be json or csv; got {:?}",
+                echo::clip(other)
             ))),
         }
     }
@@ -299,7 +300,11 @@ impl App {
                 self.view = v;
                 String::new()
             }
-            Err(e) => format!("view.{}: {}", e.path(), e.inner()),
+            Err(e) => format!(
+                "view.{}: {}",
+                echo::clip(&e.path().to_string()),
+                echo::clip_quoted(&e.inner().to_string())
+            ),
         }
     }
 
@@ -349,7 +354,8 @@ impl App {
         let Some(p) = presets::preset(id) else {
             let ids: Vec<&str> = presets::presets().iter().map(|p| p.id).collect();
             return error_json(format!(
-                "preset: unknown preset {id:?}; presets are {ids:?}"
+                "preset: unknown preset {:?}; presets are {ids:?}",
+                echo::clip(id)
             ));
         };
         let result = self
