@@ -1,7 +1,8 @@
 //! Messages stay short and exact: echoed values are clipped, every refusal names the full path
-//! of its field.
+//! of its field, and a run that ends with dead relu units says so.
 
 use dln_explorer::config::Config;
+use dln_explorer::run::Run;
 use serde_json::json;
 
 #[test]
@@ -59,4 +60,51 @@ fn an_unknown_key_in_a_section_is_named_with_its_section() {
         .unwrap_err();
     assert!(e.field.starts_with("sweep"), "{e}");
     assert!(e.to_string().contains("widht"), "{e}");
+}
+
+fn relu_run(lr: f64) -> Run {
+    let cfg = Config::default()
+        .merged(&json!({
+            "network": {"hidden": [16], "activation": "relu"},
+            "train": {"lr": lr, "steps": 400, "record_every": 50}
+        }))
+        .unwrap();
+    let mut run = Run::new(&cfg);
+    run.advance(400);
+    run
+}
+
+#[test]
+fn a_relu_network_whose_units_all_died_says_so_when_the_run_ends() {
+    // At lr 1 every unit dies in the first steps and the run "finishes" at the loss of zero
+    // weights, 1/2 ||Y||^2 = 44 on rm8.
+    let state = relu_run(1.0).state();
+    assert!(state.finished);
+    assert_eq!(state.loss, 44.0);
+    let note = state.note.expect("a note on the dead units");
+    assert!(
+        note.starts_with("16 of 16 hidden units are dead (never active on any item)."),
+        "{note}"
+    );
+}
+
+#[test]
+fn a_relu_network_that_lost_some_units_says_how_many() {
+    let state = relu_run(0.05).state();
+    assert!(state.finished);
+    let note = state.note.expect("a note on the dead units");
+    let dead: usize = note.split(' ').next().unwrap().parse().unwrap();
+    assert!((1..16).contains(&dead), "{note}");
+    assert!(note.ends_with("of 16 hidden units are dead (never active on any item)."));
+}
+
+#[test]
+fn a_healthy_run_ends_without_a_note() {
+    let cfg = Config::default()
+        .merged(&json!({"train": {"steps": 50}}))
+        .unwrap();
+    let mut run = Run::new(&cfg);
+    run.advance(50);
+    assert!(run.state().finished);
+    assert_eq!(run.state().note, None);
 }
