@@ -121,6 +121,11 @@ fn random_state(rng: &mut Rng, cfg: Config) -> PageState {
                 .collect()
         }),
         embed: rng.bernoulli(0.3),
+        allow_origin: if rng.bernoulli(0.3) {
+            vec!["https://lab.example".into(), "http://127.0.0.1:8000".into()]
+        } else {
+            vec![]
+        },
         hide: if rng.bernoulli(0.3) {
             vec!["lr".into(), "seed".into()]
         } else {
@@ -423,3 +428,20 @@ fn twenty_thousand_unknown_keys_give_ten_messages_ending_with_and_n_more() {
     assert_eq!(p.messages[9], "and 19991 more");
 }
 
+#[test]
+fn allow_origin_lists_origins_and_refuses_what_is_not_one() {
+    let p = parse("#allow_origin=https://lab.example,HTTP://Host.test:8080,*,https://x.org/path");
+    assert_eq!(
+        p.state.allow_origin,
+        vec!["https://lab.example".to_string(), "http://host.test:8080".to_string()]
+    );
+    assert_eq!(p.messages.len(), 2, "{:?}", p.messages);
+    assert!(p.messages[0].starts_with("ignored allow_origin \"*\": an origin is"));
+    assert!(p.messages[1].starts_with("ignored allow_origin \"https://x.org/path\""));
+    let state = PageState {
+        allow_origin: vec!["https://lab.example".into()],
+        ..PageState::default()
+    };
+    assert_eq!(write(&state), "allow_origin=https%3A%2F%2Flab.example");
+    assert_eq!(parse(&write(&state)).state, state);
+}

@@ -42,7 +42,7 @@ async function boot() {
   const api = pageApi(explorer);
   window.dln = Object.freeze(api);
   window.dispatchEvent(new Event('dln-ready'));
-  listen(window, api);
+  listen(window, api, { allowOrigins: explorer.permalink.allowOrigin });
 }
 
 boot();

@@ -85,6 +85,7 @@ const PAGE_TAIL: &[(&str, &str, Kind)] = &[
     ("panels", "panels", Kind::Texts),
     ("embed", "embed", Kind::Bool),
     ("preset", "preset", Kind::Text),
+    ("allow_origin", "allow_origin", Kind::Texts),
 ];
 
 /// Every parameter of the hash, in the order it is written and applied: the field table's,
@@ -154,6 +155,9 @@ pub struct PageState {
     /// The second network, as a partial config merged onto the main one (`network.hidden`,
     /// `train.seed`, `init.kind`, `init.scale`, `init.lambda`), or `None`.
     pub twin: Option<Value>,
+    /// Origins besides the embedding parent whose postMessage calls the page answers
+    /// (`allow_origin=https://lab.example`), each `scheme://host[:port]`.
+    pub allow_origin: Vec<String>,
 }
 
 /// The result of reading a hash: the state, and one message per part that was ignored.
@@ -339,6 +343,9 @@ fn page_value(state: &PageState) -> Value {
     if let Some(p) = &state.preset {
         o.insert("preset".into(), json!(p));
     }
+    if !state.allow_origin.is_empty() {
+        o.insert("allow_origin".into(), json!(state.allow_origin));
+    }
     let mut twin = state.twin.clone().unwrap_or_else(|| json!({}));
     if let Some(t) = twin.as_object_mut() {
         t.insert("on".into(), json!(state.twin.is_some()));
@@ -422,6 +429,7 @@ pub fn state_json(state: &PageState) -> Value {
         "hide": state.hide,
         "preset": state.preset,
         "twin": state.twin,
+        "allow_origin": state.allow_origin,
     })
 }
 
@@ -470,6 +478,7 @@ pub fn write_with(
         hide: field(page, "hide")?,
         preset: field(page, "preset")?,
         twin,
+        allow_origin: field(page, "allow_origin")?,
     }))
 }
 
@@ -706,12 +715,53 @@ fn read_twin(state: &mut PageState, mut twin: Value, messages: &mut Vec<String>)
     }
 }
 
+/// The most origins `allow_origin` may list.
+const MAX_ORIGINS: usize = 16;
+
+/// An origin as the browser writes `MessageEvent.origin`: `http(s)://host` or
+/// `http(s)://host:port`, lower-case, with no path, user, query or wildcard.
+fn origin(x: &str) -> Result<String, &'static str> {
+    let s = x.trim().to_ascii_lowercase();
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    let (host, port) = match rest {
+        Some(r) => r.split_once(':').map_or((r, None), |(h, p)| (h, Some(p))),
+        None => ("", None),
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.parse::<u16>().is_ok());
+    if host_ok && port_ok {
+        Ok(s)
+    } else {
+        Err("an origin is scheme://host or scheme://host:port, such as https://lab.example")
+    }
+}
+
 fn read_page(state: &mut PageState, page: &Value, messages: &mut Vec<String>) {
     let mut view_json = page.clone();
     if let Some(o) = view_json.as_object_mut() {
         let panels = o.remove("panels");
         let embed = o.remove("embed");
         o.remove("preset");
+        if let Some(list) = o.remove("allow_origin").and_then(|v| v.as_array().cloned()) {
+            for x in list.iter().filter_map(Value::as_str) {
+                match origin(x) {
+                    Ok(_) if state.allow_origin.len() == MAX_ORIGINS => {
+                        messages.push(format!(
+                            "ignored allow_origin {:?}: at most {MAX_ORIGINS} origins",
+                            clip(x)
+                        ));
+                    }
+                    Ok(o) if !state.allow_origin.contains(&o) => state.allow_origin.push(o),
+                    Ok(_) => {}
+                    Err(e) => messages.push(format!("ignored allow_origin {:?}: {e}", clip(x))),
+                }
+            }
+        }
         if let Some(twin) = o.remove("twin") {
             read_twin(state, twin, messages);
         }
