@@ -373,8 +373,10 @@ fn a_repeated_matrix_key_takes_its_last_value_with_a_message_instead_of_panickin
     // Three matrix parameters, one of them twice: once a panic ("present").
     let p = parse("#items=a&items=b&values=1");
     assert!(
-        p.messages.iter().any(|m| m.contains("items appears 2 times")
-            && m.contains("the last one, items=b, was used")),
+        p.messages
+            .iter()
+            .any(|m| m.contains("items appears 2 times")
+                && m.contains("the last one, items=b, was used")),
         "{:?}",
         p.messages
     );
@@ -433,7 +435,10 @@ fn allow_origin_lists_origins_and_refuses_what_is_not_one() {
     let p = parse("#allow_origin=https://lab.example,HTTP://Host.test:8080,*,https://x.org/path");
     assert_eq!(
         p.state.allow_origin,
-        vec!["https://lab.example".to_string(), "http://host.test:8080".to_string()]
+        vec![
+            "https://lab.example".to_string(),
+            "http://host.test:8080".to_string()
+        ]
     );
     assert_eq!(p.messages.len(), 2, "{:?}", p.messages);
     assert!(p.messages[0].starts_with("ignored allow_origin \"*\": an origin is"));

@@ -38,7 +38,11 @@ fn an_unknown_setting_inside_the_dataset_is_named_by_its_full_path() {
         .merged(&json!({"dataset": {"kind": "tree", "brnching": 3}}))
         .unwrap_err();
     assert_eq!(e.field, "dataset.brnching");
-    assert!(e.message.contains("branching, kind, levels"), "{}", e.message);
+    assert!(
+        e.message.contains("branching, kind, levels"),
+        "{}",
+        e.message
+    );
     let e = Config::default()
         .merged(&json!({"dataset": {"kind": "matrix", "items": ["a"], "values": [[1]]}}))
         .unwrap_err();

@@ -291,9 +291,7 @@ impl Run {
             } else {
                 ""
             };
-            format!(
-                "{dead} of {total} hidden units are dead (never active on any item).{all}"
-            )
+            format!("{dead} of {total} hidden units are dead (never active on any item).{all}")
         });
     }
 
