@@ -109,7 +109,11 @@ export class Explorer {
     const el = this.q('[data-role="status"]');
     if (!s || !el) return;
     const cfg = this.config();
-    el.textContent = `step ${s.step.toLocaleString('en')} of ${cfg.train.steps.toLocaleString('en')} · loss ${fmt(s.loss)} · t/τ = ${fmt(s.time)}`;
+    // A finished relu run with dead hidden units says so (its first sentence; all of it on hover).
+    const note = s.note ? ` · ${s.note.split('. ')[0].replace(/\.$/, '')}` : '';
+    el.textContent = `step ${s.step.toLocaleString('en')} of ${cfg.train.steps.toLocaleString('en')} · loss ${fmt(s.loss)} · t/τ = ${fmt(s.time)}${note}`;
+    if (s.note) el.title = s.note;
+    else el.removeAttribute('title');
   }
 
   // ----- the category-coherence demo (its state lives in the App, apart from the run) -----
