@@ -252,3 +252,62 @@ fn dln_run_with_illusion_adds_that_pairs_course_to_the_output() {
     assert_eq!(code, 2);
     assert!(err.contains("no item \"fir\""), "{err}");
 }
+
+#[cfg(unix)]
+#[test]
+fn an_argument_that_is_not_utf8_is_refused_by_name_with_exit_code_2() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    // Once a panic in std::env::args (exit code 101).
+    let out = Command::new(env!("CARGO_BIN_EXE_dln"))
+        .arg("run")
+        .arg(OsStr::from_bytes(b"\xff"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("argument 2"), "{err}");
+    assert!(err.contains("is not valid UTF-8"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn a_config_that_is_not_utf8_is_refused_with_the_offset_of_its_first_bad_byte() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dln"))
+        .args(["run", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Latin-1 "é" (0xE9) at byte offset 18.
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"dataset\": {\"kind\xe9\": 1}}")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("standard input is not UTF-8 text: the byte at offset 18 (0xE9)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn dln_run_notes_dead_relu_units_when_the_run_ends() {
+    let cfg = json!({
+        "network": {"hidden": [16], "activation": "relu"},
+        "train": {"lr": 1.0, "steps": 200, "record_every": 50}
+    });
+    let (code, out, err) = dln(&["run", "-"], Some(&cfg.to_string()));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("note: 16 of 16 hidden units are dead (never active on any item)"),
+        "{err}"
+    );
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert!(doc["note"].as_str().unwrap().starts_with("16 of 16"));
+}

@@ -121,6 +121,11 @@ fn random_state(rng: &mut Rng, cfg: Config) -> PageState {
                 .collect()
         }),
         embed: rng.bernoulli(0.3),
+        allow_origin: if rng.bernoulli(0.3) {
+            vec!["https://lab.example".into(), "http://127.0.0.1:8000".into()]
+        } else {
+            vec![]
+        },
         hide: if rng.bernoulli(0.3) {
             vec!["lr".into(), "seed".into()]
         } else {
@@ -361,4 +366,87 @@ fn a_second_network_the_config_refuses_is_ignored_with_a_message() {
         "{:?}",
         parsed.messages
     );
+}
+
+#[test]
+fn a_repeated_matrix_key_takes_its_last_value_with_a_message_instead_of_panicking() {
+    // Three matrix parameters, one of them twice: once a panic ("present").
+    let p = parse("#items=a&items=b&values=1");
+    assert!(
+        p.messages
+            .iter()
+            .any(|m| m.contains("items appears 2 times")
+                && m.contains("the last one, items=b, was used")),
+        "{:?}",
+        p.messages
+    );
+    assert!(
+        p.messages.iter().any(|m| m.contains("custom matrix")),
+        "{:?}",
+        p.messages
+    );
+    assert_eq!(p.state.config.dataset.kind(), DatasetKind::Rm8);
+}
+
+#[test]
+fn four_matrix_keys_with_one_repeated_still_make_the_matrix() {
+    // Once dropped with no message: four keys matched none of the matrix's two cases.
+    let p = parse("#items=a,b&fnames=x&items=p,q&values=1;0");
+    assert_eq!(p.state.config.dataset.kind(), DatasetKind::Matrix);
+    let v = serde_json::to_value(&p.state.config.dataset).unwrap();
+    assert_eq!(v["items"], json!(["p", "q"]));
+    assert_eq!(p.messages.len(), 1, "{:?}", p.messages);
+    assert!(p.messages[0].starts_with("items appears 2 times"));
+}
+
+#[test]
+fn a_repeated_key_means_its_last_value() {
+    let p = parse("#lr=0.01&seed=3&lr=0.05");
+    assert_eq!(p.state.config.train.lr, 0.05);
+    assert_eq!(p.state.config.train.seed, 3);
+    assert_eq!(
+        p.messages,
+        vec!["lr appears 2 times in the link; the last one, lr=0.05, was used".to_string()]
+    );
+}
+
+#[test]
+fn an_unknown_key_of_ninety_thousand_characters_is_echoed_clipped_to_eighty() {
+    let key = "k".repeat(90_000);
+    let p = parse(&format!("#{key}=1&{key}_hide=1"));
+    assert!(!p.messages.is_empty());
+    for m in &p.messages {
+        assert!(m.chars().count() < 200, "{} characters", m.chars().count());
+        assert!(m.contains('…'), "{m}");
+    }
+}
+
+#[test]
+fn twenty_thousand_unknown_keys_give_ten_messages_ending_with_and_n_more() {
+    let hash: Vec<String> = (0..20_000).map(|i| format!("x{i}=1")).collect();
+    let p = parse(&hash.join("&"));
+    assert_eq!(p.messages.len(), 10);
+    assert_eq!(p.messages[0], "ignored x0: unknown parameter");
+    assert_eq!(p.messages[9], "and 19991 more");
+}
+
+#[test]
+fn allow_origin_lists_origins_and_refuses_what_is_not_one() {
+    let p = parse("#allow_origin=https://lab.example,HTTP://Host.test:8080,*,https://x.org/path");
+    assert_eq!(
+        p.state.allow_origin,
+        vec![
+            "https://lab.example".to_string(),
+            "http://host.test:8080".to_string()
+        ]
+    );
+    assert_eq!(p.messages.len(), 2, "{:?}", p.messages);
+    assert!(p.messages[0].starts_with("ignored allow_origin \"*\": an origin is"));
+    assert!(p.messages[1].starts_with("ignored allow_origin \"https://x.org/path\""));
+    let state = PageState {
+        allow_origin: vec!["https://lab.example".into()],
+        ..PageState::default()
+    };
+    assert_eq!(write(&state), "allow_origin=https%3A%2F%2Flab.example");
+    assert_eq!(parse(&write(&state)).state, state);
 }

@@ -11,6 +11,57 @@ const MAX_GRID_CELLS = 12000;
 /** Files larger than this are refused before they are read (the limit of src/config/csv.rs). */
 const MAX_CSV_BYTES = 1 << 20;
 
+/**
+ * The offset of the first byte of `bytes` that does not start a valid UTF-8 sequence (as
+ * Rust's `Utf8Error::valid_up_to`), or `bytes.length` when all of it is UTF-8.
+ * @param {Uint8Array} bytes
+ */
+export function utf8ValidUpTo(bytes) {
+  let i = 0;
+  while (i < bytes.length) {
+    const c = bytes[i];
+    if (c < 0x80) {
+      i += 1;
+      continue;
+    }
+    let n;
+    if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) n = 2;
+    else if (c >= 0xf0 && c <= 0xf4) n = 3;
+    else return i;
+    // The second byte's range excludes overlong forms, surrogates and code points past U+10FFFF.
+    const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+    const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k <= n; k += 1) {
+      const x = bytes[i + k];
+      if (x === undefined || x < (k === 1 ? lo : 0x80) || x > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += n + 1;
+  }
+  return bytes.length;
+}
+
+/**
+ * A file's bytes as text: UTF-8 (a leading byte-order mark is dropped by the decoder); bytes
+ * that are not UTF-8 become U+FFFD, and the warning says where the first one was and how many
+ * characters were replaced (null when none was).
+ * @param {Uint8Array} bytes
+ */
+export function decodeText(bytes) {
+  const at = utf8ValidUpTo(bytes);
+  const text = new TextDecoder('utf-8').decode(bytes);
+  if (at === bytes.length) return { text, warning: null };
+  const valid = new TextDecoder('utf-8').decode(bytes.subarray(0, at));
+  const count = (s) => s.split('\uFFFD').length - 1;
+  // Replacements after the first bad byte (a real U+FFFD before it is not counted).
+  const n = count(text) - count(valid);
+  const hex = bytes[at].toString(16).toUpperCase().padStart(2, '0');
+  return {
+    text,
+    warning: `the file is not UTF-8 text: from the byte at offset ${at} (0x${hex}) on, ${n} ${n === 1 ? 'character was' : 'characters were'} replaced by “\uFFFD” (U+FFFD). Save it as UTF-8 to keep its names as they are.`,
+  };
+}
+
 /** The charts' blue-white-red scale (ColorBrewer RdBu ends, as in src/charts/mod.rs). */
 const WHITE = [247, 247, 247];
 const RED = [178, 24, 43];
@@ -71,6 +122,13 @@ export class DatasetEditor {
     this.grid = this.q('[data-role="editor-grid"]');
     this.size = this.q('[data-role="editor-size"]');
     this.message = this.q('[data-role="editor-error"]');
+    // What a loaded file's text needed (bytes that were not UTF-8), shown until the next load.
+    this.warning = this.el.ownerDocument.createElement('p');
+    this.warning.className = 'warning';
+    this.warning.dataset.role = 'editor-warning';
+    this.warning.setAttribute('role', 'status');
+    this.warning.hidden = true;
+    this.message?.after(this.warning);
     this.paste = this.q('[data-edit="paste-text"]');
     this.file = this.q('[data-edit="file"]');
     this.bind();
@@ -388,6 +446,7 @@ export class DatasetEditor {
   }
 
   usePasted() {
+    this.warn(null);
     const err = this.useCsv(this.paste.value, 'Pasted CSV');
     this.setInvalid(this.paste, err);
   }
@@ -397,14 +456,22 @@ export class DatasetEditor {
       this.showError(`${file.name}: the file has ${file.size.toLocaleString('en')} bytes; the limit is 1 MB`);
       return;
     }
-    let text;
+    let bytes;
     try {
-      text = await file.text();
+      bytes = new Uint8Array(await file.arrayBuffer());
     } catch (e) {
       this.showError(`${file.name} could not be read: ${e.message}`);
       return;
     }
-    this.useCsv(text, file.name);
+    const { text, warning } = decodeText(bytes);
+    const err = this.useCsv(text, file.name);
+    this.warn(!err && warning ? `${file.name}: ${warning}` : null);
+  }
+
+  /** Shows (or, with null, clears) the warning about the last loaded file. */
+  warn(message) {
+    this.warning.textContent = message || '';
+    this.warning.hidden = !message;
   }
 
   /** The current dataset as CSV text. */

@@ -137,7 +137,11 @@ export class Explorer {
   updateStatus(s = this.status()) {
     const el = this.q('[data-role="status"]');
     if (!s || !el) return;
-    el.textContent = `step ${s.step.toLocaleString('en')} of ${s.steps.toLocaleString('en')} · loss ${fmt(s.loss)} · t/τ = ${fmt(s.time)}`;
+    // A finished relu run with dead hidden units says so (its first sentence; all of it on hover).
+    const note = s.note ? ` · ${s.note.split('. ')[0].replace(/\.$/, '')}` : '';
+    el.textContent = `step ${s.step.toLocaleString('en')} of ${s.steps.toLocaleString('en')} · loss ${fmt(s.loss)} · t/τ = ${fmt(s.time)}${note}`;
+    if (s.note) el.title = s.note;
+    else el.removeAttribute('title');
   }
 
 }

@@ -42,7 +42,7 @@ async function boot() {
   const api = apiOf(explorer);
   window.dln = api;
   window.dispatchEvent(new Event('dln-ready'));
-  listen(window, api);
+  listen(window, api, { allowOrigins: explorer.permalink.allowOrigin });
 }
 
 boot();

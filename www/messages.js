@@ -1,7 +1,8 @@
 // The postMessage API: a page that embeds this one in an iframe drives it with messages
 //   frame.contentWindow.postMessage({dln: 'step', id: 7, args: [500]}, '*')
 // and gets {dln: 'reply', id: 7, result} (or {dln: 'reply', id, error}) back. When the page is
-// ready it posts {dln: 'ready'} to its parent. Messages of any other shape are ignored.
+// ready it posts {dln: 'ready'} to its parent. Messages of any other shape, and messages from
+// any window but the parent (unless its origin is in the link's allow_origin list), are ignored.
 
 import { ARITY as CALLS } from './calls.js';
 
@@ -19,13 +20,21 @@ export function readMessage(data) {
 
 /**
  * Answers messages with the page's API (window.dln); returns a function that stops listening.
+ * Only the embedding parent is answered, unless `allowOrigins` lists the origins of other
+ * windows that may call (the `allow_origin` key of the page's link); every other message is
+ * ignored without a reply.
  * @param {Window} win the page's window
  * @param {Record<string, Function>} api
+ * @param {{allowOrigins?: string[]}} [options]
  */
-export function listen(win, api) {
+export function listen(win, api, { allowOrigins = [] } = {}) {
+  const parent = win.parent && win.parent !== win ? win.parent : null;
+  const allowed = new Set(allowOrigins);
   const onMessage = (event) => {
+    if (!event.source || event.source === win) return;
+    if (!(parent && event.source === parent) && !allowed.has(event.origin)) return;
     const msg = readMessage(event.data);
-    if (!msg || !event.source || event.source === win) return;
+    if (!msg) return;
     let reply;
     try {
       const result = api[msg.name](...msg.args);
@@ -38,6 +47,6 @@ export function listen(win, api) {
     event.source.postMessage(reply, origin);
   };
   win.addEventListener('message', onMessage);
-  if (win.parent && win.parent !== win) win.parent.postMessage({ dln: 'ready' }, '*');
+  if (parent) parent.postMessage({ dln: 'ready' }, '*');
   return () => win.removeEventListener('message', onMessage);
 }

@@ -54,11 +54,14 @@ export class Permalink {
     this.timer = null;
     this.last = null;
     this.catchUp = 0;
+    /** Origins besides the parent frame that may use the postMessage API (read once, on load). */
+    this.allowOrigin = [];
     const given = this.win.location.hash.replace(/^#/, '');
+    // The address keeps the link as given until the page has trained up to its step: a link
+    // that was used whole stays as it was (so a reload opens the same state), and one with
+    // something ignored or clamped is rewritten without it once the page shows the rest.
+    this.given = given;
     this.applyHash(given, { first: true });
-    this.last = this.hashOf();
-    // A link is rewritten in full (without what was ignored); a bare address stays bare.
-    if (given) this.win.history.replaceState(this.win.history.state, '', this.url(this.last));
     explorer.root.addEventListener('dln-change', (e) => this.onChange(e.detail));
     this.win.addEventListener('popstate', () => this.onNavigate());
     this.win.addEventListener('hashchange', () => this.onNavigate());
@@ -72,7 +75,6 @@ export class Permalink {
     if (hash === this.last) return;
     clearTimeout(this.timer);
     this.applyHash(hash, { first: false });
-    this.last = this.hashOf();
   }
 
   /** Applies a hash; never throws. */
@@ -85,6 +87,8 @@ export class Permalink {
       return;
     }
     const messages = [...parsed.messages];
+    let scrub = null;
+    if (first) this.allowOrigin = parsed.allow_origin ?? [];
     this.applying = true;
     try {
       if (parsed.preset && (first || parsed.preset !== this.ex.preset)) {
@@ -105,7 +109,8 @@ export class Permalink {
       if (err) messages.push(`ignored the config: ${err}`);
       const terr = this.ex.setTwin(parsed.twin);
       if (terr) messages.push(`ignored the second network: ${terr}`);
-      const { scrub, ...view } = parsed.view;
+      ({ scrub } = parsed.view);
+      const { scrub: _, ...view } = parsed.view;
       const verr = this.ex.setView({ ...view, scrub: null });
       if (verr) messages.push(`ignored the view: ${verr}`);
       this.ex.syncControls();
@@ -114,22 +119,36 @@ export class Permalink {
       this.hide = parsed.hide;
       this.layout();
       if (first) this.ex.notice('');
-      this.trainTo(scrub);
     } catch (e) {
       messages.push(`part of the link could not be applied (${e.message})`);
+      scrub = null;
     } finally {
       this.applying = false;
     }
+    this.messages = messages;
     this.showMessages(messages);
+    this.trainTo(scrub, () => this.settled(first));
+  }
+
+  /** After a link is applied (and trained up to its step): the address and `last` follow. */
+  settled(first) {
+    this.last = this.hashOf();
+    if (!first || !this.given) return;
+    // A link used whole keeps its own words; otherwise it is rewritten without what was left out.
+    if (this.messages.length) this.win.history.replaceState(this.win.history.state, '', this.url(this.last));
   }
 
   /**
    * Shows the panels at a linked step: trains up to it a few thousand steps per frame (so the
-   * tab never freezes), then scrubs there.
+   * tab never freezes), then scrubs there; a step the run does not reach is clamped, with a
+   * message. `done` runs once the panels show the step (at once without one).
    */
-  trainTo(step) {
+  trainTo(step, done = () => {}) {
     const token = ++this.catchUp;
-    if (step === null || step === undefined) return;
+    if (step === null || step === undefined) {
+      done();
+      return;
+    }
     const frame = () => {
       if (token !== this.catchUp || this.ex.dead) return;
       const s = this.ex.state();
@@ -143,13 +162,19 @@ export class Permalink {
           return;
         }
       }
+      const reached = this.ex.state()?.step ?? step;
       this.applying = true;
       try {
-        this.ex.setView({ scrub: Math.min(step, this.ex.state()?.step ?? step) });
+        this.ex.setView({ scrub: Math.min(step, reached) });
       } finally {
         this.applying = false;
       }
-      this.last = this.hashOf();
+      if (step > reached) {
+        const end = this.ex.state()?.diverged ? `training diverged at step ${reached}` : `the run ends at step ${reached}`;
+        this.messages = [...(this.messages ?? []), `t=${step} is past the end: ${end}, so the panels show step ${reached}`];
+        this.showMessages(this.messages);
+      }
+      done();
     };
     frame();
   }
@@ -213,6 +238,7 @@ export class Permalink {
       embed: this.embed,
       hide: this.hide,
       preset: this.ex.preset || null,
+      allow_origin: this.allowOrigin,
     };
   }
 

@@ -44,21 +44,23 @@ const USAGE: &str = "usage:
       Trains each case N steps and prints, as JSON, the bits of its loss and a hash of its
       weights (the same in every build: compare with the page's benchBits).";
 
+/// The arguments as text; an argument that is not valid UTF-8 is refused, naming it.
+fn text_args(raw: impl Iterator<Item = std::ffi::OsString>) -> Result<Vec<String>, Failure> {
+    raw.enumerate()
+        .map(|(i, a)| {
+            a.into_string().map_err(|a| {
+                Failure::Input(format!(
+                    "argument {} ({}) is not valid UTF-8 text",
+                    i + 1,
+                    dln_explorer::config::echo::clip(&format!("{:?}", a.to_string_lossy()))
+                ))
+            })
+        })
+        .collect()
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("run") => cmd_run(&args[1..]),
-        Some("example") => cmd_example(),
-        Some("sweep") => cmd_sweep(&args[1..]),
-        Some("bench") => dln_explorer::engine::bench::cli(&args[1..])
-            .map(|out| print!("{out}"))
-            .map_err(Failure::Input),
-        Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        _ => Err(Failure::Usage(USAGE.to_string())),
-    };
+    let result = text_args(std::env::args_os().skip(1)).and_then(|args| dispatch(&args));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(msg)) => {
@@ -73,6 +75,22 @@ fn main() -> ExitCode {
             eprintln!("error: {msg}");
             ExitCode::from(1)
         }
+    }
+}
+
+fn dispatch(args: &[String]) -> Result<(), Failure> {
+    match args.first().map(String::as_str) {
+        Some("run") => cmd_run(&args[1..]),
+        Some("example") => cmd_example(),
+        Some("sweep") => cmd_sweep(&args[1..]),
+        Some("bench") => dln_explorer::engine::bench::cli(&args[1..])
+            .map(|out| print!("{out}"))
+            .map_err(Failure::Input),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(Failure::Usage(USAGE.to_string())),
     }
 }
 
@@ -169,16 +187,27 @@ fn run_context(value: &serde_json::Value, io: &Io) -> Result<(), Failure> {
     write_out(io.out.as_deref(), &(doc.to_string() + "\n"))
 }
 
+/// Reads a file (or standard input for `-`) as UTF-8 text; text that is not UTF-8 is refused
+/// with the byte offset of its first bad byte.
 fn read_text(path: &str) -> Result<String, Failure> {
-    if path == "-" {
-        let mut s = String::new();
+    let (name, bytes) = if path == "-" {
+        let mut b = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut s)
+            .read_to_end(&mut b)
             .map_err(|e| Failure::Io(format!("reading standard input: {e}")))?;
-        Ok(s)
+        ("standard input".to_string(), b)
     } else {
-        std::fs::read_to_string(path).map_err(|e| Failure::Io(format!("reading {path}: {e}")))
-    }
+        let b = std::fs::read(path).map_err(|e| Failure::Io(format!("reading {path}: {e}")))?;
+        (path.to_string(), b)
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let byte = e.as_bytes()[at];
+        Failure::Input(format!(
+            "{name} is not UTF-8 text: the byte at offset {at} (0x{byte:02X}) is not valid \
+             UTF-8; save the file as UTF-8"
+        ))
+    })
 }
 
 fn parse_config(text: &str) -> Result<ValidConfig, Failure> {
@@ -247,6 +276,9 @@ fn cmd_run(args: &[String]) -> Result<(), Failure> {
     train(&mut run, cfg.train.steps);
     if let Some(msg) = run.message() {
         eprintln!("{msg}");
+    }
+    if let Some(note) = run.note() {
+        eprintln!("note: {note}");
     }
     let trace = match &io.illusion {
         Some((item, feature)) => Some(

@@ -137,7 +137,7 @@ pub fn number(args: &[Value], i: usize, field: &str) -> Result<f64, CallError> {
             field,
             format!(
                 "must be a number; got {}",
-                crate::config::shorten(&v.to_string())
+                crate::config::echo::clip(&v.to_string())
             ),
         )),
         None => Err(CallError::new(field, "is missing")),

@@ -152,7 +152,7 @@ fn unknown_panel(panel: &str) -> CallError {
         "panel",
         format!(
             "no panel called {:?}; panels are {}",
-            crate::config::shorten(panel),
+            crate::config::echo::clip(panel),
             panel_names().join(", ")
         ),
     )
@@ -168,6 +168,8 @@ pub struct Status {
     pub diverged: bool,
     pub finished: bool,
     pub message: Option<String>,
+    /// A note on how the run ended (dead relu units), if any.
+    pub note: Option<String>,
     /// Changes whenever the run, its config or the view does.
     pub version: u64,
 }
@@ -309,6 +311,7 @@ impl Registry {
             diverged: *run.status() == Outcome::Diverged,
             finished: *run.status() == Outcome::Finished,
             message: run.message().map(str::to_string),
+            note: run.note().map(str::to_string),
             version: self.version,
         }
     }
@@ -422,7 +425,7 @@ impl Registry {
                 "call",
                 format!(
                     "no call named {:?}; calls are {}",
-                    crate::config::shorten(name),
+                    crate::config::echo::clip(name),
                     names.join(", ")
                 ),
             ))

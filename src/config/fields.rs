@@ -521,7 +521,7 @@ fn num(x: f64) -> String {
 fn shown(v: &Value) -> String {
     match v {
         Value::Null => "a value that is not a finite number".into(),
-        other => other.to_string(),
+        other => super::echo::clip(&other.to_string()),
     }
 }
 
@@ -588,7 +588,7 @@ impl Field {
                 Value::Bool(_) => Ok(()),
                 other => Err(ConfigError::new(
                     self.path,
-                    format!("must be true or false; got {other}"),
+                    format!("must be true or false; got {}", shown(other)),
                 )),
             },
             Kind::List => {
@@ -688,7 +688,7 @@ fn check_names(field: &str, names: &[Value]) -> Result<(), ConfigError> {
         let Some(s) = n.as_str() else {
             return Err(ConfigError::new(
                 format!("{field}[{i}]"),
-                format!("must be a name; got {n}"),
+                format!("must be a name; got {}", shown(n)),
             ));
         };
         let t = s.trim();
@@ -696,8 +696,9 @@ fn check_names(field: &str, names: &[Value]) -> Result<(), ConfigError> {
             return Err(ConfigError::new(
                 format!("{field}[{i}]"),
                 format!(
-                    "names must have 1 to {} characters; got {s:?}",
-                    limits::MAX_NAME_CHARS
+                    "names must have 1 to {} characters; got {:?}",
+                    limits::MAX_NAME_CHARS,
+                    super::echo::clip(s)
                 ),
             ));
         }

@@ -17,6 +17,7 @@
 //! session and the sweep take only that type, so code past the boundary never checks again.
 
 pub mod csv;
+pub mod echo;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -434,9 +435,16 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
+    /// An error at `field`; a field path longer than [`echo::MAX_ECHO_CHARS`] (an unknown key
+    /// of any length) is clipped.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let field = field.into();
         ConfigError {
-            field: field.into(),
+            field: if field.chars().count() > echo::MAX_ECHO_CHARS {
+                echo::clip(&field)
+            } else {
+                field
+            },
             message: message.into(),
         }
     }
@@ -691,6 +699,7 @@ impl Config {
         let mut base = serde_json::to_value(self).expect("a Config always serialises");
         merge_value(&mut base, partial, "");
         fields::check(&base)?;
+        check_dataset_keys(&base)?;
         let cfg: Config = serde_path_to_error::deserialize(base).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." || path.is_empty() {
@@ -698,7 +707,7 @@ impl Config {
             } else {
                 path
             };
-            ConfigError::new(field, e.into_inner().to_string())
+            ConfigError::new(field, echo::clip_quoted(&e.into_inner().to_string()))
         })?;
         cfg.check_rules()?;
         Ok(ValidConfig(cfg))
@@ -708,6 +717,51 @@ impl Config {
     pub fn to_json_pretty(&self) -> String {
         serde_json::to_string_pretty(self).expect("a Config always serialises")
     }
+}
+
+/// Names the field inside the dataset that serde would report only as `dataset` (an internally
+/// tagged enum hides the path below it): a key the dataset's kind does not have, or a setting a
+/// custom matrix needs and lacks.
+fn check_dataset_keys(config: &Value) -> Result<(), ConfigError> {
+    let Some(dataset) = config.get("dataset").and_then(Value::as_object) else {
+        return Ok(());
+    };
+    let Some(kind) = dataset
+        .get("kind")
+        .and_then(Value::as_str)
+        .and_then(DatasetKind::from_name)
+    else {
+        return Ok(());
+    };
+    let own = serde_json::to_value(DatasetConfig::default_of(kind)).unwrap_or(Value::Null);
+    let Some(own) = own.as_object() else {
+        return Ok(());
+    };
+    let mut expected: Vec<&str> = own.keys().map(String::as_str).collect();
+    expected.sort_unstable();
+    for key in dataset.keys() {
+        if !own.contains_key(key) {
+            return Err(ConfigError::new(
+                format!("dataset.{key}"),
+                format!(
+                    "is not a setting of a {} dataset; its settings are {}",
+                    kind.name(),
+                    expected.join(", ")
+                ),
+            ));
+        }
+    }
+    if kind == DatasetKind::Matrix {
+        for key in ["items", "feature_names", "values"] {
+            if !dataset.contains_key(key) {
+                return Err(ConfigError::new(
+                    format!("dataset.{key}"),
+                    "is missing: a custom matrix needs items, feature_names and values",
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Renames a dataset patch's old `features` key to the field it means for the dataset's kind:
@@ -759,17 +813,6 @@ fn merge_value(base: &mut Value, patch: &Value, path: &str) {
             }
         }
         (b, p) => *b = p.clone(),
-    }
-}
-
-/// The longest user-given text a message echoes, in characters.
-pub const ECHO_CHARS: usize = 80;
-
-/// `text` as a message may echo it: at most [`ECHO_CHARS`] characters, with "…" when cut.
-pub fn shorten(text: &str) -> String {
-    match text.char_indices().nth(ECHO_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
     }
 }
 

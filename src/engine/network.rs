@@ -119,6 +119,31 @@ impl Network {
         h
     }
 
+    /// Dead hidden units of a relu network, `(dead, total)`: a unit is dead when it is never
+    /// active (its output is 0) on any item of `data`, so no gradient reaches its weights. A
+    /// network without relu has none.
+    pub fn dead_units(&self, data: &Dataset) -> (usize, usize) {
+        let d = self.depth();
+        let total: usize = self.weights[..d.saturating_sub(1)]
+            .iter()
+            .map(|w| w.nrows())
+            .sum();
+        if self.activation != Activation::Relu || d < 2 {
+            return (0, total);
+        }
+        let mut h = data.x.clone();
+        let mut dead = 0;
+        for w in &self.weights[..d - 1] {
+            h = self.activate(matmul(&w.view(), &h.view()));
+            dead += h
+                .rows()
+                .into_iter()
+                .filter(|row| row.iter().all(|&a| a <= 0.0))
+                .count();
+        }
+        (dead, total)
+    }
+
     /// The first hidden layer's representation of every item, `phi(W_1 X)` (`N_1 x P`); `None`
     /// for a shallow network.
     pub fn first_hidden(&self, data: &Dataset) -> Option<Array2<f64>> {

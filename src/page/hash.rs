@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Map, Value};
 
+use crate::config::echo::{self, clip};
 use crate::config::fields::{self, Field, Item};
 use crate::config::Config;
 use crate::page::view::View;
@@ -84,6 +85,7 @@ const PAGE_TAIL: &[(&str, &str, Kind)] = &[
     ("panels", "panels", Kind::Texts),
     ("embed", "embed", Kind::Bool),
     ("preset", "preset", Kind::Text),
+    ("allow_origin", "allow_origin", Kind::Texts),
 ];
 
 /// Every parameter of the hash, in the order it is written and applied: the field table's,
@@ -153,6 +155,9 @@ pub struct PageState {
     /// The second network, as a partial config merged onto the main one (`network.hidden`,
     /// `train.seed`, `init.kind`, `init.scale`, `init.lambda`), or `None`.
     pub twin: Option<Value>,
+    /// Origins besides the embedding parent whose postMessage calls the page answers
+    /// (`allow_origin=https://lab.example`), each `scheme://host[:port]`.
+    pub allow_origin: Vec<String>,
 }
 
 /// The result of reading a hash: the state, and one message per part that was ignored.
@@ -250,9 +255,9 @@ fn parse_number(s: &str) -> Result<Value, String> {
     let x: f64 = s
         .trim()
         .parse()
-        .map_err(|_| format!("{s:?} is not a number"))?;
+        .map_err(|_| format!("{:?} is not a number", clip(s)))?;
     if !x.is_finite() {
-        return Err(format!("{s:?} is not a finite number"));
+        return Err(format!("{:?} is not a finite number", clip(s)));
     }
     Ok(json!(x))
 }
@@ -261,12 +266,12 @@ fn parse_integer(s: &str) -> Result<Value, String> {
     let x: u64 = s
         .trim()
         .parse()
-        .map_err(|_| format!("{s:?} is not a whole number"))?;
+        .map_err(|_| format!("{:?} is not a whole number", clip(s)))?;
     Ok(json!(x))
 }
 
 fn read_value(kind: Kind, raw: &str) -> Result<Value, String> {
-    let text = || decode(raw).ok_or_else(|| format!("{raw:?} is not properly encoded"));
+    let text = || decode(raw).ok_or_else(|| format!("{:?} is not properly encoded", clip(raw)));
     match kind {
         Kind::Text => Ok(json!(text()?)),
         Kind::Number => parse_number(&text()?),
@@ -274,7 +279,7 @@ fn read_value(kind: Kind, raw: &str) -> Result<Value, String> {
         Kind::Bool => match text()?.as_str() {
             "1" | "true" => Ok(json!(true)),
             "0" | "false" => Ok(json!(false)),
-            other => Err(format!("{other:?} is not 0 or 1")),
+            other => Err(format!("{:?} is not 0 or 1", clip(other))),
         },
         Kind::Integers => {
             if raw.is_empty() {
@@ -293,7 +298,7 @@ fn read_value(kind: Kind, raw: &str) -> Result<Value, String> {
                 .map(|x| {
                     decode(x)
                         .map(Value::String)
-                        .ok_or_else(|| format!("{x:?} is not properly encoded"))
+                        .ok_or_else(|| format!("{:?} is not properly encoded", clip(x)))
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array)
@@ -337,6 +342,9 @@ fn page_value(state: &PageState) -> Value {
     }
     if let Some(p) = &state.preset {
         o.insert("preset".into(), json!(p));
+    }
+    if !state.allow_origin.is_empty() {
+        o.insert("allow_origin".into(), json!(state.allow_origin));
     }
     let mut twin = state.twin.clone().unwrap_or_else(|| json!({}));
     if let Some(t) = twin.as_object_mut() {
@@ -421,6 +429,7 @@ pub fn state_json(state: &PageState) -> Value {
         "hide": state.hide,
         "preset": state.preset,
         "twin": state.twin,
+        "allow_origin": state.allow_origin,
     })
 }
 
@@ -469,6 +478,7 @@ pub fn write_with(
         hide: field(page, "hide")?,
         preset: field(page, "preset")?,
         twin,
+        allow_origin: field(page, "allow_origin")?,
     }))
 }
 
@@ -484,10 +494,11 @@ pub fn parse(hash: &str) -> Parsed {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
             match decode(k) {
                 Some(k) => pairs.push((k, v.to_string())),
-                None => messages.push(format!("ignored {part:?}: not properly encoded")),
+                None => messages.push(format!("ignored {:?}: not properly encoded", clip(part))),
             }
         }
     }
+    let pairs = last_wins(pairs, &mut messages);
     let mut state = PageState::default();
     // A preset comes first; the link's own parameters then change it.
     if let Some((_, v)) = pairs.iter().find(|(k, _)| k == "preset") {
@@ -500,7 +511,7 @@ pub fn parse(hash: &str) -> Parsed {
                 state.preset = Some(p.id.to_string());
                 state.twin = p.twin.clone();
             }
-            None => messages.push(format!("ignored preset={v}: no such preset")),
+            None => messages.push(format!("ignored {}: no such preset", kv("preset", v))),
         }
     }
     let mut page = page_value(&state);
@@ -523,7 +534,7 @@ pub fn parse(hash: &str) -> Parsed {
         let value = match read_value(param.kind, raw) {
             Ok(v) => v,
             Err(e) => {
-                messages.push(format!("ignored {}={raw}: {e}", param.key));
+                messages.push(format!("ignored {}: {e}", kv(&param.key, raw)));
                 continue;
             }
         };
@@ -532,10 +543,10 @@ pub fn parse(hash: &str) -> Parsed {
                 // A value out of its own range is named at once; the second network's values
                 // are checked together with the rest of it (below, in `read_twin`).
                 if let Err(e) = f.check(&value) {
-                    messages.push(format!("ignored {}={raw}: {e}", param.key));
+                    messages.push(format!("ignored {}: {e}", kv(&param.key, raw)));
                     continue;
                 }
-                patches.push((format!("{}={raw}", param.key), nest(f.path, value)))
+                patches.push((kv(&param.key, raw), nest(f.path, value)))
             }
             Home::Page(path) => merge_into(&mut page, &nest(path, value)),
         }
@@ -556,8 +567,13 @@ pub fn parse(hash: &str) -> Parsed {
         let mut patch = json!({"dataset": {"kind": "matrix"}});
         let mut ok = true;
         for key in &keys {
-            let f = fields::by_key(key).expect("a matrix key is a field's");
-            let raw = &pairs.iter().find(|(k, _)| k == key).expect("present").1;
+            // Every key is present, once (`last_wins`), and is a field's key.
+            let (Some(f), Some((_, raw))) =
+                (fields::by_key(key), pairs.iter().find(|(k, _)| k == key))
+            else {
+                ok = false;
+                continue;
+            };
             match read_value(Kind::of(f), raw) {
                 Ok(v) => merge_into(&mut patch, &nest(f.path, v)),
                 Err(e) => {
@@ -579,13 +595,63 @@ pub fn parse(hash: &str) -> Parsed {
                     state.hide.push(key.to_string());
                 }
             } else {
-                messages.push(format!("ignored {k}: there is no control {key:?}"));
+                messages.push(format!(
+                    "ignored {}: there is no control {:?}",
+                    clip(k),
+                    clip(key)
+                ));
             }
         } else if !params().iter().any(|p| p.key == *k) {
-            messages.push(format!("ignored {k}: unknown parameter"));
+            messages.push(format!("ignored {}: unknown parameter", clip(k)));
         }
     }
-    Parsed { state, messages }
+    Parsed {
+        state,
+        messages: echo::cap(messages),
+    }
+}
+
+/// `key=raw` as a message names it: clipped to [`echo::MAX_ECHO_CHARS`] characters.
+fn kv(key: &str, raw: &str) -> String {
+    clip(&format!("{key}={raw}"))
+}
+
+/// One pair per key: a key given more than once takes its last value, and a message says so.
+/// The pairs keep the order of their last occurrences.
+fn last_wins(pairs: Vec<(String, String)>, messages: &mut Vec<String>) -> Vec<(String, String)> {
+    use std::collections::HashMap;
+    // Each key's last position and how many times it appears.
+    let mut last: HashMap<&str, (usize, usize)> = HashMap::new();
+    for (i, (k, _)) in pairs.iter().enumerate() {
+        let e = last.entry(k.as_str()).or_insert((i, 0));
+        *e = (i, e.1 + 1);
+    }
+    if last.len() == pairs.len() {
+        return pairs;
+    }
+    let mut keep = vec![false; pairs.len()];
+    let mut repeated: Vec<(usize, usize)> = Vec::new();
+    for &(i, n) in last.values() {
+        keep[i] = true;
+        if n > 1 {
+            repeated.push((i, n));
+        }
+    }
+    // The messages in the order the keys last appear, whatever the map's order.
+    repeated.sort_unstable();
+    for (i, n) in repeated {
+        let (k, v) = &pairs[i];
+        messages.push(format!(
+            "{} appears {n} times in the link; the last one, {}, was used",
+            clip(k),
+            kv(k, v)
+        ));
+    }
+    pairs
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(p, k)| k.then_some(p))
+        .collect()
 }
 
 /// Applies a link's config parameters: all at once, checked once, when together they make a
@@ -649,12 +715,53 @@ fn read_twin(state: &mut PageState, mut twin: Value, messages: &mut Vec<String>)
     }
 }
 
+/// The most origins `allow_origin` may list.
+const MAX_ORIGINS: usize = 16;
+
+/// An origin as the browser writes `MessageEvent.origin`: `http(s)://host` or
+/// `http(s)://host:port`, lower-case, with no path, user, query or wildcard.
+fn origin(x: &str) -> Result<String, &'static str> {
+    let s = x.trim().to_ascii_lowercase();
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    let (host, port) = match rest {
+        Some(r) => r.split_once(':').map_or((r, None), |(h, p)| (h, Some(p))),
+        None => ("", None),
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.parse::<u16>().is_ok());
+    if host_ok && port_ok {
+        Ok(s)
+    } else {
+        Err("an origin is scheme://host or scheme://host:port, such as https://lab.example")
+    }
+}
+
 fn read_page(state: &mut PageState, page: &Value, messages: &mut Vec<String>) {
     let mut view_json = page.clone();
     if let Some(o) = view_json.as_object_mut() {
         let panels = o.remove("panels");
         let embed = o.remove("embed");
         o.remove("preset");
+        if let Some(list) = o.remove("allow_origin").and_then(|v| v.as_array().cloned()) {
+            for x in list.iter().filter_map(Value::as_str) {
+                match origin(x) {
+                    Ok(_) if state.allow_origin.len() == MAX_ORIGINS => {
+                        messages.push(format!(
+                            "ignored allow_origin {:?}: at most {MAX_ORIGINS} origins",
+                            clip(x)
+                        ));
+                    }
+                    Ok(o) if !state.allow_origin.contains(&o) => state.allow_origin.push(o),
+                    Ok(_) => {}
+                    Err(e) => messages.push(format!("ignored allow_origin {:?}: {e}", clip(x))),
+                }
+            }
+        }
         if let Some(twin) = o.remove("twin") {
             read_twin(state, twin, messages);
         }
@@ -680,7 +787,11 @@ fn read_page(state: &mut PageState, page: &Value, messages: &mut Vec<String>) {
             let (good, bad): (Vec<String>, Vec<String>) =
                 names.into_iter().partition(|n| known.contains(&n.as_str()));
             if !bad.is_empty() {
-                messages.push(format!("ignored panels {bad:?}: panels are {known:?}"));
+                let bad: Vec<String> = bad.iter().map(|b| clip(b)).collect();
+                messages.push(format!(
+                    "ignored panels {:?}: panels are {known:?}",
+                    echo::cap(bad)
+                ));
             }
             state.panels = Some(good);
         }
@@ -688,7 +799,11 @@ fn read_page(state: &mut PageState, page: &Value, messages: &mut Vec<String>) {
     }
     match serde_path_to_error::deserialize::<_, View>(view_json) {
         Ok(v) => state.view = v,
-        Err(e) => messages.push(format!("ignored the view: {}: {}", e.path(), e.inner())),
+        Err(e) => messages.push(format!(
+            "ignored the view: {}: {}",
+            clip(&e.path().to_string()),
+            echo::clip_quoted(&e.inner().to_string())
+        )),
     }
 }
 

@@ -8,7 +8,7 @@
 //! mode is half learned, null where there is none), "rsm" ({"step", "sim", "theory"}: the first
 //! hidden layer's RSM at the last snapshot and `V A(t) V^T`), "illusions" (ranked by the overshoot
 //! rule: {"item", "feature", "target", "overshoot", "peak_sim", "step_sim", "peak_theory",
-//! "step_theory"}), "status", "message"}`.
+//! "step_theory"}), "status", "message", "note" (dead relu units of a finished run, or null)}`.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -58,6 +58,7 @@ struct Document<'a> {
     illusions: Vec<Illusion>,
     status: &'a Status,
     message: Option<&'a str>,
+    note: Option<&'a str>,
 }
 
 fn document(run: &Run) -> Document<'_> {
@@ -108,6 +109,7 @@ fn document(run: &Run) -> Document<'_> {
         illusions: run.illusions(10),
         status: run.status(),
         message: run.message(),
+        note: run.note(),
     }
 }
 

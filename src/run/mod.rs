@@ -124,6 +124,8 @@ pub struct State {
     pub diverged: bool,
     pub finished: bool,
     pub message: Option<String>,
+    /// What the finished run should be read with (dead relu units), or none.
+    pub note: Option<String>,
 }
 
 /// The id of the next run built (see [`Run::revision`]).
@@ -160,6 +162,8 @@ pub struct Run {
     loss: f64,
     status: Status,
     message: Option<String>,
+    /// Set when the run finishes: see [`State::note`].
+    note: Option<String>,
     history: History,
 }
 
@@ -205,6 +209,7 @@ impl Run {
             loss,
             status: Status::Running,
             message: None,
+            note: None,
             history: History::new(cfg.train.record_every, HISTORY_CAP)
                 .with_snapshot_cap(snapshot_cap(&dims, data_items)),
         };
@@ -263,8 +268,9 @@ impl Run {
         let steps = self.cfg.train.steps;
         if self.status == Status::Finished && self.step < steps {
             self.status = Status::Running;
+            self.note = None;
         } else if self.status == Status::Running && self.step >= steps {
-            self.status = Status::Finished;
+            self.finish();
         }
     }
 
@@ -327,10 +333,31 @@ impl Run {
                 }
             }
             if last {
-                self.status = Status::Finished;
+                self.finish();
             }
         }
         taken
+    }
+
+    /// Ends the run, with a note when hidden relu units died on the way.
+    fn finish(&mut self) {
+        self.status = Status::Finished;
+        let (dead, total) = self.net.dead_units(&self.data);
+        self.note = (dead > 0).then(|| {
+            let all = if dead == total {
+                " The network's output no longer depends on its input through any hidden \
+                 unit, and no gradient reaches the first layers: a smaller learning rate or \
+                 initial scale keeps them alive."
+            } else {
+                ""
+            };
+            format!("{dead} of {total} hidden units are dead (never active on any item).{all}")
+        });
+    }
+
+    /// The note of a finished run (see [`State::note`]).
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
     }
 
     fn divergence_bound(&self) -> f64 {
@@ -539,6 +566,7 @@ impl Run {
             diverged: self.status == Status::Diverged,
             finished: self.status == Status::Finished,
             message: self.message.clone(),
+            note: self.note.clone(),
         }
     }
 

@@ -58,6 +58,7 @@ impl App {
             .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(App {
             reg: Registry::new(&cfg),
+            dark: false,
         })
     }
 
@@ -112,7 +113,7 @@ impl App {
                 "format",
                 format!(
                     "must be json or csv; got {:?}",
-                    crate::config::shorten(other)
+                    crate::config::echo::clip(other)
                 ),
             )),
         })
@@ -267,7 +268,12 @@ impl App {
     #[wasm_bindgen(js_name = setView)]
     pub fn set_view(&mut self, json: &str) -> String {
         let r = serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(json))
-            .map_err(|e| CallError::new(format!("view.{}", e.path()), e.inner().to_string()));
+            .map_err(|e| {
+                CallError::new(
+                    format!("view.{}", crate::config::echo::clip(&e.path().to_string())),
+                    crate::config::echo::clip_quoted(&e.inner().to_string()),
+                )
+            });
         reply(r.map(|v| {
             self.reg.set_view(v);
             Value::Null
@@ -312,7 +318,7 @@ impl App {
                 "preset",
                 format!(
                     "unknown preset {:?}; presets are {}",
-                    crate::config::shorten(id),
+                    crate::config::echo::clip(id),
                     ids.join(", ")
                 ),
             )));
@@ -355,7 +361,7 @@ pub fn bench_case(name: &str, seconds: f64, now: &js_sys::Function) -> String {
             "case",
             format!(
                 "no benchmark case called {:?}",
-                crate::config::shorten(name)
+                crate::config::echo::clip(name)
             ),
         )));
     };
@@ -381,7 +387,7 @@ pub fn bench_bits(name: &str, steps: u32) -> String {
             "case",
             format!(
                 "no benchmark case called {:?}",
-                crate::config::shorten(name)
+                crate::config::echo::clip(name)
             ),
         ))),
     }

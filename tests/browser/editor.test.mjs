@@ -277,6 +277,43 @@ describe('CSV in and out', () => {
     await page.close();
   });
 
+  test('a Latin-1 CSV file loads with a warning naming the first byte that is not UTF-8', async () => {
+    const { page, problems } = await openPage(site.context, site.url);
+    // "café" and "crème" in Latin-1: 0xE9 at byte offset 12, 0xE8 later.
+    const latin1 = Buffer.concat([
+      Buffer.from('item,x,y\ncaf'), Buffer.from([0xe9]), Buffer.from(',1,0\ncr'), Buffer.from([0xe8]), Buffer.from('me,0,1\n'),
+    ]);
+    await page.setInputFiles('[data-edit="file"]', { name: 'latin1.csv', mimeType: 'text/csv', buffer: latin1 });
+    await page.waitForFunction(() => window.dln.config().dataset.kind === 'matrix');
+    assert.deepEqual((await config(page)).dataset.items, ['caf\uFFFD', 'cr\uFFFDme']);
+    const warning = page.locator('[data-role="editor-warning"]');
+    assert.ok(await warning.isVisible());
+    assert.match(await warning.textContent(), /latin1\.csv: the file is not UTF-8 text: from the byte at offset 12 \(0xE9\) on, 2 characters were replaced by “\uFFFD” \(U\+FFFD\)/);
+    // A UTF-8 file clears it.
+    await page.setInputFiles('[data-edit="file"]', {
+      name: 'utf8.csv', mimeType: 'text/csv', buffer: Buffer.from('item,x,y\ncafé,1,0\ncrème,0,1\n'),
+    });
+    await page.waitForFunction(() => window.dln.config().dataset.items[0] === 'café');
+    assert.ok(await warning.isHidden());
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('the UTF-8 check finds the first bad byte as Rust does', async () => {
+    const { page } = await openPage(site.context, site.url);
+    const cases = await page.evaluate(async () => {
+      const { utf8ValidUpTo } = await import('./www/editor.js');
+      const at = (bytes) => utf8ValidUpTo(new Uint8Array(bytes));
+      return [
+        at([0x61, 0x62]), at([0x61, 0xff]), at([0xc3, 0xa9, 0x61]), at([0xc3]), at([0xe0, 0x80, 0x80]),
+        at([0xed, 0xa0, 0x80]), at([0xf4, 0x90, 0x80, 0x80]), at([0xf0, 0x9f, 0x98, 0x80, 0x41]), at([0x41, 0xe2, 0x82]),
+      ];
+    });
+    // Plain, a bad byte, é, a cut é, an overlong form, a surrogate, past U+10FFFF, an emoji, a cut €.
+    assert.deepEqual(cases, [2, 1, 3, 0, 0, 0, 0, 5, 1]);
+    await page.close();
+  });
+
   test('download produces the CSV of the current dataset, and it reads back the same', async () => {
     const { page, problems } = await openPage(site.context, site.url);
     await page.click(cell('pine', 'leaves', 0));

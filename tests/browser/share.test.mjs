@@ -123,6 +123,43 @@ describe('links to a state', () => {
     await page.close();
   });
 
+  test('a link keeps its t, ill, cat and proj in the address after opening and after reload', async () => {
+    const links = [
+      ['#preset=illusion&t=1350&ill=pine,leaves', 1350, ['preset=illusion', 't=1350', 'ill=pine,leaves']],
+      ['#t=500', 500, ['t=500']],
+      ['#lr=0.005&t=2000', 2000, ['lr=0.005', 't=2000']],
+      ['#t=600&cat=2&proj=item&proj_feature=fly', 600, ['t=600', 'cat=2', 'proj=item', 'proj_feature=fly']],
+    ];
+    for (const [link, t, keys] of links) {
+      const { page, problems } = await openPage(site.context, `${site.url}${link}`);
+      for (const when of ['after opening', 'after reload']) {
+        await page.waitForFunction((step) => window.dln.view().scrub === step, t, { timeout: 30000 });
+        // A frame later the address still says what the link said.
+        await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+        const hash = decodeURIComponent(await hashOf(page));
+        for (const k of keys) assert.ok(hash.includes(k), `${link} ${when}: ${hash} keeps ${k}`);
+        assert.equal(await page.$('[data-role="link-message"]'), null, `${link} ${when}: no message`);
+        if (when === 'after opening') {
+          await page.reload();
+          await page.waitForFunction(() => window.dln);
+        }
+      }
+      assert.deepEqual(problems, []);
+      await page.close();
+    }
+  });
+
+  test('a t past the end of the run is clamped with a message, and the address says where it went', async () => {
+    const { page, problems } = await openPage(site.context, `${site.url}#steps=1000&t=5000`);
+    await page.waitForFunction(() => window.dln.view().scrub === 1000, null, { timeout: 30000 });
+    const text = await page.textContent('[data-role="link-message"]');
+    assert.match(text, /t=5000 is past the end: the run ends at step 1000, so the panels show step 1000/);
+    await page.waitForFunction(() => /t=1000/.test(window.location.hash));
+    assert.match(await hashOf(page), /steps=1000/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test('a junk link opens the default with a dismissable message naming what was ignored', async () => {
     const junk = '#lr=abc&zzz=1&hidden=-3&%3Cimg%20src%3Dx%3E=1';
     const { page, problems } = await openPage(site.context, `${site.url}${junk}`);

@@ -291,7 +291,7 @@ fn object(part: &str, v: &Value) -> Result<(), CallError> {
             part,
             format!(
                 "must be a JSON object; got {}",
-                crate::config::shorten(&v.to_string())
+                crate::config::echo::clip(&v.to_string())
             ),
         ))
     }
@@ -553,7 +553,7 @@ impl Context {
                 "part",
                 format!(
                     "must be routing, general, recurrent or relu; got {:?}",
-                    crate::config::shorten(other)
+                    crate::config::echo::clip(other)
                 ),
             )),
         }
@@ -596,7 +596,7 @@ impl Context {
                 "preset",
                 format!(
                     "no preset {:?}; presets are {}",
-                    crate::config::shorten(id),
+                    crate::config::echo::clip(id),
                     ids.join(", ")
                 ),
             ));
@@ -1042,7 +1042,7 @@ impl Chapter for Context {
                             "part",
                             format!(
                                 "must be routing, general, recurrent or relu; got {}",
-                                crate::config::shorten(&v.to_string())
+                                crate::config::echo::clip(&v.to_string())
                             ),
                         ))
                     }
@@ -1106,7 +1106,7 @@ impl Chapter for Context {
                             "playing",
                             format!(
                                 "must be true or false; got {}",
-                                crate::config::shorten(&v.to_string())
+                                crate::config::echo::clip(&v.to_string())
                             ),
                         ))
                     }
