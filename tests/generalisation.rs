@@ -790,7 +790,9 @@ mod chapter {
             ),
             (json!(3), "config"),
         ] {
-            let err = reg.call("genConfigure", &[patch.clone()]).unwrap_err();
+            let err = reg
+                .call("genConfigure", std::slice::from_ref(&patch))
+                .unwrap_err();
             assert_eq!(err.field, field, "{patch}: {err}");
         }
         // Nothing changed.
@@ -888,7 +890,7 @@ mod chapter {
         assert_eq!(st["status"], json!("running"));
         let mut last = -1.0;
         for _ in 0..4 {
-            reg.work(500);
+            reg.work(700);
             let p = reg.call("genSweepState", &[]).unwrap()["progress"]
                 .as_f64()
                 .unwrap();

@@ -85,7 +85,7 @@ pub const PRESETS: &[GenPreset] = &[
 
 /// Cost units (about 10⁴ multiply-adds each) of one large-N row of the α sweep and of one cell
 /// of the map: an early-stopping search is about a hundred integrals of 4000 nodes.
-const THEORY_UNITS: f64 = 250.0;
+const THEORY_UNITS: f64 = 600.0;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum SweepStatus {
@@ -124,8 +124,9 @@ pub struct Generalisation {
     data_version: u64,
     sweep_version: u64,
     /// Units of work carried over between calls (so that a step costing more than one call's
-    /// budget is still taken, every few calls).
+    /// budget is still taken, every few calls), for the run and for the sweep.
     credit: f64,
+    sweep_credit: f64,
 }
 
 impl Default for Generalisation {
@@ -144,6 +145,7 @@ impl Default for Generalisation {
             data_version: 1,
             sweep_version: 1,
             credit: 0.0,
+            sweep_credit: 0.0,
         }
     }
 }
@@ -347,42 +349,47 @@ impl Generalisation {
         self.sweep = Some(AlphaSweep::new(&self.cfg));
         self.heat = Some(HeatMap::new(self.cfg.init.s02()));
         self.sweep_status = SweepStatus::Running;
+        self.sweep_credit = 0.0;
         self.sweep_version += 1;
     }
 
-    /// Spends up to `budget` units on the sweep; returns the units left.
-    fn sweep_work(&mut self, mut budget: f64) -> f64 {
+    /// Spends up to `budget` units on the sweep, one item only when the budget (with what was
+    /// carried over) covers its cost.
+    fn sweep_work(&mut self, budget: f64) {
         if self.sweep_status != SweepStatus::Running {
-            return budget;
+            return;
         }
         let sample = self.sample_cost();
         let seeds = self.cfg.sweep.seeds;
         let (Some(s), Some(h)) = (&mut self.sweep, &mut self.heat) else {
-            return budget;
+            return;
         };
+        let mut budget = budget + self.sweep_credit;
         let before = (s.progress(), h.progress());
-        while budget > 0.0 && !(s.is_done() && h.is_done()) {
+        while !(s.is_done() && h.is_done()) {
+            // Theory rows first (a sampled dataset per unit when asked for), then the map.
+            let unit = if !s.is_done() && seeds > 0 && s.rows().len() * (1 + seeds) < s.total() {
+                sample.max(THEORY_UNITS)
+            } else {
+                THEORY_UNITS
+            };
+            if budget < unit {
+                break;
+            }
             if !s.is_done() {
-                // Theory rows first, then (when asked for) a sampled dataset per unit.
-                let unit = if seeds > 0 && s.rows().len() * (1 + seeds) < s.total() {
-                    sample.max(THEORY_UNITS)
-                } else {
-                    THEORY_UNITS
-                };
                 s.work(1);
-                budget -= unit;
             } else {
                 h.work(1);
-                budget -= THEORY_UNITS;
             }
+            budget -= unit;
         }
+        self.sweep_credit = budget.min(THEORY_UNITS.max(sample));
         if (s.progress(), h.progress()) != before {
             self.sweep_version += 1;
         }
         if s.is_done() && h.is_done() {
             self.sweep_status = SweepStatus::Done;
         }
-        budget.max(0.0)
     }
 }
 
@@ -747,28 +754,31 @@ impl Chapter for Generalisation {
     }
 
     fn work(&mut self, steps: u64, _shared: &Shared<'_>) -> bool {
-        let mut budget = steps as f64 + self.credit;
-        self.credit = 0.0;
+        let sweeping = self.sweep_status == SweepStatus::Running;
+        // The run and the sweep share the budget when both have work.
+        let total = steps as f64;
+        let for_run = if sweeping { total / 2.0 } else { total };
         if self.playing {
             let cost = self.step_cost();
+            let budget = for_run + self.credit;
             if let Some(run) = self.run.as_mut() {
                 let n = (budget / cost).floor() as u64;
-                if n == 0 {
-                    self.credit = budget.min(cost);
-                    budget = 0.0;
-                } else {
-                    let took = run.advance(n);
-                    budget -= took as f64 * cost;
-                    if took > 0 {
-                        self.run_version += 1;
-                    }
+                let took = run.advance(n);
+                self.credit = (budget - took as f64 * cost).clamp(0.0, cost);
+                if took > 0 {
+                    self.run_version += 1;
                 }
                 if run.is_done() {
                     self.playing = false;
+                    self.credit = 0.0;
                 }
             }
         }
-        self.sweep_work(budget);
+        self.sweep_work(if self.playing || !sweeping {
+            total - for_run
+        } else {
+            total
+        });
         self.playing || self.sweep_status == SweepStatus::Running
     }
 
