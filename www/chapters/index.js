@@ -6,9 +6,11 @@
 // it may also have `afterSteps(now)`, called after training steps.
 
 import { DepthControls } from './depth.js';
+import { GeneralisationControls } from './generalisation.js';
 import { SemanticControls } from './semantic.js';
 
 export const CHAPTERS = {
   semantic: SemanticControls,
   depth: DepthControls,
+  generalisation: GeneralisationControls,
 };
