@@ -22,7 +22,7 @@ use crate::chapters::chapter::{
     to_value, whole, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec, Shared,
 };
 use crate::charts::generalisation as gc;
-use crate::charts::{fmt_num, ChartResult, Frame, Theme, INK};
+use crate::charts::{fmt_num, ChartResult, Frame, Theme, GRID, INK};
 
 /// A preset: id, title, caption (what to look for) and its partial config.
 pub struct GenPreset {
@@ -393,7 +393,7 @@ impl Generalisation {
     }
 }
 
-/// A placeholder panel: a message in the middle.
+/// A placeholder panel: an empty plot area with a message in the middle.
 fn draw_message<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     text: &str,
@@ -404,6 +404,12 @@ where
 {
     root.fill(&WHITE)?;
     let (w, h) = root.dim_in_pixel();
+    // An empty plot area, tinted, with the message in it.
+    let m = th.px(12.0);
+    root.draw(&Rectangle::new(
+        [(m, m), (w as i32 - m, h as i32 - m)],
+        GRID.mix(0.6).filled(),
+    ))?;
     let style = th.text(13.0).pos(Pos::new(HPos::Center, VPos::Center));
     root.draw(&Text::new(
         text.to_string(),
