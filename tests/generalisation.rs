@@ -728,3 +728,236 @@ fn the_alpha_sweep_with_seeds_adds_sampled_means_close_to_the_theory() {
         assert!(sim.test_error_at_t_opt <= sim.test_error_final);
     }
 }
+
+// ----- the chapter on the page, through the registry -----
+
+mod chapter {
+    use dln_explorer::chapters::registry::Registry;
+    use dln_explorer::config::Config;
+    use plotters::prelude::*;
+    use serde_json::{json, Value};
+
+    fn registry() -> Registry {
+        Registry::new(&Config::default().merged(&json!({})).unwrap())
+    }
+
+    fn draw(reg: &mut Registry, panel: &str) {
+        let mut text = String::new();
+        let root = SVGBackend::with_string(&mut text, (600, 400)).into_drawing_area();
+        reg.draw(panel, &root, &Default::default()).unwrap();
+    }
+
+    #[test]
+    fn the_chapter_starts_on_its_first_preset_and_answers_its_state() {
+        let mut reg = registry();
+        let st = reg.call("genState", &[]).unwrap();
+        assert_eq!(st["preset"], json!("overtraining"));
+        assert_eq!(st["alpha"], json!(1.0));
+        assert_eq!(st["step"], json!(0));
+        assert!(
+            (st["t_opt"].as_f64().unwrap() - 2.4651).abs() < 5e-3,
+            "{st}"
+        );
+        assert!(st["eigen_ms"].as_f64().unwrap() >= 0.0);
+        let presets = reg.call("genPresets", &[]).unwrap();
+        let ids: Vec<&str> = presets
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["overtraining", "frozen", "ridge", "deep"]);
+    }
+
+    #[test]
+    fn a_partial_config_is_merged_and_bad_values_are_refused_naming_the_field() {
+        let mut reg = registry();
+        let st = reg
+            .call("genConfigure", &[json!({"dataset": {"examples": 100}})])
+            .unwrap();
+        assert_eq!(st["alpha"], json!(0.5));
+        assert_eq!(st["config"]["dataset"]["inputs"], json!(200));
+        assert!(st["frozen_floor"].as_f64().unwrap() > 0.0);
+        for (patch, field) in [
+            (json!({"dataset": {"snr": -1}}), "dataset.snr"),
+            (json!({"dataset": {"snr": "loud"}}), "dataset.snr"),
+            (json!({"dataset": {"inputs": 1001}}), "dataset.inputs"),
+            (json!({"dataset": {"examples": 0}}), "dataset.examples"),
+            (json!({"train": {"lr": 5}}), "train.lr"),
+            (
+                json!({"network": {"hidden": [8]}, "init": {"kind": "zero"}}),
+                "init.kind",
+            ),
+            (json!(3), "config"),
+        ] {
+            let err = reg
+                .call("genConfigure", std::slice::from_ref(&patch))
+                .unwrap_err();
+            assert_eq!(err.field, field, "{patch}: {err}");
+        }
+        // Nothing changed.
+        assert_eq!(reg.call("genState", &[]).unwrap()["alpha"], json!(0.5));
+        let err = reg.call("genPreset", &[json!("nope")]).unwrap_err();
+        assert_eq!(err.field, "preset");
+        assert!(err.message.contains("overtraining, frozen, ridge, deep"));
+    }
+
+    #[test]
+    fn every_preset_loads_with_its_caption_and_every_panel_draws() {
+        let mut reg = registry();
+        for id in ["overtraining", "frozen", "ridge", "deep"] {
+            let r = reg.call("genPreset", &[json!(id)]).unwrap();
+            assert_eq!(r["id"], json!(id));
+            assert!(r["caption"].as_str().unwrap().len() > 80);
+            assert_eq!(r["state"]["deep"], json!(id == "deep"));
+            reg.call("genStep", &[json!(500)]).unwrap();
+            for p in [
+                "gen-errors",
+                "gen-spectrum",
+                "gen-stop",
+                "gen-modes",
+                "gen-sweep",
+                "gen-heat",
+            ] {
+                draw(&mut reg, p);
+            }
+        }
+    }
+
+    #[test]
+    fn the_ridge_preset_stops_early_within_two_percent_of_the_best_ridge() {
+        let mut reg = registry();
+        let st = reg.call("genPreset", &[json!("ridge")]).unwrap()["state"].clone();
+        let (stop, ridge) = (
+            st["test_error_at_t_opt"].as_f64().unwrap(),
+            st["ridge_test_error"].as_f64().unwrap(),
+        );
+        assert!(stop >= ridge && stop < 1.02 * ridge, "{stop} vs {ridge}");
+    }
+
+    #[test]
+    fn panels_are_redrawn_only_when_their_own_state_changes() {
+        let mut reg = registry();
+        for p in ["gen-errors", "gen-spectrum", "gen-sweep"] {
+            draw(&mut reg, p);
+            assert!(!reg.stale(p, 600, 400), "{p}");
+        }
+        // A step of the main run changes none of them.
+        reg.advance(10);
+        assert!(!reg.stale("gen-errors", 600, 400));
+        // A step of the chapter's run changes the errors, not the spectrum or the sweep.
+        reg.call("genStep", &[json!(10)]).unwrap();
+        assert!(reg.stale("gen-errors", 600, 400));
+        assert!(!reg.stale("gen-spectrum", 600, 400));
+        assert!(!reg.stale("gen-sweep", 600, 400));
+        // A new sample changes the spectrum.
+        reg.call("genConfigure", &[json!({"dataset": {"seed": 3}})])
+            .unwrap();
+        assert!(reg.stale("gen-spectrum", 600, 400));
+        reg.call("genSweepStart", &[]).unwrap();
+        assert!(reg.stale("gen-sweep", 600, 400));
+    }
+
+    #[test]
+    fn work_trains_the_run_while_it_plays_and_stops_at_the_end() {
+        let mut reg = registry();
+        reg.call("genConfigure", &[json!({"train": {"steps": 300}})])
+            .unwrap();
+        assert!(!reg.work(1000), "nothing to do while paused");
+        assert_eq!(reg.call("genState", &[]).unwrap()["step"], json!(0));
+        reg.call("genPlay", &[json!(true)]).unwrap();
+        // One step at N = P = 200 costs 8 units: a budget of 80 takes 10 steps.
+        assert!(reg.work(80));
+        assert_eq!(reg.call("genState", &[]).unwrap()["step"], json!(10));
+        while reg.work(10_000) {}
+        let st = reg.call("genState", &[]).unwrap();
+        assert_eq!(
+            (st["step"].clone(), st["playing"].clone()),
+            (json!(300), json!(false))
+        );
+        assert_eq!(st["done"], json!(true));
+    }
+
+    #[test]
+    fn the_sweep_runs_in_slices_reports_progress_and_can_be_cancelled() {
+        let mut reg = registry();
+        reg.call(
+            "genConfigure",
+            &[json!({"sweep": {"alphas": [0.5, 1, 2], "snrs": [4]}})],
+        )
+        .unwrap();
+        let st = reg.call("genSweepStart", &[]).unwrap();
+        assert_eq!(st["status"], json!("running"));
+        let mut last = -1.0;
+        for _ in 0..4 {
+            reg.work(700);
+            let p = reg.call("genSweepState", &[]).unwrap()["progress"]
+                .as_f64()
+                .unwrap();
+            assert!(p > last && p < 1.0, "{p}");
+            last = p;
+        }
+        let st = reg.call("genSweepCancel", &[]).unwrap();
+        assert_eq!(st["status"], json!("cancelled"));
+        assert_eq!(st["rows_done"], json!(3));
+        assert!(!reg.work(10_000));
+        let st = reg.call("genSweepState", &[]).unwrap();
+        assert_eq!(st["progress"].as_f64().unwrap(), last);
+        draw(&mut reg, "gen-sweep");
+        draw(&mut reg, "gen-heat");
+        // Hovering the sweep reads the theory at the nearest load.
+        let f = reg.frame("gen-sweep").unwrap().clone();
+        let dln_explorer::charts::Frame::Xy {
+            left,
+            right,
+            top,
+            bottom,
+            ..
+        } = f
+        else {
+            panic!("{f:?}")
+        };
+        let text = reg
+            .readout("gen-sweep", right as f64 - 2.0, (top + bottom) as f64 / 2.0)
+            .unwrap();
+        assert!(
+            text.starts_with("α = 2 (large-N theory): SNR 4: E_g(10⁴τ) 0.4"),
+            "{text}"
+        );
+        assert!(reg
+            .readout("gen-sweep", left as f64 - 20.0, top as f64)
+            .is_none());
+    }
+
+    #[test]
+    fn hovering_the_errors_reads_the_simulation_the_exact_curve_and_the_theory() {
+        let mut reg = registry();
+        reg.call("genStep", &[json!(2000)]).unwrap();
+        draw(&mut reg, "gen-errors");
+        let dln_explorer::charts::Frame::Xy {
+            left,
+            right,
+            top,
+            bottom,
+            ..
+        } = reg.frame("gen-errors").unwrap().clone()
+        else {
+            panic!()
+        };
+        let text = reg
+            .readout(
+                "gen-errors",
+                (left + right) as f64 / 2.0,
+                (top + bottom) as f64 / 2.0,
+            )
+            .unwrap();
+        assert!(text.contains("(simulation); exact: test"), "{text}");
+        assert!(text.contains("large-N theory: test"), "{text}");
+        let v: Value = reg.call("genState", &[]).unwrap();
+        let (sim, exact) = (
+            v["test_error"].as_f64().unwrap(),
+            v["exact_test_error"].as_f64().unwrap(),
+        );
+        assert!((sim - exact).abs() < 1e-9 * exact);
+    }
+}

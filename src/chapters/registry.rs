@@ -122,6 +122,7 @@ chapters! {
     learning: super::learning::Learning,
     semantic: super::semantic::Semantic,
     depth: super::depth::Depth,
+    generalisation: super::generalisation::Generalisation,
     context: super::context::chapter::Context,
 }
 

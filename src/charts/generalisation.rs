@@ -417,11 +417,12 @@ where
         ],
         th,
     )?;
+    // The x axis is logarithmic (readouts convert), the y axis linear.
     Ok(Frame::xy(
         chart.plotting_area(),
         (lo, hi),
         (y_lo, y_hi),
-        true,
+        false,
     ))
 }
 

@@ -7,10 +7,12 @@
 
 import { ContextControls } from './context.js';
 import { DepthControls } from './depth.js';
+import { GeneralisationControls } from './generalisation.js';
 import { SemanticControls } from './semantic.js';
 
 export const CHAPTERS = {
   semantic: SemanticControls,
   depth: DepthControls,
+  generalisation: GeneralisationControls,
   context: ContextControls,
 };

@@ -347,7 +347,7 @@ impl GenConfig {
 }
 
 /// Objects merge key by key; arrays and scalars replace.
-fn merge(base: &mut Value, patch: &Value) {
+pub(crate) fn merge(base: &mut Value, patch: &Value) {
     match (base, patch) {
         (Value::Object(b), Value::Object(p)) => {
             for (k, v) in p {

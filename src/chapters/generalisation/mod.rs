@@ -8,8 +8,10 @@
 //! * [`mp`]: the large-N curves, optimal early stopping, optimal ridge, floors;
 //! * [`sweep`]: the α sweep and the SNR × α map, computed in slices;
 //! * [`deep`]: the one-hidden-layer student and the rank-1 outlier approximation;
-//! * [`run`]: a training run with its records; [`cli`]: what `dln run` and `dln sweep` print.
+//! * [`run`]: a training run with its records; [`cli`]: what `dln run` and `dln sweep` print;
+//! * [`chapter`]: the chapter on the page, its panels, readouts and calls.
 
+pub mod chapter;
 /// Native only: it times the eigen-decomposition with the system clock.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
@@ -21,5 +23,6 @@ pub mod run;
 pub mod sweep;
 pub mod teacher;
 
+pub use chapter::Generalisation;
 pub use config::GenConfig;
 pub use run::GenRun;

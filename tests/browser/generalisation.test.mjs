@@ -1,0 +1,138 @@
+// The generalisation chapter in headless Chromium: its panels draw what they say (read through
+// the hover readouts and the colour under them), a preset loads with its caption, a bad SNR is
+// refused naming the field, its own run plays, and the α sweep runs a slice per frame with its
+// progress shown and can be cancelled.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openPage, showCanvas, useBrowser } from './harness.mjs';
+
+const site = useBrowser();
+const SECTION = '[data-chapter="generalisation"]';
+
+/** The tooltip's text with the pointer at (fx, fy), fractions of the canvas's box. */
+async function hoverAt(page, chart, fx, fy) {
+  const box = await page.$eval(`canvas[data-chart="${chart}"]`, (c) => {
+    const r = c.getBoundingClientRect();
+    return { x: r.left, y: r.top, w: r.width, h: r.height };
+  });
+  await page.mouse.move(box.x + fx * box.w, box.y + fy * box.h);
+  return page.$eval('[data-role="tooltip"]', (t) => (t.hidden ? null : t.textContent));
+}
+
+/** The colour of a canvas at (fx, fy) of its box. */
+function colourAt(page, chart, fx, fy) {
+  return page.$eval(`canvas[data-chart="${chart}"]`, (c, [fx, fy]) => {
+    const d = c.getContext('2d').getImageData(Math.round(fx * c.width), Math.round(fy * c.height), 1, 1).data;
+    return [d[0], d[1], d[2]];
+  }, [fx, fy]);
+}
+
+async function setControl(page, name, value) {
+  await page.$eval(`${SECTION} [data-gen="${name}"]`, (el, v) => {
+    el.value = v;
+    el.dispatchEvent(new Event('change'));
+  }, value);
+}
+
+describe('the generalisation chapter', () => {
+  test('starts on its first preset with its caption, and a preset from the menu loads with its own', async () => {
+    const { page, problems } = await openPage(site.context, site.url);
+    assert.equal(await page.$eval(`${SECTION} [data-gen-preset]`, (s) => s.value), 'overtraining');
+    const options = await page.$$eval(`${SECTION} [data-gen-preset] option`, (os) => os.map((o) => o.textContent));
+    assert.deepEqual(options, ['Overtraining at α = 1', 'Small weights generalise: the frozen subspace',
+      'Early stopping ≈ the best ridge', 'Signal before noise: a deep student']);
+    assert.match(await page.$eval(`${SECTION} [data-gen-caption]`, (e) => e.textContent), /α = 1/);
+    await page.selectOption(`${SECTION} [data-gen-preset]`, 'frozen');
+    assert.match(await page.$eval(`${SECTION} [data-gen-caption]`, (e) => e.textContent), /frozen|never\s+move/);
+    const status = await page.$eval(`${SECTION} [data-gen-status]`, (e) => e.textContent);
+    assert.match(status, /^α = 0\.5 /);
+    assert.match(status, /frozen floor 0\.845/);
+    assert.equal(await page.$eval(`${SECTION} [data-gen="gen-inputs"]`, (e) => e.value), '400');
+    // The spectrum shows the atom at λ = 0: hovering its left edge counts no non-zero values
+    // there, and the readout names the sample's 400 eigenvalues.
+    await showCanvas(page, 'canvas[data-chart="gen-spectrum"]');
+    const text = await hoverAt(page, 'gen-spectrum', 0.5, 0.6);
+    assert.match(text, /of this sample's 400 eigenvalues in \[/);
+    assert.match(text, /Marchenko–Pastur ρ\(λ\) = /);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('a bad SNR is refused naming the field and changes nothing', async () => {
+    const { page, problems } = await openPage(site.context, site.url);
+    await setControl(page, 'gen-snr', '-3');
+    const msg = await page.$eval(`${SECTION} [data-gen-message]`, (e) => e.textContent);
+    assert.match(msg, /^dataset\.snr: must be > 0/);
+    assert.equal(await page.$eval(`${SECTION} [data-gen="gen-snr"]`, (e) => e.getAttribute('aria-invalid')), 'true');
+    assert.match(await page.$eval(`${SECTION} [data-gen-status]`, (e) => e.textContent), /oracle σ²ε 0\.2/);
+    await setControl(page, 'gen-snr', 'loud');
+    assert.match(await page.$eval(`${SECTION} [data-gen-message]`, (e) => e.textContent), /^dataset\.snr: /);
+    // A good value clears the refusal.
+    await setControl(page, 'gen-snr', '1');
+    assert.equal(await page.$eval(`${SECTION} [data-gen-message]`, (e) => e.textContent), '');
+    assert.match(await page.$eval(`${SECTION} [data-gen-status]`, (e) => e.textContent), /oracle σ²ε 0\.5/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('plays its own run, whose errors chart reads the simulation beside the exact curve and the theory', async () => {
+    const { page, problems } = await openPage(site.context, site.url);
+    await setControl(page, 'gen-steps', '3000');
+    await showCanvas(page, 'canvas[data-chart="gen-errors"]');
+    await page.click(`${SECTION} [data-gen-play]`);
+    await page.waitForFunction((s) => /step 3,000 of 3,000/.test(document.querySelector(`${s} [data-gen-status]`).textContent), SECTION, { timeout: 60000 });
+    assert.equal(await page.$eval(`${SECTION} [data-gen-play]`, (e) => e.textContent), 'Play again');
+    const status = await page.$eval(`${SECTION} [data-gen-status]`, (e) => e.textContent);
+    const [, sim, exact] = status.match(/test error ([\d.]+) \(exact ([\d.]+)\)/);
+    assert.equal(sim, exact);
+    await showCanvas(page, 'canvas[data-chart="gen-errors"]');
+    const text = await hoverAt(page, 'gen-errors', 0.6, 0.5);
+    assert.match(text, /^step \d+ \(t\/τ = [\d.]+\): test error [\d.]+, training error [\d.]+ \(simulation\); exact: test [\d.]+, training [\d.]+; large-N theory: test/);
+    // The main run's transport is not this chapter's: the page's step count did not move.
+    assert.equal((await page.evaluate(() => window.dln.status())).step, 0);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('the sweep runs a slice per frame with its progress shown, can be cancelled, and fills the map', async () => {
+    const { page, problems } = await openPage(site.context, site.url);
+    await showCanvas(page, 'canvas[data-chart="gen-sweep"]');
+    await page.evaluate((s) => {
+      window.__bars = [];
+      const tick = () => {
+        window.__bars.push(Number(document.querySelector(`${s} [data-gen-sweep-progress]`).value));
+        if (!window.__stop) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    }, SECTION);
+    await page.click(`${SECTION} [data-gen-sweep-run]`);
+    await page.waitForFunction(() => window.__bars.some((v) => v > 0.05), null, { timeout: 60000 });
+    await page.click(`${SECTION} [data-gen-sweep-cancel]`);
+    const cancelled = await page.$eval(`${SECTION} [data-gen-sweep-status]`, (e) => e.textContent);
+    assert.match(cancelled, /^Cancelled after /);
+    const bars = await page.evaluate(() => { window.__stop = true; return window.__bars; });
+    const moving = bars.filter((v, i) => i > 0 && v > bars[i - 1] && v < 1);
+    assert.ok(moving.length >= 3, `the bar moved in ${moving.length} frames`);
+    const at = await page.$eval(`${SECTION} [data-gen-sweep-progress]`, (e) => Number(e.value));
+    await page.waitForTimeout(300);
+    assert.equal(await page.$eval(`${SECTION} [data-gen-sweep-progress]`, (e) => Number(e.value)), at, 'nothing runs after Cancel');
+    assert.equal(await page.$eval(`${SECTION} [data-gen-sweep-cancel]`, (e) => e.disabled), true);
+    // Run again to the end.
+    await page.click(`${SECTION} [data-gen-sweep-run]`);
+    await page.waitForFunction((s) => document.querySelector(`${s} [data-gen-sweep-status]`).textContent.startsWith('Done'), SECTION, { timeout: 240000 });
+    await showCanvas(page, 'canvas[data-chart="gen-sweep"]');
+    const text = await hoverAt(page, 'gen-sweep', 0.9, 0.5);
+    assert.match(text, /^α = [\d.]+ \(large-N theory\): SNR 1: E_g\(10⁴τ\) /);
+    // The map: high SNR, large α (top right of the right-hand map) is red (the error fell); the
+    // readout under the same point says so.
+    await showCanvas(page, 'canvas[data-chart="gen-heat"]');
+    const cell = await hoverAt(page, 'gen-heat', 0.86, 0.12);
+    const m = cell.match(/^optimal early stopping \(t_opt\): α = ([\d.]+), SNR = ([\de.]+): error reduction \(E\(0\) − E\)\/E\(0\) = ([\d.]+)$/);
+    assert.ok(m, cell);
+    assert.ok(Number(m[3]) > 0.8, cell);
+    const [r, g, b] = await colourAt(page, 'gen-heat', 0.86, 0.12);
+    assert.ok(r > 150 && r > g + 60 && r > b + 60, `red where the error fell: ${[r, g, b]}`);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+});
