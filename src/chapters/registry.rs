@@ -122,6 +122,7 @@ chapters! {
     learning: super::learning::Learning,
     semantic: super::semantic::Semantic,
     depth: super::depth::Depth,
+    prior: super::prior::Prior,
 }
 
 fn has_panel<C: Chapter>(panel: &str) -> bool {
