@@ -1061,8 +1061,24 @@ mod page {
         tasks = call(&mut r, "priorState", &[]);
         assert_eq!(tasks["step"], json!(700));
         assert_eq!(tasks["names"], json!(["A", "B", "C"]));
+        // The chart draws the added task from its addition on.
+        draw(&mut r, "prior-tasks");
         call(&mut r, "priorStep", &[json!(200)]);
         assert_eq!(call(&mut r, "priorState", &[])["step"], json!(900));
+        draw(&mut r, "prior-tasks");
+        // Added while the run is still in an earlier phase: nothing is lost either.
+        let mut r = reg();
+        call(&mut r, "priorStep", &[json!(300)]);
+        let got = call(&mut r, "priorConfigure", &[json!({"tasks": v["tasks"]})]);
+        assert_eq!(got["continued"], json!(true));
+        draw(&mut r, "prior-tasks");
+        assert!(r.readout("prior-tasks", 300.0, 200.0).is_some());
+        call(&mut r, "priorStep", &[json!(600)]);
+        let st = call(&mut r, "priorState", &[]);
+        assert_eq!(st["step"], json!(900));
+        assert_eq!(st["phases"][2]["name"], json!("C"));
+        let f = call(&mut r, "priorFrame", &[json!("prior-tasks")]);
+        assert_eq!(f["kind"], json!("xy"));
     }
 
     #[test]

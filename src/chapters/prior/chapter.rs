@@ -462,6 +462,7 @@ impl Prior {
         let losses: Vec<String> = names
             .iter()
             .enumerate()
+            .filter(|&(k, _)| r.loss.get(k).is_some_and(|v| v.is_finite()))
             .map(|(k, n)| {
                 let sim = fmt_num(r.loss[k]);
                 match r.theory.get(k).copied().flatten() {
@@ -617,6 +618,16 @@ impl Chapter for Prior {
             help: "preset, step, losses, phases and what predicts them, controls and sweep progress",
         },
         CallSpec {
+            name: "priorConfig",
+            args: 0,
+            help: "the chapter's task-sequence config",
+        },
+        CallSpec {
+            name: "priorFrame",
+            args: 1,
+            help: "where a drawn panel of the chapter put its data, in device pixels (null before it is drawn)",
+        },
+        CallSpec {
             name: "priorSweepStart",
             args: 0,
             help: "starts the similarity sweep over θ; answers its progress",
@@ -703,7 +714,7 @@ impl Chapter for Prior {
         }
     }
 
-    fn call(&mut self, name: &str, args: &[Value], _cx: Context<'_>) -> CallResult {
+    fn call(&mut self, name: &str, args: &[Value], cx: Context<'_>) -> CallResult {
         let arg = |i: usize, field: &str| {
             args.get(i)
                 .cloned()
@@ -827,6 +838,19 @@ impl Chapter for Prior {
                 }))
             }
             "priorState" => Ok(self.state()),
+            "priorConfig" => Ok(to_value(&self.cfg)),
+            "priorFrame" => match arg(0, "panel")? {
+                Value::String(p) if Self::PANELS.iter().any(|s| s.name == p) => {
+                    Ok(cx.frames.get(&p).map_or(Value::Null, to_value))
+                }
+                v => Err(CallError::new(
+                    "panel",
+                    format!(
+                        "must be one of prior-tasks, prior-similarity, prior-lazy; got {}",
+                        crate::config::shorten(&v.to_string())
+                    ),
+                )),
+            },
             "priorSweepStart" => {
                 self.start_sweep()?;
                 Ok(self.sweep_state(false))
