@@ -7,8 +7,10 @@
 
 import { DepthControls } from './depth.js';
 import { SemanticControls } from './semantic.js';
+import { PriorControls } from './prior.js';
 
 export const CHAPTERS = {
   semantic: SemanticControls,
   depth: DepthControls,
+  prior: PriorControls,
 };

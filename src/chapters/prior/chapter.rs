@@ -665,32 +665,27 @@ impl Chapter for Prior {
         match panel {
             "prior-tasks" => draw_tasks(root, &self.run, theme),
             "prior-similarity" => {
-                let res = self
-                    .sweep
-                    .as_ref()
-                    .map(SweepJob::results)
-                    .unwrap_or(SimilarityResults {
-                        points: Vec::new(),
-                        threshold: 0.01,
-                        tau_steps: 1.0 / self.cfg.train.lr,
-                    });
-                let frame = draw_similarity(root, &res, theme)?;
-                if res.points.is_empty() {
-                    let (w, h) = root.dim_in_pixel();
-                    let text = match self.sweep.as_ref().map(|s| s.status) {
-                        Some(SweepStatus::Running) => "Sweeping θ…",
-                        _ => "Run the sweep to measure forgetting and time to learn at every θ",
-                    };
-                    root.draw(&Text::new(
-                        text,
-                        (w as i32 / 2, h as i32 / 2),
-                        theme.text(13.0).pos(plotters::style::text_anchor::Pos::new(
-                            plotters::style::text_anchor::HPos::Center,
-                            plotters::style::text_anchor::VPos::Center,
-                        )),
-                    ))?;
+                let res = self.sweep.as_ref().map(SweepJob::results);
+                match res.filter(|r| !r.points.is_empty()) {
+                    Some(res) => draw_similarity(root, &res, theme),
+                    None => {
+                        // Nothing measured yet: say what the chart will show.
+                        root.fill(&WHITE)?;
+                        let (w, h) = root.dim_in_pixel();
+                        let text = match self.sweep.as_ref().map(|s| s.status) {
+                            Some(SweepStatus::Running) => "Sweeping θ…",
+                            _ => "Run the sweep to measure forgetting and the time to learn B at every θ",
+                        };
+                        crate::charts::draw_wrapped(
+                            root,
+                            text,
+                            (theme.px(16.0), h as i32 / 2 - theme.px(10.0)),
+                            w as i32 - theme.px(32.0),
+                            &theme.text(13.0),
+                        )?;
+                        Ok(Frame::Parts { parts: Vec::new() })
+                    }
                 }
-                Ok(frame)
             }
             _ => {
                 let res = self.lazy_results().clone();
