@@ -183,10 +183,17 @@ describe('the prior-knowledge chapter', () => {
     const frame = (await ask(page, 'priorFrame', 'prior-similarity')).result.parts[0];
     const dot = await colourNear(page, SIMILARITY, pixelOf(frame, 150, p150.forgetting), 2);
     assert.ok(dot.sat > 80, `no dot at θ = 150°: ${JSON.stringify(dot)}`);
-    // Cancel: start again and stop at once; the angles done so far are kept.
+    // Cancel: start again and press Cancel in the first frame with three angles done; they are kept.
     await page.click('[data-prior-sweep-run]');
-    await frames(page, 2);
-    await page.click('[data-prior-sweep-cancel]');
+    await page.evaluate(() => new Promise((ok) => {
+      const tick = () => {
+        if (document.querySelector('[data-chapter="prior"]').prior.lastState.sweep.angles_done >= 3) {
+          document.querySelector('[data-prior-sweep-cancel]').click();
+          ok();
+        } else requestAnimationFrame(tick);
+      };
+      tick();
+    }));
     const c = (await ask(page, 'priorSweepState')).result;
     assert.equal(c.status, 'cancelled');
     assert.ok(c.angles_done < 15, `${c.angles_done} angles done before the cancel`);

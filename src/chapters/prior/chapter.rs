@@ -669,9 +669,32 @@ impl Chapter for Prior {
                 match res.filter(|r| !r.points.is_empty()) {
                     Some(res) => draw_similarity(root, &res, theme),
                     None => {
-                        // Nothing measured yet: say what the chart will show.
+                        // Nothing measured yet: the two empty axes, and what they will show.
                         root.fill(&WHITE)?;
                         let (w, h) = root.dim_in_pixel();
+                        let (left, right) = root.split_horizontally(w / 2);
+                        for (area, y) in [
+                            (&left, "loss on A at the end"),
+                            (&right, "time to learn B (τ)"),
+                        ] {
+                            let mut chart = ChartBuilder::on(area)
+                                .margin(theme.px(10.0))
+                                .margin_top(theme.px(22.0))
+                                .x_label_area_size(theme.px(34.0))
+                                .y_label_area_size(theme.px(52.0))
+                                .build_cartesian_2d(0f64..180.0, 0f64..1.0)?;
+                            chart
+                                .configure_mesh()
+                                .x_desc("rotation θ (degrees)")
+                                .y_desc(y)
+                                .label_style(theme.text(11.0))
+                                .axis_desc_style(theme.text(12.0))
+                                .bold_line_style(crate::charts::GRID)
+                                .light_line_style(crate::charts::GRID.mix(0.0))
+                                .axis_style(crate::charts::INK.mix(0.6))
+                                .y_label_formatter(&|_| String::new())
+                                .draw()?;
+                        }
                         let text = match self.sweep.as_ref().map(|s| s.status) {
                             Some(SweepStatus::Running) => "Sweeping θ…",
                             _ => "Run the sweep to measure forgetting and the time to learn B at every θ",
@@ -679,8 +702,8 @@ impl Chapter for Prior {
                         crate::charts::draw_wrapped(
                             root,
                             text,
-                            (theme.px(16.0), h as i32 / 2 - theme.px(10.0)),
-                            w as i32 - theme.px(32.0),
+                            (theme.px(70.0), h as i32 / 2 - theme.px(10.0)),
+                            w as i32 - theme.px(100.0),
                             &theme.text(13.0),
                         )?;
                         Ok(Frame::Parts { parts: Vec::new() })
