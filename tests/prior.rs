@@ -965,3 +965,241 @@ fn a_decoupled_start_is_predicted_by_the_discrete_map_to_rounding_and_a_random_o
         .fold(0.0f64, |m, v| m.max(v.abs()));
     assert!(err < 1e-12, "{err}");
 }
+
+// ----- the chapter on the page, through the registry -----
+
+mod page {
+    use dln_explorer::chapters::Registry;
+    use dln_explorer::config::Config;
+    use plotters::prelude::*;
+    use serde_json::{json, Value};
+
+    fn reg() -> Registry {
+        Registry::new(&Config::default().validated().unwrap())
+    }
+
+    fn call(reg: &mut Registry, name: &str, args: &[Value]) -> Value {
+        reg.call(name, args)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    /// Draws a panel to SVG at 600x400 so its frame is known.
+    fn draw(reg: &mut Registry, panel: &str) {
+        let mut out = String::new();
+        let root = SVGBackend::with_string(&mut out, (600, 400)).into_drawing_area();
+        reg.draw(panel, &root, &Default::default()).unwrap();
+    }
+
+    #[test]
+    fn the_chapter_opens_on_rotate_the_task_and_every_preset_loads_with_its_caption() {
+        let mut r = reg();
+        let st = call(&mut r, "priorState", &[]);
+        assert_eq!(st["preset"], json!("prior_rotate"));
+        assert_eq!(st["angle"], json!(150.0));
+        let presets = call(&mut r, "priorPresets", &[]);
+        assert_eq!(presets.as_array().unwrap().len(), 7);
+        for p in presets.as_array().unwrap() {
+            let got = call(&mut r, "priorPreset", &[p["id"].clone()]);
+            assert_eq!(got["caption"], p["caption"]);
+            assert!(got["caption"].as_str().unwrap().len() > 40);
+        }
+        let e = r.call("priorPreset", &[json!("nope")]).unwrap_err();
+        assert_eq!(e.field, "preset");
+    }
+
+    #[test]
+    fn a_played_run_trains_through_work_and_stops_at_the_end_of_its_last_phase() {
+        let mut r = reg();
+        assert_eq!(call(&mut r, "priorPlay", &[json!(true)]), json!(true));
+        let mut rounds = 0;
+        while call(&mut r, "priorWork", &[json!(50), json!(0)])["playing"] == json!(true) {
+            rounds += 1;
+            assert!(rounds < 100, "the run never finished");
+        }
+        let st = call(&mut r, "priorState", &[]);
+        assert_eq!(st["step"], json!(700));
+        assert_eq!(st["finished"], json!(true));
+        // Phase B is predicted by gradient flow from A's balanced weights.
+        assert_eq!(st["phases"][1]["theory"], json!("flow"));
+        let loss_b = st["loss"][1].as_f64().unwrap();
+        let flow_b = st["theory"][1].as_f64().unwrap();
+        assert!(
+            (loss_b - flow_b).abs() < 0.05 * flow_b.max(1e-3),
+            "{loss_b} {flow_b}"
+        );
+    }
+
+    #[test]
+    fn a_phase_of_the_wrong_shape_is_refused_naming_the_phase_and_field_and_nothing_trained_is_lost(
+    ) {
+        let mut r = reg();
+        call(&mut r, "priorStep", &[json!(300)]);
+        let before = call(&mut r, "priorState", &[]);
+        let bad = json!({"tasks": [
+            {"name": "A", "dataset": {"kind": "matrix", "items": ["x1", "x2"], "features": ["y1", "y2"], "values": [[3, 0], [0, 1]]}, "steps": 100},
+            {"name": "B", "edit": {"kind": "rotate", "degrees": 150}, "steps": 600},
+            {"name": "C", "dataset": {"kind": "matrix", "items": ["x1"], "features": ["y1"], "values": [[1]]}, "steps": 100}
+        ]});
+        let e = r.call("priorConfigure", &[bad]).unwrap_err();
+        assert_eq!(e.field, "tasks[2].dataset", "{e}");
+        assert!(e.message.contains("not shrink"), "{e}");
+        let after = call(&mut r, "priorState", &[]);
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn a_config_that_only_adds_a_phase_continues_from_the_trained_weights() {
+        let mut r = reg();
+        call(&mut r, "priorStep", &[json!(700)]);
+        let mut tasks = call(&mut r, "priorState", &[]);
+        assert_eq!(tasks["step"], json!(700));
+        let cfg = dln_explorer::chapters::prior::presets::preset("prior_rotate").unwrap();
+        let mut v: Value = serde_json::from_str(cfg.config).unwrap();
+        v["tasks"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "C", "edit": {"kind": "rotate", "degrees": 90}, "steps": 200}));
+        let got = call(&mut r, "priorConfigure", &[json!({"tasks": v["tasks"]})]);
+        assert_eq!(got["continued"], json!(true));
+        tasks = call(&mut r, "priorState", &[]);
+        assert_eq!(tasks["step"], json!(700));
+        assert_eq!(tasks["names"], json!(["A", "B", "C"]));
+        // The chart draws the added task from its addition on.
+        draw(&mut r, "prior-tasks");
+        call(&mut r, "priorStep", &[json!(200)]);
+        assert_eq!(call(&mut r, "priorState", &[])["step"], json!(900));
+        draw(&mut r, "prior-tasks");
+        // Added while the run is still in an earlier phase: nothing is lost either.
+        let mut r = reg();
+        call(&mut r, "priorStep", &[json!(300)]);
+        let got = call(&mut r, "priorConfigure", &[json!({"tasks": v["tasks"]})]);
+        assert_eq!(got["continued"], json!(true));
+        draw(&mut r, "prior-tasks");
+        assert!(r.readout("prior-tasks", 300.0, 200.0).is_some());
+        call(&mut r, "priorStep", &[json!(600)]);
+        let st = call(&mut r, "priorState", &[]);
+        assert_eq!(st["step"], json!(900));
+        assert_eq!(st["phases"][2]["name"], json!("C"));
+        let f = call(&mut r, "priorFrame", &[json!("prior-tasks")]);
+        assert_eq!(f["kind"], json!("xy"));
+    }
+
+    #[test]
+    fn the_similarity_sweep_runs_through_work_with_progress_and_can_be_cancelled() {
+        let mut r = reg();
+        let st = call(&mut r, "priorSweepStart", &[]);
+        assert_eq!(st["status"], json!("running"));
+        assert_eq!(st["angles_total"], json!(15));
+        let mut last = 0.0;
+        for _ in 0..10 {
+            let p = call(&mut r, "priorWork", &[json!(0), json!(500)]);
+            let now = p["sweep"]["progress"].as_f64().unwrap();
+            assert!(now > last, "the progress did not move: {now}");
+            last = now;
+        }
+        let st = call(&mut r, "priorSweepCancel", &[]);
+        assert_eq!(st["status"], json!("cancelled"));
+        let kept = st["angles_done"].as_u64().unwrap();
+        assert!(kept >= 1);
+        call(&mut r, "priorWork", &[json!(0), json!(5000)]);
+        assert_eq!(
+            call(&mut r, "priorSweepState", &[])["angles_done"],
+            json!(kept)
+        );
+        // A full sweep reaches the test figures of the chapter.
+        call(&mut r, "priorSweepStart", &[]);
+        while call(&mut r, "priorWork", &[json!(0), json!(20000)])["sweep"]["status"]
+            == json!("running")
+        {}
+        let st = call(&mut r, "priorSweepState", &[]);
+        assert_eq!(st["status"], json!("done"));
+        let at = |deg: f64| {
+            st["points"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["angle"] == json!(deg))
+                .unwrap()
+                .clone()
+        };
+        let t150 = at(150.0)["time_to_learn_theory"].as_f64().unwrap();
+        assert!((t150 - 1.11).abs() < 0.01, "{t150}");
+        assert!(at(179.0)["time_to_learn_theory"].as_f64().unwrap() > 4.0);
+    }
+
+    #[test]
+    fn the_controls_refuse_bad_values_naming_their_field() {
+        let mut r = reg();
+        assert_eq!(
+            r.call("priorAngle", &[json!(200)]).unwrap_err().field,
+            "angle"
+        );
+        call(&mut r, "priorAngle", &[json!(90)]);
+        assert_eq!(call(&mut r, "priorState", &[])["angle"], json!(90.0));
+        call(&mut r, "priorLambda", &[json!(0.5)]);
+        assert_eq!(call(&mut r, "priorState", &[])["lambda"], json!(0.5));
+        assert_eq!(
+            r.call("priorLaterSteps", &[json!(0)]).unwrap_err().field,
+            "steps"
+        );
+        let e = r.call("priorLazy", &[json!({"lambdas": []})]).unwrap_err();
+        assert_eq!(e.field, "lazy.lambdas");
+        call(&mut r, "priorPreset", &[json!("prior_revise")]);
+        assert_eq!(
+            r.call("priorAngle", &[json!(30)]).unwrap_err().field,
+            "angle"
+        );
+        assert_eq!(
+            r.call("priorSweepStart", &[]).unwrap_err().field,
+            "sweep.over"
+        );
+    }
+
+    #[test]
+    fn every_panel_draws_and_answers_a_readout_over_its_data_and_redraws_only_when_changed() {
+        let mut r = reg();
+        call(&mut r, "priorStep", &[json!(400)]);
+        call(&mut r, "priorSweepStart", &[]);
+        call(&mut r, "priorWork", &[json!(0), json!(3000)]);
+        for panel in ["prior-tasks", "prior-similarity", "prior-lazy"] {
+            draw(&mut r, panel);
+            assert!(
+                !r.stale(panel, 600, 400),
+                "{panel} is stale right after drawing"
+            );
+            let frame = r.frame(panel).unwrap().clone();
+            let (x, y) = match &frame {
+                dln_explorer::charts::Frame::Xy {
+                    left,
+                    top,
+                    right,
+                    bottom,
+                    ..
+                } => (f64::from(left + right) / 2.0, f64::from(top + bottom) / 2.0),
+                dln_explorer::charts::Frame::Parts { parts } => match &parts[parts.len() - 1] {
+                    dln_explorer::charts::Frame::Xy {
+                        left,
+                        top,
+                        right,
+                        bottom,
+                        ..
+                    } => (f64::from(left + right) / 2.0, f64::from(top + bottom) / 2.0),
+                    _ => panic!("{panel}"),
+                },
+                _ => panic!("{panel}"),
+            };
+            let text = r
+                .readout(panel, x, y)
+                .unwrap_or_else(|| panic!("no readout on {panel}"));
+            assert!(text.contains('τ'), "{panel}: {text}");
+        }
+        let text = r.readout("prior-tasks", 300.0, 200.0).unwrap_or_default();
+        assert!(
+            text.contains("loss on A") && text.contains("loss on B"),
+            "{text}"
+        );
+        call(&mut r, "priorStep", &[json!(10)]);
+        assert!(r.stale("prior-tasks", 600, 400));
+        assert!(!r.stale("prior-lazy", 600, 400));
+    }
+}

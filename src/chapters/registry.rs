@@ -123,6 +123,7 @@ chapters! {
     semantic: super::semantic::Semantic,
     depth: super::depth::Depth,
     generalisation: super::generalisation::Generalisation,
+    prior: super::prior::Prior,
     context: super::context::chapter::Context,
 }
 

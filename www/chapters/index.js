@@ -9,10 +9,12 @@ import { ContextControls } from './context.js';
 import { DepthControls } from './depth.js';
 import { GeneralisationControls } from './generalisation.js';
 import { SemanticControls } from './semantic.js';
+import { PriorControls } from './prior.js';
 
 export const CHAPTERS = {
   semantic: SemanticControls,
   depth: DepthControls,
   generalisation: GeneralisationControls,
+  prior: PriorControls,
   context: ContextControls,
 };

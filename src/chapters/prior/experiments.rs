@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::config::{ConfigError, DatasetConfig, NetworkConfig};
 use crate::engine::data::Dataset;
 
-use super::config::{PhaseConfig, StartConfig, StartKind, TasksConfig};
+use super::config::{PhaseConfig, SimilaritySweep, StartConfig, StartKind, TasksConfig};
 use super::sequence::TaskRun;
 use super::theory::{first_crossing, frobenius, kernel_norm, task_loss, Flow};
 
@@ -95,35 +95,33 @@ pub struct SimilarityResults {
     pub tau_steps: f64,
 }
 
-/// Runs the sequence once per angle of its `sweep` (recording every step), and once from scratch
-/// on each rotated task.
-pub fn similarity_sweep(cfg: &TasksConfig) -> Result<SimilarityResults, ConfigError> {
-    let sweep = cfg.sweep.clone().ok_or_else(|| {
-        ConfigError::new(
-            "sweep",
-            "needs {\"over\": \"similarity\", \"angles\": [...]}",
-        )
-    })?;
-    cfg.prepare()?;
-    let k = cfg.rotate_phase().expect("checked by prepare");
-    let first = k
-        .checked_sub(1)
-        .expect("a rotate edit is never the first phase");
-    let mut points = Vec::with_capacity(sweep.angles.len());
-    for &angle in &sweep.angles {
+/// The two runs of one angle of a similarity sweep, not trained yet: the sequence with its
+/// rotate edit at `angle` (recording every step), and the rotated task alone from a small
+/// balanced aligned start of strength `sweep.scratch_u0`.
+pub struct AngleRuns {
+    pub angle: f64,
+    pub sequence: TaskRun,
+    pub scratch: TaskRun,
+    /// Index of the rotated phase.
+    pub phase: usize,
+}
+
+impl AngleRuns {
+    pub fn new(
+        cfg: &TasksConfig,
+        sweep: &SimilaritySweep,
+        angle: f64,
+    ) -> Result<AngleRuns, ConfigError> {
+        let k = cfg.rotate_phase().ok_or_else(|| {
+            ConfigError::new(
+                "sweep.over",
+                "a similarity sweep needs a phase with a rotate edit",
+            )
+        })?;
         let mut c = cfg.with_angle(angle);
         c.train.record_every = 1;
-        let mut run = TaskRun::new(&c)?;
-        run.run_to_end();
-        let end = run
-            .records()
-            .iter()
-            .rev()
-            .find(|r| r.phase == k)
-            .expect("the rotated phase was recorded");
-        let (a, b) = (run.task_data(first), run.task_data(k));
-        let ttl = time_to_learn(&run, k, sweep.threshold);
-        // From scratch: the rotated task alone, from a small balanced aligned start.
+        let sequence = TaskRun::new(&c)?;
+        let b = sequence.task_data(k);
         let scratch_cfg = TasksConfig {
             network: c.network.clone(),
             init: StartConfig {
@@ -140,11 +138,58 @@ pub fn similarity_sweep(cfg: &TasksConfig) -> Result<SimilarityResults, ConfigEr
             }],
             sweep: None,
         };
-        let mut scratch = TaskRun::new(&scratch_cfg)?;
-        scratch.run_to_end();
-        let st = time_to_learn(&scratch, 0, sweep.threshold);
-        points.push(SimilarityPoint {
+        let scratch = TaskRun::new(&scratch_cfg)?;
+        Ok(AngleRuns {
             angle,
+            sequence,
+            scratch,
+            phase: k,
+        })
+    }
+
+    /// Steps both runs still have to take.
+    pub fn steps_left(&self) -> u64 {
+        let left = |r: &TaskRun| {
+            let total: u64 = r.config().tasks.iter().map(|p| p.steps).sum();
+            if r.finished() {
+                0
+            } else {
+                total.saturating_sub(r.step_count())
+            }
+        };
+        left(&self.sequence) + left(&self.scratch)
+    }
+
+    /// Trains up to `n` steps, the sequence first; returns how many were taken.
+    pub fn advance(&mut self, n: u64) -> u64 {
+        let mut took = self.sequence.advance(n);
+        if took < n {
+            took += self.scratch.advance(n - took);
+        }
+        took
+    }
+
+    pub fn finished(&self) -> bool {
+        self.sequence.finished() && self.scratch.finished()
+    }
+
+    /// The measurements of the angle, once both runs are trained.
+    pub fn point(&self, threshold: f64) -> SimilarityPoint {
+        let (run, k) = (&self.sequence, self.phase);
+        let first = k
+            .checked_sub(1)
+            .expect("a rotate edit is never the first phase");
+        let end = run
+            .records()
+            .iter()
+            .rev()
+            .find(|r| r.phase == k)
+            .expect("the rotated phase was recorded");
+        let (a, b) = (run.task_data(first), run.task_data(k));
+        let ttl = time_to_learn(run, k, threshold);
+        let st = time_to_learn(&self.scratch, 0, threshold);
+        SimilarityPoint {
+            angle: self.angle,
             forgetting: end.loss[first],
             // The first task's loss at the second task's solution W = Sigma_yx / c.
             forgetting_theory: task_loss(&(b.sigma_yx() / b.whitening().unwrap_or(1.0)), a),
@@ -153,7 +198,26 @@ pub fn similarity_sweep(cfg: &TasksConfig) -> Result<SimilarityResults, ConfigEr
             time_to_learn_theory: ttl.flow,
             time_to_learn_scratch: st.simulated,
             time_to_learn_scratch_theory: st.flow,
-        });
+        }
+    }
+}
+
+/// Runs the sequence once per angle of its `sweep` (recording every step), and once from scratch
+/// on each rotated task.
+pub fn similarity_sweep(cfg: &TasksConfig) -> Result<SimilarityResults, ConfigError> {
+    let sweep = cfg.sweep.clone().ok_or_else(|| {
+        ConfigError::new(
+            "sweep",
+            "needs {\"over\": \"similarity\", \"angles\": [...]}",
+        )
+    })?;
+    cfg.prepare()?;
+    let mut points = Vec::with_capacity(sweep.angles.len());
+    for &angle in &sweep.angles {
+        let mut runs = AngleRuns::new(cfg, &sweep, angle)?;
+        runs.sequence.run_to_end();
+        runs.scratch.run_to_end();
+        points.push(runs.point(sweep.threshold));
     }
     Ok(SimilarityResults {
         points,

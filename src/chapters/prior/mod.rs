@@ -10,8 +10,10 @@
 //! task's modes, the Riccati solution of gradient flow when they are lambda-balanced, and
 //! otherwise nothing but the size of the imbalance. [`experiments`] measures forgetting and
 //! time to learn against the rotation angle and the lazy and rich regimes; [`presets`] lists
-//! the chapter's experiments, [`cli`] what the command line prints.
+//! the chapter's experiments, [`cli`] what the command line prints, and [`chapter`] the chapter
+//! on the page.
 
+pub mod chapter;
 pub mod cli;
 pub mod config;
 pub mod edit;
@@ -20,6 +22,7 @@ pub mod presets;
 pub mod sequence;
 pub mod theory;
 
+pub use chapter::Prior;
 pub use config::{EditConfig, PhaseConfig, StartConfig, StartKind, TasksConfig};
 pub use experiments::{
     lazy_rich, similarity_sweep, LazyRichConfig, LazyRichResults, SimilarityResults,

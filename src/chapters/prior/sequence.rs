@@ -132,6 +132,12 @@ impl TaskRun {
         let new = prepared.phases.pop().expect("one phase was added");
         self.prepared.config.tasks.push(phase.clone());
         self.prepared.phases.push(new);
+        // The new task was not measured before it was added.
+        let n = self.prepared.phases.len();
+        for r in &mut self.records {
+            r.loss.resize(n, f64::NAN);
+            r.theory.resize(n, None);
+        }
         if self.finished_all_but_new() {
             self.begin_phase_after_growth();
         }

@@ -1,0 +1,900 @@
+//! The prior-knowledge chapter on the page: its own task sequence (built from a preset), played
+//! a few steps per frame, the similarity sweep worked through angle by angle, and the lazy
+//! against rich comparison; three panels drawn with the charts of `charts::prior`.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::config::{SimilaritySweep, SweepOver, TasksConfig};
+use super::experiments::{lazy_rich, AngleRuns, LazyRichConfig, LazyRichResults, SimilarityPoint};
+use super::presets::{self, Preset, PRESETS};
+use super::sequence::TaskRun;
+use super::{EditConfig, SimilarityResults, StartKind};
+use crate::chapters::chapter::{
+    number, to_value, whole, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec, Shared,
+};
+use crate::charts::prior::{draw_lazy_rich, draw_similarity, draw_tasks};
+use crate::charts::{fmt_num, ChartResult, Frame, Theme};
+
+/// The preset the chapter opens with.
+pub const DEFAULT_PRESET: &str = "prior_rotate";
+/// The angles swept when the sequence names none.
+pub const DEFAULT_ANGLES: &[f64] = &[
+    0.0, 15.0, 30.0, 45.0, 60.0, 75.0, 90.0, 105.0, 120.0, 135.0, 150.0, 165.0, 170.0, 175.0, 179.0,
+];
+/// Most training steps a single call of [`Prior::work`] may take.
+pub const MAX_WORK: u64 = 1 << 20;
+
+/// Where the similarity sweep is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SweepStatus {
+    Idle,
+    Running,
+    Done,
+    Cancelled,
+}
+
+/// The similarity sweep, one angle at a time.
+struct SweepJob {
+    cfg: TasksConfig,
+    spec: SimilaritySweep,
+    next: usize,
+    current: Option<AngleRuns>,
+    points: Vec<SimilarityPoint>,
+    status: SweepStatus,
+    steps: u64,
+}
+
+impl SweepJob {
+    /// Up to `n` steps of work; returns the steps taken.
+    fn work(&mut self, n: u64) -> Result<u64, CallError> {
+        let mut took = 0;
+        while took < n && self.status == SweepStatus::Running {
+            if self.current.is_none() {
+                let Some(&angle) = self.spec.angles.get(self.next) else {
+                    self.status = SweepStatus::Done;
+                    break;
+                };
+                self.current = Some(AngleRuns::new(&self.cfg, &self.spec, angle)?);
+            }
+            let runs = self.current.as_mut().expect("set above");
+            took += runs.advance(n - took);
+            if runs.finished() {
+                self.points.push(runs.point(self.spec.threshold));
+                self.current = None;
+                self.next += 1;
+                if self.next == self.spec.angles.len() {
+                    self.status = SweepStatus::Done;
+                }
+            }
+        }
+        self.steps += took;
+        Ok(took)
+    }
+
+    fn progress(&self) -> f64 {
+        let total = self.spec.angles.len().max(1) as f64;
+        let part = self.current.as_ref().map_or(0.0, |r| {
+            let all: u64 = r
+                .sequence
+                .config()
+                .tasks
+                .iter()
+                .chain(r.scratch.config().tasks.iter())
+                .map(|p| p.steps)
+                .sum();
+            1.0 - r.steps_left() as f64 / all.max(1) as f64
+        });
+        ((self.next as f64 + part) / total).min(1.0)
+    }
+
+    fn results(&self) -> SimilarityResults {
+        SimilarityResults {
+            points: self.points.clone(),
+            threshold: self.spec.threshold,
+            tau_steps: 1.0 / self.cfg.train.lr,
+        }
+    }
+}
+
+/// The chapter's state.
+pub struct Prior {
+    preset: &'static Preset,
+    /// The sequence as configured (with its sweep settings).
+    cfg: TasksConfig,
+    run: TaskRun,
+    playing: bool,
+    lazy_cfg: LazyRichConfig,
+    lazy: Option<LazyRichResults>,
+    sweep: Option<SweepJob>,
+    run_version: u64,
+    sweep_version: u64,
+    lazy_version: u64,
+}
+
+impl Default for Prior {
+    fn default() -> Self {
+        let preset = presets::preset(DEFAULT_PRESET).expect("the default preset exists");
+        let prepared = TasksConfig::from_json(preset.config).expect("presets are valid");
+        Prior {
+            preset,
+            cfg: prepared.config.clone(),
+            run: TaskRun::from_prepared(prepared),
+            playing: false,
+            lazy_cfg: lazy_preset(),
+            lazy: None,
+            sweep: None,
+            run_version: 0,
+            sweep_version: 0,
+            lazy_version: 0,
+        }
+    }
+}
+
+/// The lazy-against-rich preset's settings.
+fn lazy_preset() -> LazyRichConfig {
+    PRESETS
+        .iter()
+        .find_map(|p| {
+            let v: Value = serde_json::from_str(p.config).ok()?;
+            serde_json::from_value(v.get("lazy_rich")?.clone()).ok()
+        })
+        .unwrap_or_default()
+}
+
+/// `patch` merged onto `base`: objects key by key, anything else replaced (arrays whole).
+fn merge(base: &mut Value, patch: &Value) {
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) => {
+            for (k, v) in p {
+                match b.get_mut(k) {
+                    Some(slot) if slot.is_object() && v.is_object() => merge(slot, v),
+                    _ => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (b, p) => *b = p.clone(),
+    }
+}
+
+/// The record nearest to `step` (the later one at a switch, which is recorded twice).
+fn nearest<T>(items: &[T], key: impl Fn(&T) -> f64, x: f64) -> Option<usize> {
+    let mut best: Option<(usize, f64)> = None;
+    for (i, it) in items.iter().enumerate() {
+        let d = (key(it) - x).abs();
+        if best.is_none_or(|(_, bd)| d <= bd) {
+            best = Some((i, d));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+impl Prior {
+    fn touch_run(&mut self) {
+        self.run_version += 1;
+    }
+
+    /// Replaces the sequence (from step 0); the sweep's results stay until the next sweep.
+    fn set_config(&mut self, cfg: TasksConfig) -> Result<(), CallError> {
+        let prepared = cfg.prepare()?;
+        self.cfg = cfg;
+        self.run = TaskRun::from_prepared(prepared);
+        self.playing = false;
+        self.touch_run();
+        Ok(())
+    }
+
+    /// Loads a preset by id (`prior_rotate`, ...); the lazy-against-rich one sets that panel.
+    pub fn load_preset(&mut self, id: &str) -> Result<&'static Preset, CallError> {
+        let p = presets::preset(id).ok_or_else(|| {
+            let ids: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+            CallError::new(
+                "preset",
+                format!(
+                    "unknown preset {:?}; presets are {}",
+                    crate::config::echo::clip(id),
+                    ids.join(", ")
+                ),
+            )
+        })?;
+        let v: Value = serde_json::from_str(p.config).expect("presets are JSON");
+        if let Some(lr) = v.get("lazy_rich") {
+            self.lazy_cfg = serde_json::from_value(lr.clone()).expect("presets are valid");
+            self.lazy = None;
+            self.lazy_version += 1;
+        } else {
+            self.set_config(TasksConfig::from_value(v)?.config)?;
+        }
+        self.preset = p;
+        Ok(p)
+    }
+
+    /// Merges a partial sequence config onto the current one. When it only adds phases after
+    /// the current ones (same network, start and training), the run continues from its weights;
+    /// otherwise it restarts. A config that does not check leaves everything as it was.
+    pub fn configure(&mut self, partial: &Value) -> Result<bool, CallError> {
+        if !partial.is_object() {
+            return Err(CallError::new(
+                "config",
+                "must be a JSON object such as {\"tasks\": [...]}",
+            ));
+        }
+        let mut merged = to_value(&self.cfg);
+        merge(&mut merged, partial);
+        let prepared = TasksConfig::from_value(merged)?;
+        let new = prepared.config.clone();
+        let old = &self.cfg;
+        let continues = new.network == old.network
+            && new.init == old.init
+            && new.train == old.train
+            && new.tasks.len() > old.tasks.len()
+            && new.tasks[..old.tasks.len()] == old.tasks[..];
+        if continues {
+            for p in &new.tasks[old.tasks.len()..] {
+                self.run.push_phase(p)?;
+            }
+            self.cfg = new;
+            self.touch_run();
+        } else {
+            self.cfg = new;
+            self.run = TaskRun::from_prepared(prepared);
+            self.playing = false;
+            self.touch_run();
+        }
+        Ok(continues)
+    }
+
+    /// Sets the angle of the sequence's rotate edit (restarting the run).
+    pub fn set_angle(&mut self, degrees: f64) -> Result<(), CallError> {
+        if self.cfg.rotate_phase().is_none() {
+            return Err(CallError::new(
+                "angle",
+                "this sequence has no rotate edit; load “Rotate the task” first",
+            ));
+        }
+        if !(0.0..=180.0).contains(&degrees) {
+            return Err(CallError::new(
+                "angle",
+                format!("must be from 0 to 180 degrees; got {degrees}"),
+            ));
+        }
+        let mut cfg = self.cfg.with_angle(degrees);
+        cfg.sweep = self.cfg.sweep.clone();
+        self.set_config(cfg)
+    }
+
+    /// Sets `init.lambda` of the sequence's start (restarting the run).
+    pub fn set_lambda(&mut self, lambda: f64) -> Result<(), CallError> {
+        let mut cfg = self.cfg.clone();
+        cfg.init.lambda = lambda;
+        if lambda != 0.0 && !matches!(cfg.init.kind, StartKind::Learned) {
+            cfg.init.kind = StartKind::LambdaBalanced;
+        }
+        self.set_config(cfg)
+    }
+
+    /// Merges a partial lazy-against-rich config (`lambdas`, `scale`, ...) and recomputes it.
+    pub fn set_lazy(&mut self, partial: &Value) -> Result<(), CallError> {
+        let mut merged = to_value(&self.lazy_cfg);
+        merge(&mut merged, partial);
+        let cfg: LazyRichConfig = serde_path_to_error::deserialize(merged).map_err(|e| {
+            CallError::new(format!("lazy.{}", e.path()), e.into_inner().to_string())
+        })?;
+        let res = lazy_rich(&cfg).map_err(|mut e| {
+            e.field = format!("lazy.{}", e.field);
+            e
+        })?;
+        self.lazy_cfg = cfg;
+        self.lazy = Some(res);
+        self.lazy_version += 1;
+        Ok(())
+    }
+
+    fn lazy_results(&mut self) -> &LazyRichResults {
+        if self.lazy.is_none() {
+            let res = lazy_rich(&self.lazy_cfg).unwrap_or(LazyRichResults {
+                curves: Vec::new(),
+                scale: self.lazy_cfg.scale,
+            });
+            self.lazy = Some(res);
+        }
+        self.lazy.as_ref().expect("set above")
+    }
+
+    /// Starts a similarity sweep over the sequence's rotate edit.
+    pub fn start_sweep(&mut self) -> Result<(), CallError> {
+        if self.cfg.rotate_phase().is_none() {
+            return Err(CallError::new(
+                "sweep.over",
+                "a similarity sweep needs a phase with a rotate edit; load “Rotate the task” first",
+            ));
+        }
+        let spec = self.cfg.sweep.clone().unwrap_or(SimilaritySweep {
+            over: SweepOver::Similarity,
+            angles: DEFAULT_ANGLES.to_vec(),
+            threshold: 0.01,
+            scratch_u0: 1e-3,
+        });
+        let mut cfg = self.cfg.clone();
+        cfg.sweep = Some(spec.clone());
+        cfg.prepare()?;
+        self.sweep = Some(SweepJob {
+            cfg,
+            spec,
+            next: 0,
+            current: None,
+            points: Vec::new(),
+            status: SweepStatus::Running,
+            steps: 0,
+        });
+        self.sweep_version += 1;
+        Ok(())
+    }
+
+    pub fn cancel_sweep(&mut self) {
+        if let Some(s) = self.sweep.as_mut() {
+            if s.status == SweepStatus::Running {
+                s.status = SweepStatus::Cancelled;
+                s.current = None;
+                self.sweep_version += 1;
+            }
+        }
+    }
+
+    /// `{status, progress, angles_done, angles_total, steps}`, with `points` when asked.
+    pub fn sweep_state(&self, with_points: bool) -> Value {
+        match &self.sweep {
+            None => json!({ "status": SweepStatus::Idle, "progress": 0.0, "angles_done": 0,
+                            "angles_total": 0, "steps": 0 }),
+            Some(s) => {
+                let mut v = json!({
+                    "status": s.status,
+                    "progress": if s.status == SweepStatus::Done { 1.0 } else { s.progress() },
+                    "angles_done": s.points.len(),
+                    "angles_total": s.spec.angles.len(),
+                    "steps": s.steps,
+                });
+                if with_points {
+                    v["points"] = to_value(&s.points);
+                }
+                v
+            }
+        }
+    }
+
+    /// Up to `run_steps` steps of the run while it plays and `sweep_steps` of the sweep; true
+    /// while either has work left.
+    pub fn work_split(&mut self, run_steps: u64, sweep_steps: u64) -> bool {
+        if self.playing && run_steps > 0 {
+            if self.run.advance(run_steps.min(MAX_WORK)) > 0 {
+                self.touch_run();
+            }
+            if self.run.finished() {
+                self.playing = false;
+            }
+        }
+        if let Some(s) = self.sweep.as_mut() {
+            if s.status == SweepStatus::Running && sweep_steps > 0 {
+                match s.work(sweep_steps.min(MAX_WORK)) {
+                    Ok(_) => {}
+                    Err(_) => s.status = SweepStatus::Cancelled,
+                }
+                self.sweep_version += 1;
+            }
+        }
+        self.playing
+            || self
+                .sweep
+                .as_ref()
+                .is_some_and(|s| s.status == SweepStatus::Running)
+    }
+
+    /// A small summary of the chapter: the preset, the run's step and losses, its phases and
+    /// what predicts them, the controls' values and the sweep's progress.
+    pub fn state(&self) -> Value {
+        let run = &self.run;
+        let total: u64 = self.cfg.tasks.iter().map(|p| p.steps).sum();
+        let last = run.records().last();
+        let angle = self
+            .cfg
+            .rotate_phase()
+            .and_then(|k| match self.cfg.tasks[k].edit {
+                Some(EditConfig::Rotate { degrees }) => Some(degrees),
+                _ => None,
+            });
+        let phases: Vec<Value> = run
+            .infos()
+            .iter()
+            .map(|i| {
+                json!({ "name": i.name, "start": i.start, "steps": i.steps, "theory": i.theory,
+                        "label": i.label, "lambda": i.lambda,
+                        "balance_residual": i.balance_residual, "note": i.note })
+            })
+            .collect();
+        json!({
+            "preset": self.preset.name,
+            "title": self.preset.title,
+            "caption": self.preset.caption,
+            "step": run.step_count(),
+            "steps": total,
+            "time": run.step_count() as f64 * run.lr(),
+            "playing": self.playing,
+            "finished": run.finished(),
+            "names": run.names(),
+            "phase": last.map(|r| r.phase),
+            "loss": last.map(|r| r.loss.clone()),
+            "theory": last.map(|r| r.theory.clone()),
+            "theory_label": run.theory_label(),
+            "phases": phases,
+            "angle": angle,
+            "lambda": self.cfg.init.lambda,
+            "start": self.cfg.init.kind,
+            "later_steps": self.cfg.tasks.get(1).map(|p| p.steps),
+            "lazy": { "lambdas": self.lazy_cfg.lambdas, "scale": self.lazy_cfg.scale },
+            "sweep": self.sweep_state(false),
+        })
+    }
+
+    pub fn run(&self) -> &TaskRun {
+        &self.run
+    }
+
+    pub fn config(&self) -> &TasksConfig {
+        &self.cfg
+    }
+
+    fn tasks_readout(&self, frame: &Frame, x: f64, y: f64) -> Option<String> {
+        let (step, _) = frame.data_at(x, y)?;
+        let recs = self.run.records();
+        let r = &recs[nearest(recs, |r| r.step as f64, step)?];
+        let names = self.run.names();
+        let info = self.run.infos().get(r.phase)?;
+        let kind = match info.theory {
+            super::TheoryKind::Flow => "gradient flow",
+            super::TheoryKind::Map => "exact map",
+            super::TheoryKind::None => "",
+        };
+        let losses: Vec<String> = names
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| r.loss.get(k).is_some_and(|v| v.is_finite()))
+            .map(|(k, n)| {
+                let sim = fmt_num(r.loss[k]);
+                match r.theory.get(k).copied().flatten() {
+                    Some(t) => format!("loss on {n} {sim} ({kind} {})", fmt_num(t)),
+                    None => format!("loss on {n} {sim}"),
+                }
+            })
+            .collect();
+        Some(format!(
+            "step {} (t = {} τ), training {} · {}",
+            r.step,
+            fmt_num(r.step as f64 * self.run.lr()),
+            info.name,
+            losses.join(" · ")
+        ))
+    }
+
+    fn similarity_readout(&self, frame: &Frame, x: f64, y: f64) -> Option<String> {
+        let s = self.sweep.as_ref()?;
+        let Frame::Parts { parts } = frame else {
+            return None;
+        };
+        let (part, (angle, _)) = parts
+            .iter()
+            .enumerate()
+            .find_map(|(i, p)| p.data_at(x, y).map(|d| (i, d)))?;
+        let p = &s.points[nearest(&s.points, |p| p.angle, angle)?];
+        let t =
+            |v: Option<f64>| v.map_or("not reached".to_string(), |v| format!("{} τ", fmt_num(v)));
+        Some(if part == 0 {
+            format!(
+                "θ = {}°: loss on A at the end {} (limit (1 − cos θ)·tr(Σ_A²) = {})",
+                fmt_num(p.angle),
+                fmt_num(p.forgetting),
+                fmt_num(p.forgetting_theory)
+            )
+        } else {
+            format!(
+                "θ = {}°: time to learn B from A's weights {} (gradient flow {}), from scratch {} (gradient flow {})",
+                fmt_num(p.angle),
+                t(p.time_to_learn),
+                t(p.time_to_learn_theory),
+                t(p.time_to_learn_scratch),
+                t(p.time_to_learn_scratch_theory)
+            )
+        })
+    }
+
+    fn lazy_readout(&self, frame: &Frame, x: f64, y: f64) -> Option<String> {
+        let res = self.lazy.as_ref()?;
+        let Frame::Parts { parts } = frame else {
+            return None;
+        };
+        let (part, (t, _)) = parts
+            .iter()
+            .enumerate()
+            .find_map(|(i, p)| p.data_at(x, y).map(|d| (i, d)))?;
+        let what = ["L/L(0)", "representation change", "kernel change"][part.min(2)];
+        let mut out = Vec::new();
+        let mut at = None;
+        for c in &res.curves {
+            let Some(i) = nearest(&c.time, |v| *v, t) else {
+                continue;
+            };
+            at.get_or_insert(c.time[i]);
+            let (sim, theory) = match part {
+                0 => (&c.loss, &c.loss_theory),
+                1 => (&c.representation, &c.representation_theory),
+                _ => (&c.kernel, &c.kernel_theory),
+            };
+            out.push(format!(
+                "λ = {}: {} (exact {})",
+                fmt_num(c.lambda),
+                fmt_num(sim[i]),
+                fmt_num(theory[i])
+            ));
+        }
+        Some(format!(
+            "t = {} τ, {what} · {}",
+            fmt_num(at?),
+            out.join(" · ")
+        ))
+    }
+}
+
+impl Chapter for Prior {
+    const ID: &'static str = "prior";
+    const TITLE: &'static str = "Prior knowledge";
+    const PANELS: &'static [PanelSpec] = &[
+        PanelSpec::own("prior-tasks", "The loss on every task"),
+        PanelSpec::own("prior-similarity", "Forgetting and time to learn against θ"),
+        PanelSpec::own("prior-lazy", "Lazy against rich"),
+    ];
+    const CALLS: &'static [CallSpec] = &[
+        CallSpec {
+            name: "priorPresets",
+            args: 0,
+            help: "the chapter's presets: id, title and caption",
+        },
+        CallSpec {
+            name: "priorPreset",
+            args: 1,
+            help: "loads a preset by id; answers {id, title, caption, focus}",
+        },
+        CallSpec {
+            name: "priorConfigure",
+            args: 1,
+            help: "merges a partial task-sequence config; answers {continued} (true when the run keeps its weights)",
+        },
+        CallSpec {
+            name: "priorAngle",
+            args: 1,
+            help: "sets θ (degrees) of the rotate edit and restarts the run",
+        },
+        CallSpec {
+            name: "priorLambda",
+            args: 1,
+            help: "sets λ of the start (W₂ᵀW₂ − W₁W₁ᵀ = λI) and restarts the run",
+        },
+        CallSpec {
+            name: "priorLaterSteps",
+            args: 1,
+            help: "sets the steps of every phase after the first and restarts the run",
+        },
+        CallSpec {
+            name: "priorLazy",
+            args: 1,
+            help: "merges a partial lazy-against-rich config ({lambdas, scale}) and recomputes it",
+        },
+        CallSpec {
+            name: "priorPlay",
+            args: 1,
+            help: "plays (true) or pauses (false) the chapter's run; a finished run restarts",
+        },
+        CallSpec {
+            name: "priorReset",
+            args: 0,
+            help: "restarts the chapter's run from step 0",
+        },
+        CallSpec {
+            name: "priorStep",
+            args: 1,
+            help: "trains the chapter's run n steps now",
+        },
+        CallSpec {
+            name: "priorWork",
+            args: 2,
+            help: "up to n steps of the playing run and m of the sweep; answers {more, step, sweep}",
+        },
+        CallSpec {
+            name: "priorState",
+            args: 0,
+            help: "preset, step, losses, phases and what predicts them, controls and sweep progress",
+        },
+        CallSpec {
+            name: "priorConfig",
+            args: 0,
+            help: "the chapter's task-sequence config",
+        },
+        CallSpec {
+            name: "priorFrame",
+            args: 1,
+            help: "where a drawn panel of the chapter put its data, in device pixels (null before it is drawn)",
+        },
+        CallSpec {
+            name: "priorSweepStart",
+            args: 0,
+            help: "starts the similarity sweep over θ; answers its progress",
+        },
+        CallSpec {
+            name: "priorSweepCancel",
+            args: 0,
+            help: "stops the similarity sweep, keeping the angles done",
+        },
+        CallSpec {
+            name: "priorSweepState",
+            args: 0,
+            help: "status, progress, angles done and the results so far",
+        },
+    ];
+
+    fn version(&self, panel: &str, _shared: &Shared<'_>) -> Option<u64> {
+        Some(match panel {
+            "prior-tasks" => self.run_version,
+            "prior-similarity" => self.sweep_version,
+            _ => self.lazy_version,
+        })
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &mut self,
+        panel: &str,
+        root: &DrawingArea<DB, Shift>,
+        _shared: &Shared<'_>,
+        theme: &Theme,
+    ) -> ChartResult
+    where
+        DB::ErrorType: 'static,
+    {
+        match panel {
+            "prior-tasks" => draw_tasks(root, &self.run, theme),
+            "prior-similarity" => {
+                let res = self.sweep.as_ref().map(SweepJob::results);
+                match res.filter(|r| !r.points.is_empty()) {
+                    Some(res) => draw_similarity(root, &res, theme),
+                    None => {
+                        // Nothing measured yet: the two empty axes, and what they will show.
+                        root.fill(&WHITE)?;
+                        let (w, h) = root.dim_in_pixel();
+                        let (left, right) = root.split_horizontally(w / 2);
+                        for (area, y) in [
+                            (&left, "loss on A at the end"),
+                            (&right, "time to learn B (τ)"),
+                        ] {
+                            let mut chart = ChartBuilder::on(area)
+                                .margin(theme.px(10.0))
+                                .margin_top(theme.px(22.0))
+                                .x_label_area_size(theme.px(34.0))
+                                .y_label_area_size(theme.px(52.0))
+                                .build_cartesian_2d(0f64..180.0, 0f64..1.0)?;
+                            chart
+                                .configure_mesh()
+                                .x_desc("rotation θ (degrees)")
+                                .y_desc(y)
+                                .label_style(theme.text(11.0))
+                                .axis_desc_style(theme.text(12.0))
+                                .bold_line_style(crate::charts::GRID)
+                                .light_line_style(crate::charts::GRID.mix(0.0))
+                                .axis_style(crate::charts::INK.mix(0.6))
+                                .y_label_formatter(&|_| String::new())
+                                .draw()?;
+                        }
+                        let text = match self.sweep.as_ref().map(|s| s.status) {
+                            Some(SweepStatus::Running) => "Sweeping θ…",
+                            _ => "Run the sweep to measure forgetting and the time to learn B at every θ",
+                        };
+                        crate::charts::draw_wrapped(
+                            root,
+                            text,
+                            (theme.px(70.0), h as i32 / 2 - theme.px(10.0)),
+                            w as i32 - theme.px(100.0),
+                            &theme.text(13.0),
+                        )?;
+                        Ok(Frame::Parts { parts: Vec::new() })
+                    }
+                }
+            }
+            _ => {
+                let res = self.lazy_results().clone();
+                draw_lazy_rich(root, &res, theme)
+            }
+        }
+    }
+
+    fn readout(
+        &self,
+        panel: &str,
+        frame: &Frame,
+        _shared: &Shared<'_>,
+        x: f64,
+        y: f64,
+    ) -> Option<String> {
+        match panel {
+            "prior-tasks" => self.tasks_readout(frame, x, y),
+            "prior-similarity" => self.similarity_readout(frame, x, y),
+            _ => self.lazy_readout(frame, x, y),
+        }
+    }
+
+    fn call(&mut self, name: &str, args: &[Value], cx: Context<'_>) -> CallResult {
+        let arg = |i: usize, field: &str| {
+            args.get(i)
+                .cloned()
+                .ok_or_else(|| CallError::new(field, "is missing"))
+        };
+        match name {
+            "priorPresets" => Ok(Value::Array(
+                PRESETS
+                    .iter()
+                    .map(|p| json!({ "id": p.name, "title": p.title, "caption": p.caption }))
+                    .collect(),
+            )),
+            "priorPreset" => {
+                let id = match arg(0, "preset")? {
+                    Value::String(s) => s,
+                    v => {
+                        return Err(CallError::new(
+                            "preset",
+                            format!(
+                                "must be a preset id; got {}",
+                                crate::config::echo::clip(&v.to_string())
+                            ),
+                        ))
+                    }
+                };
+                let p = self.load_preset(&id)?;
+                let focus = if p.config.contains("lazy_rich") {
+                    "prior-lazy"
+                } else {
+                    "prior-tasks"
+                };
+                Ok(json!({ "id": p.name, "title": p.title, "caption": p.caption, "focus": focus }))
+            }
+            "priorConfigure" => {
+                let mut v = arg(0, "config")?;
+                if let Value::String(s) = &v {
+                    v = serde_json::from_str(s)
+                        .map_err(|e| CallError::new("config", format!("is not valid JSON: {e}")))?;
+                }
+                let continued = self.configure(&v)?;
+                Ok(json!({ "continued": continued }))
+            }
+            "priorAngle" => {
+                self.set_angle(number(args, 0, "angle")?)?;
+                Ok(self.state())
+            }
+            "priorLambda" => {
+                self.set_lambda(number(args, 0, "init.lambda")?)?;
+                Ok(self.state())
+            }
+            "priorLaterSteps" => {
+                let n = whole(args, 0, "steps", crate::config::limits::MAX_STEPS)?;
+                if n == 0 {
+                    return Err(CallError::new("steps", "must be at least 1"));
+                }
+                let mut cfg = self.cfg.clone();
+                for p in cfg.tasks.iter_mut().skip(1) {
+                    p.steps = n;
+                }
+                self.set_config(cfg)?;
+                Ok(self.state())
+            }
+            "priorLazy" => {
+                let v = arg(0, "lazy")?;
+                if !v.is_object() {
+                    return Err(CallError::new(
+                        "lazy",
+                        "must be an object such as {\"lambdas\": [0, -4], \"scale\": 0.01}",
+                    ));
+                }
+                self.set_lazy(&v)?;
+                Ok(self.state()["lazy"].clone())
+            }
+            "priorPlay" => {
+                let on = match args.first() {
+                    Some(Value::Bool(b)) => *b,
+                    None => true,
+                    Some(v) => {
+                        return Err(CallError::new(
+                            "playing",
+                            format!(
+                                "must be true or false; got {}",
+                                crate::config::echo::clip(&v.to_string())
+                            ),
+                        ))
+                    }
+                };
+                if on && self.run.finished() {
+                    let cfg = self.cfg.clone();
+                    self.set_config(cfg)?;
+                }
+                self.playing = on;
+                Ok(Value::Bool(self.playing))
+            }
+            "priorReset" => {
+                let cfg = self.cfg.clone();
+                self.set_config(cfg)?;
+                Ok(Value::Null)
+            }
+            "priorStep" => {
+                let n = whole(args, 0, "steps", MAX_WORK)?;
+                let took = self.run.advance(n);
+                if took > 0 {
+                    self.touch_run();
+                }
+                Ok(json!(took))
+            }
+            "priorWork" => {
+                let n = whole(args, 0, "steps", MAX_WORK)?;
+                let m = match args.get(1) {
+                    None => n,
+                    Some(_) => whole(args, 1, "sweep_steps", MAX_WORK)?,
+                };
+                let more = self.work_split(n, m);
+                Ok(json!({
+                    "more": more,
+                    "playing": self.playing,
+                    "step": self.run.step_count(),
+                    "finished": self.run.finished(),
+                    "sweep": self.sweep_state(false),
+                }))
+            }
+            "priorState" => Ok(self.state()),
+            "priorConfig" => Ok(to_value(&self.cfg)),
+            "priorFrame" => match arg(0, "panel")? {
+                Value::String(p) if Self::PANELS.iter().any(|s| s.name == p) => {
+                    Ok(cx.frames.get(&p).map_or(Value::Null, to_value))
+                }
+                v => Err(CallError::new(
+                    "panel",
+                    format!(
+                        "must be one of prior-tasks, prior-similarity, prior-lazy; got {}",
+                        crate::config::echo::clip(&v.to_string())
+                    ),
+                )),
+            },
+            "priorSweepStart" => {
+                self.start_sweep()?;
+                Ok(self.sweep_state(false))
+            }
+            "priorSweepCancel" => {
+                self.cancel_sweep();
+                Ok(self.sweep_state(false))
+            }
+            "priorSweepState" => Ok(self.sweep_state(true)),
+            other => Err(CallError::new(
+                "call",
+                format!("prior has no call {other:?}"),
+            )),
+        }
+    }
+
+    fn work(&mut self, steps: u64, _shared: &Shared<'_>) -> bool {
+        self.work_split(steps, steps)
+    }
+
+    fn status(&self) -> Value {
+        json!({
+            "step": self.run.step_count(),
+            "playing": self.playing,
+            "version": self.run_version ^ self.sweep_version.rotate_left(21) ^ self.lazy_version.rotate_left(42),
+            "sweep": self.sweep.as_ref().map(|s| s.status),
+        })
+    }
+}
