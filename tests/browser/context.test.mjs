@@ -11,8 +11,8 @@ const site = useBrowser();
 
 const SECTION = 'section[data-chapter="context"]';
 const GATES = 'canvas[data-chart="context_gates"]';
-/** The trained cells' fill (charts/context.rs TRAINED). */
-const TRAINED = [31, 78, 140];
+/** The trained cells' fill: the light theme's first series colour (src/charts/mod.rs, Okabe–Ito blue). */
+const TRAINED = [0, 114, 178];
 
 /** The hover readout at CSS pixel (x, y) of a canvas, or null. */
 async function readout(page, selector, x, y, { show = true } = {}) {
