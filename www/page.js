@@ -63,12 +63,12 @@ function buildNav() {
     nav.append(a);
   }
   const mark = (id) => {
-    if (root.dataset.chapter === id) return;
+    if (root.dataset.currentChapter === id) return;
     for (const [k, a] of links) {
       if (k === id) a.setAttribute('aria-current', 'true');
       else a.removeAttribute('aria-current');
     }
-    root.dataset.chapter = id;
+    root.dataset.currentChapter = id;
     // On a narrow screen the tabs scroll sideways: keep the current one in view.
     const a = links.get(id);
     if (a && nav.scrollWidth > nav.clientWidth) {

@@ -226,7 +226,12 @@ describe('chapters', () => {
     const last = sections.at(-1)[0];
     await page.click(`[data-role="chapter-nav"] a[data-chapter-link="${last}"]`);
     await page.waitForFunction((id) => document.querySelector(`[data-role="chapter-nav"] a[aria-current="true"]`)?.dataset.chapterLink === id, last);
-    const head = await seen(page, `section[data-chapter="${last}"] h2`);
+    // The scroll to it may be smooth: give it a moment to arrive.
+    let head = await seen(page, `section[data-chapter="${last}"] h2`);
+    for (let i = 0; i < 30 && !(head.inside && head.onTop); i++) {
+      await page.waitForTimeout(100);
+      head = await seen(page, `section[data-chapter="${last}"] h2`);
+    }
     assert.ok(head.inside && head.onTop, `the chapter's title is in view below the bar: ${JSON.stringify(head)}`);
     // Scrolling back to the top marks the first chapter again.
     await scrollTo(page, 0);
