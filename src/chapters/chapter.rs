@@ -156,6 +156,48 @@ pub fn whole(args: &[Value], i: usize, field: &str, max: u64) -> Result<u64, Cal
     Ok(v as u64)
 }
 
+/// Reads argument `i` as true or false, naming `field` when it is neither; an absent argument
+/// is `default`, or refused when there is none.
+pub fn flag(
+    args: &[Value],
+    i: usize,
+    field: &str,
+    default: Option<bool>,
+) -> Result<bool, CallError> {
+    match (args.get(i), default) {
+        (Some(Value::Bool(b)), _) => Ok(*b),
+        (None, Some(d)) => Ok(d),
+        (None, None) => Err(CallError::new(field, "is missing")),
+        (Some(v), _) => Err(CallError::new(
+            field,
+            format!(
+                "must be true or false; got {}",
+                crate::config::echo::clip(&v.to_string())
+            ),
+        )),
+    }
+}
+
+/// Reads argument `i` as a string, naming `field` and saying it must be `what` when it is not.
+pub fn text<'a>(
+    args: &'a [Value],
+    i: usize,
+    field: &str,
+    what: &str,
+) -> Result<&'a str, CallError> {
+    match args.get(i) {
+        Some(Value::String(s)) => Ok(s),
+        Some(v) => Err(CallError::new(
+            field,
+            format!(
+                "must be {what} (a string); got {}",
+                crate::config::echo::clip(&v.to_string())
+            ),
+        )),
+        None => Err(CallError::new(field, format!("is missing: give {what}"))),
+    }
+}
+
 /// Serialises a chapter's answer (every answer is a plain data type).
 pub fn to_value(v: impl Serialize) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)

@@ -24,8 +24,8 @@ use super::gated::race_toy;
 use super::relu::{ContextTask, ReluComparison};
 use super::{ContextConfig, RoutingRun, RunStatus, SequenceRun};
 use crate::chapters::chapter::{
-    number, to_value, whole, CallError, CallResult, CallSpec, Chapter, Context as CallContext,
-    PanelSpec, Shared,
+    flag, number, text, to_value, whole, CallError, CallResult, CallSpec, Chapter,
+    Context as CallContext, PanelSpec, Shared,
 };
 use crate::charts::context as cc;
 use crate::charts::{fmt_num, ChartResult, Frame, Theme};
@@ -1090,27 +1090,12 @@ impl Chapter for Context {
             }
             "contextPresets" => Ok(to_value(chapter_presets())),
             "contextPreset" => {
-                let id = match args.first() {
-                    Some(Value::String(s)) => s.clone(),
-                    _ => return Err(CallError::new("preset", "must be a preset id (a string)")),
-                };
-                self.apply_preset(&id)?;
+                let id = text(args, 0, "preset", "a preset id")?;
+                self.apply_preset(id)?;
                 Ok(self.state())
             }
             "contextPlay" => {
-                let on = match args.first() {
-                    Some(Value::Bool(b)) => *b,
-                    None => true,
-                    Some(v) => {
-                        return Err(CallError::new(
-                            "playing",
-                            format!(
-                                "must be true or false; got {}",
-                                crate::config::echo::clip(&v.to_string())
-                            ),
-                        ))
-                    }
-                };
+                let on = flag(args, 0, "playing", Some(true))?;
                 if on && !self.running() {
                     self.reset();
                 }

@@ -19,7 +19,8 @@ use super::run::GenRun;
 use super::sweep::{AlphaSweep, HeatMap};
 use super::teacher::TeacherSample;
 use crate::chapters::chapter::{
-    to_value, whole, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec, Shared,
+    flag, text, to_value, whole, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec,
+    Shared,
 };
 use crate::charts::generalisation as gc;
 use crate::charts::{fmt_num, ChartResult, Frame, Theme, GRID, INK};
@@ -698,10 +699,7 @@ impl Chapter for Generalisation {
                 Ok(self.state())
             }
             "genPreset" => {
-                let id = args
-                    .first()
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| CallError::new("preset", "must be a preset id (a string)"))?;
+                let id = text(args, 0, "preset", "a preset id")?;
                 let p = self.apply_preset(id)?;
                 let (id, title, caption) = (p.id, p.title, p.caption);
                 Ok(json!({"id": id, "title": title, "caption": caption, "state": self.state()}))
@@ -714,10 +712,7 @@ impl Chapter for Generalisation {
             )),
             "genState" => Ok(self.state()),
             "genPlay" => {
-                let on = match args.first() {
-                    Some(Value::Bool(b)) => *b,
-                    _ => return Err(CallError::new("playing", "must be true or false")),
-                };
+                let on = flag(args, 0, "playing", None)?;
                 self.ensure();
                 if on && self.run.as_ref().is_some_and(GenRun::is_done) {
                     self.rebuild(false)?;

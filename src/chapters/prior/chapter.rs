@@ -13,7 +13,8 @@ use super::presets::{self, Preset, PRESETS};
 use super::sequence::TaskRun;
 use super::{EditConfig, SimilarityResults, StartKind};
 use crate::chapters::chapter::{
-    number, to_value, whole, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec, Shared,
+    flag, number, text, to_value, whole, CallError, CallResult, CallSpec, Chapter, Context,
+    PanelSpec, Shared,
 };
 use crate::charts::prior::{draw_lazy_rich, draw_similarity, draw_tasks};
 use crate::charts::{fmt_num, ChartResult, Frame, Theme};
@@ -746,19 +747,7 @@ impl Chapter for Prior {
                     .collect(),
             )),
             "priorPreset" => {
-                let id = match arg(0, "preset")? {
-                    Value::String(s) => s,
-                    v => {
-                        return Err(CallError::new(
-                            "preset",
-                            format!(
-                                "must be a preset id; got {}",
-                                crate::config::echo::clip(&v.to_string())
-                            ),
-                        ))
-                    }
-                };
-                let p = self.load_preset(&id)?;
+                let p = self.load_preset(text(args, 0, "preset", "a preset id")?)?;
                 let focus = if p.config.contains("lazy_rich") {
                     "prior-lazy"
                 } else {
@@ -807,19 +796,7 @@ impl Chapter for Prior {
                 Ok(self.state()["lazy"].clone())
             }
             "priorPlay" => {
-                let on = match args.first() {
-                    Some(Value::Bool(b)) => *b,
-                    None => true,
-                    Some(v) => {
-                        return Err(CallError::new(
-                            "playing",
-                            format!(
-                                "must be true or false; got {}",
-                                crate::config::echo::clip(&v.to_string())
-                            ),
-                        ))
-                    }
-                };
+                let on = flag(args, 0, "playing", Some(true))?;
                 if on && self.run.finished() {
                     let cfg = self.cfg.clone();
                     self.set_config(cfg)?;
