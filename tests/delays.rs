@@ -4,7 +4,8 @@
 mod common;
 
 use dln_explorer::charts::{draw_mode_delays, svg_with};
-use dln_explorer::run::measures::{group_modes, mode_delays};
+use dln_explorer::run::measures::group_modes;
+use dln_explorer::run::studies::mode_delays;
 use serde_json::json;
 
 #[test]

@@ -6,8 +6,9 @@ mod common;
 use std::time::Instant;
 
 use dln_explorer::run::measures::{
-    course_end, illusion_trace, overshoot, predicted_illusions, single_item_features, SCAN_POINTS,
+    course_end, overshoot, predicted_illusions, single_item_features, SCAN_POINTS,
 };
+use dln_explorer::run::studies::illusion_trace;
 use dln_explorer::run::Run;
 use ndarray::Array2;
 use serde_json::json;

@@ -9,7 +9,6 @@ use crate::engine::data::Dataset;
 use crate::engine::kernels::matmul;
 use crate::linalg::{symmetric_eigen, Svd};
 use crate::run::history::Snapshot;
-use crate::run::Run;
 use crate::theory::predict::Prediction;
 
 /// The representational similarity matrix of the first hidden layer, `H^T H` (items x items);
@@ -466,61 +465,8 @@ pub struct IllusionTrace {
     pub step_theory: Option<f64>,
 }
 
-/// The trace of one (item, feature) pair named by their labels; an error names the unknown one.
-pub fn illusion_trace(run: &Run, item: &str, feature: &str) -> Result<IllusionTrace, String> {
-    let data = run.data();
-    let i = data.items.iter().position(|x| x == item).ok_or_else(|| {
-        format!(
-            "--illusion: no item {item:?} (items: {})",
-            short_list(&data.items)
-        )
-    })?;
-    let m = data
-        .features
-        .iter()
-        .position(|x| x == feature)
-        .ok_or_else(|| {
-            format!(
-                "--illusion: no feature {feature:?} (features: {})",
-                short_list(&data.features)
-            )
-        })?;
-    let snaps = run.history().snapshots();
-    let steps: Vec<u64> = snaps.iter().map(|s| s.step).collect();
-    let sim: Vec<f64> = snaps.iter().map(|s| s.output[(m, i)]).collect();
-    let pred = run.prediction().ok();
-    let theory = pred.and_then(|p| {
-        let ts: Vec<f64> = snaps.iter().map(|s| s.time).collect();
-        predicted_output(p, run.svd(), m, i, &ts)
-    });
-    // The predicted extreme over the whole course.
-    let course = pred.and_then(|p| {
-        let end = course_end(p, &run.svd().s);
-        let ts: Vec<f64> = (0..=SCAN_POINTS * 4)
-            .map(|k| end * k as f64 / (SCAN_POINTS * 4) as f64)
-            .collect();
-        predicted_output(p, run.svd(), m, i, &ts).map(|y| {
-            let (_, k) = overshoot(&y);
-            (y[k], run.step_at_time(ts[k]).round())
-        })
-    });
-    let sim_peak = sim_extreme(snaps, m, i, course.map(|c| c.0));
-    Ok(IllusionTrace {
-        item: data.items[i].clone(),
-        feature: data.features[m].clone(),
-        target: data.y[(m, i)],
-        steps,
-        sim,
-        theory,
-        peak_sim: sim_peak.map(|s| s.0),
-        step_sim: sim_peak.map(|s| s.1),
-        peak_theory: course.map(|c| c.0),
-        step_theory: course.map(|c| c.1),
-    })
-}
-
 /// The first few labels of a list, for messages.
-fn short_list(names: &[String]) -> String {
+pub(crate) fn short_list(names: &[String]) -> String {
     let mut s: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
     if names.len() > 8 {
         s.push("…");
@@ -585,7 +531,7 @@ pub fn illusions(
 
 /// The simulated extreme of output (m, i) over the snapshots, in the direction of the predicted
 /// extreme when there is one (a maximum for an upward illusion).
-fn sim_extreme(
+pub(crate) fn sim_extreme(
     snaps: &[Snapshot],
     m: usize,
     i: usize,
@@ -786,7 +732,11 @@ pub struct DelayGroup {
 }
 
 /// The first time a recorded mode strength reaches `goal`, interpolated between records.
-fn crossing_time(records: &[super::history::Record], alpha: usize, goal: f64) -> Option<f64> {
+pub(crate) fn crossing_time(
+    records: &[super::history::Record],
+    alpha: usize,
+    goal: f64,
+) -> Option<f64> {
     let k = records.iter().position(|r| r.modes[alpha] >= goal)?;
     if k == 0 {
         return Some(records[0].time);
@@ -812,76 +762,6 @@ pub fn group_modes(s: &[f64], tolerance: f64) -> Vec<Vec<usize>> {
         }
     }
     groups
-}
-
-/// Trains `cfg` once per seed (`train.seed` replaced) and measures each mode's delay behind the
-/// prediction; `tolerance` groups near-equal singular values. Runs without a prediction are an
-/// error.
-pub fn mode_delays(
-    cfg: &crate::config::Config,
-    seeds: &[u64],
-    tolerance: f64,
-) -> Result<ModeDelays, String> {
-    let mut per_mode: Vec<Vec<Option<f64>>> = vec![];
-    let mut groups = vec![];
-    let mut s = vec![];
-    for &seed in seeds {
-        let mut c = cfg.clone();
-        c.train.seed = seed;
-        let mut run = Run::new(&c.validated().map_err(|e| e.to_string())?);
-        let steps = cfg.train.steps;
-        run.advance(steps);
-        let pred = run.prediction().map_err(str::to_string)?;
-        let half = pred.half_times();
-        let whiten = run.data().whitening().unwrap_or(1.0);
-        s = run.svd().s.clone();
-        groups = group_modes(&s, tolerance);
-        let recs = run.history().records();
-        per_mode.push(
-            (0..s.len())
-                .map(|a| {
-                    let th = half.get(a).copied().flatten()?;
-                    let sim = crossing_time(recs, a, 0.5 * s[a] / whiten)?;
-                    (th > 0.0).then(|| sim / th - 1.0)
-                })
-                .collect(),
-        );
-    }
-    let groups = groups
-        .into_iter()
-        .map(|modes| {
-            let per_seed: Vec<f64> = per_mode
-                .iter()
-                .filter_map(|d| {
-                    let v: Option<Vec<f64>> = modes.iter().map(|&a| d[a]).collect();
-                    v.map(|v| v.iter().sum::<f64>() / v.len() as f64)
-                })
-                .collect();
-            let n = per_seed.len() as f64;
-            let mean = if n > 0.0 {
-                per_seed.iter().sum::<f64>() / n
-            } else {
-                f64::NAN
-            };
-            let spread = if n > 1.0 {
-                (per_seed.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-            } else {
-                0.0
-            };
-            DelayGroup {
-                s: modes.iter().map(|&a| s[a]).sum::<f64>() / modes.len() as f64,
-                modes,
-                per_seed,
-                mean,
-                spread,
-            }
-        })
-        .filter(|g| !g.per_seed.is_empty())
-        .collect();
-    Ok(ModeDelays {
-        seeds: seeds.len(),
-        groups,
-    })
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod export;
 pub mod history;
 pub mod measures;
 pub mod session;
+pub mod studies;
 
 pub use session::Session;
 
@@ -579,6 +580,11 @@ impl Run {
     pub fn svd(&self) -> &Svd {
         &self.svd
     }
+    /// Floating-point operations in one training step of this run (the page's cost model).
+    pub fn flops_per_step(&self) -> f64 {
+        crate::engine::train::flops_per_step(self.network(), self.data())
+    }
+
     pub fn network(&self) -> &Network {
         &self.net
     }
