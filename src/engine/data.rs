@@ -180,8 +180,8 @@ impl Dataset {
     /// `seed`; `s` evenly spaced from `s_max` to `s_min`), docs/theory.md §6.5.
     pub fn spectrum(n: usize, s_max: f64, s_min: f64, seed: u64) -> Dataset {
         let mut rng = Rng::new(seed);
-        let u = crate::linalg::random_orthogonal(n, &mut rng);
-        let v = crate::linalg::random_orthogonal(n, &mut rng);
+        let u = crate::engine::init::random_orthogonal(n, &mut rng);
+        let v = crate::engine::init::random_orthogonal(n, &mut rng);
         let s: Vec<f64> = (0..n)
             .map(|k| {
                 if n == 1 {

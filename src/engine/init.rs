@@ -1,11 +1,26 @@
 //! Initial weights. Every kind draws from the run's seeded generator.
 
-use ndarray::{s, Array2};
+use ndarray::{s, Array2, ShapeBuilder};
 
 use crate::config::{InitConfig, InitKind};
 use crate::engine::network::Network;
 use crate::engine::rng::Rng;
-use crate::linalg::{random_orthogonal, random_semi_orthogonal, Svd};
+use crate::linalg::{sign_fixed_q, Svd};
+
+/// A Haar-random orthogonal `n x n` matrix: the sign-fixed Q of a Gaussian matrix, whose entries
+/// are drawn column by column.
+pub fn random_orthogonal(n: usize, rng: &mut Rng) -> Array2<f64> {
+    let draws: Vec<f64> = (0..n * n).map(|_| rng.gaussian()).collect();
+    let g = Array2::from_shape_vec((n, n).f(), draws).expect("n * n draws");
+    sign_fixed_q(&g.view())
+}
+
+/// A random `rows x cols` matrix with orthonormal columns (rows >= cols) or orthonormal rows.
+pub fn random_semi_orthogonal(rows: usize, cols: usize, rng: &mut Rng) -> Array2<f64> {
+    let n = rows.max(cols);
+    let q = random_orthogonal(n, rng);
+    q.slice(s![..rows, ..cols]).to_owned()
+}
 
 /// Draws the initial weights for layer sizes `dims = [N_0, ..., N_D]`. `svd` is the SVD of the
 /// data's `Sigma_yx`, used by the balanced (task-aligned) initialisation only.

@@ -8,8 +8,6 @@ pub mod lanczos;
 use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array1, Array2, ArrayView2};
 
-use crate::engine::rng::Rng;
-
 pub use lanczos::{top_mode, TopMode};
 
 /// Converts an ndarray matrix to nalgebra.
@@ -108,14 +106,15 @@ impl Svd {
     }
 }
 
-/// A Haar-random orthogonal `n x n` matrix (QR of a Gaussian matrix with the signs of R's
-/// diagonal absorbed).
-pub fn random_orthogonal(n: usize, rng: &mut Rng) -> Array2<f64> {
+/// The orthogonal factor Q of the QR decomposition of a square matrix, with the signs of R's
+/// diagonal absorbed into Q's columns. Of a Gaussian matrix it is a Haar-random orthogonal
+/// matrix (the engine draws those: `engine::init::random_orthogonal`).
+pub fn sign_fixed_q(g: &ArrayView2<'_, f64>) -> Array2<f64> {
+    let n = g.nrows();
     if n == 0 {
         return Array2::zeros((0, 0));
     }
-    let g = DMatrix::from_fn(n, n, |_, _| rng.gaussian());
-    let qr = g.qr();
+    let qr = to_na(g).qr();
     let mut q = qr.q();
     let r = qr.r();
     for j in 0..n {
@@ -126,13 +125,6 @@ pub fn random_orthogonal(n: usize, rng: &mut Rng) -> Array2<f64> {
         }
     }
     from_na(&q)
-}
-
-/// A random `rows x cols` matrix with orthonormal columns (rows >= cols) or orthonormal rows.
-pub fn random_semi_orthogonal(rows: usize, cols: usize, rng: &mut Rng) -> Array2<f64> {
-    let n = rows.max(cols);
-    let q = random_orthogonal(n, rng);
-    q.slice(ndarray::s![..rows, ..cols]).to_owned()
 }
 
 /// Eigendecomposition of a symmetric matrix, eigenvalues in decreasing order, eigenvectors as columns.
@@ -189,13 +181,17 @@ mod tests {
     }
 
     #[test]
-    fn random_orthogonal_matrices_are_orthogonal() {
-        let mut rng = Rng::new(3);
-        let q = random_orthogonal(7, &mut rng);
+    fn the_sign_fixed_q_is_orthogonal_with_r_positive_on_its_diagonal() {
+        let g = array![[0.3, -1.2, 0.5], [2.0, 0.1, -0.7], [-0.4, 0.9, 1.1]];
+        let q = sign_fixed_q(&g.view());
         let qtq = q.t().dot(&q);
         for ((i, j), x) in qtq.indexed_iter() {
             let want = if i == j { 1.0 } else { 0.0 };
             assert!((x - want).abs() < 1e-12);
+        }
+        let r = q.t().dot(&g);
+        for j in 0..3 {
+            assert!(r[(j, j)] > 0.0);
         }
     }
 }

@@ -27,8 +27,9 @@
 
 use ndarray::Array2;
 
+use crate::engine::init::random_semi_orthogonal;
 use crate::engine::rng::Rng;
-use crate::linalg::{random_semi_orthogonal, Svd};
+use crate::linalg::Svd;
 
 /// The gate matrix of the cyclic rule: input domain i is trained with output domains
 /// `(i + j) mod M` for `j` from `−⌊(K−1)/2⌋` to `⌊K/2⌋` (K of them).

@@ -17,8 +17,8 @@
 
 use ndarray::Array2;
 
+use crate::engine::init::{random_orthogonal, random_semi_orthogonal};
 use crate::engine::rng::Rng;
-use crate::linalg::{random_orthogonal, random_semi_orthogonal};
 
 /// A sequence task with aligned modes: `strengths[t][α]` is the target strength of mode α for
 /// the input at time `t + 1` (`t = 0..T`, the output is read after the last step).

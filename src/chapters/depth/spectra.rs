@@ -11,8 +11,9 @@
 use ndarray::Array2;
 
 use crate::engine::init::gaussian;
+use crate::engine::init::random_orthogonal;
 use crate::engine::rng::Rng;
-use crate::linalg::{self, random_orthogonal};
+use crate::linalg;
 
 /// Depths the demo accepts (number of matrices in the product).
 pub const DEPTH_MAX: usize = 64;
