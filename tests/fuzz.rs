@@ -419,7 +419,7 @@ fn hashes_never_panic_every_message_names_a_key_and_what_they_open_trains() {
     let counts = Counts::default();
     fuzz("URL hash", 1000, 23, hash_text(), &counts, |text| {
         Counts::bump(&counts.tried);
-        let parsed = hash::parse(&text);
+        let parsed = hash::parse(&text, &embed_panels());
         if !parsed.messages.is_empty() {
             Counts::bump(&counts.refused);
         }
@@ -439,7 +439,7 @@ fn hashes_never_panic_every_message_names_a_key_and_what_they_open_trains() {
             .validated()
             .map_err(|e| format!("{text:?} opened an invalid config: {e}"))?;
         // What a link opens writes a link that opens the same state.
-        let again = hash::parse(&hash::write(&parsed.state));
+        let again = hash::parse(&hash::write(&parsed.state), &embed_panels());
         if again.state != parsed.state {
             return Err(format!(
                 "{text:?} does not survive state -> hash -> state: {:?}",
@@ -683,7 +683,7 @@ fn apply(
         },
         Call::WriteHash(v) => match hash::write_json(&v) {
             Ok(h) => {
-                hash::parse(&h);
+                hash::parse(&h, &embed_panels());
                 Counts::bump(&counts.ran);
             }
             Err(e) => {

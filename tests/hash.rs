@@ -1,10 +1,16 @@
 //! The URL hash: every valid state survives state -> hash -> state, and junk never panics.
 
+use dln_explorer::chapters::registry::embed_panels;
 use dln_explorer::config::{Activation, Config, DatasetKind, InitKind, LrPolicy, SweepInit};
 use dln_explorer::engine::rng::Rng;
-use dln_explorer::page::hash::{parse, write, PageState};
+use dln_explorer::page::hash::{write, PageState, Parsed};
 use dln_explorer::page::view::{Pick, Projection, ProjectionKind, View};
 use serde_json::json;
+
+/// Reads a hash as the page does, against every panel the chapters declare.
+fn parse(hash: &str) -> Parsed {
+    dln_explorer::page::hash::parse(hash, &embed_panels())
+}
 
 fn pick<'a, T>(rng: &mut Rng, xs: &'a [T]) -> &'a T {
     &xs[(rng.uniform() * xs.len() as f64) as usize % xs.len()]
@@ -277,7 +283,7 @@ fn a_tanh_network_survives_the_hash_as_act_equals_tanh() {
 #[test]
 fn the_json_form_of_a_hash_round_trips_through_the_writer_the_page_uses() {
     let h = "dataset=toy4&hidden=8,8&lr=0.005&panels=loss,modes&embed=1&lr_hide=1&t=200";
-    let parsed = dln_explorer::page::hash::parse_json(h);
+    let parsed = dln_explorer::page::hash::parse_json(h, &embed_panels());
     assert_eq!(parsed["messages"], json!([]));
     assert_eq!(parsed["config"]["network"]["hidden"], json!([8, 8]));
     assert_eq!(parsed["hide"], json!(["lr"]));

@@ -6,6 +6,17 @@ use dln_explorer::page::presets::{preset, presets};
 use dln_explorer::run::Run;
 use serde_json::json;
 
+#[test]
+fn every_preset_starts_a_run_and_its_sweep() {
+    for p in presets() {
+        let cfg = p.full_config().unwrap_or_else(|e| panic!("{}: {e}", p.id));
+        let run = Run::new(&cfg);
+        assert_eq!(run.step_count(), 0, "{}", p.id);
+        let sweep = Sweep::new(&cfg);
+        assert!(!sweep.is_done(), "{} has a sweep to run", p.id);
+    }
+}
+
 fn sweep_of(id: &str, depths: &[usize]) -> SweepResults {
     let cfg = preset(id)
         .unwrap()

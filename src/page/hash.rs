@@ -434,8 +434,8 @@ pub fn state_json(state: &PageState) -> Value {
 }
 
 /// [`parse`] as one JSON object: [`state_json`] plus `messages`.
-pub fn parse_json(hash: &str) -> Value {
-    let parsed = parse(hash);
+pub fn parse_json(hash: &str, panels: &[&str]) -> Value {
+    let parsed = parse(hash, panels);
     let mut v = state_json(&parsed.state);
     v["messages"] = json!(parsed.messages);
     v
@@ -483,7 +483,9 @@ pub fn write_with(
 }
 
 /// Reads a hash (with or without the leading `#`). Never fails: see [`Parsed::messages`].
-pub fn parse(hash: &str) -> Parsed {
+/// `panels` are the panel names a link may choose (the chapters declare them, so the caller
+/// passes them down: the registry's `embed_panels`); others are dropped with a message.
+pub fn parse(hash: &str, panels: &[&str]) -> Parsed {
     let hash = hash.strip_prefix('#').unwrap_or(hash);
     let mut messages = Vec::new();
     let mut pairs: Vec<(String, String)> = Vec::new();
@@ -587,7 +589,7 @@ pub fn parse(hash: &str) -> Parsed {
         }
     }
     apply_config(&mut state.config, &patches, &mut messages);
-    read_page(&mut state, &page, &mut messages);
+    read_page(&mut state, &page, panels, &mut messages);
     for (k, v) in &pairs {
         if let Some(key) = k.strip_suffix(HIDE) {
             if params().iter().any(|p| p.key == key) || key == "speed" || key == "presets" {
@@ -741,7 +743,7 @@ fn origin(x: &str) -> Result<String, &'static str> {
     }
 }
 
-fn read_page(state: &mut PageState, page: &Value, messages: &mut Vec<String>) {
+fn read_page(state: &mut PageState, page: &Value, known: &[&str], messages: &mut Vec<String>) {
     let mut view_json = page.clone();
     if let Some(o) = view_json.as_object_mut() {
         let panels = o.remove("panels");
@@ -783,7 +785,6 @@ fn read_page(state: &mut PageState, page: &Value, messages: &mut Vec<String>) {
                 .iter()
                 .filter_map(|x| x.as_str().map(String::from))
                 .collect();
-            let known = crate::chapters::registry::embed_panels();
             let (good, bad): (Vec<String>, Vec<String>) =
                 names.into_iter().partition(|n| known.contains(&n.as_str()));
             if !bad.is_empty() {
@@ -811,6 +812,9 @@ fn read_page(state: &mut PageState, page: &Value, messages: &mut Vec<String>) {
 mod tests {
     use super::*;
 
+    /// Panel names for the tests that write and read back a state without panels.
+    const PANELS: &[&str] = &["loss", "modes"];
+
     #[test]
     fn percent_encoding_round_trips_any_text() {
         for s in ["pine", "a,b;c&d=e", "naïve ☃", "100%", ""] {
@@ -836,13 +840,13 @@ mod tests {
         let mut on_preset = base.clone();
         on_preset.config.train.seed = 9;
         assert_eq!(write(&on_preset), "seed=9&preset=illusion");
-        assert_eq!(parse(&write(&on_preset)).state, on_preset);
+        assert_eq!(parse(&write(&on_preset), PANELS).state, on_preset);
     }
 
     #[test]
     fn the_default_state_round_trips() {
         let state = PageState::default();
-        let parsed = parse(&write(&state));
+        let parsed = parse(&write(&state), PANELS);
         assert_eq!(parsed.messages, Vec::<String>::new());
         assert_eq!(parsed.state, state);
     }

@@ -220,17 +220,6 @@ mod tests {
     }
 
     #[test]
-    fn every_preset_starts_a_run_and_its_sweep() {
-        for p in presets() {
-            let cfg = p.full_config().unwrap_or_else(|e| panic!("{}: {e}", p.id));
-            let run = crate::run::Run::new(&cfg);
-            assert_eq!(run.step_count(), 0, "{}", p.id);
-            let sweep = crate::chapters::depth::sweep::Sweep::new(&cfg);
-            assert!(!sweep.is_done(), "{} has a sweep to run", p.id);
-        }
-    }
-
-    #[test]
     fn every_preset_says_what_to_do_first_run_sweep_for_a_sweep_and_the_slider_for_coherence() {
         for p in presets() {
             assert!(p.action.ends_with('.'), "{}: {:?}", p.id, p.action);

@@ -72,7 +72,7 @@ impl App {
     /// messages}`, one message per part that was ignored.
     #[wasm_bindgen(js_name = parseHash)]
     pub fn parse_hash(hash: &str) -> String {
-        hash::parse_json(hash).to_string()
+        hash::parse_json(hash, &registry::embed_panels()).to_string()
     }
 
     /// Writes the URL hash (without `#`) of a state given as JSON `{config, view, panels,
