@@ -1,8 +1,9 @@
 //! Category coherence (docs/theory.md §2.3.6): the definition of C, the BBP threshold in the overlap
 //! of the data's top item mode with the category, and the demo's chart.
 
+use dln_explorer::chapters::semantic::charts::{coherence_readout, coherence_svg, draw_coherence};
 use dln_explorer::chapters::semantic::coherence::*;
-use dln_explorer::charts::{coherence_readout, coherence_svg, draw_coherence, Frame};
+use dln_explorer::charts::Frame;
 use dln_explorer::linalg::top_mode;
 use std::sync::OnceLock;
 

@@ -691,7 +691,7 @@ fn svg(
 
 #[test]
 fn the_pathway_chart_draws_trained_routes_solid_untrained_dashed_and_the_reduction_as_markers() {
-    use dln_explorer::charts::context::draw_pathways;
+    use dln_explorer::chapters::context::charts::draw_pathways;
     use dln_explorer::charts::mode_color;
     let mut run = routing(json!({
         "dataset": {"domains": 5, "trained_per_input": 2},
@@ -739,7 +739,7 @@ fn the_pathway_chart_draws_trained_routes_solid_untrained_dashed_and_the_reducti
 
 #[test]
 fn the_gate_chart_fills_exactly_the_trained_pairs() {
-    use dln_explorer::charts::context::draw_gates;
+    use dln_explorer::chapters::context::charts::draw_gates;
     let trained = dln_explorer::charts::PALETTE[0];
     let task = RoutingTask::new(cyclic_gates(7, 4), race_toy());
     let mut frame = None;
@@ -761,7 +761,7 @@ fn the_gate_chart_fills_exactly_the_trained_pairs() {
 
 #[test]
 fn the_recurrent_charts_draw_the_kernel_per_lag_and_the_three_scalars() {
-    use dln_explorer::charts::context::{draw_kernel, draw_kernel_lags, draw_scalars};
+    use dln_explorer::chapters::context::charts::{draw_kernel, draw_kernel_lags, draw_scalars};
     use dln_explorer::charts::mode_color;
     let mut run = sequence(json!({
         "dataset": {"length": 3, "strengths": [[0.5], [1], [2]]},
@@ -795,7 +795,7 @@ fn the_recurrent_charts_draw_the_kernel_per_lag_and_the_three_scalars() {
 
 #[test]
 fn a_diverging_run_stops_and_draws_without_nan() {
-    use dln_explorer::charts::context::{draw_kernel, draw_pathways, draw_scalars};
+    use dln_explorer::chapters::context::charts::{draw_kernel, draw_pathways, draw_scalars};
     let mut run = routing(json!({
         "init": {"scale": 1.0},
         "train": {"lr": 5.0, "steps": 500, "record_every": 1}
@@ -939,8 +939,8 @@ fn a_relu_network_learns_the_context_task_with_units_that_act_as_context_gates()
 
 #[test]
 fn the_relu_charts_draw_both_networks_and_the_gate_map_and_say_there_is_no_theory() {
+    use dln_explorer::chapters::context::charts::{draw_relu_gates, draw_relu_modes, shade};
     use dln_explorer::chapters::context::relu::{ContextTask, ReluComparison};
-    use dln_explorer::charts::context::{draw_relu_gates, draw_relu_modes, shade};
     use dln_explorer::charts::mode_color;
     let mut cmp = ReluComparison::new(ContextTask::new(3, race_toy()), 24, 0.1, 0.01, 20, 1);
     cmp.advance(2000);

@@ -1,6 +1,7 @@
 //! Depth and initialisation: spectra of products of random matrices (SMG14 Fig 6B) and the phase
 //! portrait of one mode (SMG14 Fig 2, eq. 8), with their charts.
 
+use dln_explorer::chapters::depth::charts::{self, RunDot};
 use dln_explorer::chapters::depth::phase::{
     conserved, destination, field, rk4_step, step_for, trajectory, Ending, PhaseDemo,
 };
@@ -8,7 +9,7 @@ use dln_explorer::chapters::depth::spectra::{
     histogram, product_spectrum, random_product, singular_values, summarise, Factor, SpectraDemo,
 };
 use dln_explorer::chapters::depth::sweep::{SweepStatus, SweepTask};
-use dln_explorer::charts::{self, Frame, RunDot};
+use dln_explorer::charts::Frame;
 use dln_explorer::config::Config;
 use dln_explorer::theory;
 use serde_json::json;
@@ -263,11 +264,11 @@ fn a_clicked_trajectory_animates_until_it_reaches_ab_equals_s() {
 fn svg(
     draw: impl FnOnce(
         &plotters::prelude::DrawingArea<plotters::prelude::SVGBackend<'_>, plotters::coord::Shift>,
-        &charts::Theme,
-    ) -> charts::ChartResult,
+        &dln_explorer::charts::Theme,
+    ) -> dln_explorer::charts::ChartResult,
 ) -> (String, Frame) {
     let mut frame = None;
-    let out = charts::svg_with(640, 400, |root, th| {
+    let out = dln_explorer::charts::svg_with(640, 400, |root, th| {
         let f = draw(root, th)?;
         frame = Some(f.clone());
         Ok(f)

@@ -433,7 +433,7 @@ fn bad_loads_snrs_and_sizes_are_refused_naming_the_field() {
         .unwrap_err()
         .to_string();
     assert!(
-        msg.starts_with("dataset.snr") && msg.contains("> 0"),
+        msg.starts_with("dataset.snr") && msg.contains("in (0, "),
         "{msg}"
     );
     // Sizes up to 1000 are accepted.
@@ -591,8 +591,8 @@ fn keep(name: &str, svg: &str) {
 
 #[test]
 fn every_generalisation_chart_renders_its_series_to_svg() {
+    use dln_explorer::chapters::generalisation::charts as gc;
     use dln_explorer::chapters::generalisation::sweep::{theory_row, HeatMap};
-    use dln_explorer::charts::generalisation as gc;
     use dln_explorer::charts::svg_with;
     // Errors against time, α = 1 (overtraining), with every record drawn.
     let cfg = config(json!({

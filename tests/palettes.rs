@@ -9,7 +9,8 @@
 //! that floor. The markers (each series has its own shape) are the second channel, so colour
 //! alone never has to carry the distinction.
 
-use dln_explorer::charts::{sweep::sweep_series, Theme, MARKERS, PALETTE, PALETTE_DARK};
+use dln_explorer::chapters::depth::charts::sweep::sweep_series;
+use dln_explorer::charts::{Theme, MARKERS, PALETTE, PALETTE_DARK};
 use plotters::style::RGBColor;
 
 const MIN_DE: f64 = 12.0;

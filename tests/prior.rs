@@ -664,7 +664,9 @@ fn revising_a_fact_disturbs_the_old_items_more_than_an_item_that_fits_the_schema
 
 // ----- charts -----
 
-use dln_explorer::charts::prior::{draw_lazy_rich, draw_similarity, draw_tasks, task_color};
+use dln_explorer::chapters::prior::charts::{
+    draw_lazy_rich, draw_similarity, draw_tasks, task_color,
+};
 use dln_explorer::charts::svg_with;
 
 fn hex(c: plotters::style::RGBColor) -> String {

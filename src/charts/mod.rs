@@ -1,6 +1,10 @@
 //! Charts drawn with plotters on any `DrawingBackend`: an HTML canvas in the browser, an SVG
 //! string in native tests and exports. Each chart returns a [`Frame`] describing where its data
 //! sits in pixels, so a pointer position can be turned back into data (hover readouts).
+//!
+//! This tier holds the main run's charts and what every chart shares (the theme, palettes,
+//! markers, grids, text). A chapter with a model of its own keeps that model's charts in its own
+//! folder (`chapters/*/charts.rs`), drawn with these same parts.
 
 use std::error::Error;
 
@@ -8,26 +12,15 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::Serialize;
 
-mod coherence;
-pub mod context;
 pub mod delays;
-pub mod generalisation;
 mod heat;
 mod lines;
-pub mod phase;
-pub mod prior;
 mod semantic;
-pub mod spectra;
-pub mod sweep;
 
-pub use coherence::{coherence_readout, coherence_svg, draw_coherence};
 pub use delays::draw_mode_delays;
 pub use heat::{draw_output, draw_svd};
 pub use lines::{draw_loss, draw_modes};
-pub use phase::{draw_phase, phase_readout, RunDot};
 pub use semantic::{draw_illusion, draw_mds, draw_projection, draw_rsm, draw_typicality};
-pub use spectra::{draw_spectra, spectra_readout};
-pub use sweep::draw_sweep;
 
 use crate::page::View;
 use crate::run::Session;

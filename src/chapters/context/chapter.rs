@@ -20,6 +20,7 @@ use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::charts as cc;
 use super::gated::race_toy;
 use super::relu::{ContextTask, ReluComparison};
 use super::{ContextConfig, RoutingRun, RunStatus, SequenceRun};
@@ -27,7 +28,6 @@ use crate::chapters::chapter::{
     flag, number, text, to_value, whole, CallError, CallResult, CallSpec, Chapter,
     Context as CallContext, PanelSpec, Shared,
 };
-use crate::charts::context as cc;
 use crate::charts::{fmt_num, ChartResult, Frame, Theme};
 
 /// Largest gap between simulation and reduction, relative to the largest target strength, that

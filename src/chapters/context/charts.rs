@@ -8,10 +8,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{draw_wrapped, fmt_num, ChartResult, Frame, Grid, Theme};
 use crate::chapters::context::gated::RoutingTask;
 use crate::chapters::context::relu::ReluComparison;
 use crate::chapters::context::{RoutingRun, SequenceRun};
+use crate::charts::{draw_wrapped, fmt_num, ChartResult, Frame, Grid, Theme};
 
 /// Hollow markers of the reduction drawn on each curve.
 const MARKERS: usize = 14;
@@ -153,7 +153,7 @@ fn note<DB: DrawingBackend>(
 
 /// A darker shade of a curve's colour, for the reduction drawn over the simulation.
 pub fn shade(c: RGBColor) -> RGBColor {
-    shade_with(c, super::INK)
+    shade_with(c, crate::charts::INK)
 }
 
 /// `c` moved 45 % of the way to `ink` (the theme's ink: darker on light, lighter on dark).

@@ -19,6 +19,7 @@
 //! routing task is the four-item toy of [`gated::race_toy`].
 
 pub mod chapter;
+pub mod charts;
 pub mod gated;
 pub mod recurrent;
 pub mod relu;
@@ -907,6 +908,35 @@ pub fn run_to_end(value: &Value, mut progress: impl FnMut(u64, u64)) -> Result<V
         }
     }
     Ok(run.to_json())
+}
+
+/// `dln run` claims a routing or sequence config ([`handles`]); `dln sweep` has none here.
+pub fn cli_claims(command: crate::chapters::cli::Command, value: &Value) -> bool {
+    command == crate::chapters::cli::Command::Run && handles(value)
+}
+
+/// `dln run` on a routing or sequence config, written as JSON with `pathways` or `recurrent`.
+pub fn cli_answer(
+    _command: crate::chapters::cli::Command,
+    value: &Value,
+    csv: bool,
+    progress: &mut dyn FnMut(f64),
+) -> Result<crate::chapters::cli::Answer, String> {
+    if csv {
+        return Err(
+            "--format csv is not available for routing and sequence configs; use json".into(),
+        );
+    }
+    let doc = run_to_end(value, |done, total| {
+        progress(done as f64 / total.max(1) as f64)
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(crate::chapters::cli::Answer {
+        body: doc.to_string() + "\n",
+        warning: (doc["status"] == "diverged").then(|| {
+            "training diverged (the weights left the finite numbers): lower train.lr".to_string()
+        }),
+    })
 }
 
 /// A named starting point of the chapter, with what it shows.

@@ -2,6 +2,7 @@
 //! initialisations (the sweep), the spectra of products of random matrices, and the phase
 //! portrait of one mode of a two-layer network, which can follow a mode of the main run.
 
+pub mod charts;
 pub mod phase;
 pub mod spectra;
 pub mod sweep;
@@ -13,8 +14,9 @@ use serde_json::{json, Value};
 use super::chapter::{
     number, to_value, whole, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec, Shared,
 };
-use crate::charts::{self, ChartResult, Frame, RunDot, Theme};
+use crate::charts::{ChartResult, Frame, Theme};
 use crate::run::Session;
+use charts::RunDot;
 use phase::PhaseDemo;
 use spectra::{summarise, Factor, SpectraDemo};
 use sweep::SweepTask;

@@ -12,6 +12,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::{json, Value};
 
+use super::charts as gc;
 use super::config::{merge, GenConfig};
 use super::exact::SampleSpectrum;
 use super::mp::mp_density;
@@ -22,7 +23,6 @@ use crate::chapters::chapter::{
     flag, text, to_value, whole, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec,
     Shared,
 };
-use crate::charts::generalisation as gc;
 use crate::charts::{fmt_num, ChartResult, Frame, Theme, GRID, INK};
 
 /// A preset: id, title, caption (what to look for) and its partial config.

@@ -6,21 +6,21 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{diverging, fmt_num, mesh, ChartResult, Frame, Grid, Theme};
 use crate::chapters::generalisation::exact::SampleSpectrum;
 use crate::chapters::generalisation::mp::{mp_atom, mp_density, mp_edges, MpTheory};
 use crate::chapters::generalisation::run::GenRun;
 use crate::chapters::generalisation::sweep::{HeatMap, SweepRow};
+use crate::charts::{diverging, fmt_num, mesh, ChartResult, Frame, Grid, Theme};
 
 /// Test-error curve colour in the light theme (series 0 of the palette; the charts read theirs
 /// from the theme).
-pub const TEST: RGBColor = super::PALETTE[0];
+pub const TEST: RGBColor = crate::charts::PALETTE[0];
 /// Training-error curve colour in the light theme (series 4).
-pub const TRAIN: RGBColor = super::PALETTE[4];
+pub const TRAIN: RGBColor = crate::charts::PALETTE[4];
 /// The exact prediction's colour in the light theme (series 1).
-pub const EXACT: RGBColor = super::PALETTE[1];
+pub const EXACT: RGBColor = crate::charts::PALETTE[1];
 /// The large-N (Marchenko–Pastur) theory's colour in the light theme (series 5).
-pub const LARGE_N: RGBColor = super::PALETTE[5];
+pub const LARGE_N: RGBColor = crate::charts::PALETTE[5];
 
 /// Lines of a legend at the top right of a plot: colour, dashed?, text.
 fn legend<DB: DrawingBackend>(

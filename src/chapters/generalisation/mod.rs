@@ -12,6 +12,7 @@
 //! * [`chapter`]: the chapter on the page, its panels, readouts and calls.
 
 pub mod chapter;
+pub mod charts;
 /// Native only: it times the eigen-decomposition with the system clock.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

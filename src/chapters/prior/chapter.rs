@@ -1,12 +1,13 @@
 //! The prior-knowledge chapter on the page: its own task sequence (built from a preset), played
 //! a few steps per frame, the similarity sweep worked through angle by angle, and the lazy
-//! against rich comparison; three panels drawn with the charts of `charts::prior`.
+//! against rich comparison; three panels drawn with the charts of `prior::charts`.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::charts::{draw_lazy_rich, draw_similarity, draw_tasks};
 use super::config::{SimilaritySweep, SweepOver, TasksConfig};
 use super::experiments::{lazy_rich, AngleRuns, LazyRichConfig, LazyRichResults, SimilarityPoint};
 use super::presets::{self, Preset, PRESETS};
@@ -16,7 +17,6 @@ use crate::chapters::chapter::{
     flag, number, text, to_value, whole, CallError, CallResult, CallSpec, Chapter, Context,
     PanelSpec, Shared,
 };
-use crate::charts::prior::{draw_lazy_rich, draw_similarity, draw_tasks};
 use crate::charts::{fmt_num, ChartResult, Frame, Theme};
 
 /// The preset the chapter opens with.

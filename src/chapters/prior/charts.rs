@@ -6,8 +6,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{draw_wrapped, fmt_num, mesh, ChartResult, Frame, Theme};
 use crate::chapters::prior::{LazyRichResults, SimilarityResults, TaskRun};
+use crate::charts::{draw_wrapped, fmt_num, mesh, ChartResult, Frame, Theme};
 
 /// Colour of task `k` (phase order).
 pub fn task_color(k: usize, th: &Theme) -> RGBColor {

@@ -14,6 +14,7 @@
 //! on the page.
 
 pub mod chapter;
+pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod edit;

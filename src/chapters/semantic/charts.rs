@@ -7,10 +7,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{diverging, fmt_num, ChartResult, Frame, Grid, Theme};
 use crate::chapters::semantic::coherence::{
     above_threshold, bbp_overlap, noise_edge, CoherenceDemo, CurvePoint, C_MAX, C_MIN,
 };
+use crate::charts::{diverging, fmt_num, ChartResult, Frame, Grid, Theme};
 
 /// Heat-map colours saturate at this many noise standard deviations.
 const HEAT_MAX: f64 = 3.0;
@@ -233,7 +233,7 @@ where
     let width_of = |rows: &[(String, bool)]| {
         rows.iter()
             .map(|(t, _)| {
-                super::text_size(root, t, &style)
+                crate::charts::text_size(root, t, &style)
                     .map(|s| s.0 as i32)
                     .unwrap_or(0)
             })
@@ -474,7 +474,7 @@ fn fit<DB: DrawingBackend>(
     candidates
         .iter()
         .find(|t| {
-            super::text_size(root, t, style)
+            crate::charts::text_size(root, t, style)
                 .map(|s| s.0 as i32 <= max_width)
                 .unwrap_or(true)
         })

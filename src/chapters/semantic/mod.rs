@@ -2,6 +2,7 @@
 //! representational similarity, illusions, typicality and inductive projection, all read from
 //! the registry's main run, and the category-coherence demo, which has its own state.
 
+pub mod charts;
 pub mod coherence;
 
 use plotters::coord::Shift;
@@ -11,7 +12,7 @@ use serde_json::{json, Value};
 use super::chapter::{
     number, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec, Shared,
 };
-use crate::charts::{self, ChartResult, Frame, Theme};
+use crate::charts::{ChartResult, Frame, Theme};
 use coherence::CoherenceDemo;
 
 #[derive(Default)]
@@ -89,7 +90,7 @@ impl Chapter for Semantic {
     {
         match panel {
             "coherence" => charts::draw_coherence(root, &self.coherence, theme),
-            _ => charts::draw_panel(panel, root, shared.session, shared.view, theme),
+            _ => crate::charts::draw_panel(panel, root, shared.session, shared.view, theme),
         }
     }
 
@@ -103,7 +104,7 @@ impl Chapter for Semantic {
     ) -> Option<String> {
         match panel {
             "coherence" => charts::coherence_readout(frame, &self.coherence, x, y),
-            _ => charts::readout(panel, frame, shared.session, shared.view, x, y),
+            _ => crate::charts::readout(panel, frame, shared.session, shared.view, x, y),
         }
     }
 

@@ -7,8 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{fmt_num, ChartResult, Frame, Theme};
 use crate::chapters::depth::phase::{conserved, destination, extent, field, Ending, PhaseDemo};
+use crate::charts::{fmt_num, ChartResult, Frame, Theme};
 
 /// Arrows per side of the grid.
 const ARROWS: usize = 15;

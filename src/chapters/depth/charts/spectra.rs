@@ -6,8 +6,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{fmt_num, ChartResult, Frame, Theme};
 use crate::chapters::depth::spectra::{histogram, summarise, Factor, SpectraDemo};
+use crate::charts::{fmt_num, ChartResult, Frame, Theme};
 
 /// About this many histogram bins span the axis.
 pub const BINS: usize = 40;

@@ -5,8 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{draw_wrapped, fmt_num, ChartResult, Frame, Theme};
 use crate::chapters::depth::sweep::{median_outcome, Outcome, SweepResults};
+use crate::charts::{draw_wrapped, fmt_num, ChartResult, Frame, Theme};
 
 /// Each initialisation's series index: its colour is `th.mode(k)` and its marker `MARKERS[k]`
 /// (scaled Gaussian blue circles, balanced orange squares, pretrained sky-blue triangles,
