@@ -10,10 +10,8 @@
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use dln_explorer::chapters::context;
+use dln_explorer::chapters::cli::{self, Command};
 use dln_explorer::chapters::depth::sweep::Sweep;
-use dln_explorer::chapters::generalisation;
-use dln_explorer::chapters::prior;
 use dln_explorer::config::{fields, Config, ValidConfig};
 use dln_explorer::run::export;
 use dln_explorer::run::Run;
@@ -161,32 +159,6 @@ fn parse_io(args: &[String]) -> Result<Io, Failure> {
     })
 }
 
-/// A routing or sequence config: the context chapter's networks, with `pathways` or
-/// `recurrent` in the JSON they write.
-fn run_context(value: &serde_json::Value, io: &Io) -> Result<(), Failure> {
-    if io.format == "csv" {
-        return Err(Failure::Input(
-            "--format csv is not available for routing and sequence configs; use json".into(),
-        ));
-    }
-    let tty = std::io::stderr().is_terminal();
-    let doc = context::run_to_end(value, |done, total| {
-        if tty {
-            let frac = done as f64 / total.max(1) as f64;
-            let bar = "#".repeat((frac * 40.0) as usize);
-            eprint!("\r[{bar:<40}] {:>3.0}%  step {done}", frac * 100.0);
-        }
-    })
-    .map_err(|e| Failure::Input(e.to_string()))?;
-    if tty {
-        eprintln!();
-    }
-    if doc["status"] == "diverged" {
-        eprintln!("training diverged (the weights left the finite numbers): lower train.lr");
-    }
-    write_out(io.out.as_deref(), &(doc.to_string() + "\n"))
-}
-
 /// Reads a file (or standard input for `-`) as UTF-8 text; text that is not UTF-8 is refused
 /// with the byte offset of its first bad byte.
 fn read_text(path: &str) -> Result<String, Failure> {
@@ -214,13 +186,16 @@ fn parse_config(text: &str) -> Result<ValidConfig, Failure> {
     Config::from_json(text).map_err(|e| Failure::Input(e.to_string()))
 }
 
-/// A config of the generalisation chapter (a `teacher` dataset, or a sweep over α) is run by
-/// that chapter; `None` for every other config.
-fn chapter(command: &str, text: &str, io: &Io) -> Option<Result<(), Failure>> {
+/// A config some chapter claims (`chapters::cli`) is answered by that chapter, with a progress
+/// bar on a terminal's standard error; `None` for a config of the main run.
+fn by_chapter(command: Command, text: &str, io: &Io) -> Option<Result<(), Failure>> {
+    let value = serde_json::from_str::<serde_json::Value>(text).ok()?;
+    let chapter = cli::claimant(command, &value)?;
     let tty = std::io::stderr().is_terminal();
     let mut drawn = false;
     let mut bar = |p: f64| {
         if tty {
+            let p = p.clamp(0.0, 1.0);
             eprint!(
                 "\r[{:<40}] {:>3.0}%",
                 "#".repeat((p * 40.0) as usize),
@@ -229,15 +204,19 @@ fn chapter(command: &str, text: &str, io: &Io) -> Option<Result<(), Failure>> {
             drawn = true;
         }
     };
-    let out = generalisation::cli::main(command, text, &io.format, &mut bar);
+    let out = (chapter.answer)(command, &value, io.format == "csv", &mut bar);
     if drawn {
         eprintln!();
     }
-    match out {
-        Ok(None) => None,
-        Ok(Some(body)) => Some(write_out(io.out.as_deref(), &body)),
-        Err(msg) => Some(Err(Failure::Input(msg))),
-    }
+    Some(match out {
+        Ok(answer) => {
+            if let Some(w) = &answer.warning {
+                eprintln!("{w}");
+            }
+            write_out(io.out.as_deref(), &answer.body)
+        }
+        Err(msg) => Err(Failure::Input(msg)),
+    })
 }
 
 fn write_out(out: Option<&str>, body: &str) -> Result<(), Failure> {
@@ -254,22 +233,8 @@ fn write_out(out: Option<&str>, body: &str) -> Result<(), Failure> {
 fn cmd_run(args: &[String]) -> Result<(), Failure> {
     let io = parse_io(args)?;
     let text = read_text(&io.path)?;
-    if let Some(done) = chapter("run", &text, &io) {
+    if let Some(done) = by_chapter(Command::Run, &text, &io) {
         return done;
-    }
-    if prior::cli::is_chapter_config(&text) {
-        if io.format == "csv" {
-            return Err(Failure::Input(
-                "task sequences and lazy_rich runs are written as JSON only".into(),
-            ));
-        }
-        let body = prior::cli::run(&text).map_err(|e| Failure::Input(e.to_string()))?;
-        return write_out(io.out.as_deref(), &body);
-    }
-    if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
-        if context::handles(&value) {
-            return run_context(&value, &io);
-        }
     }
     let cfg = parse_config(&text)?;
     let mut run = Run::new(&cfg);
@@ -282,7 +247,7 @@ fn cmd_run(args: &[String]) -> Result<(), Failure> {
     }
     let trace = match &io.illusion {
         Some((item, feature)) => Some(
-            dln_explorer::run::measures::illusion_trace(&run, item, feature)
+            dln_explorer::run::studies::illusion_trace(&run, item, feature)
                 .map_err(Failure::Input)?,
         ),
         None => None,
@@ -315,17 +280,8 @@ fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
         ));
     }
     let text = read_text(&io.path)?;
-    if let Some(done) = chapter("sweep", &text, &io) {
+    if let Some(done) = by_chapter(Command::Sweep, &text, &io) {
         return done;
-    }
-    if prior::cli::is_chapter_sweep(&text) {
-        if io.format == "csv" {
-            return Err(Failure::Input(
-                "a similarity sweep is written as JSON only".into(),
-            ));
-        }
-        let body = prior::cli::sweep(&text).map_err(|e| Failure::Input(e.to_string()))?;
-        return write_out(io.out.as_deref(), &body);
     }
     let cfg = parse_config(&text)?;
     let mut sweep = Sweep::new(&cfg);

@@ -5,6 +5,7 @@
 //! [`linalg`](crate::linalg).
 
 pub mod chapter;
+pub mod cli;
 pub mod context;
 pub mod depth;
 pub mod generalisation;

@@ -22,6 +22,7 @@ use super::exact::SampleSpectrum;
 use super::run::GenRun;
 use super::sweep::AlphaSweep;
 use super::teacher::TeacherSample;
+use crate::chapters::cli::Command;
 
 #[derive(Serialize)]
 struct TheoryColumns {
@@ -133,26 +134,23 @@ pub fn run_csv(run: &GenRun) -> String {
     out
 }
 
-/// Handles `dln run` / `dln sweep` on a config of this chapter (native only: it times the
-/// eigen-decomposition, reported as `generalisation.eigen_seconds`). `Ok(None)`: the config is not
-/// this chapter's (its dataset is not a `teacher` and it asks for no sweep over α).
-/// `progress` is called with the fraction done from time to time.
-pub fn main(
-    command: &str,
-    text: &str,
-    format: &str,
+/// True for a config this chapter runs: a `teacher` dataset, or a sweep over α.
+pub fn claims(_command: Command, value: &Value) -> bool {
+    GenConfig::claims(value)
+}
+
+/// `dln run` / `dln sweep` on a config of this chapter (native only: it times the
+/// eigen-decomposition, reported as `generalisation.eigen_seconds`). `progress` is called with
+/// the fraction done from time to time.
+pub fn answer(
+    command: Command,
+    value: &Value,
+    csv: bool,
     progress: &mut dyn FnMut(f64),
-) -> Result<Option<String>, String> {
-    let Ok(value) = serde_json::from_str::<Value>(text) else {
-        return Ok(None);
-    };
-    if !GenConfig::claims(&value) {
-        return Ok(None);
-    }
-    let cfg = GenConfig::from_value(value).map_err(|e| e.to_string())?;
-    let csv = format == "csv";
+) -> Result<String, String> {
+    let cfg = GenConfig::from_value(value.clone()).map_err(|e| e.to_string())?;
     match command {
-        "run" => {
+        Command::Run => {
             cfg.validate().map_err(|e| e.to_string())?;
             let sample = TeacherSample::draw(&cfg.dataset);
             let started = std::time::Instant::now();
@@ -165,13 +163,13 @@ pub fn main(
                 progress(run.step_count() as f64 / cfg.train.steps as f64);
             }
             if csv {
-                return Ok(Some(run_csv(&run)));
+                return Ok(run_csv(&run));
             }
             let mut doc = run_document(&run);
             doc["generalisation"]["eigen_seconds"] = eigen_seconds.into();
-            Ok(Some(doc.to_string() + "\n"))
+            Ok(doc.to_string() + "\n")
         }
-        "sweep" => {
+        Command::Sweep => {
             let mut sweep = AlphaSweep::new(&cfg);
             while !sweep.work(1) {
                 progress(sweep.progress());
@@ -194,14 +192,9 @@ pub fn main(
                         r.ridge_test_error
                     ));
                 }
-                return Ok(Some(out));
+                return Ok(out);
             }
-            Ok(Some(
-                serde_json::to_string(rows).expect("sweep rows serialise") + "\n",
-            ))
+            Ok(serde_json::to_string(rows).expect("sweep rows serialise") + "\n")
         }
-        other => Err(format!(
-            "the generalisation chapter has no command {other:?}"
-        )),
     }
 }

@@ -4,22 +4,41 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::chapters::cli::Command;
 use crate::config::ConfigError;
 
 use super::config::TasksConfig;
 use super::experiments::{lazy_rich, similarity_sweep, LazyRichConfig, SimilarityPoint};
 use super::sequence::{PhaseInfo, TaskRun};
 
-/// True for a configuration this chapter runs: a JSON object with `tasks` or `lazy_rich`.
-pub fn is_chapter_config(text: &str) -> bool {
-    serde_json::from_str::<Value>(text)
-        .is_ok_and(|v| v.get("tasks").is_some() || v.get("lazy_rich").is_some())
+/// True for a configuration this chapter runs: for `dln run` a JSON object with `tasks` or
+/// `lazy_rich`, for `dln sweep` one with `"sweep": {"over": ...}` (a similarity sweep).
+pub fn claims(command: Command, v: &Value) -> bool {
+    match command {
+        Command::Run => v.get("tasks").is_some() || v.get("lazy_rich").is_some(),
+        Command::Sweep => v.get("sweep").and_then(|s| s.get("over")).is_some(),
+    }
 }
 
-/// True for a sweep this chapter runs (`"sweep": {"over": ...}`).
-pub fn is_chapter_sweep(text: &str) -> bool {
-    serde_json::from_str::<Value>(text)
-        .is_ok_and(|v| v.get("sweep").and_then(|s| s.get("over")).is_some())
+/// `dln run` or `dln sweep` on a configuration this chapter claims; written as JSON only.
+pub fn answer(
+    command: Command,
+    value: &Value,
+    csv: bool,
+    _progress: &mut dyn FnMut(f64),
+) -> Result<String, String> {
+    match (command, csv) {
+        (Command::Run, true) => Err(
+            "task sequences and lazy_rich runs are written as JSON only; \
+                                     drop --format csv"
+                .into(),
+        ),
+        (Command::Sweep, true) => {
+            Err("a similarity sweep is written as JSON only; drop --format csv".into())
+        }
+        (Command::Run, false) => run(value.clone()).map_err(|e| e.to_string()),
+        (Command::Sweep, false) => sweep(value.clone()).map_err(|e| e.to_string()),
+    }
 }
 
 /// The `tasks` field of `dln run`.
@@ -66,14 +85,8 @@ pub fn tasks_document(run: &TaskRun) -> TasksDocument<'_> {
     }
 }
 
-fn parse(text: &str) -> Result<Value, ConfigError> {
-    serde_json::from_str(text)
-        .map_err(|e| ConfigError::new("config", format!("is not valid JSON: {e}")))
-}
-
 /// `dln run` on a chapter configuration: trains it and returns the JSON document.
-pub fn run(text: &str) -> Result<String, ConfigError> {
-    let value = parse(text)?;
+pub fn run(value: Value) -> Result<String, ConfigError> {
     if let Some(lr) = value.get("lazy_rich") {
         let cfg: LazyRichConfig = serde_path_to_error::deserialize(lr.clone()).map_err(|e| {
             ConfigError::new(
@@ -110,8 +123,7 @@ struct SweepDocument {
 }
 
 /// `dln sweep` on a similarity sweep: one entry per angle.
-pub fn sweep(text: &str) -> Result<String, ConfigError> {
-    let value = parse(text)?;
+pub fn sweep(value: Value) -> Result<String, ConfigError> {
     let prepared = TasksConfig::from_value(value)?;
     let res = similarity_sweep(&prepared.config)?;
     let doc = SweepDocument {
