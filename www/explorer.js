@@ -10,6 +10,7 @@
 import { api } from './api.js';
 import { controls } from './controls.js';
 import { CHAPTERS } from './chapters/index.js';
+import { applyFields } from './chapters/fields.js';
 import { DatasetEditor } from './editor.js';
 import { Exporter } from './export.js';
 import { fmt } from './fmt.js';
@@ -31,7 +32,6 @@ export class Explorer {
     this.dead = false;
     this.dirty = true;
     this.speed = 20;
-    this.msPerStep = 0.01;
     this.width = 16;
     this.canvases = [...root.querySelectorAll('canvas[data-chart]')];
     this.q = (sel) => root.querySelector(sel);
@@ -44,7 +44,9 @@ export class Explorer {
     this.bindScrubber();
     // Each chapter's own controls, for the chapters this page shows (www/chapters/index.js).
     this.chapterControls = {};
+    const fields = new Map(this.chapters().map((c) => [c.id, c.fields]));
     for (const [id, Chapter] of Object.entries(CHAPTERS)) {
+      applyFields(this.root.querySelector(`[data-chapter="${id}"]`), fields.get(id));
       const c = Chapter.attach(this);
       if (c) this.chapterControls[id] = c;
     }
@@ -135,6 +137,7 @@ export class Explorer {
   }
 
   updateStatus(s = this.status()) {
+    if (s) this.cost = s.cost;
     const el = this.q('[data-role="status"]');
     if (!s || !el) return;
     // A finished relu run with dead hidden units says so (its first sentence; all of it on hover).

@@ -12,6 +12,7 @@ use serde_json::Value;
 pub use crate::config::ConfigError as CallError;
 
 use crate::charts::{ChartResult, Frame, Theme};
+use crate::config::fields::Field;
 use crate::page::View;
 use crate::run::Session;
 
@@ -81,6 +82,10 @@ pub trait Chapter {
     const TITLE: &'static str;
     const PANELS: &'static [PanelSpec];
     const CALLS: &'static [CallSpec];
+    /// The chapter's part of the field table: the values of its own model that its controls
+    /// set, each declared once with its range (checked by the chapter with `Field::check`, and
+    /// read by its page module from `dln.chapters()`).
+    const FIELDS: &'static [Field] = &[];
 
     /// What the panel's picture depends on besides the canvas size: the same value means the
     /// same picture. `None` redraws whenever the page asks.

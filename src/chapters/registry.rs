@@ -25,6 +25,8 @@ pub struct ChapterInfo {
     pub title: &'static str,
     pub panels: &'static [PanelSpec],
     pub calls: &'static [CallSpec],
+    /// The chapter's part of the field table, as `dln.schema()` gives the config's.
+    pub fields: Vec<serde_json::Value>,
 }
 
 /// Declares the chapters, in page order: each `field: Type` is a [`Chapter`] held by the
@@ -44,6 +46,7 @@ macro_rules! chapters {
                 title: <$ty as Chapter>::TITLE,
                 panels: <$ty as Chapter>::PANELS,
                 calls: <$ty as Chapter>::CALLS,
+                fields: crate::config::fields::schema_of(<$ty as Chapter>::FIELDS),
             }),*]
         }
 
@@ -174,6 +177,9 @@ pub struct Status {
     pub note: Option<String>,
     /// Changes whenever the run, its config or the view does.
     pub version: u64,
+    /// Floating-point operations in one step of the main run and its second network, if any:
+    /// with the rate it measures, the page knows how many steps fit in a frame.
+    pub cost: f64,
 }
 
 /// The explorable's state: the main run (a [`Session`]), what its panels show, every
@@ -315,6 +321,7 @@ impl Registry {
             message: run.message().map(str::to_string),
             note: run.note().map(str::to_string),
             version: self.version,
+            cost: run.flops_per_step() + self.session.twin().map_or(0.0, |t| t.flops_per_step()),
         }
     }
 

@@ -240,7 +240,7 @@ impl Field {
     }
 
     /// A whole number from `min` to `max`.
-    const fn int(
+    pub const fn int(
         key: &'static str,
         path: &'static str,
         label: &'static str,
@@ -255,7 +255,7 @@ impl Field {
     }
 
     /// A number in `[min, max]`.
-    const fn real(
+    pub const fn real(
         key: &'static str,
         path: &'static str,
         label: &'static str,
@@ -273,7 +273,7 @@ impl Field {
     }
 
     /// A number in `(min, max]`.
-    const fn positive(
+    pub const fn positive(
         key: &'static str,
         path: &'static str,
         label: &'static str,
@@ -328,20 +328,20 @@ impl Field {
     const fn of(self, options: &'static [Opt]) -> Field {
         Field { options, ..self }
     }
-    const fn log(self, lo: f64, hi: f64) -> Field {
+    pub const fn log(self, lo: f64, hi: f64) -> Field {
         Field {
             log: true,
             slider: Some((lo, hi)),
             ..self
         }
     }
-    const fn step(self, step: f64) -> Field {
+    pub const fn step(self, step: f64) -> Field {
         Field {
             step: Some(step),
             ..self
         }
     }
-    const fn live(self) -> Field {
+    pub const fn live(self) -> Field {
         Field {
             apply: Apply::Live,
             ..self
@@ -356,10 +356,10 @@ impl Field {
     const fn when(self, when: When) -> Field {
         Field { when, ..self }
     }
-    const fn unit(self, unit: &'static str) -> Field {
+    pub const fn unit(self, unit: &'static str) -> Field {
         Field { unit, ..self }
     }
-    const fn help(self, help: &'static str) -> Field {
+    pub const fn help(self, help: &'static str) -> Field {
         Field { help, ..self }
     }
 }
@@ -727,7 +727,12 @@ pub fn check(config: &Value) -> Result<(), ConfigError> {
 /// The table as JSON for the page: `[{key, path, label, kind, item, min, max, min_open,
 /// length, log, slider, step, options: [{value, label, help}], live, when, unit, help}]`.
 pub fn schema() -> Value {
-    let rows: Vec<Value> = FIELDS
+    Value::Array(schema_of(FIELDS))
+}
+
+/// The schema rows of some fields (the config's, or a chapter's own part of the table).
+pub fn schema_of(fields: &[Field]) -> Vec<Value> {
+    fields
         .iter()
         .map(|f| {
             let (min, max, open) = match f.range {
@@ -756,8 +761,7 @@ pub fn schema() -> Value {
                 "help": f.help,
             })
         })
-        .collect();
-    Value::Array(rows)
+        .collect()
 }
 
 /// The notes `dln example` prints: one line per field (path, key, allowed values, help).

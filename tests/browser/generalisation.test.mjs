@@ -62,7 +62,7 @@ describe('the generalisation chapter', () => {
     const { page, problems } = await openPage(site.context, site.url);
     await setControl(page, 'gen-snr', '-3');
     const msg = await page.$eval(`${SECTION} [data-gen-message]`, (e) => e.textContent);
-    assert.match(msg, /^dataset\.snr: must be > 0/);
+    assert.match(msg, /^dataset\.snr: must be a number in \(0, /);
     assert.equal(await page.$eval(`${SECTION} [data-gen="gen-snr"]`, (e) => e.getAttribute('aria-invalid')), 'true');
     assert.match(await page.$eval(`${SECTION} [data-gen-status]`, (e) => e.textContent), /oracle σ²ε 0\.2/);
     await setControl(page, 'gen-snr', 'loud');

@@ -15,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::config::fields::Field;
 use crate::config::{limits, ConfigError, TrainConfig};
 
 /// Largest number of inputs N and of examples P (the eigen-decomposition is done once per
@@ -25,6 +26,49 @@ pub const MAX_EXAMPLES: usize = 1000;
 pub const MAX_OUTPUTS: usize = 64;
 /// Largest signal-to-noise ratio.
 pub const MAX_SNR: f64 = 1e6;
+
+/// The chapter's part of the field table: its dataset's values, each with its range, declared
+/// once. [`TeacherDataset::validate`] checks against them and the page's controls take their
+/// limits from them (through `dln.chapters()`).
+pub const FIELDS: &[Field] = &[
+    Field::int(
+        "gen-inputs",
+        "dataset.inputs",
+        "Inputs N",
+        1,
+        MAX_INPUTS as u64,
+    )
+    .help("the input dimension N; the sample's inputs are decomposed once per dataset"),
+    Field::int(
+        "gen-examples",
+        "dataset.examples",
+        "Examples P",
+        1,
+        MAX_EXAMPLES as u64,
+    )
+    .help("the number of training examples P; the load is α = P/N"),
+    Field::int(
+        "gen-outputs",
+        "dataset.outputs",
+        "Outputs",
+        1,
+        MAX_OUTPUTS as u64,
+    )
+    .help("independent copies of the task on the same inputs"),
+    Field::positive("gen-snr", "dataset.snr", "Signal-to-noise", 0.0, MAX_SNR)
+        .help("the teacher's signal-to-noise ratio σ_w²/σ_ε²"),
+    Field::int("gen-seed", "dataset.seed", "Data seed", 0, limits::MAX_SEED)
+        .help("the seed of the inputs, the teacher and the noise"),
+];
+
+/// Checks `v` against the chapter's field at `path`.
+fn check_field(path: &str, v: Value) -> Result<(), ConfigError> {
+    FIELDS
+        .iter()
+        .find(|f| f.path == path)
+        .expect("a declared field")
+        .check(&v)
+}
 
 /// The noisy linear teacher of docs/theory.md §3.1: `y = w̄·x + ε`, inputs N(0, 1/N),
 /// `σ_w² = SNR/(1 + SNR)`, `σ_ε² = 1/(1 + SNR)`. Several outputs are independent copies (their
@@ -84,21 +128,11 @@ impl TeacherDataset {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        int("dataset.inputs", self.inputs as u64, 1, MAX_INPUTS as u64)?;
-        int(
-            "dataset.examples",
-            self.examples as u64,
-            1,
-            MAX_EXAMPLES as u64,
-        )?;
-        int(
-            "dataset.outputs",
-            self.outputs as u64,
-            1,
-            MAX_OUTPUTS as u64,
-        )?;
-        positive("dataset.snr", self.snr, MAX_SNR)?;
-        int("dataset.seed", self.seed, 0, limits::MAX_SEED)
+        check_field("dataset.inputs", self.inputs.into())?;
+        check_field("dataset.examples", self.examples.into())?;
+        check_field("dataset.outputs", self.outputs.into())?;
+        check_field("dataset.snr", self.snr.into())?;
+        check_field("dataset.seed", self.seed.into())
     }
 }
 

@@ -1,0 +1,17 @@
+// A chapter's part of the field table, declared once in Rust (each chapter's `FIELDS`, listed
+// by `dln.chapters()`), applied to the chapter's controls: a number box or slider whose data-*
+// attribute names a field's key takes that field's range and step, so no limit is typed in HTML.
+
+/** Sets min, max and step on the inputs in `section` that name one of `fields` by key. */
+export function applyFields(section, fields) {
+  if (!section || !fields?.length) return;
+  const byKey = new Map(fields.map((f) => [f.key, f]));
+  for (const el of section.querySelectorAll('input[type="number"], input[type="range"]')) {
+    const f = Object.values(el.dataset).map((v) => byKey.get(v)).find(Boolean);
+    if (!f) continue;
+    if (f.min != null && !f.min_open) el.min = String(f.min);
+    if (f.max != null) el.max = String(f.max);
+    if (f.step != null) el.step = String(f.step);
+    if (f.help && !el.title) el.title = f.help;
+  }
+}
