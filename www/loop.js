@@ -3,6 +3,8 @@
 // and the Play button's state.
 
 const FRAME_BUDGET_MS = 18;
+/** The training rate assumed before one is measured: 1 GFLOP/s, a million operations per ms. */
+const FIRST_FLOPS_PER_MS = 1e6;
 
 /**
  * The loop methods, mixed into Explorer's prototype.
@@ -24,21 +26,40 @@ export const loop = {
         remaining = Math.floor(this.owed);
         this.owed -= remaining;
       }
-      while (remaining > 0) {
-        const left = FRAME_BUDGET_MS - (performance.now() - t0);
-        const k = Math.max(1, Math.min(remaining, Math.floor(left / this.msPerStep)));
-        const t = performance.now();
-        const took = this.guard(() => this.app.advance(k), 0);
-        const dt = performance.now() - t;
-        if (took > 0) this.msPerStep = 0.7 * this.msPerStep + 0.3 * Math.max(1e-4, dt / took);
-        remaining -= k;
-        if (took < k || performance.now() - t0 > FRAME_BUDGET_MS) break;
-      }
-      if (remaining > 0 && this.stepsPerSecond) this.owed = 0;
+      const took = this.stepWithin(remaining, FRAME_BUDGET_MS - (performance.now() - t0));
+      if (took < remaining && this.stepsPerSecond) this.owed = 0;
       this.afterSteps();
     }
     if (this.dirty) this.draw();
     requestAnimationFrame(this.loop);
+  },
+
+  /**
+   * Trains at most `max` steps in about `budgetMs` milliseconds (at least one step), and answers
+   * how many it took. The cost model: the App gives the operations in one step (`status().cost`,
+   * from the layer shapes) and the loop measures operations per millisecond, so it knows how
+   * many steps fit before it takes any, also right after the network grew.
+   */
+  stepWithin(max, budgetMs) {
+    const t0 = performance.now();
+    const cost = Math.max(1, this.cost ?? 1);
+    this.flopsPerMs ??= FIRST_FLOPS_PER_MS;
+    let done = 0;
+    while (done < max) {
+      const left = budgetMs - (performance.now() - t0);
+      const k = Math.max(1, Math.min(max - done, Math.floor((left * this.flopsPerMs) / cost)));
+      const t = performance.now();
+      const took = this.guard(() => this.app.advance(k), 0);
+      const dt = performance.now() - t;
+      if (took > 0) {
+        // A slice too short to time well only lets the rate grow, at most twofold.
+        const rate = (took * cost) / Math.max(dt, 0.05);
+        this.flopsPerMs = dt > 0.5 ? 0.7 * this.flopsPerMs + 0.3 * rate : Math.max(this.flopsPerMs, Math.min(rate, 2 * this.flopsPerMs));
+      }
+      done += took;
+      if (took < k || performance.now() - t0 >= budgetMs) break;
+    }
+    return done;
   },
 
   /** Draws every canvas on screen whose picture changed (the App knows which: `stale`). */

@@ -28,7 +28,8 @@ const HIDDEN = 'link-hidden';
 const EMBED_WIDTH = 960;
 const REPLACE_DELAY_MS = 250;
 /** Steps per animation frame while training up to a linked step. */
-const CATCH_UP_STEPS = 4000;
+/** Milliseconds of training per frame while a link's step is reached. */
+const CATCH_UP_MS = 12;
 /** The longest hash the reader accepts (src/page/hash.rs). */
 const MAX_HASH = 200_000;
 
@@ -139,8 +140,8 @@ export class Permalink {
   }
 
   /**
-   * Shows the panels at a linked step: trains up to it a few thousand steps per frame (so the
-   * tab never freezes), then scrubs there; a step the run does not reach is clamped, with a
+   * Shows the panels at a linked step: trains up to it in slices of each frame sized by the cost
+   * model (so the tab never freezes), with the progress shown, then scrubs there; a step the run does not reach is clamped, with a
    * message. `done` runs once the panels show the step (at once without one).
    */
   trainTo(step, done = () => {}) {
@@ -151,18 +152,25 @@ export class Permalink {
     }
     const frame = () => {
       if (token !== this.catchUp || this.ex.dead) return;
-      const s = this.ex.state();
+      const s = this.ex.status();
       if (!s) return;
+      this.ex.cost = s.cost;
       const left = step - s.step;
       if (left > 0 && !s.finished && !s.diverged) {
-        const before = s.step;
-        this.ex.step(Math.min(left, CATCH_UP_STEPS));
-        if (this.ex.state()?.step > before) {
+        // As many steps as fit in a slice of the frame (the explorer's cost model), with the
+        // progress in the status line, so a large network never freezes the tab.
+        const took = this.ex.stepWithin(left, CATCH_UP_MS);
+        if (took > 0) {
+          const now = s.step + took;
+          this.ex.notice(`Training to step ${step.toLocaleString('en')} for the link: ${Math.floor((100 * now) / step)} %`);
+          this.ex.dirty = true;
           requestAnimationFrame(frame);
           return;
         }
       }
-      const reached = this.ex.state()?.step ?? step;
+      const reached = this.ex.status()?.step ?? step;
+      if (left > 0) this.ex.notice('');
+      this.ex.afterSteps(true);
       this.applying = true;
       try {
         this.ex.setView({ scrub: Math.min(step, reached) });
@@ -170,7 +178,7 @@ export class Permalink {
         this.applying = false;
       }
       if (step > reached) {
-        const end = this.ex.state()?.diverged ? `training diverged at step ${reached}` : `the run ends at step ${reached}`;
+        const end = this.ex.status()?.diverged ? `training diverged at step ${reached}` : `the run ends at step ${reached}`;
         this.messages = [...(this.messages ?? []), `t=${step} is past the end: ${end}, so the panels show step ${reached}`];
         this.showMessages(this.messages);
       }

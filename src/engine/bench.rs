@@ -75,22 +75,9 @@ impl Case {
         })
     }
 
-    /// Floating-point operations in one step (a multiply and an add each count one): the
-    /// products the trainer forms, `2 N_out N_in P` each, for the forward pass (none for the
-    /// first layer of one-hot items), the errors sent down (l > 1) and the updates.
+    /// Floating-point operations in one step ([`crate::engine::train::flops_per_step`]).
     pub fn flops_per_step(&self) -> f64 {
-        let p = self.data.n_items() as f64;
-        let mut total = 0.0;
-        for (l, w) in self.net.weights.iter().enumerate() {
-            let (n_out, n_in) = w.dim();
-            let product = 2.0 * (n_out * n_in) as f64 * p;
-            let first_one_hot = l == 0 && self.data.one_hot;
-            total += if first_one_hot { 0.0 } else { 2.0 * product };
-            if l > 0 {
-                total += product;
-            }
-        }
-        total
+        crate::engine::train::flops_per_step(&self.net, &self.data)
     }
 
     /// The bits the case has reached: a 64-bit FNV-1a hash of every weight's bit pattern in

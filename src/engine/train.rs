@@ -157,6 +157,29 @@ impl Trainer {
     }
 }
 
+/// Floating-point operations in one gradient-descent step of `net` on `data` (a multiply and an
+/// add each count one): the products the trainer forms, `2 N_out N_in P` each, for the forward
+/// pass (none for the first layer of one-hot items), the errors sent down (layers after the
+/// first) and the updates. The page's cost model: with a measured rate, it says how many steps
+/// fit in a frame before any is taken.
+pub fn flops_per_step(
+    net: &crate::engine::network::Network,
+    data: &crate::engine::data::Dataset,
+) -> f64 {
+    let p = data.n_items() as f64;
+    let mut total = 0.0;
+    for (l, w) in net.weights.iter().enumerate() {
+        let (n_out, n_in) = w.dim();
+        let product = 2.0 * (n_out * n_in) as f64 * p;
+        let first_one_hot = l == 0 && data.one_hot;
+        total += if first_one_hot { 0.0 } else { 2.0 * product };
+        if l > 0 {
+            total += product;
+        }
+    }
+    total
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
