@@ -29,8 +29,10 @@ fn matrix(v: &Value) -> Array2<f64> {
     Array2::from_shape_fn((rows.len(), rows[0].len()), |(i, j)| rows[i][j])
 }
 
+/// Within `abs` of each other, or within `rel` of the larger magnitude (approx's relative
+/// comparison).
 fn close(a: f64, b: f64, rel: f64, abs: f64) -> bool {
-    (a - b).abs() <= rel * b.abs() + abs
+    approx::relative_eq!(a, b, epsilon = abs, max_relative = rel)
 }
 
 fn assert_all_close(got: &[f64], want: &[f64], rel: f64, what: &str) {
