@@ -141,8 +141,8 @@ export class Permalink {
 
   /**
    * Shows the panels at a linked step: trains up to it in slices of each frame sized by the cost
-   * model (so the tab never freezes), with the progress shown, then scrubs there; a step the run does not reach is clamped, with a
-   * message. `done` runs once the panels show the step (at once without one).
+   * model (so the tab never freezes), with the progress shown, then scrubs there; a step the
+   * run does not reach is clamped, with a message. `done` runs once the panels show the step (at once without one).
    */
   trainTo(step, done = () => {}) {
     const token = ++this.catchUp;
@@ -154,7 +154,7 @@ export class Permalink {
       if (token !== this.catchUp || this.ex.dead) return;
       const s = this.ex.status();
       if (!s) return;
-      this.ex.cost = s.cost;
+      this.ex.updateStatus(s);
       const left = step - s.step;
       if (left > 0 && !s.finished && !s.diverged) {
         // As many steps as fit in a slice of the frame (the explorer's cost model), with the

@@ -5,8 +5,6 @@
 use serde_json::Value;
 
 #[cfg(not(target_arch = "wasm32"))]
-use super::chapter::Chapter;
-#[cfg(not(target_arch = "wasm32"))]
 use super::{context, generalisation, prior};
 
 /// The command a config was given to.
@@ -37,7 +35,6 @@ pub type AnswerFn = fn(Command, &Value, bool, &mut dyn FnMut(f64)) -> Result<Ans
 
 /// One chapter's part of the command line.
 pub struct CliChapter {
-    pub id: &'static str,
     /// Whether the chapter reads this config (by its shape, before checking it).
     pub claims: fn(Command, &Value) -> bool,
     /// Runs the config; `csv` asks for CSV instead of JSON; `progress` is called with the
@@ -45,22 +42,20 @@ pub struct CliChapter {
     pub answer: AnswerFn,
 }
 
-/// The chapters in the order they are asked (native only, as the command line is) (the generalisation chapter claims sweeps over α
-/// before the prior-knowledge chapter claims any other `sweep.over`).
+/// The chapters in the order they are asked: the generalisation chapter claims sweeps over α
+/// before the prior-knowledge chapter claims any other `sweep.over`. Native only, as the
+/// command line is.
 #[cfg(not(target_arch = "wasm32"))]
 pub const CLI_CHAPTERS: &[CliChapter] = &[
     CliChapter {
-        id: <generalisation::chapter::Generalisation as Chapter>::ID,
         claims: generalisation::cli::claims,
         answer: |c, v, csv, p| generalisation::cli::answer(c, v, csv, p).map(Answer::from),
     },
     CliChapter {
-        id: <prior::chapter::Prior as Chapter>::ID,
         claims: prior::cli::claims,
         answer: |c, v, csv, p| prior::cli::answer(c, v, csv, p).map(Answer::from),
     },
     CliChapter {
-        id: <context::chapter::Context as Chapter>::ID,
         claims: context::cli_claims,
         answer: context::cli_answer,
     },

@@ -255,7 +255,7 @@ impl Field {
     }
 
     /// A number in `[min, max]`.
-    pub const fn real(
+    const fn real(
         key: &'static str,
         path: &'static str,
         label: &'static str,
@@ -328,20 +328,20 @@ impl Field {
     const fn of(self, options: &'static [Opt]) -> Field {
         Field { options, ..self }
     }
-    pub const fn log(self, lo: f64, hi: f64) -> Field {
+    const fn log(self, lo: f64, hi: f64) -> Field {
         Field {
             log: true,
             slider: Some((lo, hi)),
             ..self
         }
     }
-    pub const fn step(self, step: f64) -> Field {
+    const fn step(self, step: f64) -> Field {
         Field {
             step: Some(step),
             ..self
         }
     }
-    pub const fn live(self) -> Field {
+    const fn live(self) -> Field {
         Field {
             apply: Apply::Live,
             ..self
@@ -356,7 +356,7 @@ impl Field {
     const fn when(self, when: When) -> Field {
         Field { when, ..self }
     }
-    pub const fn unit(self, unit: &'static str) -> Field {
+    const fn unit(self, unit: &'static str) -> Field {
         Field { unit, ..self }
     }
     pub const fn help(self, help: &'static str) -> Field {
