@@ -9,7 +9,7 @@
 
 use std::cell::Cell;
 
-use dln_explorer::chapters::registry::embed_panels;
+use dln_explorer::chapters::registry::{embed_panels, link_names};
 use dln_explorer::charts;
 use dln_explorer::config::csv::parse_matrix;
 use dln_explorer::config::fields::{Field, Item, Kind, Range, FIELDS};
@@ -419,7 +419,7 @@ fn hashes_never_panic_every_message_names_a_key_and_what_they_open_trains() {
     let counts = Counts::default();
     fuzz("URL hash", 1000, 23, hash_text(), &counts, |text| {
         Counts::bump(&counts.tried);
-        let parsed = hash::parse(&text, &embed_panels());
+        let parsed = hash::parse(&text, &link_names());
         if !parsed.messages.is_empty() {
             Counts::bump(&counts.refused);
         }
@@ -439,7 +439,7 @@ fn hashes_never_panic_every_message_names_a_key_and_what_they_open_trains() {
             .validated()
             .map_err(|e| format!("{text:?} opened an invalid config: {e}"))?;
         // What a link opens writes a link that opens the same state.
-        let again = hash::parse(&hash::write(&parsed.state), &embed_panels());
+        let again = hash::parse(&hash::write(&parsed.state), &link_names());
         if again.state != parsed.state {
             return Err(format!(
                 "{text:?} does not survive state -> hash -> state: {:?}",
@@ -683,7 +683,7 @@ fn apply(
         },
         Call::WriteHash(v) => match hash::write_json(&v) {
             Ok(h) => {
-                hash::parse(&h, &embed_panels());
+                hash::parse(&h, &link_names());
                 Counts::bump(&counts.ran);
             }
             Err(e) => {

@@ -1,6 +1,6 @@
 //! The URL hash: every valid state survives state -> hash -> state, and junk never panics.
 
-use dln_explorer::chapters::registry::embed_panels;
+use dln_explorer::chapters::registry::link_names;
 use dln_explorer::config::{Activation, Config, DatasetKind, InitKind, LrPolicy, SweepInit};
 use dln_explorer::engine::rng::Rng;
 use dln_explorer::page::hash::{write, PageState, Parsed};
@@ -9,7 +9,7 @@ use serde_json::json;
 
 /// Reads a hash as the page does, against every panel the chapters declare.
 fn parse(hash: &str) -> Parsed {
-    dln_explorer::page::hash::parse(hash, &embed_panels())
+    dln_explorer::page::hash::parse(hash, &link_names())
 }
 
 fn pick<'a, T>(rng: &mut Rng, xs: &'a [T]) -> &'a T {
@@ -161,6 +161,13 @@ fn random_state(rng: &mut Rng, cfg: Config) -> PageState {
                 serde_json::Value::Object(t)
             })
             .filter(|t| dln_explorer::run::session::check_twin(&cfg, t).is_ok()),
+        chapter: rng.bernoulli(0.5).then(|| {
+            let ids: Vec<&str> = dln_explorer::chapters::registry::chapters()
+                .iter()
+                .map(|c| c.id)
+                .collect();
+            pick(rng, &ids).to_string()
+        }),
         config: cfg,
     }
 }
@@ -283,7 +290,7 @@ fn a_tanh_network_survives_the_hash_as_act_equals_tanh() {
 #[test]
 fn the_json_form_of_a_hash_round_trips_through_the_writer_the_page_uses() {
     let h = "dataset=toy4&hidden=8,8&lr=0.005&panels=loss,modes&embed=1&lr_hide=1&t=200";
-    let parsed = dln_explorer::page::hash::parse_json(h, &embed_panels());
+    let parsed = dln_explorer::page::hash::parse_json(h, &link_names());
     assert_eq!(parsed["messages"], json!([]));
     assert_eq!(parsed["config"]["network"]["hidden"], json!([8, 8]));
     assert_eq!(parsed["hide"], json!(["lr"]));

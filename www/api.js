@@ -171,6 +171,13 @@ export const api = {
   },
 
   /** A panel as an SVG document (drawn by the chart code, not a screenshot). */
+  /** The numbers a chart draws: {columns, rows, note}; null for a chart without a table (or an
+   * unknown one). */
+  table(panel) {
+    const r = this.reply(() => this.app.table(String(panel)));
+    return r.error ? null : r.result;
+  },
+
   svg(panel, width = 640, height = 400) {
     const r = this.reply(() => this.app.svg(String(panel), width, height));
     return r.error ? null : r.result;

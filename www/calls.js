@@ -17,6 +17,7 @@ export const CALLS = [
   { name: 'state', args: 0, query: true, run: (ex) => ex.state() },
   { name: 'status', args: 0, query: true, run: (ex) => ex.status() },
   { name: 'svg', args: 3, query: true, run: (ex, panel, w, h) => ex.svg(panel, w, h) },
+  { name: 'table', args: 1, query: true, run: (ex, panel) => ex.table(panel) },
   { name: 'view', args: 0, query: true, run: (ex) => ex.view() },
   { name: 'setView', args: 1, run: (ex, partial) => ex.setView(partial) },
   { name: 'setTwin', args: 1, run: (ex, patch) => ex.setTwin(patch) },

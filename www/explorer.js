@@ -7,6 +7,7 @@
 // per chapter (www/chapters/); this file holds the construction, the guard around calls into
 // wasm and the messages.
 
+import { ChartAccess } from './access.js';
 import { api } from './api.js';
 import { controls } from './controls.js';
 import { CHAPTERS } from './chapters/index.js';
@@ -52,6 +53,7 @@ export class Explorer {
     }
     this.editor = DatasetEditor.attach(this);
     this.exporter = Exporter.attach(this);
+    this.access = ChartAccess.attach(this);
     this.syncControls();
     this.updateStatus();
     this.loop = this.loop.bind(this);

@@ -166,17 +166,22 @@ export const loop = {
     const r = canvas.getBoundingClientRect();
     const dpr = canvas.width / Math.max(1, r.width);
     const text = this.guard(() => this.app.hover(canvas.dataset.chart, (e.clientX - r.left) * dpr, (e.clientY - r.top) * dpr));
-    const t = this.tooltip;
     if (!text) {
-      t.hidden = true;
+      this.tooltip.hidden = true;
       return;
     }
+    this.showTip(text, e.clientX, e.clientY, e.pointerType === 'touch');
+  },
+
+  /** Shows the readout beside a point of the view (a pointer, a finger or the keyboard cursor). */
+  showTip(text, clientX, clientY, touch) {
+    const t = this.tooltip;
     t.textContent = text;
     t.hidden = false;
-    const x = Math.max(8, Math.min(e.clientX + 14, window.innerWidth - t.offsetWidth - 8));
-    // Under a mouse pointer, below and right of it; above a finger, which would hide it.
-    let y = e.pointerType === 'touch' ? e.clientY - t.offsetHeight - 28 : e.clientY + 14;
-    if (y < 4 || y + t.offsetHeight > window.innerHeight - 4) y = Math.max(4, e.clientY - t.offsetHeight - 14);
+    const x = Math.max(8, Math.min(clientX + 14, window.innerWidth - t.offsetWidth - 8));
+    // Below and right of the point; above a finger, which would hide it.
+    let y = touch ? clientY - t.offsetHeight - 28 : clientY + 14;
+    if (y < 4 || y + t.offsetHeight > window.innerHeight - 4) y = Math.max(4, clientY - t.offsetHeight - 14);
     t.style.left = `${x + window.scrollX}px`;
     t.style.top = `${y + window.scrollY}px`;
   },

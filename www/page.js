@@ -1,7 +1,9 @@
 // The page around the explorer: the chapter navigation (built from the page's
 // `<section data-chapter>` blocks, so a new chapter is one more such block), the transport bar's
 // height (kept as --bar-h, so focus and scrolling stop below the bar), the "Start here" callout,
-// presenter mode (a panel or a chapter full screen) and the guided tour of each chapter.
+// presenter mode (a panel or a chapter full screen) and the guided tour of each chapter. The
+// chapter in view is announced as a `dln-chapter` event on window ({id, first}), which the
+// address follows (`#chapter=<id>`, www/permalink.js).
 
 import { TOURS } from './tours.js';
 
@@ -69,6 +71,9 @@ function buildNav() {
       else a.removeAttribute('aria-current');
     }
     root.dataset.currentChapter = id;
+    // The address names the chapter (www/permalink.js writes it; the first chapter is the top
+    // of the page, which a link need not name).
+    window.dispatchEvent(new CustomEvent('dln-chapter', { detail: { id, first: id === list[0].id } }));
     // On a narrow screen the tabs scroll sideways: keep the current one in view.
     const a = links.get(id);
     if (a && nav.scrollWidth > nav.clientWidth) {

@@ -3,7 +3,9 @@
 // scrubbed step), the panels, embed mode and hidden controls. Every later change writes the
 // hash back: replaceState (debounced) for continuous changes such as sliders and scrubbing,
 // pushState for discrete ones (a preset, a dataset, a change that restarts the run), so Back and
-// Forward step through them. Anything in a link that cannot be used is listed in a dismissable
+// Forward step through them. The chapter in view (`chapter=<id>`) follows the page's scrolling and
+// its chapter tabs (a `dln-chapter` event from www/page.js) in place, and a link that names a
+// chapter opens scrolled to it. Anything in a link that cannot be used is listed in a dismissable
 // message and the rest still applies.
 
 /**
@@ -27,6 +29,8 @@ const HIDDEN = 'link-hidden';
 /** The width of the embed snippet's frame, in CSS pixels. */
 const EMBED_WIDTH = 960;
 const REPLACE_DELAY_MS = 250;
+/** How long a linked chapter is held in place while the page lays out around it. */
+const SETTLE_MS = 3000;
 /** Steps per animation frame while training up to a linked step. */
 /** Milliseconds of training per frame while a link's step is reached. */
 const CATCH_UP_MS = 12;
@@ -51,6 +55,8 @@ export class Permalink {
     this.panels = null;
     this.embed = false;
     this.hide = [];
+    /** The chapter in view, as the address names it (null: the first, at the top of the page). */
+    this.chapter = null;
     this.applying = false;
     this.timer = null;
     this.last = null;
@@ -66,6 +72,7 @@ export class Permalink {
     explorer.root.addEventListener('dln-change', (e) => this.onChange(e.detail));
     this.win.addEventListener('popstate', () => this.onNavigate());
     this.win.addEventListener('hashchange', () => this.onNavigate());
+    this.win.addEventListener('dln-chapter', (e) => this.onChapter(e.detail));
     this.bindButtons();
   }
 
@@ -119,6 +126,9 @@ export class Permalink {
       this.embed = parsed.embed;
       this.hide = parsed.hide;
       this.layout();
+      const chapter = parsed.chapter ?? null;
+      if (chapter && (first || chapter !== this.chapter)) this.showChapter(chapter, first);
+      this.chapter = chapter;
       if (first) this.ex.notice('');
     } catch (e) {
       messages.push(`part of the link could not be applied (${e.message})`);
@@ -187,6 +197,45 @@ export class Permalink {
     frame();
   }
 
+  /**
+   * Scrolls to a linked chapter's section: at once when the page opens (as a link to an anchor
+   * does), smoothly on Back and Forward unless the reader prefers reduced motion. A chapter this
+   * page does not show (an embed of other panels) leaves the page where it is.
+   */
+  showChapter(id, first) {
+    const section = this.doc.querySelector(`section[data-chapter="${CSS.escape(id)}"]`);
+    if (!section || !section.checkVisibility()) return;
+    const smooth = !first && !this.win.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    // A frame later, once the explorer has laid out its controls.
+    this.win.requestAnimationFrame(() => section.scrollIntoView({ block: 'start', behavior: smooth ? 'smooth' : 'auto' }));
+    if (!first) return;
+    // When the page opens, the charts above the chapter take their sizes after this scroll; keep
+    // the chapter where the link put it while the page settles, until the reader moves it.
+    const RO = this.win.ResizeObserver;
+    if (!RO) return;
+    const keep = new RO(() => section.scrollIntoView({ block: 'start' }));
+    keep.observe(this.doc.body);
+    const events = ['wheel', 'touchstart', 'pointerdown', 'keydown'];
+    const stop = () => {
+      keep.disconnect();
+      for (const e of events) this.win.removeEventListener(e, stop);
+    };
+    for (const e of events) this.win.addEventListener(e, stop, { passive: true });
+    this.win.setTimeout(stop, SETTLE_MS);
+  }
+
+  /** The page scrolled into another chapter, or a chapter tab was used: the address follows, in
+   * place (one history entry however far the page scrolls). */
+  onChapter({ id, first }) {
+    const chapter = first ? null : id;
+    if (chapter === this.chapter) return;
+    this.chapter = chapter;
+    // While a link is still being applied (or trained up to its step) its address stays as given.
+    if (this.applying || this.last === null) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.commit(false), REPLACE_DELAY_MS);
+  }
+
   // ----- writing -----
 
   /** The hash (without '#') of what the page shows now. */
@@ -195,7 +244,7 @@ export class Permalink {
   }
 
   /** The hash of the explorer as it is (its config, view and second network stay in wasm)
-   * with the page's own parts `{panels, embed, hide, preset}`. */
+   * with the page's own parts `{panels, embed, hide, preset, allow_origin, chapter}`. */
   write(page) {
     try {
       const res = JSON.parse(this.ex.app.hash(JSON.stringify(page)));
@@ -247,6 +296,7 @@ export class Permalink {
       hide: this.hide,
       preset: this.ex.preset || null,
       allow_origin: this.allowOrigin,
+      chapter: this.chapter,
     };
   }
 
@@ -438,7 +488,7 @@ export class Permalink {
     const all = [...dlg.querySelectorAll('input[type="checkbox"]')];
     const chosen = all.filter((b) => b.checked).map((b) => b.value);
     const panels = chosen.length === all.length ? null : chosen;
-    const src = this.link({ embed: true, panels });
+    const src = this.link({ embed: true, panels, chapter: null });
     const rows = Math.max(1, Math.ceil((panels ? panels.length : all.length) / 2));
     const guess = Math.min(1400, 160 + rows * 420);
     const attr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 pub use crate::config::ConfigError as CallError;
 
-use crate::charts::{ChartResult, Frame, Theme};
+use crate::charts::{ChartResult, Frame, Table, Theme};
 use crate::config::fields::Field;
 use crate::page::View;
 use crate::run::Session;
@@ -113,6 +113,12 @@ pub trait Chapter {
         x: f64,
         y: f64,
     ) -> Option<String>;
+
+    /// The numbers a panel draws, as a table (the page's data-table view for screen readers);
+    /// `None` for a panel that has no table yet.
+    fn table(&self, _panel: &str, _shared: &Shared<'_>) -> Option<Table> {
+        None
+    }
 
     /// Answers one of [`CALLS`](Chapter::CALLS) (arguments as JSON values, at most `args`).
     fn call(&mut self, _name: &str, _args: &[Value], _cx: Context<'_>) -> CallResult {

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::chapter::{Chapter, PanelSpec, Shared};
-use crate::charts::{self, ChartResult, Frame, Theme};
+use crate::charts::{self, ChartResult, Frame, Table, Theme};
 
 #[derive(Default)]
 pub struct Learning;
@@ -52,5 +52,9 @@ impl Chapter for Learning {
         y: f64,
     ) -> Option<String> {
         charts::readout(panel, frame, shared.session, shared.view, x, y)
+    }
+
+    fn table(&self, panel: &str, shared: &Shared<'_>) -> Option<Table> {
+        charts::run_table(panel, shared.session.run())
     }
 }

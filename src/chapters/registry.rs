@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::chapter::{CallError, CallResult, CallSpec, Chapter, Context, PanelSpec, Shared};
-use crate::charts::{ChartResult, Frame, Theme};
+use crate::charts::{ChartResult, Frame, Table, Theme};
 use crate::config::{Config, ValidConfig};
 use crate::page::View;
 use crate::run::{Change, Session};
@@ -88,6 +88,13 @@ macro_rules! chapters {
                 None
             }
 
+            fn table(&self, panel: &str, shared: &Shared<'_>) -> Option<Option<Table>> {
+                $(if has_panel::<$ty>(panel) {
+                    return Some(self.$field.table(panel, shared));
+                })*
+                None
+            }
+
             fn call(&mut self, name: &str, args: &[Value], cx: Context<'_>) -> Option<CallResult> {
                 $(if let Some(spec) = <$ty as Chapter>::CALLS.iter().find(|c| c.name == name) {
                     if args.len() > spec.args {
@@ -152,6 +159,14 @@ pub fn embed_panels() -> Vec<&'static str> {
     all
 }
 
+/// What a link may name: [`embed_panels`] and the chapters' ids, in page order.
+pub fn link_names() -> crate::page::hash::Names {
+    crate::page::hash::Names {
+        panels: embed_panels(),
+        chapters: chapters().iter().map(|c| c.id).collect(),
+    }
+}
+
 fn unknown_panel(panel: &str) -> CallError {
     CallError::new(
         "panel",
@@ -161,6 +176,27 @@ fn unknown_panel(panel: &str) -> CallError {
             panel_names().join(", ")
         ),
     )
+}
+
+/// Where a panel's keyboard cursor stands: an area of its frame (a plot, a heat map) and a stop
+/// in it (see [`Registry::cursor`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct Cursor {
+    pub area: usize,
+    pub col: usize,
+    pub row: usize,
+}
+
+/// What the keyboard cursor reads: where it stands, the pixel it stands on (device pixels of the
+/// drawn panel) and the readout there.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reading {
+    pub area: usize,
+    pub col: usize,
+    pub row: usize,
+    pub x: f64,
+    pub y: f64,
+    pub text: String,
 }
 
 /// The small summary the page polls every frame.
@@ -391,6 +427,105 @@ impl Registry {
     pub fn readout(&self, panel: &str, x: f64, y: f64) -> Option<String> {
         let frame = self.frames.get(panel)?;
         self.chapters.readout(panel, frame, &self.shared(), x, y)
+    }
+
+    /// The numbers a panel draws as a table (`null` for a panel without one yet); an unknown
+    /// panel is an error naming it.
+    pub fn table(&self, panel: &str) -> CallResult {
+        match self.chapters.table(panel, &self.shared()) {
+            Some(t) => Ok(crate::chapters::chapter::to_value(t)),
+            None => Err(unknown_panel(panel)),
+        }
+    }
+
+    /// The keyboard cursor of a drawn panel moved from `at` by (`dx`, `dy`) stops (each -1, 0
+    /// or 1): the next stop whose readout differs from the one at `at`, so each press reads the
+    /// next point of the data (the next record, cell or curve); at the edge of the data it stays.
+    /// Without `at` it reads the first stop that has a readout (the plot's left edge, half-way
+    /// up). `pitch` is the distance between stops of an x-y plot in device pixels. `None` for a
+    /// panel not drawn yet or without a readout anywhere.
+    pub fn cursor(
+        &self,
+        panel: &str,
+        at: Option<Cursor>,
+        (dx, dy): (i32, i32),
+        pitch: f64,
+    ) -> Option<Reading> {
+        let frame = self.frames.get(panel)?;
+        let areas = frame.areas(pitch);
+        let last = areas.len().checked_sub(1)?;
+        let read = |c: Cursor| {
+            let (x, y) = areas[c.area].at(c.col, c.row);
+            self.readout(panel, x, y).map(|text| Reading {
+                area: c.area,
+                col: c.col,
+                row: c.row,
+                x,
+                y,
+                text,
+            })
+        };
+        // One stop further, or `None` at the edge of the data.
+        let next = |c: Cursor, dx: i32, dy: i32| -> Option<Cursor> {
+            let a = &areas[c.area];
+            if dy != 0 {
+                let row = c
+                    .row
+                    .checked_add_signed(dy as isize)
+                    .filter(|&r| r < a.rows)?;
+                return Some(Cursor { row, ..c });
+            }
+            let moved = c
+                .col
+                .checked_add_signed(dx as isize)
+                .filter(|&k| k < a.cols);
+            if let Some(col) = moved {
+                return Some(Cursor { col, ..c });
+            }
+            // Onto the next area (a heat map beside this one), at the same height.
+            let area = c
+                .area
+                .checked_add_signed(dx as isize)
+                .filter(|&k| k <= last)?;
+            let b = &areas[area];
+            let row = (c.row * b.rows / a.rows.max(1)).min(b.rows - 1);
+            let col = if dx > 0 { 0 } else { b.cols - 1 };
+            Some(Cursor { area, col, row })
+        };
+        let walk = |mut c: Cursor, dx: i32, dy: i32, from: Option<&str>| {
+            let limit: usize = areas.iter().map(|a| a.cols * a.rows).sum();
+            for _ in 0..limit {
+                c = next(c, dx, dy)?;
+                if let Some(r) = read(c).filter(|r| Some(r.text.as_str()) != from) {
+                    return Some(r);
+                }
+            }
+            None
+        };
+        match at {
+            None => {
+                let start = Cursor {
+                    area: 0,
+                    col: 0,
+                    row: areas[0].rows / 2,
+                };
+                read(start).or_else(|| walk(start, 1, 0, None))
+            }
+            Some(c) => {
+                let area = c.area.min(last);
+                let start = Cursor {
+                    area,
+                    col: c.col.min(areas[area].cols - 1),
+                    row: c.row.min(areas[area].rows - 1),
+                };
+                let here = read(start);
+                if (dx, dy) == (0, 0) {
+                    return here.or_else(|| walk(start, 1, 0, None));
+                }
+                let from = here.as_ref().map(|r| r.text.as_str());
+                walk(start, dx.signum(), dy.signum(), from).or(here)
+            }
+        }
     }
 
     /// A panel as an SVG document of `width` x `height` CSS pixels, drawn by the same chart

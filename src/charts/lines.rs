@@ -548,3 +548,60 @@ pub fn readout(panel: &str, frame: &Frame, run: &Run, x: f64, y: f64) -> Option<
         fmt_num(run.svd().s[a])
     ))
 }
+
+/// The data-table view of the loss and mode-strength charts: one row per record of the run.
+pub fn table(panel: &str, run: &Run) -> Option<super::Table> {
+    use super::Table;
+    let recs = run.history().records();
+    match panel {
+        "loss" => {
+            let mut t = Table::new(vec!["step".into(), "loss".into(), "predicted loss".into()]);
+            t.rows = recs
+                .iter()
+                .map(|r| {
+                    vec![
+                        serde_json::json!(r.step),
+                        Table::num(r.loss),
+                        Table::opt(r.theory_loss),
+                    ]
+                })
+                .collect();
+            Some(t)
+        }
+        "modes" => {
+            let svd = run.svd();
+            let n = svd.rank().clamp(1, MAX_MODES_SHOWN).min(svd.s.len());
+            let mut columns = vec!["step".to_string()];
+            for a in 0..n {
+                columns.push(format!("mode {} simulated", a + 1));
+                columns.push(format!("mode {} predicted", a + 1));
+            }
+            let mut t = Table::new(columns);
+            t.rows = recs
+                .iter()
+                .map(|r| {
+                    let mut row = vec![serde_json::json!(r.step)];
+                    for a in 0..n {
+                        row.push(Table::opt(r.modes.get(a).copied()));
+                        row.push(Table::opt(
+                            r.theory.as_ref().and_then(|m| m.get(a).copied()),
+                        ));
+                    }
+                    row
+                })
+                .collect();
+            let names: Vec<String> = (0..n)
+                .map(|a| {
+                    format!(
+                        "mode {}: {}",
+                        a + 1,
+                        svd.describe_mode(a, &run.data().features)
+                    )
+                })
+                .collect();
+            t.note = Some(names.join("; "));
+            Some(t)
+        }
+        _ => None,
+    }
+}

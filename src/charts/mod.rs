@@ -19,7 +19,7 @@ mod semantic;
 
 pub use delays::draw_mode_delays;
 pub use heat::{draw_output, draw_svd};
-pub use lines::{draw_loss, draw_modes};
+pub use lines::{draw_loss, draw_modes, table as run_table};
 pub use semantic::{draw_illusion, draw_mds, draw_projection, draw_rsm, draw_typicality};
 
 use crate::page::View;
@@ -102,6 +102,9 @@ pub fn svg_with(
     Ok(out)
 }
 
+/// Below this width in CSS pixels a chart lays itself out for a phone (see [`Theme::narrow`]).
+pub const NARROW_CSS: f64 = 560.0;
+
 /// Sizes, fonts and colours, scaled for the device (HiDPI canvases are drawn at `scale` pixels
 /// per CSS pixel), light or dark. Every chart reads its colours from here: the background, the
 /// ink of text and axes, the grid and the qualitative palette. SVG exports use the light theme.
@@ -177,6 +180,12 @@ impl Theme {
     /// A length in device pixels.
     pub fn px(&self, css: f64) -> i32 {
         (css * self.scale).round() as i32
+    }
+
+    /// Whether a drawing `width` device pixels wide is phone-narrow (under [`NARROW_CSS`] CSS
+    /// pixels): charts of several plots stack them, legends go below, axes take fewer ticks.
+    pub fn narrow(&self, width: u32) -> bool {
+        (width as f64) < NARROW_CSS * self.scale
     }
 
     /// A text style of `size` CSS pixels.
@@ -493,6 +502,108 @@ impl Frame {
     }
 }
 
+/// One area a keyboard cursor steps through: a plot's rectangle or a heat map, in device pixels,
+/// with `cols` x `rows` stops (a heat map's cells; for a plot, one stop every few pixels).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Area {
+    pub left: f64,
+    pub top: f64,
+    pub right: f64,
+    pub bottom: f64,
+    pub cols: usize,
+    pub rows: usize,
+}
+
+impl Area {
+    /// The pixel at the centre of stop (col, row).
+    pub fn at(&self, col: usize, row: usize) -> (f64, f64) {
+        let w = (self.right - self.left) / self.cols.max(1) as f64;
+        let h = (self.bottom - self.top) / self.rows.max(1) as f64;
+        (
+            self.left + (col as f64 + 0.5) * w,
+            self.top + (row as f64 + 0.5) * h,
+        )
+    }
+}
+
+impl Frame {
+    /// The areas a keyboard cursor steps through, in the order the chart lays them out: each heat
+    /// map cell by cell, each x-y plot with a stop every `pitch` device pixels both ways.
+    pub fn areas(&self, pitch: f64) -> Vec<Area> {
+        let pitch = pitch.max(1.0);
+        match self {
+            &Frame::Xy {
+                left,
+                top,
+                right,
+                bottom,
+                ..
+            } => {
+                let (l, t, r, b) = (left as f64, top as f64, right as f64, bottom as f64);
+                if r <= l || b <= t {
+                    return Vec::new();
+                }
+                vec![Area {
+                    left: l,
+                    top: t,
+                    right: r,
+                    bottom: b,
+                    cols: ((r - l) / pitch).floor().max(1.0) as usize,
+                    rows: ((b - t) / pitch).floor().max(1.0) as usize,
+                }]
+            }
+            Frame::Grids { grids } => grids
+                .iter()
+                .filter(|g| g.rows > 0 && g.cols > 0 && g.right > g.left && g.bottom > g.top)
+                .map(|g| Area {
+                    left: g.left as f64,
+                    top: g.top as f64,
+                    right: g.right as f64,
+                    bottom: g.bottom as f64,
+                    cols: g.cols,
+                    rows: g.rows,
+                })
+                .collect(),
+            Frame::Parts { parts } => parts.iter().flat_map(|p| p.areas(pitch)).collect(),
+        }
+    }
+}
+
+/// The numbers a chart draws, for its data-table view: one named column per series (the x
+/// first) and one row per point. A cell is a number, a text, or null where a series has no
+/// value (a prediction that does not apply, a value that is not finite).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<serde_json::Value>>,
+    /// What the table leaves out or how to read it, if anything.
+    pub note: Option<String>,
+}
+
+impl Table {
+    pub fn new(columns: Vec<String>) -> Table {
+        Table {
+            columns,
+            rows: Vec::new(),
+            note: None,
+        }
+    }
+
+    /// A cell holding a number (null when it is not finite).
+    pub fn num(x: f64) -> serde_json::Value {
+        if x.is_finite() {
+            serde_json::json!(x)
+        } else {
+            serde_json::Value::Null
+        }
+    }
+
+    /// A cell holding a number that may be absent.
+    pub fn opt(x: Option<f64>) -> serde_json::Value {
+        x.map(Table::num).unwrap_or(serde_json::Value::Null)
+    }
+}
+
 /// A short human-readable number.
 pub fn fmt_num(v: f64) -> String {
     if v == 0.0 {
@@ -642,6 +753,21 @@ where
     X: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
     Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
 {
+    mesh_ticks(chart, x_desc, y_desc, (6, 6), th)
+}
+
+/// [`mesh`] with at most `(x, y)` tick labels on each axis (fewer on a small plot).
+pub(crate) fn mesh_ticks<DB: DrawingBackend, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    x_desc: &str,
+    y_desc: &str,
+    (x_labels, y_labels): (usize, usize),
+    th: &Theme,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    X: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
+{
     chart
         .configure_mesh()
         .x_desc(x_desc)
@@ -651,8 +777,8 @@ where
         .light_line_style(th.grid.mix(0.0))
         .bold_line_style(th.grid)
         .axis_style(th.ink.mix(0.6))
-        .x_labels(6)
-        .y_labels(6)
+        .x_labels(x_labels)
+        .y_labels(y_labels)
         .x_label_formatter(&|v| fmt_num(*v))
         .y_label_formatter(&|v| fmt_num(*v))
         .draw()

@@ -86,6 +86,7 @@ const PAGE_TAIL: &[(&str, &str, Kind)] = &[
     ("embed", "embed", Kind::Bool),
     ("preset", "preset", Kind::Text),
     ("allow_origin", "allow_origin", Kind::Texts),
+    ("chapter", "chapter", Kind::Text),
 ];
 
 /// Every parameter of the hash, in the order it is written and applied: the field table's,
@@ -158,6 +159,9 @@ pub struct PageState {
     /// Origins besides the embedding parent whose postMessage calls the page answers
     /// (`allow_origin=https://lab.example`), each `scheme://host[:port]`.
     pub allow_origin: Vec<String>,
+    /// The chapter the page is scrolled to (`chapter=depth`), one of the registry's ids; `None`:
+    /// the top of the page. It moves the view only, not the state of any run.
+    pub chapter: Option<String>,
 }
 
 /// The result of reading a hash: the state, and one message per part that was ignored.
@@ -346,6 +350,9 @@ fn page_value(state: &PageState) -> Value {
     if !state.allow_origin.is_empty() {
         o.insert("allow_origin".into(), json!(state.allow_origin));
     }
+    if let Some(c) = &state.chapter {
+        o.insert("chapter".into(), json!(c));
+    }
     let mut twin = state.twin.clone().unwrap_or_else(|| json!({}));
     if let Some(t) = twin.as_object_mut() {
         t.insert("on".into(), json!(state.twin.is_some()));
@@ -430,12 +437,13 @@ pub fn state_json(state: &PageState) -> Value {
         "preset": state.preset,
         "twin": state.twin,
         "allow_origin": state.allow_origin,
+        "chapter": state.chapter,
     })
 }
 
 /// [`parse`] as one JSON object: [`state_json`] plus `messages`.
-pub fn parse_json(hash: &str, panels: &[&str]) -> Value {
-    let parsed = parse(hash, panels);
+pub fn parse_json(hash: &str, names: &Names) -> Value {
+    let parsed = parse(hash, names);
     let mut v = state_json(&parsed.state);
     v["messages"] = json!(parsed.messages);
     v
@@ -462,7 +470,8 @@ pub fn write_json(v: &Value) -> Result<String, String> {
 }
 
 /// Writes the hash of a config, view and second network the caller already holds (checked)
-/// with the page's own parts from JSON `{panels, embed, hide, preset}` (each optional): the
+/// with the page's own parts from JSON `{panels, embed, hide, preset, allow_origin, chapter}`
+/// (each optional): the
 /// config does not cross the boundary, and is not checked again.
 pub fn write_with(
     config: Config,
@@ -479,13 +488,22 @@ pub fn write_with(
         preset: field(page, "preset")?,
         twin,
         allow_origin: field(page, "allow_origin")?,
+        chapter: field(page, "chapter")?,
     }))
 }
 
+/// The names a link may use that the chapters declare: panels (`panels=`) and chapters
+/// (`chapter=`). The page tier knows no chapter, so the caller passes them down (the
+/// registry's `link_names`); a name not listed is dropped with a message.
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    pub panels: Vec<&'static str>,
+    pub chapters: Vec<&'static str>,
+}
+
 /// Reads a hash (with or without the leading `#`). Never fails: see [`Parsed::messages`].
-/// `panels` are the panel names a link may choose (the chapters declare them, so the caller
-/// passes them down: the registry's `embed_panels`); others are dropped with a message.
-pub fn parse(hash: &str, panels: &[&str]) -> Parsed {
+/// Panels and chapters not in `names` are dropped with a message.
+pub fn parse(hash: &str, names: &Names) -> Parsed {
     let hash = hash.strip_prefix('#').unwrap_or(hash);
     let mut messages = Vec::new();
     let mut pairs: Vec<(String, String)> = Vec::new();
@@ -589,7 +607,7 @@ pub fn parse(hash: &str, panels: &[&str]) -> Parsed {
         }
     }
     apply_config(&mut state.config, &patches, &mut messages);
-    read_page(&mut state, &page, panels, &mut messages);
+    read_page(&mut state, &page, names, &mut messages);
     for (k, v) in &pairs {
         if let Some(key) = k.strip_suffix(HIDE) {
             if params().iter().any(|p| p.key == key) || key == "speed" || key == "presets" {
@@ -743,12 +761,28 @@ fn origin(x: &str) -> Result<String, &'static str> {
     }
 }
 
-fn read_page(state: &mut PageState, page: &Value, known: &[&str], messages: &mut Vec<String>) {
+fn read_page(state: &mut PageState, page: &Value, names: &Names, messages: &mut Vec<String>) {
+    let known = &names.panels;
     let mut view_json = page.clone();
     if let Some(o) = view_json.as_object_mut() {
         let panels = o.remove("panels");
         let embed = o.remove("embed");
         o.remove("preset");
+        if let Some(c) = o
+            .remove("chapter")
+            .and_then(|c| c.as_str().map(String::from))
+        {
+            let ids = &names.chapters;
+            if ids.contains(&c.as_str()) {
+                state.chapter = Some(c);
+            } else {
+                messages.push(format!(
+                    "ignored chapter={}: chapters are {}",
+                    clip(&c),
+                    ids.join(", ")
+                ));
+            }
+        }
         if let Some(list) = o.remove("allow_origin").and_then(|v| v.as_array().cloned()) {
             for x in list.iter().filter_map(Value::as_str) {
                 match origin(x) {
@@ -812,8 +846,13 @@ fn read_page(state: &mut PageState, page: &Value, known: &[&str], messages: &mut
 mod tests {
     use super::*;
 
-    /// Panel names for the tests that write and read back a state without panels.
-    const PANELS: &[&str] = &["loss", "modes"];
+    /// Names for the tests that write and read back a state: two panels, three chapters.
+    fn names() -> Names {
+        Names {
+            panels: vec!["loss", "modes"],
+            chapters: vec!["learning", "semantic", "depth"],
+        }
+    }
 
     #[test]
     fn percent_encoding_round_trips_any_text() {
@@ -840,13 +879,30 @@ mod tests {
         let mut on_preset = base.clone();
         on_preset.config.train.seed = 9;
         assert_eq!(write(&on_preset), "seed=9&preset=illusion");
-        assert_eq!(parse(&write(&on_preset), PANELS).state, on_preset);
+        assert_eq!(parse(&write(&on_preset), &names()).state, on_preset);
+    }
+
+    #[test]
+    fn a_chapter_is_a_key_of_the_link_and_an_unknown_one_is_named() {
+        let parsed = parse("#lr=0.005&chapter=depth", &names());
+        assert_eq!(parsed.messages, Vec::<String>::new());
+        assert_eq!(parsed.state.chapter.as_deref(), Some("depth"));
+        assert_eq!(write(&parsed.state), "lr=0.005&chapter=depth");
+        let bad = parse("#chapter=nowhere&seed=4", &names());
+        assert_eq!(bad.state.chapter, None);
+        assert_eq!(bad.state.config.train.seed, 4);
+        assert_eq!(bad.messages.len(), 1, "{:?}", bad.messages);
+        assert!(
+            bad.messages[0].starts_with("ignored chapter=nowhere: chapters are learning, "),
+            "{:?}",
+            bad.messages
+        );
     }
 
     #[test]
     fn the_default_state_round_trips() {
         let state = PageState::default();
-        let parsed = parse(&write(&state), PANELS);
+        let parsed = parse(&write(&state), &names());
         assert_eq!(parsed.messages, Vec::<String>::new());
         assert_eq!(parsed.state, state);
     }

@@ -72,7 +72,7 @@ impl App {
     /// messages}`, one message per part that was ignored.
     #[wasm_bindgen(js_name = parseHash)]
     pub fn parse_hash(hash: &str) -> String {
-        hash::parse_json(hash, &registry::embed_panels()).to_string()
+        hash::parse_json(hash, &registry::link_names()).to_string()
     }
 
     /// Writes the URL hash (without `#`) of a state given as JSON `{config, view, panels,
@@ -87,7 +87,8 @@ impl App {
     }
 
     /// The URL hash (without `#`) of this explorer as it is (its config, view and second
-    /// network) with the page's own parts given as JSON `{panels, embed, hide, preset}`.
+    /// network) with the page's own parts given as JSON `{panels, embed, hide, preset,
+    /// allow_origin, chapter}`.
     pub fn hash(&self, page_json: &str) -> String {
         reply(parse("page", page_json).and_then(|page| {
             let s = self.reg.session();
@@ -239,6 +240,29 @@ impl App {
     /// The readout at device pixel (x, y) of a drawn panel, if the pointer is over data.
     pub fn hover(&self, panel: &str, x: f64, y: f64) -> Option<String> {
         self.reg.readout(panel, x, y)
+    }
+
+    /// The keyboard cursor of a drawn panel: from `at_json` (`null`, or `{area, col, row}` as
+    /// an earlier answer gave it) by (`dx`, `dy`) stops, each -1, 0 or 1, a stop every `pitch`
+    /// device pixels on an x-y plot. Answers `{area, col, row, x, y, text}` (the readout at the
+    /// next point of the data, x and y in device pixels) or null when the panel has no readout.
+    pub fn cursor(&self, panel: &str, at_json: &str, dx: i32, dy: i32, pitch: f64) -> String {
+        reply(parse("at", at_json).and_then(|at| {
+            let at: Option<registry::Cursor> = serde_json::from_value(at)
+                .map_err(|e| CallError::new("at", format!("is not a cursor: {e}")))?;
+            Ok(crate::chapters::chapter::to_value(self.reg.cursor(
+                panel,
+                at,
+                (dx.signum(), dy.signum()),
+                pitch,
+            )))
+        }))
+    }
+
+    /// The numbers a panel draws as a table: `{columns, rows, note}` (`rows`: one array of
+    /// cells per point, numbers, texts or null), or null for a panel without a table yet.
+    pub fn table(&self, panel: &str) -> String {
+        reply(self.reg.table(panel))
     }
 
     /// A panel as an SVG document (drawn by the same chart code, not a screenshot).

@@ -1,12 +1,13 @@
 // The page's layout at a desktop, a laptop and a phone size: the transport bar and its messages
 // stay in view at every scroll position, keyboard focus never lands under the bar or off screen,
 // the first chart is above the fold on a phone, a tap reads a chart, Reset while playing leaves
-// the transport consistent, the chapter navigation follows the page, the tour opens from a link,
-// the embed snippet fits its page, and axe-core finds no accessibility violation.
+// the transport consistent, the chapter navigation follows the page and the address names the
+// chapter, the tour opens from a link, the charts read aloud from the keyboard and have data
+// tables, the embed snippet fits its page, and axe-core finds no accessibility violation.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { REPO, openPage, useBrowser } from './harness.mjs';
+import { REPO, openPage, showCanvas, useBrowser } from './harness.mjs';
 
 const site = useBrowser();
 const SIZES = [[1400, 1000], [1366, 668], [375, 800]];
@@ -236,7 +237,54 @@ describe('chapters', () => {
     // Scrolling back to the top marks the first chapter again.
     await scrollTo(page, 0);
     await page.waitForFunction((id) => document.querySelector(`[data-role="chapter-nav"] a[aria-current="true"]`)?.dataset.chapterLink === id, sections[0][0]);
-    assert.doesNotMatch(await page.evaluate(() => window.location.hash), /chapter/);
+    // The address follows a moment later (it is rewritten in place, debounced).
+    await page.waitForFunction(() => !/chapter=/.test(window.location.hash), null, { timeout: 5000 });
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('the address names the chapter a tab or scrolling goes to, in place, beside the other keys', async () => {
+    const { page, problems } = await open(`${site.url}#seed=3`, [1366, 668]);
+    const entries = await page.evaluate(() => window.history.length);
+    const hash = () => page.evaluate(() => decodeURIComponent(window.location.hash));
+    await page.click('[data-role="chapter-nav"] a[data-chapter-link="depth"]');
+    await page.waitForFunction(() => /(^#|&)chapter=depth(&|$)/.test(window.location.hash));
+    assert.match(await hash(), /seed=3/, 'the other keys stay');
+    // Scrolling into another chapter moves the key with it.
+    await page.$eval('section[data-chapter="prior"]', (s) => s.scrollIntoView({ block: 'start' }));
+    await page.waitForFunction(() => /(^#|&)chapter=prior(&|$)/.test(window.location.hash));
+    await page.$eval('section[data-chapter="semantic"]', (s) => s.scrollIntoView({ block: 'start' }));
+    await page.waitForFunction(() => /(^#|&)chapter=semantic(&|$)/.test(window.location.hash));
+    assert.equal(await page.evaluate(() => window.history.length), entries, 'no history entry per chapter');
+    // The first chapter is the top of the page: a link need not name it.
+    await scrollTo(page, 0);
+    await page.waitForFunction(() => !/chapter=/.test(window.location.hash));
+    assert.match(await hash(), /seed=3/);
+    assert.equal(await page.$('[data-role="link-message"]'), null, 'no complaint about the link');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  for (const size of SIZES) {
+    test(`at ${size.join('x')} a link #chapter=depth opens scrolled to that chapter, with the rest of the link applied`, async () => {
+      const { page, problems } = await open(`${site.url}#lr=0.005&chapter=depth`, size);
+      await frames(page, 2);
+      const head = await seen(page, 'section[data-chapter="depth"] h2');
+      assert.ok(head.inside && head.onTop, `the chapter's title is in view below the bar: ${JSON.stringify(head)}`);
+      assert.equal(await page.$eval('[data-role="chapter-nav"] a[aria-current="true"]', (a) => a.dataset.chapterLink), 'depth');
+      assert.equal(await page.evaluate(() => window.dln.config().train.lr), 0.005);
+      assert.equal(await page.$('[data-role="link-message"]'), null, 'chapter is a key of the link, not an unknown one');
+      assert.match(await page.evaluate(() => window.location.hash), /chapter=depth/, 'the address keeps it');
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+  }
+
+  test('a link to a chapter there is not says so and opens the rest', async () => {
+    const { page, problems } = await open(`${site.url}#chapter=nowhere&seed=4`, [1400, 1000]);
+    const text = await page.textContent('[data-role="link-message"]');
+    assert.match(text, /ignored chapter=nowhere: chapters are learning, semantic, depth/);
+    assert.equal(await page.evaluate(() => window.dln.config().train.seed), 4);
     assert.deepEqual(problems, []);
     await page.close();
   });
@@ -293,6 +341,76 @@ describe('chapters', () => {
     await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
     const drawn = await page.$eval('canvas[data-chart="phase"]', (c) => [c.width, c.height, c.clientWidth]);
     assert.equal(drawn[0], drawn[2], `the phase portrait is drawn at its size (was ${stale})`);
+    await page.close();
+  });
+});
+
+describe('charts for the keyboard and screen readers', () => {
+  const live = (page, chart) => page.$eval(`canvas[data-chart="${chart}"]`, (c) => c.parentElement.querySelector('[data-role="chart-readout"]').textContent);
+
+  for (const size of SIZES) {
+    test(`at ${size.join('x')} every chart takes focus, and the arrow keys read the loss chart point by point aloud`, async () => {
+      const { page, problems } = await open(site.url, size);
+      const canvases = await page.$$eval('canvas[data-chart]', (cs) => cs.map((c) => [c.dataset.chart, c.tabIndex, c.getAttribute('role'), c.getAttribute('aria-label'), c.parentElement.querySelector('[data-role="chart-readout"]')?.getAttribute('aria-live')]));
+      for (const [name, tab, role, label, politeness] of canvases) {
+        assert.equal(tab, 0, `${name} is in the tab order`);
+        assert.equal(role, 'img', name);
+        assert.ok(label && label.length > 3, `${name} has a label`);
+        assert.equal(politeness, 'polite', `${name} announces its readout`);
+      }
+      await page.evaluate(() => window.dln.step(600));
+      await showCanvas(page, 'canvas[data-chart="loss"]');
+      await page.focus('canvas[data-chart="loss"]');
+      assert.equal(await live(page, 'loss'), '');
+      await page.keyboard.press('ArrowRight');
+      const first = await live(page, 'loss');
+      assert.match(first, /^step \d+ · loss \d/, first);
+      await page.keyboard.press('ArrowRight');
+      const second = await live(page, 'loss');
+      assert.match(second, /^step \d+ · loss \d/, second);
+      assert.notEqual(second, first, 'the next press reads the next point');
+      const step = (t) => Number(t.match(/^step (\d+)/)[1]);
+      assert.ok(step(second) > step(first), `${first} → ${second}`);
+      await page.keyboard.press('ArrowLeft');
+      assert.equal(await live(page, 'loss'), first, 'and Left goes back');
+      // The readout is shown too, beside the cursor, inside the view.
+      const tip = await seen(page, '[data-role="tooltip"]');
+      assert.ok(tip.inside, JSON.stringify(tip));
+      assert.equal(await page.textContent('[data-role="tooltip"]'), first);
+      // On the mode chart Up and Down go from curve to curve.
+      await showCanvas(page, 'canvas[data-chart="modes"]');
+      await page.focus('canvas[data-chart="modes"]');
+      for (let i = 0; i < 60; i++) await page.keyboard.press('ArrowRight');
+      const before = await live(page, 'modes');
+      assert.match(before, /mode \d/);
+      await page.keyboard.press('ArrowUp');
+      assert.notEqual(await live(page, 'modes'), before);
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+  }
+
+  test('the loss chart\'s data table lists one row per record of the run, and a chart without one says so', async () => {
+    const { page, problems } = await open(site.url, [1400, 1000]);
+    await page.evaluate(() => window.dln.step(500));
+    const every = await page.evaluate(() => window.dln.config().train.record_every);
+    await page.click('details[data-table="loss"] summary');
+    const rows = await page.$$eval('details[data-table="loss"] tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    assert.equal(rows.length, 500 / every + 1, `records every ${every} steps from 0 to 500`);
+    rows.forEach((r, i) => assert.equal(Number(r[0]), i * every));
+    const loss = await page.evaluate(() => window.dln.state().loss);
+    assert.ok(Math.abs(Number(rows.at(-1)[1]) - loss) <= 1e-3 * loss, `the last row's loss ${rows.at(-1)[1]} is the run's ${loss}`);
+    const heads = await page.$$eval('details[data-table="loss"] thead th', (ths) => ths.map((t) => t.textContent));
+    assert.deepEqual(heads, ['step', 'loss', 'predicted loss']);
+    // window.dln.table gives the same numbers.
+    const t = await page.evaluate(() => window.dln.table('modes'));
+    assert.equal(t.rows.length, rows.length);
+    assert.equal(t.columns[0], 'step');
+    assert.match(t.columns[1], /^mode 1 simulated$/);
+    // A heat map has no table yet, and says so.
+    await page.click('details[data-table="output"] summary');
+    assert.match(await page.textContent('details[data-table="output"]'), /no data table yet/);
+    assert.deepEqual(problems, []);
     await page.close();
   });
 });

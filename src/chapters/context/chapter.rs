@@ -28,7 +28,7 @@ use crate::chapters::chapter::{
     flag, number, text, to_value, whole, CallError, CallResult, CallSpec, Chapter,
     Context as CallContext, PanelSpec, Shared,
 };
-use crate::charts::{fmt_num, ChartResult, Frame, Theme};
+use crate::charts::{fmt_num, ChartResult, Frame, Table, Theme};
 
 /// Largest gap between simulation and reduction, relative to the largest target strength, that
 /// still counts as "to rounding".
@@ -888,6 +888,14 @@ impl Chapter for Context {
             "context_scalars" => cc::draw_scalars(root, &self.recurrent, 0, theme),
             "context_relu" => cc::draw_relu_modes(root, &self.relu.cmp, theme),
             _ => cc::draw_relu_gates(root, &self.relu.cmp, GATE_ROWS, theme),
+        }
+    }
+
+    fn table(&self, panel: &str, _shared: &Shared<'_>) -> Option<Table> {
+        match panel {
+            "context_race" => Some(cc::pathways_table(&self.race, self.input)),
+            "context_general" => Some(cc::pathways_table(&self.general, self.input)),
+            _ => None,
         }
     }
 

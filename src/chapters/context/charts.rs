@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::chapters::context::gated::RoutingTask;
 use crate::chapters::context::relu::ReluComparison;
 use crate::chapters::context::{RoutingRun, SequenceRun};
-use crate::charts::{draw_wrapped, fmt_num, ChartResult, Frame, Grid, Theme};
+use crate::charts::{draw_wrapped, fmt_num, ChartResult, Frame, Grid, Table, Theme};
 
 /// Hollow markers of the reduction drawn on each curve.
 const MARKERS: usize = 14;
@@ -852,4 +852,45 @@ where
             .pos(Pos::new(HPos::Left, VPos::Top)),
     ))?;
     Ok(Frame::Grids { grids: vec![grid] })
+}
+
+/// The data-table view of a pathway chart: one row per record and pathway from `input`, the
+/// strength of each mode simulated and from the reduction.
+pub fn pathways_table(run: &RoutingRun, input: usize) -> Table {
+    let task = run.task();
+    let m = task.domains();
+    let input = input.min(m.saturating_sub(1));
+    let n_modes = task.n_modes().min(10);
+    let mut columns = vec!["t/τ".to_string(), "pathway".into(), "trained".into()];
+    for a in 0..n_modes {
+        columns.push(format!("mode {}", a + 1));
+        columns.push(format!("mode {}, reduction", a + 1));
+    }
+    let mut t = Table::new(columns);
+    for r in run.records() {
+        for j in 0..m {
+            let q = input * m + j;
+            let mut row = vec![
+                Table::num(r.time),
+                serde_json::json!(format!("{} → {}", input + 1, j + 1)),
+                serde_json::json!(if task.trained(input, j) { "yes" } else { "no" }),
+            ];
+            for a in 0..n_modes {
+                row.push(Table::opt(r.modes.get(q).and_then(|v| v.get(a)).copied()));
+                row.push(Table::opt(
+                    r.theory
+                        .as_ref()
+                        .and_then(|t| t.get(q))
+                        .and_then(|v| v.get(a))
+                        .copied(),
+                ));
+            }
+            t.rows.push(row);
+        }
+    }
+    t.note = Some(format!(
+        "pathways from input domain {} to every output domain",
+        input + 1
+    ));
+    t
 }

@@ -23,7 +23,7 @@ use crate::chapters::chapter::{
     flag, text, to_value, whole, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec,
     Shared,
 };
-use crate::charts::{fmt_num, ChartResult, Frame, Theme, GRID, INK};
+use crate::charts::{fmt_num, ChartResult, Frame, Table, Theme, GRID, INK};
 
 /// A preset: id, title, caption (what to look for) and its partial config.
 pub struct GenPreset {
@@ -543,6 +543,13 @@ impl Chapter for Generalisation {
                 Some(h) => gc::draw_heat_map(root, h, th),
                 None => draw_message(root, "Run the sweep to fill this map", th),
             },
+        }
+    }
+
+    fn table(&self, panel: &str, _shared: &Shared<'_>) -> Option<Table> {
+        match (panel, self.run.as_ref()) {
+            ("gen-errors", Some(run)) => Some(gc::errors_table(run)),
+            _ => None,
         }
     }
 

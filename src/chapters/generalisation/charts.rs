@@ -10,7 +10,7 @@ use crate::chapters::generalisation::exact::SampleSpectrum;
 use crate::chapters::generalisation::mp::{mp_atom, mp_density, mp_edges, MpTheory};
 use crate::chapters::generalisation::run::GenRun;
 use crate::chapters::generalisation::sweep::{HeatMap, SweepRow};
-use crate::charts::{diverging, fmt_num, mesh, ChartResult, Frame, Grid, Theme};
+use crate::charts::{diverging, fmt_num, mesh, ChartResult, Frame, Grid, Table, Theme};
 
 /// Test-error curve colour in the light theme (series 0 of the palette; the charts read theirs
 /// from the theme).
@@ -741,4 +741,47 @@ where
         (0.0, y_hi),
         false,
     ))
+}
+
+/// The data-table view of the error chart: one row per record of the run.
+pub fn errors_table(run: &GenRun) -> Table {
+    let mut t = Table::new(
+        [
+            "step",
+            "t/τ",
+            "test error",
+            "training error",
+            "test error, exact",
+            "training error, exact",
+            "test error, large-N theory",
+            "training error, large-N theory",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    t.rows = run
+        .records()
+        .iter()
+        .map(|r| {
+            vec![
+                serde_json::json!(r.step),
+                Table::num(r.time),
+                Table::num(r.test_error),
+                Table::num(r.train_error),
+                Table::opt(r.exact_test_error),
+                Table::opt(r.exact_train_error),
+                Table::num(r.mp_test_error),
+                Table::num(r.mp_train_error),
+            ]
+        })
+        .collect();
+    let stop = run.early_stop();
+    t.note = Some(format!(
+        "best stopping time t_opt = {} τ with test error {}; ridge γ* = 1/SNR {}; oracle σ²ε {}",
+        fmt_num(stop.t_opt),
+        fmt_num(stop.test_error),
+        fmt_num(run.ridge_test_error()),
+        fmt_num(run.oracle())
+    ));
+    t
 }

@@ -7,7 +7,9 @@ use plotters::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::charts::{draw_lazy_rich, draw_similarity, draw_tasks};
+use super::charts::{
+    draw_lazy_rich, draw_similarity, draw_tasks, lazy_table, similarity_table, tasks_table,
+};
 use super::config::{SimilaritySweep, SweepOver, TasksConfig};
 use super::experiments::{lazy_rich, AngleRuns, LazyRichConfig, LazyRichResults, SimilarityPoint};
 use super::presets::{self, Preset, PRESETS};
@@ -17,7 +19,7 @@ use crate::chapters::chapter::{
     flag, number, text, to_value, whole, CallError, CallResult, CallSpec, Chapter, Context,
     PanelSpec, Shared,
 };
-use crate::charts::{fmt_num, ChartResult, Frame, Theme};
+use crate::charts::{fmt_num, ChartResult, Frame, Table, Theme};
 
 /// The preset the chapter opens with.
 pub const DEFAULT_PRESET: &str = "prior_rotate";
@@ -716,6 +718,34 @@ impl Chapter for Prior {
                 draw_lazy_rich(root, &res, theme)
             }
         }
+    }
+
+    fn table(&self, panel: &str, _shared: &Shared<'_>) -> Option<Table> {
+        Some(match panel {
+            "prior-tasks" => tasks_table(&self.run),
+            "prior-similarity" => {
+                similarity_table(&self.sweep.as_ref().map(SweepJob::results).unwrap_or(
+                    SimilarityResults {
+                        points: Vec::new(),
+                        threshold: 0.0,
+                        tau_steps: 0.0,
+                    },
+                ))
+            }
+            _ => match &self.lazy {
+                Some(res) => lazy_table(res),
+                None => {
+                    let mut t = lazy_table(&LazyRichResults {
+                        curves: Vec::new(),
+                        scale: self.lazy_cfg.scale,
+                    });
+                    t.note = Some(
+                        "not computed yet: it is computed when the chart is first drawn".into(),
+                    );
+                    t
+                }
+            },
+        })
     }
 
     fn readout(

@@ -7,7 +7,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::chapters::prior::{LazyRichResults, SimilarityResults, TaskRun};
-use crate::charts::{draw_wrapped, fmt_num, mesh, ChartResult, Frame, Theme};
+use crate::charts::{
+    draw_wrapped, fmt_num, mesh, mesh_ticks, wrap_text, ChartResult, Frame, Table, Theme,
+};
 
 /// Colour of task `k` (phase order).
 pub fn task_color(k: usize, th: &Theme) -> RGBColor {
@@ -51,6 +53,46 @@ fn legend<DB: DrawingBackend>(
         )?;
     }
     Ok(())
+}
+
+/// [`legend`] laid out in rows under a chart (on a phone): up to three entries a row, then the
+/// key to the line styles.
+fn legend_row<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(String, RGBColor)],
+    dashed: Option<&str>,
+    th: &Theme,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (w, _) = area.dim_in_pixel();
+    let per_row = 3;
+    let col_w = (w as i32 - th.px(8.0)) / per_row as i32;
+    let row = th.px(22.0);
+    for (k, (name, color)) in entries.iter().enumerate() {
+        let x = th.px(4.0) + col_w * (k % per_row) as i32;
+        let y = th.px(12.0) + row * (k / per_row) as i32;
+        area.draw(&PathElement::new(
+            vec![(x, y), (x + th.px(18.0), y)],
+            color.stroke_width(th.stroke(2.5)),
+        ))?;
+        area.draw(&Text::new(
+            name.clone(),
+            (x + th.px(24.0), y),
+            th.text(11.0).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+    }
+    let y = th.px(12.0) + row * entries.len().div_ceil(per_row) as i32 - th.px(4.0);
+    let faint = th.ink.mix(0.75);
+    let key = match dashed {
+        Some(label) => format!("solid: simulation · dashed: {label}"),
+        None => "solid: simulation".to_string(),
+    };
+    draw_wrapped(
+        area,
+        &key,
+        (th.px(4.0), y),
+        w as i32 - th.px(8.0),
+        &th.text(10.5).color(&faint),
+    )
 }
 
 /// The loss on every task of a sequence over the whole run (log axis), each switch marked with
@@ -200,9 +242,43 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&th.bg)?;
-    let (w, _) = root.dim_in_pixel();
-    let (left, right) = root.split_horizontally(w / 2);
+    let (w, h) = root.dim_in_pixel();
+    let narrow = th.narrow(w);
     let pts = &res.points;
+    let not_reached: Vec<String> = pts
+        .iter()
+        // (At theta = 0 there is nothing to learn.)
+        .filter(|p| p.time_to_learn.is_none() && p.angle.to_radians().cos() < 1.0 - 1e-12)
+        .map(|p| fmt_num(p.angle))
+        .collect();
+    let mut note = format!(
+        "time until L_B < {} of its value at the switch · blue: from A's weights · orange: from scratch · dashed: gradient flow",
+        fmt_num(res.threshold)
+    );
+    if !not_reached.is_empty() {
+        note.push_str(&format!(
+            " · not reached from A within the phase at θ = {}",
+            not_reached.join(", ")
+        ));
+    }
+    let note_color = th.ink.mix(0.75);
+    let note_style = th.text(10.5).color(&note_color);
+    // On a phone the two plots stack, and the note goes under them rather than over the points.
+    let (plots, note_area) = if narrow {
+        let (lines, step) = wrap_text(root, &note, w as i32 - th.px(12.0), &note_style);
+        let room = (lines.len() as i32 * step + th.px(8.0))
+            .min(h as i32 / 3)
+            .max(0) as u32;
+        root.split_vertically(h.saturating_sub(room))
+    } else {
+        root.split_vertically(h)
+    };
+    let (left, right) = if narrow {
+        let (_, ph) = plots.dim_in_pixel();
+        plots.split_vertically(ph / 2)
+    } else {
+        plots.split_horizontally(w / 2)
+    };
     let from_a = th.palette[0];
     let scratch = th.palette[1];
     // Forgetting: the limit is proportional to 1 - cos theta (a rotation in one plane).
@@ -312,30 +388,24 @@ where
                 .map(|p| Circle::new(p, th.px(3.5), color.filled())),
         )?;
     }
-    let not_reached: Vec<String> = pts
-        .iter()
-        // (At theta = 0 there is nothing to learn.)
-        .filter(|p| p.time_to_learn.is_none() && p.angle.to_radians().cos() < 1.0 - 1e-12)
-        .map(|p| fmt_num(p.angle))
-        .collect();
-    let mut note = format!(
-        "time until L_B < {} of its value at the switch · blue: from A's weights · orange: from scratch · dashed: gradient flow",
-        fmt_num(res.threshold)
-    );
-    if !not_reached.is_empty() {
-        note.push_str(&format!(
-            " · not reached from A within the phase at θ = {}",
-            not_reached.join(", ")
-        ));
+    if narrow {
+        draw_wrapped(
+            &note_area,
+            &note,
+            (th.px(6.0), th.px(4.0)),
+            w as i32 - th.px(12.0),
+            &note_style,
+        )?;
+    } else {
+        let (xr, yr) = chart.plotting_area().get_pixel_range();
+        draw_wrapped(
+            root,
+            &note,
+            (xr.start + th.px(6.0), yr.start + th.px(4.0)),
+            xr.end - xr.start - th.px(12.0),
+            &note_style,
+        )?;
     }
-    let (xr, yr) = chart.plotting_area().get_pixel_range();
-    draw_wrapped(
-        root,
-        &note,
-        (xr.start + th.px(6.0), yr.start + th.px(4.0)),
-        xr.end - xr.start - th.px(12.0),
-        &th.text(10.5).color(&th.ink.mix(0.75)),
-    )?;
     let frame_right = Frame::xy(chart.plotting_area(), (0.0, 180.0), (0.0, t_hi), false);
     Ok(Frame::Parts {
         parts: vec![frame_left, frame_right],
@@ -354,10 +424,23 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&th.bg)?;
-    let (w, _) = root.dim_in_pixel();
-    let legend_w = th.px(110.0).min(w as i32 / 4).max(1) as u32;
-    let (plots, legend_area) = root.split_horizontally(w.saturating_sub(legend_w));
-    let panels = plots.split_evenly((1, 3));
+    let (w, h) = root.dim_in_pixel();
+    // On a phone the three plots stack, with the legend in a strip under them; each axis takes
+    // fewer ticks.
+    let narrow = th.narrow(w);
+    let (plots, legend_area) = if narrow {
+        let strip = th.px(22.0) * (res.curves.len().div_ceil(3) as i32) + th.px(44.0);
+        root.split_vertically(h.saturating_sub(strip.max(0) as u32))
+    } else {
+        let legend_w = th.px(110.0).min(w as i32 / 4).max(1) as u32;
+        root.split_horizontally(w.saturating_sub(legend_w))
+    };
+    let panels = if narrow {
+        plots.split_evenly((3, 1))
+    } else {
+        plots.split_evenly((1, 3))
+    };
+    let ticks = if narrow { (5, 4) } else { (6, 6) };
     let t_max = res
         .curves
         .iter()
@@ -397,7 +480,7 @@ where
         if log {
             let lo = lo.max(hi * 1e-6).min(hi / 10.0) / 1.5;
             let mut chart = b.build_cartesian_2d(0f64..t_max, (lo..hi * 1.5).log_scale())?;
-            mesh(&mut chart, "time (τ)", y_desc, th)?;
+            mesh_ticks(&mut chart, "time (τ)", y_desc, ticks, th)?;
             for (i, c) in res.curves.iter().enumerate() {
                 let (sim, theory) = pick(c);
                 let color = th.mode(i);
@@ -429,7 +512,7 @@ where
         } else {
             let top = hi.max(1.0) * 1.05;
             let mut chart = b.build_cartesian_2d(0f64..t_max, 0f64..top)?;
-            mesh(&mut chart, "time (τ)", y_desc, th)?;
+            mesh_ticks(&mut chart, "time (τ)", y_desc, ticks, th)?;
             for (i, c) in res.curves.iter().enumerate() {
                 let (sim, theory) = pick(c);
                 let color = th.mode(i);
@@ -466,11 +549,111 @@ where
         .enumerate()
         .map(|(i, c)| (format!("λ = {}", fmt_num(c.lambda)), th.mode(i)))
         .collect();
-    legend(
-        &legend_area,
-        &entries,
-        Some("exact λ-balanced solution (gradient flow)"),
-        th,
-    )?;
+    let dashed = "exact λ-balanced solution (gradient flow)";
+    if narrow {
+        legend_row(&legend_area, &entries, Some(dashed), th)?;
+    } else {
+        legend(&legend_area, &entries, Some(dashed), th)?;
+    }
     Ok(Frame::Parts { parts })
+}
+
+/// The data-table view of the task-sequence chart: one row per record, the loss on every task
+/// and its prediction.
+pub fn tasks_table(run: &TaskRun) -> Table {
+    let names = run.names();
+    let mut columns = vec!["step".to_string(), "phase".to_string()];
+    for n in &names {
+        columns.push(format!("loss on {n}"));
+        columns.push(format!("loss on {n}, predicted"));
+    }
+    let mut t = Table::new(columns);
+    t.rows = run
+        .records()
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                serde_json::json!(r.step),
+                serde_json::json!(names.get(r.phase).cloned().unwrap_or_default()),
+            ];
+            for k in 0..names.len() {
+                row.push(Table::opt(r.loss.get(k).copied()));
+                row.push(Table::opt(r.theory.get(k).copied().flatten()));
+            }
+            row
+        })
+        .collect();
+    t
+}
+
+/// The data-table view of the similarity sweep: one row per angle measured.
+pub fn similarity_table(res: &SimilarityResults) -> Table {
+    let mut t = Table::new(
+        [
+            "θ (degrees)",
+            "loss on A at the end",
+            "its limit (1 − cos θ) tr(Σ_A²)",
+            "its gradient-flow prediction",
+            "time to learn B from A (τ)",
+            "the same, gradient flow",
+            "time to learn B from scratch (τ)",
+            "the same, gradient flow",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    t.rows = res
+        .points
+        .iter()
+        .map(|p| {
+            vec![
+                Table::num(p.angle),
+                Table::num(p.forgetting),
+                Table::num(p.forgetting_theory),
+                Table::opt(p.forgetting_flow),
+                Table::opt(p.time_to_learn),
+                Table::opt(p.time_to_learn_theory),
+                Table::opt(p.time_to_learn_scratch),
+                Table::opt(p.time_to_learn_scratch_theory),
+            ]
+        })
+        .collect();
+    if res.points.is_empty() {
+        t.note = Some("no angle measured yet: run the sweep".into());
+    }
+    t
+}
+
+/// The data-table view of lazy against rich: one row per time sample and λ.
+pub fn lazy_table(res: &LazyRichResults) -> Table {
+    let mut t = Table::new(
+        [
+            "λ",
+            "time (τ)",
+            "L(t) / L(0)",
+            "exact",
+            "hidden representation change",
+            "exact",
+            "tangent kernel change",
+            "exact",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    for c in &res.curves {
+        let at = |v: &[f64], i: usize| Table::opt(v.get(i).copied());
+        for (i, &time) in c.time.iter().enumerate() {
+            t.rows.push(vec![
+                Table::num(c.lambda),
+                Table::num(time),
+                at(&c.loss, i),
+                at(&c.loss_theory, i),
+                at(&c.representation, i),
+                at(&c.representation_theory, i),
+                at(&c.kernel, i),
+                at(&c.kernel_theory, i),
+            ]);
+        }
+    }
+    t
 }
