@@ -12,23 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { launch, openPage, startServer } from '../tests/browser/harness.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const args = process.argv.slice(2);
-const json = args.includes('--json');
-const dist = args.includes('--dist');
-const i = args.indexOf('--seconds');
-const seconds = i >= 0 ? Number(args[i + 1]) : 4;
-if (!(seconds >= 0.5 && seconds <= 60)) {
-  console.error('bench-frames: --seconds must be a number from 0.5 to 60');
-  process.exit(2);
-}
-const root = dist ? `${REPO}dist` : REPO;
-const wasm = dist ? `${root}/pkg/dln_explorer_bg.wasm` : `${REPO}www/pkg/dln_explorer_bg.wasm`;
-if (!existsSync(wasm)) {
-  console.error(`bench-frames: ${wasm} is missing; run ${dist ? 'make dist' : 'make build'} first`);
-  process.exit(1);
-}
-
-const SECTIONS = [
+export const SECTIONS = [
   ['Learning dynamics', 'section.panels[aria-label="Charts"]'],
   ['Semantic development', 'section.panels.semantic'],
   ['Depth and initialisation', 'section.panels.depth'],
@@ -36,9 +20,9 @@ const SECTIONS = [
 
 // Each chart's draw is timed by wrapping the loop's call to app.draw (the page itself is left
 // as it is; only the copy sent to this browser is instrumented).
-const DRAW_CALL = 'this.guard(() => this.app.draw(c.dataset.chart, c, dpr));';
+const DRAW_CALL = 'const r = this.reply(() => this.app.draw(panel, c, dpr));';
 const TIMED_CALL = 'const __t0 = performance.now(); ' + DRAW_CALL
-  + ' (window.__draws ||= []).push([c.dataset.chart, performance.now() - __t0]);';
+  + ' (window.__draws ||= []).push([panel, performance.now() - __t0]);';
 
 const quantile = (xs, q) => {
   if (!xs.length) return NaN;
@@ -47,87 +31,114 @@ const quantile = (xs, q) => {
 };
 const median = (xs) => quantile(xs, 0.5);
 
-const { server, url } = await startServer({ root });
-const b = await launch();
-const results = [];
-let instrumented = false;
-try {
-  await b.context.route('**/loop.js', async (route) => {
-    const res = await route.fetch();
-    let text = await res.text();
-    if (text.includes(DRAW_CALL)) {
-      text = text.replace(DRAW_CALL, TIMED_CALL);
-      instrumented = true;
-    }
-    await route.fulfill({ response: res, body: text, headers: { ...res.headers(), 'content-encoding': 'identity' } });
-  });
-  for (const [name, selector] of SECTIONS) {
-    const { page, problems } = await openPage(b.context, url);
-    await page.setViewportSize({ width: 1400, height: 1000 });
-    await page.$eval(selector, (el) => el.scrollIntoView({ block: 'start' }));
-    await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
-    await page.waitForTimeout(300);
-    const figures = await page.evaluate(async (ms) => {
-      const longTasks = [];
-      const po = new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); });
-      po.observe({ type: 'longtask', buffered: false });
-      window.__draws = [];
-      const deltas = [];
-      window.dln.play();
-      await new Promise((ok) => {
-        let last = performance.now();
-        const start = last;
-        const tick = (t) => {
-          deltas.push(t - last);
-          last = t;
-          if (t - start < ms) requestAnimationFrame(tick);
-          else ok();
-        };
-        requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });
-      });
-      window.dln.pause();
-      po.disconnect();
-      const draws = {};
-      for (const [panel, dt] of window.__draws) (draws[panel] ||= []).push(dt);
-      return { deltas, longTasks, draws, step: JSON.parse(JSON.stringify(window.dln.state())).step };
-    }, seconds * 1000);
-    const draws = Object.fromEntries(Object.entries(figures.draws).map(([p, xs]) => [p, {
-      n: xs.length, median: median(xs), p95: quantile(xs, 0.95),
-    }]));
-    results.push({
-      section: name,
-      frames: figures.deltas.length,
-      median: median(figures.deltas),
-      p95: quantile(figures.deltas, 0.95),
-      longTasks: figures.longTasks.length,
-      step: figures.step,
-      draws,
+/**
+ * Plays each of `sections` ([[name, selector]]) for `seconds` in a 1400 x 1000 headless Chromium
+ * serving `root`; returns [{section, frames, median, p95, longTasks, step, draws}] and whether the
+ * per-chart draw times could be taken.
+ */
+export async function measureFrames({ sections = SECTIONS, seconds = 4, root = REPO } = {}) {
+  const { server, url } = await startServer({ root });
+  const b = await launch();
+  const results = [];
+  let instrumented = false;
+  try {
+    await b.context.route('**/loop.js', async (route) => {
+      const res = await route.fetch();
+      let text = await res.text();
+      if (text.includes(DRAW_CALL)) {
+        text = text.replace(DRAW_CALL, TIMED_CALL);
+        instrumented = true;
+      }
+      await route.fulfill({ response: res, body: text, headers: { ...res.headers(), 'content-encoding': 'identity' } });
     });
-    if (problems.length) console.error(problems.join('\n'));
-    await page.close();
+    for (const [name, selector] of sections) {
+      const { page, problems } = await openPage(b.context, url);
+      await page.setViewportSize({ width: 1400, height: 1000 });
+      await page.$eval(selector, (el) => el.scrollIntoView({ block: 'start' }));
+      await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+      await page.waitForTimeout(300);
+      const figures = await page.evaluate(async (ms) => {
+        const longTasks = [];
+        const po = new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); });
+        po.observe({ type: 'longtask', buffered: false });
+        window.__draws = [];
+        const deltas = [];
+        window.dln.play();
+        await new Promise((ok) => {
+          let last = performance.now();
+          const start = last;
+          const tick = (t) => {
+            deltas.push(t - last);
+            last = t;
+            if (t - start < ms) requestAnimationFrame(tick);
+            else ok();
+          };
+          requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });
+        });
+        window.dln.pause();
+        po.disconnect();
+        const draws = {};
+        for (const [panel, dt] of window.__draws) (draws[panel] ||= []).push(dt);
+        return { deltas, longTasks, draws, step: JSON.parse(JSON.stringify(window.dln.state())).step };
+      }, seconds * 1000);
+      const draws = Object.fromEntries(Object.entries(figures.draws).map(([p, xs]) => [p, {
+        n: xs.length, median: median(xs), p95: quantile(xs, 0.95),
+      }]));
+      results.push({
+        section: name,
+        frames: figures.deltas.length,
+        median: median(figures.deltas),
+        p95: quantile(figures.deltas, 0.95),
+        longTasks: figures.longTasks.length,
+        step: figures.step,
+        draws,
+      });
+      if (problems.length) console.error(problems.join('\n'));
+      await page.close();
+    }
+  } finally {
+    await b.close();
+    server.close();
   }
-} finally {
-  await b.close();
-  server.close();
+  return { results, instrumented };
 }
 
-if (json) {
-  console.log(JSON.stringify(results));
-} else {
-  const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
-  console.log(`frame intervals while playing at the default speed, ${seconds} s per section, 1400 x 1000`);
-  console.log('section                    frames  median ms  p95 ms  long tasks  steps reached');
-  for (const r of results) {
-    console.log(`${r.section.padEnd(26)} ${String(r.frames).padStart(6)} ${f(r.median).padStart(10)} ${f(r.p95).padStart(7)} ${String(r.longTasks).padStart(11)}  ${r.step}`);
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const dist = args.includes('--dist');
+  const i = args.indexOf('--seconds');
+  const seconds = i >= 0 ? Number(args[i + 1]) : 4;
+  if (!(seconds >= 0.5 && seconds <= 60)) {
+    console.error('bench-frames: --seconds must be a number from 0.5 to 60');
+    process.exit(2);
   }
-  if (instrumented) {
-    console.log('\ntime of one draw per chart, ms (median / p95, draws counted)');
-    for (const r of results) {
-      const parts = Object.entries(r.draws).sort((a, b) => b[1].median - a[1].median)
-        .map(([p, d]) => `${p} ${f(d.median)}/${f(d.p95)} (${d.n})`);
-      console.log(`${r.section.padEnd(26)} ${parts.join(', ') || '-'}`);
-    }
+  const root = dist ? `${REPO}dist` : REPO;
+  const wasm = dist ? `${root}/pkg/dln_explorer_bg.wasm` : `${REPO}www/pkg/dln_explorer_bg.wasm`;
+  if (!existsSync(wasm)) {
+    console.error(`bench-frames: ${wasm} is missing; run ${dist ? 'make dist' : 'make build'} first`);
+    process.exit(1);
+  }
+
+  const { results, instrumented } = await measureFrames({ seconds, root });
+  if (json) {
+    console.log(JSON.stringify(results));
   } else {
-    console.log('\n(per-chart draw times unavailable: the draw call in www/loop.js has changed)');
+    const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+    console.log(`frame intervals while playing at the default speed, ${seconds} s per section, 1400 x 1000`);
+    console.log('section                    frames  median ms  p95 ms  long tasks  steps reached');
+    for (const r of results) {
+      console.log(`${r.section.padEnd(26)} ${String(r.frames).padStart(6)} ${f(r.median).padStart(10)} ${f(r.p95).padStart(7)} ${String(r.longTasks).padStart(11)}  ${r.step}`);
+    }
+    if (instrumented) {
+      console.log('\ntime of one draw per chart, ms (median / p95, draws counted)');
+      for (const r of results) {
+        const parts = Object.entries(r.draws).sort((a, b) => b[1].median - a[1].median)
+          .map(([p, d]) => `${p} ${f(d.median)}/${f(d.p95)} (${d.n})`);
+        console.log(`${r.section.padEnd(26)} ${parts.join(', ') || '-'}`);
+      }
+    } else {
+      console.log('\n(per-chart draw times unavailable: the draw call in www/loop.js has changed)');
+    }
   }
 }

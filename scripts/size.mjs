@@ -19,7 +19,7 @@ const gz = (b) => gzipSync(b, { level: 9 }).length;
 const br = (b) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 
 /** Opens `root`'s index.html and returns [{path, raw, gzip, brotli, sent, encoding}] in load order. */
-async function load(browser, root) {
+export async function load(browser, root) {
   const { server, url } = await serve({ root, port: 0 });
   try {
     const seen = [];
@@ -34,42 +34,54 @@ async function load(browser, root) {
     await page.goto(url);
     await page.waitForFunction(() => window.dln, null, { timeout: 30000 });
     const ready = Date.now() - t0;
+    // The page marks its first chart drawn (www/loop.js); the mark's time counts from navigation.
+    await page.waitForFunction(() => performance.getEntriesByName('dln-first-chart').length, null, { timeout: 30000 });
+    const firstChart = await page.evaluate(() => performance.getEntriesByName('dln-first-chart')[0].startTime);
     await page.close();
     const files = seen.map((s) => {
       const bytes = readFileSync(join(root, s.path));
       return { path: s.path, raw: bytes.length, gzip: gz(bytes), brotli: br(bytes), sent: s.encoding ? s.length : bytes.length, encoding: s.encoding };
     });
-    return { files, ready };
+    return { files, ready, firstChart };
   } finally {
     server.close();
   }
 }
 
-const builds = [['served build (make serve)', REPO]];
-if (existsSync(join(REPO, 'dist/index.html'))) builds.push(['dist/', join(REPO, 'dist')]);
-
-const browser = await launch();
-const out = {};
-try {
-  for (const [name, root] of builds) out[name] = await load(browser, root);
-} finally {
-  await browser.close();
+/** What the page sends on load, for the served build and (when built) dist/: {name: {files, ready}}. */
+export async function sizes() {
+  const builds = [['served build (make serve)', REPO]];
+  if (existsSync(join(REPO, 'dist/index.html'))) builds.push(['dist/', join(REPO, 'dist')]);
+  const browser = await launch();
+  const out = {};
+  try {
+    for (const [name, root] of builds) out[name] = await load(browser, root);
+  } finally {
+    await browser.close();
+  }
+  return out;
 }
 
-if (json) {
-  console.log(JSON.stringify(out));
-} else {
-  const n = (x) => (Number.isFinite(x) ? x.toLocaleString('en-US') : '-');
-  for (const [name, { files, ready }] of Object.entries(out)) {
-    console.log(`\n${name}: ${files.length} files on load (window.dln ready after ${ready} ms)`);
-    console.log(`${'file'.padEnd(34)} ${'raw'.padStart(10)} ${'gzip -9'.padStart(10)} ${'brotli'.padStart(10)} ${'sent'.padStart(10)}`);
-    for (const f of files) {
-      const sent = `${n(f.sent)}${f.encoding ? ` ${f.encoding}` : ''}`;
-      console.log(`${f.path.padEnd(34)} ${n(f.raw).padStart(10)} ${n(f.gzip).padStart(10)} ${n(f.brotli).padStart(10)} ${sent.padStart(10)}`);
+/** Gzipped bytes of the wasm and JS a build sends on load. */
+export const codeGzip = ({ files }) => files.filter((f) => /\.(js|wasm)$/.test(f.path)).reduce((s, f) => s + f.gzip, 0);
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const out = await sizes();
+  if (json) {
+    console.log(JSON.stringify(out));
+  } else {
+    const n = (x) => (Number.isFinite(x) ? x.toLocaleString('en-US') : '-');
+    for (const [name, { files, ready, firstChart }] of Object.entries(out)) {
+      console.log(`\n${name}: ${files.length} files on load (window.dln ready after ${ready} ms, first chart drawn ${Math.round(firstChart)} ms after navigation)`);
+      console.log(`${'file'.padEnd(34)} ${'raw'.padStart(10)} ${'gzip -9'.padStart(10)} ${'brotli'.padStart(10)} ${'sent'.padStart(10)}`);
+      for (const f of files) {
+        const sent = `${n(f.sent)}${f.encoding ? ` ${f.encoding}` : ''}`;
+        console.log(`${f.path.padEnd(34)} ${n(f.raw).padStart(10)} ${n(f.gzip).padStart(10)} ${n(f.brotli).padStart(10)} ${sent.padStart(10)}`);
+      }
+      const sum = (list, k) => list.reduce((s, f) => s + f[k], 0);
+      const code = files.filter((f) => /\.(js|wasm)$/.test(f.path));
+      console.log(`${'all files'.padEnd(34)} ${n(sum(files, 'raw')).padStart(10)} ${n(sum(files, 'gzip')).padStart(10)} ${n(sum(files, 'brotli')).padStart(10)} ${n(sum(files, 'sent')).padStart(10)}`);
+      console.log(`${'wasm + JS'.padEnd(34)} ${n(sum(code, 'raw')).padStart(10)} ${n(sum(code, 'gzip')).padStart(10)} ${n(sum(code, 'brotli')).padStart(10)} ${n(sum(code, 'sent')).padStart(10)}`);
     }
-    const sum = (list, k) => list.reduce((s, f) => s + f[k], 0);
-    const code = files.filter((f) => /\.(js|wasm)$/.test(f.path));
-    console.log(`${'all files'.padEnd(34)} ${n(sum(files, 'raw')).padStart(10)} ${n(sum(files, 'gzip')).padStart(10)} ${n(sum(files, 'brotli')).padStart(10)} ${n(sum(files, 'sent')).padStart(10)}`);
-    console.log(`${'wasm + JS'.padEnd(34)} ${n(sum(code, 'raw')).padStart(10)} ${n(sum(code, 'gzip')).padStart(10)} ${n(sum(code, 'brotli')).padStart(10)} ${n(sum(code, 'sent')).padStart(10)}`);
   }
 }
