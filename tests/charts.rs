@@ -325,3 +325,94 @@ fn the_dark_theme_draws_on_a_dark_background_with_light_ink() {
     assert!(!light.contains(&hex(th.bg)), "the export stays light");
     assert!(light.contains("fill=\"#FFFFFF\""));
 }
+
+#[test]
+fn a_panel_replayed_from_its_display_list_is_the_svg_the_chart_draws_directly() {
+    let cfg = dln_explorer::config::Config::default()
+        .merged(&serde_json::json!({}))
+        .unwrap();
+    let mut reg = dln_explorer::chapters::Registry::new(&cfg);
+    reg.advance(400);
+    for panel in [
+        "loss",
+        "modes",
+        "output",
+        "svd",
+        "mds",
+        "rsm",
+        "illusion",
+        "typicality",
+        "projection",
+    ] {
+        for (w, h) in [(700, 500), (1400, 900)] {
+            let direct =
+                dln_explorer::charts::panel_svg(panel, reg.session(), reg.view(), w, h).unwrap();
+            let replayed = reg.svg(panel, w, h).unwrap();
+            assert!(direct.contains("<text"), "{panel} draws text");
+            assert_eq!(direct, replayed, "{panel} at {w}x{h}");
+        }
+        // The page's path: Registry::draw replays onto the backend it is given, here in the
+        // dark theme at a device pixel ratio of 2.
+        use plotters::prelude::*;
+        let theme = dln_explorer::charts::Theme::new(2.0, true);
+        let mut direct = String::new();
+        {
+            let root = SVGBackend::with_string(&mut direct, (1400, 900)).into_drawing_area();
+            dln_explorer::charts::draw_panel(panel, &root, reg.session(), reg.view(), &theme)
+                .unwrap();
+            root.present().unwrap();
+        }
+        let mut replayed = String::new();
+        {
+            let root = SVGBackend::with_string(&mut replayed, (1400, 900)).into_drawing_area();
+            reg.draw(panel, &root, &theme).unwrap();
+            root.present().unwrap();
+        }
+        assert_eq!(direct, replayed, "{panel} in the dark theme at scale 2");
+    }
+}
+
+#[test]
+fn a_display_list_records_each_drawing_call_once_and_replays_them_in_order() {
+    use dln_explorer::charts::display::{DisplayList, Op};
+    use plotters::prelude::*;
+    fn draw<DB: DrawingBackend>(
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        root.fill(&WHITE)?;
+        root.draw(&PathElement::new(
+            vec![(1, 2), (30, 40), (50, 10)],
+            RED.stroke_width(2),
+        ))?;
+        root.draw(&Circle::new((20, 20), 5, BLUE.filled()))?;
+        root.draw(&Text::new(
+            "a label",
+            (10, 60),
+            ("sans-serif", 13.0)
+                .into_font()
+                .transform(FontTransform::Rotate270),
+        ))
+    }
+    // The closure stays: `draw::<Recorder<'r>>` is for one lifetime 'r, record wants any.
+    #[allow(clippy::redundant_closure)]
+    let (list, ()) = DisplayList::record((80, 70), |root| draw(root)).unwrap();
+    assert!(matches!(list.ops()[0], Op::Rect(..)));
+    assert!(matches!(list.ops()[1], Op::Path(ref p, s) if p.len() == 3 && s.width == 2));
+    assert!(matches!(list.ops()[2], Op::Circle((20, 20), 5, _, true)));
+    assert!(matches!(list.ops()[3], Op::Text(ref t, _, (10, 60)) if t == "a label"));
+    assert_eq!(list.ops().len(), 4);
+    let mut direct = String::new();
+    {
+        let root = SVGBackend::with_string(&mut direct, (80, 70)).into_drawing_area();
+        draw(&root).unwrap();
+        root.present().unwrap();
+    }
+    let mut replayed = String::new();
+    {
+        let root = SVGBackend::with_string(&mut replayed, (80, 70)).into_drawing_area();
+        list.replay(&root).unwrap();
+        root.present().unwrap();
+    }
+    assert_eq!(direct, replayed);
+    assert!(replayed.contains("rotate(270"), "{replayed}");
+}

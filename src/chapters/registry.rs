@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::chapter::{CallError, CallResult, CallSpec, Chapter, Context, PanelSpec, Shared};
+use crate::charts::display::DisplayList;
 use crate::charts::{ChartResult, Frame, Table, Theme};
 use crate::config::{Config, ValidConfig};
 use crate::page::View;
@@ -385,7 +386,9 @@ impl Registry {
         }
     }
 
-    /// Draws a panel and remembers where its data went (for readouts) and what it showed.
+    /// Draws a panel and remembers where its data went (for readouts) and what it showed. The
+    /// chart is drawn once into a [`DisplayList`] and replayed onto `root`'s backend, so the
+    /// chart code is compiled for the display list only, whatever backends the page uses.
     pub fn draw<DB: DrawingBackend>(
         &mut self,
         panel: &str,
@@ -395,27 +398,41 @@ impl Registry {
     where
         DB::ErrorType: 'static,
     {
-        let (w, h) = root.dim_in_pixel();
+        let field = || format!("draw.{panel}");
+        let list = self.record(panel, root.dim_in_pixel(), theme, field)?;
+        list.replay(root)
+            .map_err(|e| CallError::new(field(), e.to_string()))
+    }
+
+    /// Draws a panel into a display list of `size` pixels, and remembers where its data went
+    /// (for readouts) and what it showed.
+    fn record(
+        &mut self,
+        panel: &str,
+        size: (u32, u32),
+        theme: &Theme,
+        field: impl Fn() -> String,
+    ) -> Result<DisplayList, CallError> {
         let shared = Shared {
             session: &self.session,
             view: &self.view,
             version: self.version,
         };
-        let frame = self
-            .chapters
-            .draw(panel, root, &shared, theme)
-            .map_err(|e| CallError::new(format!("draw.{panel}"), e.to_string()))?;
+        let chapters = &mut self.chapters;
+        let (list, frame) =
+            DisplayList::record(size, |root| chapters.draw(panel, root, &shared, theme))
+                .map_err(|e| CallError::new(field(), e.to_string()))?;
         let version = self.chapters.version(panel, &shared).flatten();
         match version {
             Some(v) => {
-                self.drawn.insert(panel.to_string(), (v, w, h));
+                self.drawn.insert(panel.to_string(), (v, size.0, size.1));
             }
             None => {
                 self.drawn.remove(panel);
             }
         }
         self.frames.insert(panel.to_string(), frame);
-        Ok(())
+        Ok(list)
     }
 
     /// The frame a panel was last drawn with.
@@ -536,15 +553,17 @@ impl Registry {
             view: &self.view,
             version: self.version,
         };
+        let field = || format!("svg.{panel}");
+        let chapters = &mut self.chapters;
+        let (list, _) = DisplayList::record((width, height), |root| {
+            chapters.draw(panel, root, &shared, &Theme::default())
+        })
+        .map_err(|e| CallError::new(field(), e.to_string()))?;
         let mut out = String::new();
         {
-            let backend = SVGBackend::with_string(&mut out, (width, height));
-            let root = backend.into_drawing_area();
-            let field = || format!("svg.{panel}");
-            self.chapters
-                .draw(panel, &root, &shared, &Theme::default())
-                .map_err(|e| CallError::new(field(), e.to_string()))?;
-            root.present()
+            let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+            list.replay(&root)
+                .and_then(|()| root.present())
                 .map_err(|e| CallError::new(field(), e.to_string()))?;
         }
         Ok(out)

@@ -13,6 +13,7 @@ use plotters::prelude::*;
 use serde::Serialize;
 
 pub mod delays;
+pub mod display;
 mod heat;
 mod lines;
 mod semantic;
