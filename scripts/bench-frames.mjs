@@ -13,9 +13,9 @@ import { launch, openPage, startServer } from '../tests/browser/harness.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const SECTIONS = [
-  ['Learning dynamics', 'section.panels[aria-label="Charts"]'],
-  ['Semantic development', 'section.panels.semantic'],
-  ['Depth and initialisation', 'section.panels.depth'],
+  ['Learning dynamics', 'section.chapter[data-chapter="learning"]'],
+  ['Semantic development', 'section.chapter[data-chapter="semantic"]'],
+  ['Depth and initialisation', 'section.chapter[data-chapter="depth"]'],
 ];
 
 // Each chart's draw is timed by wrapping the loop's call to app.draw (the page itself is left
