@@ -238,3 +238,124 @@ fn an_exact_map_keeps_the_papers_continuous_time_curve_beside_it() {
     assert!(info.exact);
     assert_eq!(info.kind, Quality::Exact);
 }
+
+/// The mean of the squared errors over items and features: PyTorch's `nn.MSELoss`.
+fn mse(run: &Run) -> f64 {
+    let out = run.output();
+    let y = &run.data().y;
+    y.iter()
+        .zip(out.iter())
+        .map(|(t, o)| (t - o) * (t - o))
+        .sum::<f64>()
+        / y.len() as f64
+}
+
+#[test]
+fn with_the_mean_loss_one_hidden_layer_follows_its_map_to_rounding_at_the_rate_2_lr_over_pf() {
+    let s_max = 6.320_6;
+    // rm8: P = 8 items, F = 36 features, so eta_sum = 2 lr / 288.
+    let lr = 0.3 / s_max * 144.0;
+    let run = trained(json!({
+        "network": {"hidden": [16]},
+        "init": {"kind": "balanced", "scale": 1e-3},
+        "train": {"lr": lr, "loss": "mean", "steps": 3000, "record_every": 5}
+    }));
+    assert_exact(&run, "D = 2, mean loss");
+    assert!((run.rate() - lr / 144.0).abs() < 1e-15 * lr);
+    // The time axis runs at the summed loss's rate: t/tau = steps * 2 lr / (P F).
+    assert!((run.time() - 3000.0 * lr / 144.0).abs() < 1e-9 * run.time());
+    // The loss reported is PyTorch's: the mean of the squared errors, without the 1/2.
+    let loss = run.loss();
+    assert!(
+        (loss - mse(&run)).abs() <= 1e-12 * loss.max(1e-300),
+        "{loss} vs {}",
+        mse(&run)
+    );
+    // At step 0 every mode has strength u0 = 1e-3: the summed loss is 1/2 sum (s - u0)^2 and the
+    // mean loss that over P F / 2 = 144.
+    let l0 = run.history().records()[0].loss;
+    let sum0 = 0.5 * run.svd().s.iter().map(|s| (s - 1e-3).powi(2)).sum::<f64>();
+    assert!(
+        (l0 - sum0 / 144.0).abs() < 1e-9 * l0,
+        "{l0} vs {}",
+        sum0 / 144.0
+    );
+}
+
+#[test]
+fn with_the_mean_loss_three_weight_matrices_follow_their_map_to_rounding() {
+    // Six items and six features: eta_sum = 2 lr / 36, so lr = 9 is eta_sum = 0.5.
+    let run = trained(json!({
+        "dataset": spectrum(),
+        "network": {"hidden": [8, 8]},
+        "init": {"kind": "balanced", "scale": 1e-2},
+        "train": {"lr": 9.0, "loss": "mean", "steps": 2000, "record_every": 5}
+    }));
+    assert_exact(&run, "D = 3, mean loss");
+    assert!((run.rate() - 0.5).abs() < 1e-15);
+}
+
+#[test]
+fn a_mean_loss_run_takes_the_same_steps_as_a_summed_loss_run_at_the_rate_2_lr_over_pf() {
+    let patch = |loss: &str, lr: f64| {
+        json!({
+            "network": {"hidden": [16]},
+            "init": {"kind": "small_gaussian", "scale": 0.01},
+            "train": {"lr": lr, "loss": loss, "steps": 500, "record_every": 50}
+        })
+    };
+    let mean = trained(patch("mean", 2.0));
+    let sum = trained(patch("sum", 2.0 * 2.0 / 288.0));
+    for (a, b) in mean.history().records().iter().zip(sum.history().records()) {
+        assert_eq!(a.step, b.step);
+        assert!((a.time - b.time).abs() < 1e-12 * b.time.max(1.0));
+        for (x, y) in a.modes.iter().zip(&b.modes) {
+            assert!((x - y).abs() < 1e-12 * 6.4, "step {}: {x} vs {y}", a.step);
+        }
+        assert!(
+            (a.loss - b.loss / 144.0).abs() < 1e-12 * b.loss,
+            "{} vs {}",
+            a.loss,
+            b.loss
+        );
+    }
+}
+
+#[test]
+fn a_xavier_gamma_start_is_approximate_from_u0_of_the_two_layers_stds() {
+    // rm8 (8 items, 36 features), 16 hidden units, gamma = 1e-3: sigma1 = gamma/sqrt(24),
+    // sigma2 = gamma/sqrt(52), u0 = 16 (sigma1^2 + sigma2^2) / 4.
+    let gamma: f64 = 1e-3;
+    let (s1, s2) = (gamma / 24f64.sqrt(), gamma / 52f64.sqrt());
+    let u0 = 16.0 * (s1 * s1 + s2 * s2) / 4.0;
+    let s_max = 6.320_6;
+    let run = trained(json!({
+        "network": {"hidden": [16]},
+        "init": {"kind": "small_gaussian", "scale": gamma, "rule": "xavier_gamma"},
+        "train": {"lr": 0.05 / s_max, "steps": 3000, "record_every": 5}
+    }));
+    let p = run.prediction().unwrap();
+    assert_eq!(p.kind(), Quality::Approximate);
+    assert!(
+        p.label.contains(&format!("{u0:.2e}")),
+        "{} (u0 {u0:.2e})",
+        p.label
+    );
+    assert!(p.label.contains("γ/√(n_in + n_out)"), "{}", p.label);
+    assert!(p.validity.is_none(), "{:?}", p.validity);
+    // The theory from that u0 puts the strongest mode's half-learning step within 3 % of the
+    // simulation's (the u0 of the std rule, N_h gamma^2 / 2, would be 17x larger and ~10 % early).
+    let goal = 0.5 * run.svd().s[0];
+    let sim = run
+        .history()
+        .records()
+        .iter()
+        .find(|r| r.modes[0] >= goal)
+        .expect("the first mode is learned")
+        .step as f64;
+    let th = run.learned_at()[0].expect("predicted");
+    assert!(
+        (th / sim - 1.0).abs() < 0.03,
+        "theory {th} vs simulation {sim}"
+    );
+}

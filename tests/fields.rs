@@ -211,7 +211,7 @@ fn the_schema_has_one_entry_per_field_with_what_a_control_needs() {
     assert_eq!(lr["path"], "train.lr");
     assert_eq!(
         (lr["min"].as_f64(), lr["max"].as_f64()),
-        (Some(0.0), Some(10.0))
+        (Some(0.0), Some(1000.0))
     );
     assert_eq!(lr["log"], true);
     assert_eq!(lr["live"], true);

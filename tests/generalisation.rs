@@ -312,6 +312,7 @@ fn each_empirical_mode_of_a_deep_student_follows_its_scalar_map_to_rounding() {
         kind: InitKind::Balanced,
         scale: 1e-3,
         lambda: 0.0,
+        ..InitConfig::default()
     };
     let mut net = initialise(&init, &[60, 30, 30], &svd, &mut Rng::new(1));
     let mut tr = Trainer::new(&net, &task.data);

@@ -8,7 +8,7 @@ use std::time::Instant;
 use dln_explorer::run::measures::{
     course_end, overshoot, predicted_illusions, single_item_features, SCAN_POINTS,
 };
-use dln_explorer::run::studies::illusion_trace;
+use dln_explorer::run::studies::Probe;
 use dln_explorer::run::Run;
 use ndarray::Array2;
 use serde_json::json;
@@ -138,23 +138,42 @@ fn the_theory_scan_runs_on_a_256_by_4096_dataset_and_gives_peaks() {
 }
 
 #[test]
-fn one_pairs_trace_gives_its_simulated_and_predicted_course_and_peaks() {
+fn one_pairs_probe_reads_its_course_at_every_record_and_gives_both_peaks() {
     let cfg = common::config(json!({
         "network": {"hidden": [16]},
         "init": {"kind": "small_gaussian", "scale": (2e-6f64 / 16.0).sqrt()},
         "train": {"lr": 0.01 / 6.320_606_924_810_471, "steps": 8311, "record_every": 10, "seed": 3}
     }));
     let mut run = Run::new(&cfg);
-    run.advance(8311);
-    let t = illusion_trace(&run, "pine", "leaves").unwrap();
+    let mut probe = Probe::new(&run, "pine", "leaves").unwrap();
+    while run.advance(10) > 0 {
+        probe.read(&run);
+    }
+    let t = probe.trace(&run);
+    // A reading at step 0 and after every 10 steps, the last at the run's end.
+    assert_eq!(t.steps.len(), 1 + 8311_usize.div_ceil(10));
+    assert_eq!(t.steps.last(), Some(&8311));
     assert_eq!(t.sim.len(), t.steps.len());
+    let out = run.network().output(run.data());
+    let (i, m) = (
+        run.data().items.iter().position(|x| x == "pine").unwrap(),
+        run.data()
+            .features
+            .iter()
+            .position(|x| x == "leaves")
+            .unwrap(),
+    );
+    assert_eq!(t.sim.last(), Some(&out[(m, i)]));
     assert_eq!(t.theory.as_ref().unwrap().len(), t.steps.len());
     // docs/theory.md §2.3.4: pine has leaves peaks near 0.67 around step 1350, then returns to 0.
     let (pt, ps) = (t.peak_theory.unwrap(), t.peak_sim.unwrap());
     assert!((pt - 0.669).abs() < 0.02, "theory peak {pt}");
     assert!((ps - pt).abs() < 0.05, "simulated peak {ps}");
     assert!((1000.0..1800.0).contains(&t.step_theory.unwrap()));
-    let err = illusion_trace(&run, "pine", "wings!").unwrap_err();
+    // The simulated peak, read every 10 steps, lies near the predicted one (a small random
+    // start lags the prediction a little).
+    assert!((t.step_sim.unwrap() as f64 - t.step_theory.unwrap()).abs() < 150.0);
+    let err = Probe::new(&run, "pine", "wings!").unwrap_err();
     assert!(
         err.contains("--illusion") && err.contains("wings!"),
         "{err}"

@@ -25,6 +25,7 @@ fn the_gradient_equals_central_finite_differences_of_the_summed_loss() {
             kind: InitKind::ScaledGaussian,
             scale: 0.8,
             lambda: 0.0,
+            ..InitConfig::default()
         };
         let net = initialise(&init, &dims(&data, hidden), &svd, &mut Rng::new(11));
         let grads = net.gradients(&data);
@@ -55,6 +56,7 @@ fn orthogonal_initialisation_gives_orthonormal_rows_or_columns_times_the_scale()
         kind: InitKind::Orthogonal,
         scale,
         lambda: 0.0,
+        ..InitConfig::default()
     };
     let net = initialise(&init, &dims(&data, &[16, 5, 20]), &svd, &mut Rng::new(3));
     for w in &net.weights {
@@ -77,6 +79,7 @@ fn balanced_initialisation_starts_every_mode_at_u0_for_every_depth() {
             kind: InitKind::Balanced,
             scale: u0,
             lambda: 0.0,
+            ..InitConfig::default()
         };
         let net = initialise(&init, &dims(&data, hidden), &svd, &mut Rng::new(9));
         let modes = net.mode_strengths(&svd);
@@ -101,6 +104,7 @@ fn a_balanced_network_narrower_than_the_data_carries_only_its_strongest_modes() 
         kind: InitKind::Balanced,
         scale: 0.5,
         lambda: 0.0,
+        ..InitConfig::default()
     };
     let net = initialise(&init, &dims(&data, &[3]), &svd, &mut Rng::new(1));
     let modes = net.mode_strengths(&svd);
@@ -118,6 +122,7 @@ fn scaled_gaussian_weights_have_standard_deviation_scale_over_root_fan_in() {
         kind: InitKind::ScaledGaussian,
         scale: 2.0,
         lambda: 0.0,
+        ..InitConfig::default()
     };
     let net = initialise(&init, &dims(&data, &[200]), &svd, &mut Rng::new(5));
     let w = &net.weights[0];
@@ -127,4 +132,41 @@ fn scaled_gaussian_weights_have_standard_deviation_scale_over_root_fan_in() {
         (var / want - 1.0).abs() < 0.03,
         "variance {var}, want {want}"
     );
+}
+
+#[test]
+fn the_xavier_gamma_rule_draws_each_layer_with_std_gamma_over_the_root_of_its_fan_in_plus_fan_out()
+{
+    use dln_explorer::config::InitRule;
+    let data = Dataset::rm8();
+    let svd = Svd::new(&data.sigma_yx().view());
+    let gamma = 3e-13;
+    let init = InitConfig {
+        kind: InitKind::SmallGaussian,
+        scale: gamma,
+        rule: InitRule::XavierGamma,
+        ..InitConfig::default()
+    };
+    let d = dims(&data, &[200]);
+    let net = initialise(&init, &d, &svd, &mut Rng::new(4));
+    for (l, w) in net.weights.iter().enumerate() {
+        let (n_out, n_in) = w.dim();
+        let want = gamma / ((n_in + n_out) as f64).sqrt();
+        let got = (w.iter().map(|x| x * x).sum::<f64>() / w.len() as f64).sqrt();
+        // 1600 or 7200 draws: the sample std is within 5 % of the std.
+        assert!(
+            (got / want - 1.0).abs() < 0.05,
+            "layer {l}: std {got:e}, want {want:e}"
+        );
+    }
+    // The std rule keeps every layer at the scale itself.
+    let plain = InitConfig {
+        rule: InitRule::Std,
+        ..init
+    };
+    let net = initialise(&plain, &d, &svd, &mut Rng::new(4));
+    for w in &net.weights {
+        let got = (w.iter().map(|x| x * x).sum::<f64>() / w.len() as f64).sqrt();
+        assert!((got / gamma - 1.0).abs() < 0.05, "std {got:e}");
+    }
 }

@@ -96,6 +96,7 @@ fn backpropagation_through_tanh_and_relu_equals_central_finite_differences() {
                 kind: InitKind::ScaledGaussian,
                 scale: 1.2,
                 lambda: 0.0,
+                ..InitConfig::default()
             };
             let net = initialise(&init, &dims(data, hidden), &svd, &mut Rng::new(17))
                 .with_activation(act);
@@ -127,6 +128,7 @@ fn a_tanh_network_computes_tanh_on_the_hidden_layer_and_a_linear_output() {
         kind: InitKind::ScaledGaussian,
         scale: 2.0,
         lambda: 0.0,
+        ..InitConfig::default()
     };
     let net = initialise(&init, &dims(&data, &[5]), &svd, &mut Rng::new(2))
         .with_activation(Activation::Tanh);

@@ -235,6 +235,7 @@ export const controls = {
     const scaleLabel = this.q('[data-role="scale-label"]');
     if (scaleLabel) scaleLabel.textContent = SCALE_LABEL[cfg.init.kind] || 'Scale';
     this.updateLrHint(cfg);
+    this.syncFlow();
     this.editor?.refresh(cfg);
   },
 
@@ -243,11 +244,43 @@ export const controls = {
     const el = this.q('[data-role="lr-hint"]');
     const s = this.state();
     if (!el || !s || !cfg) return;
-    const x = cfg.train.lr * (s.singular_values[0] || 0);
+    // The rate on the summed loss (with the mean loss, 2·lr/(P·F)).
+    const x = (s.rate ?? cfg.train.lr) * (s.singular_values[0] || 0);
     let note = 'steps this small follow the continuous-time theory closely';
     if (x > 0.1) note = 'large steps: expect visible lag behind the theory, or divergence';
     else if (x > 0.02) note = 'discrete steps lag the theory by a few percent';
-    el.textContent = `lr × s₁ = ${fmt(x)}: ${note}.`;
+    const eta = cfg.train.loss === 'mean' ? 'η × s₁ (η = 2·lr/(P·F))' : 'lr × s₁';
+    el.textContent = `${eta} = ${fmt(x)}: ${note}.`;
+  },
+
+  /**
+   * The "paper: continuous time" checkbox: the view's `flow` (hash `flow=1`). On, the charts add
+   * the papers' gradient-flow curve and read the half-learning milestones off it.
+   */
+  bindFlow() {
+    const el = this.q('[data-flow]');
+    if (!el) return;
+    el.addEventListener('change', () => {
+      const err = this.setView({ flow: el.checked });
+      if (err) this.showError(err);
+    });
+    this.root.addEventListener('dln-change', () => this.syncFlow());
+  },
+
+  /** Ticks the checkbox as the view has it; it is disabled when there is no second curve. */
+  syncFlow() {
+    const el = this.q('[data-flow]');
+    if (!el) return;
+    el.checked = Boolean(this.view()?.flow);
+    const theory = this.state()?.theory;
+    const has = Boolean(theory?.flow_label);
+    el.disabled = !has;
+    const label = el.closest('label');
+    if (label) {
+      label.title = has
+        ? `Adds the dotted curve: ${theory.flow_label}. Milestones are then read from it.`
+        : 'The prediction drawn is already the gradient flow (or there is none): there is no second curve.';
+    }
   },
 
   bindPresets() {

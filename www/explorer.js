@@ -43,6 +43,7 @@ export class Explorer {
     this.bindCanvases();
     this.bindPresets();
     this.bindScrubber();
+    this.bindFlow();
     // Each chapter's own controls, for the chapters this page shows (www/chapters/index.js).
     this.chapterControls = {};
     const fields = new Map(this.chapters().map((c) => [c.id, c.fields]));

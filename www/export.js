@@ -16,7 +16,7 @@ export function download(doc, name, data, type) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** The largest config file read (a custom matrix of 256 × 4096 numbers fits). */
+/** The largest config file read (a custom matrix of 2^20 numbers, the most a dataset holds, fits). */
 const MAX_CONFIG_BYTES = 20_000_000;
 
 export class Exporter {

@@ -3,7 +3,7 @@
 //! ```text
 //! dln run CONFIG.json [--out FILE] [--format json|csv] [--illusion ITEM,FEATURE]
 //!                                                        train and write the recorded trajectories
-//! dln example                                            print an example config (notes on stderr)
+//! dln example [PRESET]                                   print an example config (notes on stderr)
 //! dln bench [CASE...] [--seconds S] [--json]             gradient-descent steps per second
 //! ```
 
@@ -14,6 +14,7 @@ use dln_explorer::chapters::cli::{self, Command};
 use dln_explorer::chapters::depth::sweep::Sweep;
 use dln_explorer::config::{fields, Config, ValidConfig};
 use dln_explorer::run::export;
+use dln_explorer::run::studies::Probe;
 use dln_explorer::run::Run;
 
 const USAGE: &str = "usage:
@@ -33,8 +34,10 @@ const USAGE: &str = "usage:
       and time to learn against the rotation angle (JSON). With \"sweep\": {\"over\":
       \"alpha\", \"alphas\": [..], \"snrs\": [..]}: the test error of a student of a noisy
       teacher against the load alpha (large-N theory), one row per point.
-  dln example
-      Prints an example CONFIG.json on standard output, with notes on standard error.
+  dln example [PRESET]
+      Prints an example CONFIG.json on standard output, with notes on standard error; with
+      the id of one of the page's presets (e.g. neuromatch), that preset's config:
+      dln example neuromatch | dln run - --illusion Shark,has_bones
   dln bench [rm8|wide|deep ...] [--seconds S] [--json] [--tiles portable|avx2|avx512]
       Gradient-descent steps per second on three fixed networks (about S = 1 second each),
       on the widest tiles the processor has unless --tiles names narrower ones.
@@ -79,7 +82,7 @@ fn main() -> ExitCode {
 fn dispatch(args: &[String]) -> Result<(), Failure> {
     match args.first().map(String::as_str) {
         Some("run") => cmd_run(&args[1..]),
-        Some("example") => cmd_example(),
+        Some("example") => cmd_example(&args[1..]),
         Some("sweep") => cmd_sweep(&args[1..]),
         Some("bench") => dln_explorer::engine::bench::cli(&args[1..])
             .map(|out| print!("{out}"))
@@ -238,20 +241,18 @@ fn cmd_run(args: &[String]) -> Result<(), Failure> {
     }
     let cfg = parse_config(&text)?;
     let mut run = Run::new(&cfg);
-    train(&mut run, cfg.train.steps);
+    let mut probe = match &io.illusion {
+        Some((item, feature)) => Some(Probe::new(&run, item, feature).map_err(Failure::Input)?),
+        None => None,
+    };
+    train(&mut run, cfg.train.steps, probe.as_mut());
     if let Some(msg) = run.message() {
         eprintln!("{msg}");
     }
     if let Some(note) = run.note() {
         eprintln!("note: {note}");
     }
-    let trace = match &io.illusion {
-        Some((item, feature)) => Some(
-            dln_explorer::run::studies::illusion_trace(&run, item, feature)
-                .map_err(Failure::Input)?,
-        ),
-        None => None,
-    };
+    let trace = probe.map(|p| p.trace(&run));
     let body = if io.format == "csv" {
         if trace.is_some() {
             return Err(Failure::Input(
@@ -334,14 +335,21 @@ fn cmd_sweep(args: &[String]) -> Result<(), Failure> {
     write_out(io.out.as_deref(), &body)
 }
 
-/// Runs to the end, drawing a progress bar on a terminal's standard error.
-fn train(run: &mut Run, steps: u64) {
+/// Runs to the end, drawing a progress bar on a terminal's standard error; a probe reads its
+/// output at every recorded step.
+fn train(run: &mut Run, steps: u64, mut probe: Option<&mut Probe>) {
     let tty = std::io::stderr().is_terminal();
-    let chunk = (steps / 100).max(1);
+    let mut chunk = (steps / 100).max(1);
+    if probe.is_some() {
+        chunk = chunk.min(run.config().train.record_every.max(1));
+    }
     let mut done = 0;
     while done < steps {
         let took = run.advance(chunk.min(steps - done));
         done += took;
+        if let Some(p) = probe.as_deref_mut() {
+            p.read(run);
+        }
         if tty {
             let frac = done as f64 / steps as f64;
             let bar = "#".repeat((frac * 40.0) as usize);
@@ -356,8 +364,26 @@ fn train(run: &mut Run, steps: u64) {
     }
 }
 
-fn cmd_example() -> Result<(), Failure> {
-    let cfg = Config::default();
+fn cmd_example(args: &[String]) -> Result<(), Failure> {
+    use dln_explorer::page::presets::{preset, presets};
+    let cfg: Config = match args {
+        [] => Config::default(),
+        [id] => {
+            let p = preset(id).ok_or_else(|| {
+                let ids: Vec<&str> = presets().iter().map(|p| p.id).collect();
+                Failure::Input(format!(
+                    "there is no preset {:?}; the presets are {}",
+                    dln_explorer::config::echo::clip(id),
+                    ids.join(", ")
+                ))
+            })?;
+            eprintln!("# The page's preset {:?}: {}", p.id, p.title);
+            p.full_config()
+                .map_err(|e| Failure::Input(e.to_string()))?
+                .into()
+        }
+        _ => return Err(Failure::Usage(USAGE.to_string())),
+    };
     println!("{}", cfg.to_json_pretty());
     eprint!(
         "# An example config for `dln run` (the same JSON as the page's window.dln.config()).\n\

@@ -19,6 +19,7 @@ impl Chapter for Learning {
         PanelSpec::run("modes", "Mode strengths"),
         PanelSpec::run("output", "Network output and target"),
         PanelSpec::run("svd", "The data's modes"),
+        PanelSpec::run("delays", "Delays behind the theory"),
     ];
     const CALLS: &'static [super::chapter::CallSpec] = &[];
 

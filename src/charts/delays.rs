@@ -6,6 +6,131 @@ use plotters::prelude::*;
 
 use super::{draw_wrapped, fmt_num, ChartResult, Frame, Theme};
 use crate::run::measures::ModeDelays;
+use crate::run::studies::{delays_of, seed_run};
+use crate::run::{Run, Session, Status};
+
+/// Seeds trained beside the run once it has finished, for the error bars.
+const EXTRA_SEEDS: u64 = 2;
+/// Most floating-point operations spent training them (a second or two in a browser tab).
+const SEEDS_BUDGET: f64 = 2e9;
+
+/// The extra seeds' runs, kept for the run they belong to.
+#[derive(Default)]
+struct SeedRuns(Option<Vec<Run>>);
+
+/// Floating-point operations of training `seeds` more runs of `run`'s config to its end.
+fn seeds_cost(run: &Run, seeds: u64) -> f64 {
+    run.flops_per_step() * run.config().train.steps as f64 * seeds as f64
+}
+
+/// The delays of the page's run and, once it has finished and when they are cheap enough, of
+/// [`EXTRA_SEEDS`] more seeds of the same config; with a note on the seeds used.
+pub fn page_delays(run: &Run) -> Result<(ModeDelays, String), String> {
+    run.prediction().map_err(str::to_string)?;
+    let seed = run.config().train.seed;
+    let affordable = seeds_cost(run, EXTRA_SEEDS) <= SEEDS_BUDGET;
+    let finished = *run.status() == Status::Finished;
+    let (delays, note) = run.with_memo::<SeedRuns, _>("delay_seeds", |memo| {
+        if memo.0.is_none() && finished && affordable {
+            let cfg = crate::config::Config::clone(run.config());
+            let extra: Result<Vec<Run>, String> = (1..=EXTRA_SEEDS)
+                .map(|k| seed_run(&cfg, seed.wrapping_add(k) % crate::config::limits::MAX_SEED))
+                .collect();
+            memo.0 = Some(extra.unwrap_or_default());
+        }
+        let mut runs: Vec<&Run> = vec![run];
+        if let Some(extra) = &memo.0 {
+            runs.extend(extra.iter());
+        }
+        let note = if runs.len() > 1 {
+            format!(
+                "seeds {seed} to {}: this run and {} more of the same config",
+                seed + runs.len() as u64 - 1,
+                runs.len() - 1
+            )
+        } else if !affordable {
+            format!("seed {seed} only: more seeds of a network this size would take too long here")
+        } else {
+            format!(
+                "seed {seed} so far; {EXTRA_SEEDS} more seeds are trained when this run finishes"
+            )
+        };
+        (delays_of(&runs, 0.01), note)
+    });
+    delays.map(|d| (d, note))
+}
+
+/// The page's panel: [`draw_mode_delays`] of [`page_delays`], or why there is nothing to show.
+pub fn draw_delays<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    session: &Session,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    match page_delays(session.run()) {
+        Ok((d, note)) => {
+            let frame = draw_mode_delays(root, &d, th)?;
+            let (w, h) = root.dim_in_pixel();
+            draw_wrapped(
+                root,
+                &note,
+                (th.px(60.0), h as i32 - th.px(14.0)),
+                w as i32 - th.px(70.0),
+                &th.text(10.5).color(&th.ink.mix(0.7)),
+            )?;
+            Ok(frame)
+        }
+        Err(why) => {
+            root.fill(&th.bg)?;
+            draw_wrapped(
+                root,
+                &format!("No delays to show: {why}"),
+                (th.px(12.0), th.px(14.0)),
+                root.dim_in_pixel().0 as i32 - th.px(24.0),
+                &th.text(12.0).color(&th.ink.mix(0.8)),
+            )?;
+            Ok(Frame::Grids { grids: vec![] })
+        }
+    }
+}
+
+/// The hover text of the page's panel: the group under the pointer and its delay.
+pub fn delays_readout(frame: &Frame, session: &Session, x: f64, y: f64) -> Option<String> {
+    let (gx, _) = frame.data_at(x, y)?;
+    let (d, _) = page_delays(session.run()).ok()?;
+    let k = gx.round();
+    if k < 0.0 || (gx - k).abs() > 0.4 {
+        return None;
+    }
+    let g = d.groups.get(k as usize)?;
+    let modes = if g.modes.len() == 1 {
+        format!("mode {}", g.modes[0] + 1)
+    } else {
+        format!(
+            "modes {}–{}",
+            g.modes[0] + 1,
+            g.modes[g.modes.len() - 1] + 1
+        )
+    };
+    let behind = if g.mean >= 0.0 { "behind" } else { "ahead of" };
+    let spread = if g.per_seed.len() > 1 {
+        format!(
+            " ± {} % over {} seeds",
+            fmt_num(100.0 * g.spread),
+            g.per_seed.len()
+        )
+    } else {
+        " (one seed)".to_string()
+    };
+    Some(format!(
+        "{modes} (s = {}): delay {} % — the simulated half-learning time is {} % {behind} the gradient-flow theory{spread}",
+        fmt_num(g.s),
+        fmt_num(100.0 * g.mean),
+        fmt_num(100.0 * g.mean.abs()),
+    ))
+}
 
 /// Draws the delays (in percent) against the groups, strongest mode first.
 pub fn draw_mode_delays<DB: DrawingBackend>(

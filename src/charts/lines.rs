@@ -39,7 +39,7 @@ fn theory_series(run: &Run, n_modes: usize) -> Option<TheorySeries> {
     }
     let xmax = x_extent(run);
     let step0 = run.step_count() as f64;
-    let (t0, lr) = (run.state().time, run.config().train.lr);
+    let (t0, lr) = (run.time(), run.rate());
     let samples = 240;
     for k in 1..=samples {
         let step = step0 + (xmax - step0) * k as f64 / samples as f64;
@@ -138,7 +138,10 @@ where
     chart
         .configure_mesh()
         .x_desc("training step")
-        .y_desc("loss  ½Σ‖y − ŷ‖²")
+        .y_desc(match run.config().train.loss {
+            crate::config::LossKind::Sum => "loss  ½Σ‖y − ŷ‖²",
+            crate::config::LossKind::Mean => "loss  Σ‖y − ŷ‖² / (P·F)",
+        })
         .label_style(th.text(11.0))
         .axis_desc_style(th.text(12.0))
         .light_line_style(th.grid.mix(0.0))
@@ -345,7 +348,7 @@ where
     }
     scrub_cursor(&mut chart, view, run, (y0, y1), th)?;
     // Dashed verticals: when each mode is predicted to be half learned.
-    for (a, at) in milestones(run, n_modes) {
+    for (a, at) in milestones(run, view, n_modes) {
         chart.draw_series(DashedLineSeries::new(
             [(at, y0), (at, y1)],
             th.px(3.0),
@@ -470,11 +473,22 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
-/// `(mode, step)` of each predicted half-learning milestone inside the chart's step range.
-fn milestones(run: &Run, n_modes: usize) -> Vec<(usize, f64)> {
+/// True when the chart shows the papers' continuous-time curve beside the prediction, and so
+/// reads its milestones off it.
+fn shows_flow(run: &Run, view: &View) -> bool {
+    view.flow && run.prediction().is_ok_and(|p| p.has_flow_curve())
+}
+
+/// `(mode, step)` of each predicted half-learning milestone inside the chart's step range, read
+/// from the curve the chart shows: the gradient flow when the view adds it, else the prediction.
+fn milestones(run: &Run, view: &View, n_modes: usize) -> Vec<(usize, f64)> {
     let xmax = x_extent(run);
-    run.learned_at()
-        .into_iter()
+    let at = if shows_flow(run, view) {
+        run.learned_at_flow()
+    } else {
+        run.learned_at()
+    };
+    at.into_iter()
         .take(n_modes)
         .enumerate()
         .filter_map(|(a, at)| at.filter(|s| *s > 0.0 && *s <= xmax).map(|s| (a, s)))
@@ -482,7 +496,14 @@ fn milestones(run: &Run, n_modes: usize) -> Vec<(usize, f64)> {
 }
 
 /// Hover readouts for the line charts: the record nearest the pointer's step.
-pub fn readout(panel: &str, frame: &Frame, run: &Run, x: f64, y: f64) -> Option<String> {
+pub fn readout(
+    panel: &str,
+    frame: &Frame,
+    run: &Run,
+    view: &View,
+    x: f64,
+    y: f64,
+) -> Option<String> {
     let (step, value) = frame.data_at(x, y)?;
     let recs = run.history().records();
     let i = recs.partition_point(|r| (r.step as f64) < step);
@@ -516,12 +537,21 @@ pub fn readout(panel: &str, frame: &Frame, run: &Run, x: f64, y: f64) -> Option<
     } = frame
     {
         let px_per_step = (right - left) as f64 / x_max.max(1e-300);
-        let near = milestones(run, n)
+        let near = milestones(run, view, n)
             .into_iter()
             .min_by(|p, q| (p.1 - step).abs().total_cmp(&(q.1 - step).abs()));
         if let Some((a, at)) = near.filter(|(_, at)| (at - step).abs() * px_per_step <= 4.0) {
+            let curve = if shows_flow(run, view) {
+                "on the gradient-flow curve"
+            } else {
+                match run.prediction() {
+                    Ok(p) if p.exact => "on the exact map",
+                    Ok(p) => p.quality(),
+                    Err(_) => "predicted",
+                }
+            };
             return Some(format!(
-                "mode {}, {}, learned at step {} (predicted half-way point; s = {})",
+                "mode {}, {}, learned at step {} (predicted half-way point, {curve}; s = {})",
                 a + 1,
                 run.svd().describe_mode(a, &run.data().features),
                 at.round(),

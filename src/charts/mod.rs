@@ -18,7 +18,7 @@ mod heat;
 mod lines;
 mod semantic;
 
-pub use delays::draw_mode_delays;
+pub use delays::{delays_readout, draw_delays, draw_mode_delays};
 pub use heat::{draw_output, draw_svd};
 pub use lines::{draw_loss, draw_modes, table as run_table};
 pub use semantic::{draw_illusion, draw_mds, draw_projection, draw_rsm, draw_typicality};
@@ -65,6 +65,7 @@ where
         "illusion" => draw_illusion(root, session, view, theme),
         "typicality" => draw_typicality(root, session, view, theme),
         "projection" => draw_projection(root, session, view, theme),
+        "delays" => draw_delays(root, session, theme),
         other => Err(format!("unknown panel {other:?}").into()),
     }
 }
@@ -737,8 +738,9 @@ pub fn readout(
     y: f64,
 ) -> Option<String> {
     match panel {
-        "loss" | "modes" => lines::readout(panel, frame, session.run(), x, y),
+        "loss" | "modes" => lines::readout(panel, frame, session.run(), view, x, y),
         "output" | "svd" => heat::readout(panel, frame, session.run(), view, x, y),
+        "delays" => delays_readout(frame, session, x, y),
         _ => semantic::readout(panel, frame, session, view, x, y),
     }
 }

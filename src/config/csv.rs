@@ -683,10 +683,17 @@ mod tests {
     }
 
     #[test]
-    fn more_than_4096_features_are_refused() {
-        let header: Vec<String> = (0..5000).map(|j| format!("f{j}")).collect();
+    fn more_features_than_the_limit_are_refused() {
+        let n = limits::MAX_FEATURES + 1;
+        let header: Vec<String> = (0..n).map(|j| format!("f{j}")).collect();
         let e = err(&format!("item,{}\nx,1\n", header.join(",")));
-        assert_eq!(e.message, "row 1 names 5000 features; the limit is 4096");
+        assert_eq!(
+            e.message,
+            format!(
+                "row 1 names {n} features; the limit is {}",
+                limits::MAX_FEATURES
+            )
+        );
         assert_eq!(e.row, Some(1));
     }
 

@@ -39,7 +39,8 @@
 use serde_json::{json, Value};
 
 use super::{
-    limits, Activation, ConfigError, DatasetKind, InitKind, LrPolicy, SweepData, SweepInit,
+    limits, Activation, ConfigError, DatasetKind, ExtraFeature, InitKind, InitRule, LossKind,
+    LrPolicy, SweepData, SweepInit,
 };
 
 /// One option of a choice: its JSON value, the label a menu shows, and a line of help.
@@ -384,11 +385,14 @@ pub const FIELDS: &[Field] = &[
         .help("levels below the root; the leaves are the items (at most 256)"),
     Field::int("nfeatures", "dataset.feature_count", "Features", 1, limits::MAX_FEATURES as u64)
         .when(DIFFUSION)
-        .help("how many features the diffusion samples"),
+        .help("how many features the diffusion samples (at most 1,048,576 values with the items)"),
     Field::real("flip", "dataset.flip", "Flip probability", 0.0, 0.5)
         .step(0.01)
         .when(DIFFUSION)
         .help("chance that a feature changes sign along each branch"),
+    Field::choice("extra", "dataset.extra", "Extra feature", ExtraFeature::OPTIONS)
+        .when(DIFFUSION)
+        .help("a feature appended after the sampled ones: the Neuromatch tutorial's has_bones (8 items only)"),
     Field::int("dseed", "dataset.seed", "Data seed", 0, limits::MAX_SEED)
         .when(SAMPLED)
         .help("seed of the sampled dataset"),
@@ -428,19 +432,24 @@ pub const FIELDS: &[Field] = &[
     Field::choice("init", "init.kind", "Initialisation", InitKind::OPTIONS)
         .help("how the weights start"),
     Field::real("scale", "init.scale", "Scale", limits::MIN_SCALE, limits::MAX_SCALE)
-        .log(1e-8, 10.0)
+        .log(1e-15, 10.0)
         .step(0.05)
         .help("std (small Gaussian), gain g (scaled Gaussian, orthogonal), u0 (balanced), or the smaller layer's singular value (λ-balanced)"),
+    Field::choice("rule", "init.rule", "Std rule", InitRule::OPTIONS)
+        .when(When::Init(&[InitKind::SmallGaussian]))
+        .help("a small Gaussian start's std in each layer: scale itself, or γ/√(n_in + n_out) with γ = scale (the Neuromatch tutorial)"),
     Field::real("lambda", "init.lambda", "λ", -100.0, 100.0)
         .step(0.1)
         .when(When::Init(&[InitKind::Balanced, InitKind::LambdaBalanced]))
         .help("imbalance W2ᵀW2 − W1W1ᵀ = λI of a one-hidden-layer network (0 = balanced); λ > 0 needs a hidden layer no wider than the output, λ < 0 no wider than the input"),
     // ----- training -----
     Field::positive("lr", "train.lr", "Learning rate", 0.0, limits::MAX_LR)
-        .log(1e-5, 1.0)
+        .log(1e-5, 1000.0)
         .step(0.05)
         .live()
-        .help("step size of gradient descent; the theory's time unit is τ = 1/lr steps"),
+        .help("step size of gradient descent; the theory's time unit is τ = 1/lr steps (with the mean loss, τ = P·F/(2·lr))"),
+    Field::choice("loss", "train.loss", "Loss", LossKind::OPTIONS)
+        .help("the loss gradient descent minimises: the papers' ½ Σ‖y − ŷ‖², or PyTorch's mean over items and features, the same descent at the rate 2·lr/(P·F)"),
     Field::int("steps", "train.steps", "Steps", 1, limits::MAX_STEPS)
         .live()
         .unit("steps")

@@ -33,7 +33,10 @@ pub mod limits {
     /// Items (examples) in a dataset.
     pub const MAX_ITEMS: usize = 256;
     /// Features (outputs) in a dataset.
-    pub const MAX_FEATURES: usize = 4096;
+    pub const MAX_FEATURES: usize = 16_384;
+    /// Target values (items times features) in a dataset: the memory cap of the data, its
+    /// outputs and their snapshots (256 items of 4096 features, or 64 of 16,384).
+    pub const MAX_TARGET_VALUES: usize = 1 << 20;
     /// Input dimensions of a dataset.
     pub const MAX_INPUTS: usize = 1024;
     /// Weights in the whole network.
@@ -44,10 +47,11 @@ pub mod limits {
     pub const MAX_ABS_VALUE: f64 = 1e6;
     /// Training steps in one run.
     pub const MAX_STEPS: u64 = 100_000_000;
-    /// Largest learning rate.
-    pub const MAX_LR: f64 = 10.0;
+    /// Largest learning rate (large enough for the mean loss over many features: the
+    /// Neuromatch tutorial's lr 100 on 8 items and 10 001 features is 2.5e-3 on the summed loss).
+    pub const MAX_LR: f64 = 1000.0;
     /// Smallest and largest initial scale.
-    pub const MIN_SCALE: f64 = 1e-12;
+    pub const MIN_SCALE: f64 = 1e-15;
     pub const MAX_SCALE: f64 = 10.0;
     /// Largest seed (integers above 2^53 do not survive a trip through JavaScript).
     pub const MAX_SEED: u64 = (1 << 53) - 1;
@@ -94,6 +98,9 @@ pub enum DatasetConfig {
         flip: f64,
         #[serde(default = "default_data_seed")]
         seed: u64,
+        /// A feature appended after the sampled ones (the Neuromatch tutorial's `has_bones`).
+        #[serde(default)]
+        extra: ExtraFeature,
     },
     /// A random task with a chosen spectrum (docs/theory.md §6.5): `size` one-hot items, targets
     /// `Y = U diag(s) V^T` with random orthogonal U, V and singular values spaced evenly from
@@ -133,6 +140,35 @@ crate::choices! {
         Spectrum = "spectrum" ("Random task with a chosen spectrum",
             "One-hot items, targets U diag(s) Vᵀ with random orthogonal U and V, the singular values s spaced evenly from the largest to the smallest."),
         Matrix = "matrix" ("Custom matrix (edit below)", "A custom item × feature matrix."),
+    }
+}
+
+crate::choices! {
+    /// A feature appended to a diffusion dataset's sampled features.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum ExtraFeature {
+        #[default]
+        None = "none" ("none", "Only the sampled features."),
+        /// The Neuromatch W1D2 tutorial 3's illusion feature on its 8 items: `has_bones` =
+        /// (−1, 1, 1, 1, −1, −1, −1, −1), the first item renamed Shark (a fish with no bones).
+        HasBones = "has_bones" ("has_bones (Neuromatch tutorial, 8 items)",
+            "The tutorial's has_bones feature, −1 for Shark, +1 for Tuna, Robin and Canary, −1 for the plants; the 8 items take the tutorial's names (Shark, Tuna, Robin, Canary, Rose, Daisy, Pine, Oak)."),
+    }
+}
+
+impl ExtraFeature {
+    /// The items and values of the `has_bones` feature, in the tree's leaf order.
+    pub const HAS_BONES_ITEMS: [&'static str; 8] = [
+        "Shark", "Tuna", "Robin", "Canary", "Rose", "Daisy", "Pine", "Oak",
+    ];
+    pub const HAS_BONES: [f64; 8] = [-1.0, 1.0, 1.0, 1.0, -1.0, -1.0, -1.0, -1.0];
+
+    /// How many features it adds.
+    pub fn count(self) -> usize {
+        match self {
+            ExtraFeature::None => 0,
+            ExtraFeature::HasBones => 1,
+        }
     }
 }
 
@@ -202,6 +238,7 @@ impl DatasetConfig {
                 feature_count: default_features(),
                 flip: default_flip(),
                 seed: default_data_seed(),
+                extra: ExtraFeature::None,
             },
             DatasetKind::Spectrum => DatasetConfig::Spectrum {
                 size: default_spectrum_size(),
@@ -280,11 +317,38 @@ crate::choices! {
     }
 }
 
+crate::choices! {
+    /// How a small Gaussian start's standard deviation follows from `init.scale`.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum InitRule {
+        /// Every layer's std is `scale`.
+        #[default]
+        Std = "std" ("std = scale in every layer",
+            "Every weight of every layer has standard deviation = scale."),
+        /// Layer l's std is `gamma / sqrt(n_in + n_out)` with `gamma = scale`: the Neuromatch
+        /// tutorial's Xavier-like rule, `N(0, (gamma / sqrt(n_in + n_out))^2)`.
+        XavierGamma = "xavier_gamma" ("std = γ/√(n_in + n_out) per layer",
+            "Each layer's weights have standard deviation γ/√(n_in + n_out), γ = scale, as in the Neuromatch tutorial."),
+    }
+}
+
+impl InitRule {
+    /// The standard deviation of a `n_out x n_in` layer's weights at scale `scale`.
+    pub fn std(self, scale: f64, n_in: usize, n_out: usize) -> f64 {
+        match self {
+            InitRule::Std => scale,
+            InitRule::XavierGamma => scale / ((n_in + n_out) as f64).sqrt(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct InitConfig {
     pub kind: InitKind,
     pub scale: f64,
+    /// How a small Gaussian start's std follows from `scale` (`small_gaussian` only).
+    pub rule: InitRule,
     /// Imbalance `W2^T W2 - W1 W1^T = lambda I` between the two layers of a one-hidden-layer
     /// network (`balanced` and `lambda_balanced` starts only; 0 = balanced).
     pub lambda: f64,
@@ -295,17 +359,51 @@ impl Default for InitConfig {
         InitConfig {
             kind: InitKind::SmallGaussian,
             scale: 0.001,
+            rule: InitRule::Std,
             lambda: 0.0,
         }
     }
 }
 
-/// Full-batch gradient descent on the summed loss `L = 1/2 sum_mu ||y_mu - W_tot x_mu||^2`.
+crate::choices! {
+    /// The loss gradient descent minimises (docs/theory.md §0.2 and §9.2).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum LossKind {
+        /// `L = 1/2 sum_mu ||y_mu - W_tot x_mu||^2`: the papers' (SMG14, PNAS19, AS20) sum convention.
+        #[default]
+        Sum = "sum" ("sum: ½ Σ‖y − ŷ‖² (the papers)",
+            "Half the sum of squared errors over items and features, as in the papers; the theory's time unit is τ = 1/lr steps."),
+        /// `L = 1/(P F) sum_mu ||y_mu - W_tot x_mu||^2`: PyTorch's `nn.MSELoss`, the mean over P
+        /// items and F features, without the 1/2. Its gradient is `2/(P F)` times the sum
+        /// convention's, so a rate `lr` here is `eta_sum = 2 lr / (P F)` there.
+        Mean = "mean" ("mean: Σ‖y − ŷ‖² / (P·F) (PyTorch MSELoss)",
+            "The mean of the squared errors over P items and F features, without the ½ (PyTorch's nn.MSELoss): the same steps as the sum loss at the rate 2·lr/(P·F), so τ = P·F/(2·lr) steps."),
+    }
+}
+
+impl LossKind {
+    /// The factor `k` that turns this loss into the sum convention: the loss is `k` times
+    /// `1/2 sum ||y - W x||^2` and its gradient `k` times the sum convention's, so a step of
+    /// rate `lr` on it is a step of rate `k lr` on the summed loss. 1 for `sum`, `2/(P F)` for
+    /// `mean` with P items and F features.
+    pub fn factor(self, items: usize, features: usize) -> f64 {
+        match self {
+            LossKind::Sum => 1.0,
+            LossKind::Mean => 2.0 / (items.max(1) as f64 * features.max(1) as f64),
+        }
+    }
+}
+
+/// Full-batch gradient descent on the summed loss `L = 1/2 sum_mu ||y_mu - W_tot x_mu||^2`, or on
+/// PyTorch's mean loss (`loss`), which is the same descent at a rescaled rate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TrainConfig {
-    /// Learning rate (the time constant of the theory is `tau = 1 / lr` steps).
+    /// Learning rate (the time constant of the theory is `tau = 1 / lr` steps with the summed
+    /// loss, `tau = P F / (2 lr)` with the mean loss).
     pub lr: f64,
+    /// Which loss: `sum` (the papers) or `mean` (PyTorch `nn.MSELoss`).
+    pub loss: LossKind,
     /// Length of the run in steps.
     pub steps: u64,
     /// Record loss and mode strengths every this many steps.
@@ -318,6 +416,7 @@ impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
             lr: 0.002,
+            loss: LossKind::Sum,
             steps: 8000,
             record_every: 10,
             seed: 1,
@@ -480,10 +579,20 @@ impl DatasetConfig {
                 branching,
                 levels,
                 feature_count,
+                extra,
                 ..
             } => {
                 let (items, _) = tree(*branching, *levels)?;
-                Ok((items, items, *feature_count))
+                if *extra == ExtraFeature::HasBones && items != 8 {
+                    return Err(ConfigError::new(
+                        "dataset.extra",
+                        format!(
+                            "has_bones is a feature of the tutorial's 8 items (branching 2, \
+                             levels 3); this tree has {items} items"
+                        ),
+                    ));
+                }
+                Ok((items, items, *feature_count + extra.count()))
             }
             DatasetConfig::Spectrum {
                 size, s_max, s_min, ..
@@ -593,7 +702,24 @@ impl Config {
 
     /// The rules no single row of the field table can state (each field is already in range).
     fn check_rules(&self) -> Result<(), ConfigError> {
-        let (_, inputs, features) = self.dataset.shape()?;
+        let (items, inputs, features) = self.dataset.shape()?;
+        if items * features > limits::MAX_TARGET_VALUES {
+            let field = match self.dataset {
+                DatasetConfig::Diffusion { .. } => "dataset.feature_count",
+                DatasetConfig::Matrix { .. } => "dataset.feature_names",
+                _ => "dataset",
+            };
+            return Err(ConfigError::new(
+                field,
+                format!(
+                    "{items} items × {features} features = {} target values; the limit is {} \
+                     ({} features for {items} items)",
+                    items * features,
+                    limits::MAX_TARGET_VALUES,
+                    limits::MAX_TARGET_VALUES / items.max(1)
+                ),
+            ));
+        }
         if inputs > limits::MAX_INPUTS {
             return Err(ConfigError::new(
                 "dataset",
@@ -844,7 +970,7 @@ mod tests {
             .merged(&json!({"train": {"lr": -1.0}}))
             .unwrap_err();
         assert_eq!(err.field, "train.lr");
-        assert!(err.message.contains("(0, 10]"), "{err}");
+        assert!(err.message.contains("(0, 1000]"), "{err}");
     }
 
     #[test]
@@ -935,6 +1061,34 @@ mod tests {
             .merged(&json!({"network": {"hidden": [0]}}))
             .unwrap_err();
         assert_eq!(err.field, "network.hidden[0]");
+    }
+
+    #[test]
+    fn sixteen_thousand_features_fit_on_few_items_and_the_total_size_is_capped_naming_the_field() {
+        let ok = Config::default()
+            .merged(
+                &json!({"dataset": {"kind": "diffusion", "branching": 2, "levels": 3,
+                "feature_count": 16384}}),
+            )
+            .unwrap();
+        assert_eq!(ok.layer_dims().last(), Some(&16384));
+        let err = Config::default()
+            .merged(
+                &json!({"dataset": {"kind": "diffusion", "branching": 2, "levels": 8,
+                "feature_count": 16384}, "network": {"hidden": [4]}}),
+            )
+            .unwrap_err();
+        assert_eq!(err.field, "dataset.feature_count");
+        assert!(err.message.contains("the limit is 1048576"), "{err}");
+        assert!(err.message.contains("4096 features for 256 items"), "{err}");
+        let tiny = Config::default()
+            .merged(&json!({"init": {"scale": 1e-15}}))
+            .unwrap();
+        assert_eq!(tiny.init.scale, 1e-15);
+        let err = Config::default()
+            .merged(&json!({"init": {"scale": 1e-16}}))
+            .unwrap_err();
+        assert_eq!(err.field, "init.scale");
     }
 
     #[test]

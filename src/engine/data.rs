@@ -6,7 +6,7 @@
 
 use ndarray::Array2;
 
-use crate::config::{Config, ConfigError, DatasetConfig, ValidConfig};
+use crate::config::{Config, ConfigError, DatasetConfig, ExtraFeature, ValidConfig};
 use crate::engine::rng::Rng;
 
 /// A dataset with named items and features.
@@ -176,6 +176,27 @@ impl Dataset {
         Dataset::one_hot(items, features, y)
     }
 
+    /// The Neuromatch tutorial's illusion feature appended to an 8-item dataset: `has_bones` =
+    /// (−1, 1, 1, 1, −1, −1, −1, −1), with the items named Shark, Tuna, Robin, Canary, Rose,
+    /// Daisy, Pine and Oak (the config checks that there are 8).
+    pub fn with_has_bones(mut self) -> Dataset {
+        let (f, p) = self.y.dim();
+        let mut y = Array2::zeros((f + 1, p));
+        y.slice_mut(ndarray::s![..f, ..]).assign(&self.y);
+        for (j, v) in ExtraFeature::HAS_BONES.iter().enumerate().take(p) {
+            y[(f, j)] = *v;
+        }
+        self.y = y;
+        self.features.push("has_bones".into());
+        if p == ExtraFeature::HAS_BONES_ITEMS.len() {
+            self.items = ExtraFeature::HAS_BONES_ITEMS
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        }
+        self
+    }
+
     /// A random task of `n` one-hot items with `Y = U diag(s) V^T` (random orthogonal U, V from
     /// `seed`; `s` evenly spaced from `s_max` to `s_min`), docs/theory.md §6.5.
     pub fn spectrum(n: usize, s_max: f64, s_min: f64, seed: u64) -> Dataset {
@@ -241,7 +262,14 @@ impl Dataset {
                 feature_count,
                 flip,
                 seed,
-            } => Dataset::diffusion(*branching, *levels, *feature_count, *flip, *seed),
+                extra,
+            } => {
+                let d = Dataset::diffusion(*branching, *levels, *feature_count, *flip, *seed);
+                match extra {
+                    ExtraFeature::None => d,
+                    ExtraFeature::HasBones => d.with_has_bones(),
+                }
+            }
             DatasetConfig::Spectrum {
                 size,
                 s_max,

@@ -28,7 +28,7 @@ pub fn initialise(init: &InitConfig, dims: &[usize], svd: &Svd, rng: &mut Rng) -
     let pairs = dims.windows(2).map(|w| (w[1], w[0]));
     let weights = match init.kind {
         InitKind::SmallGaussian => pairs
-            .map(|(out, inp)| gaussian(out, inp, init.scale, rng))
+            .map(|(out, inp)| gaussian(out, inp, init.rule.std(init.scale, inp, out), rng))
             .collect(),
         InitKind::ScaledGaussian => pairs
             .map(|(out, inp)| gaussian(out, inp, init.scale / (inp as f64).sqrt(), rng))

@@ -198,6 +198,7 @@ mod tests {
             kind: InitKind::ScaledGaussian,
             scale: 1.0,
             lambda: 0.0,
+            ..InitConfig::default()
         };
         initialise(&init, &dims, &svd, &mut Rng::new(seed))
     }

@@ -46,6 +46,21 @@ fn rm8_recipe() -> Value {
     })
 }
 
+/// The Neuromatch Academy W1D2 tutorial 3 setup as written (docs/theory.md §2.2 C, §9.2): 8 items
+/// of a binary tree of 3 levels, 10,000 ±1 features by branching diffusion (flip 0.15 on every
+/// branch, the root ±1 at random, i.e. root flip 0.5) plus its has_bones feature, 30 hidden units,
+/// per-layer std γ/√(n_in + n_out) with γ = 1e-12, PyTorch's mean loss at lr 100, 250 epochs
+/// (full-batch steps).
+pub fn neuromatch_recipe() -> Value {
+    json!({
+        "dataset": {"kind": "diffusion", "branching": 2, "levels": 3, "feature_count": 10000,
+                    "flip": 0.15, "seed": 1, "extra": "has_bones"},
+        "network": {"hidden": [30]},
+        "init": {"kind": "small_gaussian", "scale": 1e-12, "rule": "xavier_gamma"},
+        "train": {"lr": 100.0, "loss": "mean", "steps": 250, "record_every": 1, "seed": 1}
+    })
+}
+
 /// The synthetic task of docs/theory.md §6.5 ([`DatasetConfig::synthetic`]) as a partial config.
 fn spectrum() -> Value {
     serde_json::to_value(DatasetConfig::synthetic()).unwrap_or(Value::Null)
@@ -179,6 +194,22 @@ pub fn presets() -> Vec<Preset> {
             twin: None,
             view: View::default(),
             focus: "modes",
+        },
+        Preset {
+            id: "neuromatch",
+            title: "Neuromatch W1D2 tutorial 3",
+            caption: "The Neuromatch Academy W1D2 tutorial 3 as written: 8 items, 10,000 ±1 features by branching diffusion plus has_bones, 30 hidden units, per-layer std γ/√(n_in + n_out) with γ = 10⁻¹², PyTorch's mean loss at lr 100, 250 epochs. Shark's has_bones output swings to +0.47 near epoch 124 (the approximate theory: +0.47 at 123) before it settles at −1: the network first treats Shark as a fish, with bones.",
+            action: "Press Play and watch the Semantic illusions chart: Shark's has_bones output rises with the other animals', then falls back to −1.",
+            config: neuromatch_recipe(),
+            twin: None,
+            view: View {
+                illusion: Some(Pick {
+                    item: "Shark".into(),
+                    feature: "has_bones".into(),
+                }),
+                ..View::default()
+            },
+            focus: "illusion",
         },
         Preset {
             id: "edge_of_chaos",

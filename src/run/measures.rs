@@ -453,7 +453,7 @@ pub struct IllusionTrace {
     pub item: String,
     pub feature: String,
     pub target: f64,
-    /// Steps of the snapshots; `sim` and `theory` are the output there.
+    /// Steps at which the output was read; `sim` and `theory` are the output there.
     pub steps: Vec<u64>,
     pub sim: Vec<f64>,
     pub theory: Option<Vec<f64>>,

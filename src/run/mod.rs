@@ -103,12 +103,18 @@ pub struct TheoryInfo {
 pub struct State {
     pub step: u64,
     pub time: f64,
+    /// The rate of each step on the summed loss, the theory's η (`train.lr`, or `2 lr / (P F)`
+    /// with the mean loss): `time` advances by it at every step.
+    pub rate: f64,
     pub loss: f64,
     pub modes: Vec<f64>,
     pub theory_modes: Option<Vec<f64>>,
     pub theory_loss: Option<f64>,
     /// Predicted step at which each mode is half learned (null where there is no prediction).
     pub learned_at: Vec<Option<f64>>,
+    /// The same on the papers' gradient-flow curve, when it is drawn beside an exact or
+    /// approximate map (`flow_label`); none otherwise.
+    pub learned_at_flow: Option<Vec<Option<f64>>>,
     /// What the prediction is (`{exact, reference_only, label}`), or none.
     pub theory: Option<TheoryInfo>,
     /// Why there is no prediction, or why the one drawn is a reference only (nonlinear
@@ -148,6 +154,10 @@ pub struct Run {
     svd: Svd,
     net: Network,
     trainer: Trainer,
+    /// The factor `k` of the config's loss (`train.loss`): the loss reported is `k` times
+    /// `1/2 sum ||y - W x||^2` and a step of rate `lr` is a step of rate `k lr` on the summed
+    /// loss (1 for `sum`, `2/(P F)` for `mean`).
+    loss_factor: f64,
     prediction: Result<Prediction, String>,
     /// Predicted half-learning time of each mode (units of tau), computed once.
     half_times: Vec<Option<f64>>,
@@ -179,6 +189,7 @@ impl Run {
             initialise(&cfg.init, &dims, &svd, &mut rng).with_activation(cfg.network.activation);
         let trainer = Trainer::new(&net, &data);
         let data_items = data.n_items();
+        let loss_factor = cfg.train.loss.factor(data.n_items(), data.n_outputs());
         let prediction = Prediction::for_run(cfg, &data, &svd, &net);
         let half_times = match &prediction {
             Ok(p) => p.half_times(),
@@ -199,6 +210,7 @@ impl Run {
             svd,
             net,
             trainer,
+            loss_factor,
             prediction,
             half_times,
             illusion_candidates,
@@ -207,7 +219,7 @@ impl Run {
             step: 0,
             time: 0.0,
             initial_loss: loss,
-            loss,
+            loss: loss_factor * loss,
             status: Status::Running,
             message: None,
             note: None,
@@ -258,10 +270,22 @@ impl Run {
     /// Projects the exact map's drawing tables anew from the current step, at the current rate
     /// and to the current end of the run.
     fn reproject(&mut self) {
-        let (lr, steps) = (self.cfg.train.lr, self.cfg.train.steps);
+        let (lr, steps) = (self.rate(), self.cfg.train.steps);
         if let Ok(p) = self.prediction.as_mut() {
             p.set_rate(lr, steps);
         }
+    }
+
+    /// The rate of each step on the summed loss `1/2 sum ||y - W x||^2`, the theory's `eta`:
+    /// `train.lr` with the summed loss, `2 lr / (P F)` with the mean loss. Time `t/tau` advances
+    /// by it at every step.
+    pub fn rate(&self) -> f64 {
+        self.cfg.train.lr * self.loss_factor
+    }
+
+    /// The factor of the config's loss: the loss reported is this times `1/2 sum ||y - W x||^2`.
+    pub fn loss_factor(&self) -> f64 {
+        self.loss_factor
     }
 
     /// A finished run resumes when it is lengthened, and a running one ends when shortened.
@@ -314,7 +338,7 @@ impl Run {
     fn advance_steps(&mut self, n: u64) -> u64 {
         let mut taken = 0;
         while taken < n && self.status == Status::Running {
-            let lr = self.cfg.train.lr;
+            let lr = self.rate();
             let before = self.trainer.step(&mut self.net, &self.data, lr);
             if !before.is_finite() || before > self.divergence_bound() || !self.net.is_finite() {
                 self.diverge();
@@ -373,7 +397,16 @@ impl Run {
         // solution. Far from it (a large or unbalanced start) the curvature can be larger, so a
         // run can diverge below it; the message says which rule stopped the run.
         let local = crate::theory::stability_bound(self.cfg.depth(), s_max / c) / c;
-        let lr = self.cfg.train.lr;
+        let lr = self.rate();
+        let mean = if self.loss_factor != 1.0 {
+            format!(
+                " (With the mean loss, train.lr = {} is the rate {lr:.3e} on the summed loss, \
+                 2·lr/(P·F); the bounds are for that rate.)",
+                self.cfg.train.lr
+            )
+        } else {
+            String::new()
+        };
         let why = if lr >= local {
             format!(
                 "it is above {local:.3}, the largest rate at which gradient descent is stable \
@@ -389,7 +422,8 @@ impl Run {
         self.message = Some(format!(
             "Training diverged at step {}: the loss grew past {:.0e}, a million times the \
              larger of its starting value and ½‖Y‖² (or stopped being a number). The learning \
-             rate {lr} is too large for this start: {why}. Lower the learning rate and reset.",
+             rate {lr} is too large for this start: {why}.{mean} Lower the learning rate and \
+             reset.",
             self.step,
             self.divergence_bound()
         ));
@@ -403,6 +437,7 @@ impl Run {
             self.diverge();
             return;
         }
+        let loss = self.loss_factor * loss;
         self.loss = loss;
         // The map the modes are read from: W_tot, or a nonlinear network's map on the items.
         let map = if self.data.one_hot {
@@ -455,7 +490,7 @@ impl Run {
     /// past, extrapolated at the current learning rate for the future.
     pub fn step_at_time(&self, t: f64) -> f64 {
         if t >= self.time {
-            return self.step as f64 + (t - self.time) / self.cfg.train.lr;
+            return self.step as f64 + (t - self.time) / self.rate();
         }
         let recs = self.history.records();
         let i = recs.partition_point(|r| r.time < t);
@@ -472,7 +507,7 @@ impl Run {
     /// extrapolated at the current learning rate for the future.
     pub fn time_at_step(&self, step: f64) -> f64 {
         if step >= self.step as f64 {
-            return self.time + (step - self.step as f64) * self.cfg.train.lr;
+            return self.time + (step - self.step as f64) * self.rate();
         }
         let recs = self.history.records();
         let i = recs.partition_point(|r| (r.step as f64) < step);
@@ -537,11 +572,21 @@ impl Run {
             .collect()
     }
 
+    /// Step at which each mode is half learned on the papers' gradient-flow curve, mapped onto
+    /// the run's steps (the milestones the page reads when it shows that curve).
+    pub fn learned_at_flow(&self) -> Vec<Option<f64>> {
+        self.half_times
+            .iter()
+            .map(|t| t.map(|t| self.step_at_time(t)))
+            .collect()
+    }
+
     pub fn state(&self) -> State {
         let last = self.history.last();
         State {
             step: self.step,
             time: self.time,
+            rate: self.rate(),
             loss: self.loss,
             modes: last.map(|r| r.modes.clone()).unwrap_or_default(),
             theory_modes: last.and_then(|r| r.theory.clone()),
@@ -551,6 +596,16 @@ impl Run {
                 .into_iter()
                 .map(|s| s.map(f64::round))
                 .collect(),
+            learned_at_flow: self
+                .prediction
+                .as_ref()
+                .is_ok_and(|p| p.has_flow_curve())
+                .then(|| {
+                    self.learned_at_flow()
+                        .into_iter()
+                        .map(|s| s.map(f64::round))
+                        .collect()
+                }),
             theory: self.prediction.as_ref().ok().map(|p| TheoryInfo {
                 exact: p.exact,
                 reference_only: p.reference_only,
@@ -650,7 +705,7 @@ impl Run {
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    /// Training time so far, t/τ = Σ η.
+    /// Training time so far, t/τ = Σ η, with η the rate on the summed loss ([`Run::rate`]).
     pub fn time(&self) -> f64 {
         self.time
     }

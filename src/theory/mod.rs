@@ -62,7 +62,15 @@ pub fn eq17_time(n_layers: usize, s: f64, u0: f64, uf: f64) -> f64 {
 /// The effective balanced starting strength of a mode under small random initialisation of a
 /// one-hidden-layer network (docs/theory.md §1.3): `u0 = N_h sigma^2 / 2` for weights of std sigma.
 pub fn effective_u0_small_random(hidden: usize, sigma: f64) -> f64 {
-    hidden as f64 * sigma * sigma / 2.0
+    effective_u0_small_random_layers(hidden, sigma, sigma)
+}
+
+/// The same with a different std in each layer (input side `sigma1`, output side `sigma2`, as
+/// with the `xavier_gamma` rule): the growing part `(a + b)/2` of a mode's two layer vectors
+/// starts with squared length `N_h (sigma1^2 + sigma2^2) / 4`, so `u0 = N_h (sigma1^2 + sigma2^2) / 4`
+/// (docs/theory.md §1.3), which is `N_h sigma^2 / 2` when the two are equal.
+pub fn effective_u0_small_random_layers(hidden: usize, sigma1: f64, sigma2: f64) -> f64 {
+    hidden as f64 * (sigma1 * sigma1 + sigma2 * sigma2) / 4.0
 }
 
 /// One aligned mode of a lambda-balanced one-hidden-layer network (docs/theory.md §4.2, D25):

@@ -21,13 +21,13 @@ use std::cell::RefCell;
 
 use ndarray::Array2;
 
-use crate::config::{Activation, Config, InitKind};
+use crate::config::{Activation, Config, InitKind, InitRule};
 use crate::engine::data::Dataset;
 use crate::engine::init::{balanced_layer_strengths, balanced_mode_count};
 use crate::engine::network::{mode_strengths_of, Network};
 use crate::linalg::Svd;
 use crate::theory::riccati::{balance_of, Riccati};
-use crate::theory::{effective_u0_small_random, ModeCurve, ModeMap};
+use crate::theory::{effective_u0_small_random_layers, ModeCurve, ModeMap};
 
 /// Largest work (multiply-adds) spent tabulating a Riccati solution for drawing.
 const RICCATI_BUDGET: f64 = 4e8;
@@ -81,6 +81,9 @@ pub struct Prediction {
     /// `1/2 ||Y - W* X||^2` for the best linear map `W* = Sigma_yx / c`: the part of the loss
     /// no network can learn, computed directly (zero for one-hot items).
     residual: f64,
+    /// The factor of the run's loss (`train.loss`): every predicted loss is this times
+    /// `1/2 ||Y - W X||^2` (1 for the summed loss, `2/(P F)` for the mean loss).
+    loss_scale: f64,
     /// The data's SVD (for the predicted matrices of aligned modes).
     svd: Option<Svd>,
 }
@@ -434,7 +437,10 @@ impl Prediction {
         let rank = svd.rank();
         let modes = svd.s.len();
         let residual = residual_loss(data, c);
-        let (lr, horizon) = (cfg.train.lr, cfg.train.steps);
+        // The theory is written for the summed loss; the mean loss is the same descent at the
+        // rate 2 lr / (P F) (docs/theory.md §9.2), so time runs at that rate.
+        let loss_scale = cfg.train.loss.factor(data.n_items(), data.n_outputs());
+        let (lr, horizon) = (cfg.train.lr * loss_scale, cfg.train.steps);
         let make = |kind: Kind, maps: Option<Vec<ModeMap>>, label: String| Prediction {
             kind,
             exact: maps.is_some(),
@@ -447,6 +453,7 @@ impl Prediction {
             s: svd.s.clone(),
             c,
             residual,
+            loss_scale,
             svd: Some(svd.clone()),
         };
         let initial = net.mode_strengths(svd);
@@ -529,7 +536,7 @@ impl Prediction {
             if let Some(lambda) = balance_of(w1, w2, 1e-9) {
                 let syx = data.sigma_yx();
                 let solver = Riccati::new(w1, w2, &syx, c, lambda);
-                let horizon = (cfg.train.steps as f64 * cfg.train.lr).max(1e-9);
+                let horizon = (cfg.train.steps as f64 * lr).max(1e-9);
                 let (n_out, n_in) = syx.dim();
                 let cost = Riccati::cost_per_step(n_in, n_out, w1.nrows())
                     * (solver.steps_to(horizon) + TABLE_POINTS as f64);
@@ -560,7 +567,19 @@ impl Prediction {
             }
             if cfg.init.kind == InitKind::SmallGaussian {
                 let hidden = cfg.network.hidden[0];
-                let u0 = effective_u0_small_random(hidden, cfg.init.scale);
+                let dims = net.dims();
+                let rule = cfg.init.rule;
+                let sigma1 = rule.std(cfg.init.scale, dims[0], hidden);
+                let sigma2 = rule.std(cfg.init.scale, hidden, dims[2]);
+                let u0 = effective_u0_small_random_layers(hidden, sigma1, sigma2);
+                // N_h sigma^2 of the range of validity, with sigma^2 the two layers' mean variance.
+                let strength = hidden as f64 * (sigma1 * sigma1 + sigma2 * sigma2) / 2.0;
+                let formula = match rule {
+                    InitRule::Std => "N_h σ²/2".to_string(),
+                    InitRule::XavierGamma => format!(
+                        "N_h (σ₁² + σ₂²)/4 with σ₁ = {sigma1:.2e}, σ₂ = {sigma2:.2e} (γ/√(n_in + n_out) per layer)"
+                    ),
+                };
                 let start = |a: usize| if a < rank { u0 } else { 0.0 };
                 let curves = (0..modes)
                     .map(|a| ModeCurve::balanced(2, svd.s[a], c, start(a)))
@@ -571,13 +590,12 @@ impl Prediction {
                 let mut p = make(
                     Kind::Modes { curves, depth: 2 },
                     Some(maps),
-                    format!("approximate: the balanced-mode map from u₀ = N_h σ²/2 = {u0:.2e}, valid while N_h σ² ≪ s_min"),
+                    format!("approximate: the balanced-mode map from u₀ = {formula} = {u0:.2e}, valid while N_h σ² ≪ s_min"),
                 );
                 p.exact = false;
                 p.flow_label = Some(format!(
-                    "approximate, gradient flow: eq. 12 with u₀ = N_h σ²/2 = {u0:.2e}"
+                    "approximate, gradient flow: eq. 12 with u₀ = {formula} = {u0:.2e}"
                 ));
-                let strength = hidden as f64 * cfg.init.scale * cfg.init.scale;
                 let s_min = svd
                     .s
                     .iter()
@@ -712,29 +730,48 @@ impl Prediction {
         Point { modes, loss }
     }
 
+    /// A point with its loss in the run's own convention (`train.loss`).
+    fn scaled(&self, mut p: Point) -> Point {
+        p.loss *= self.loss_scale;
+        p
+    }
+
     /// The prediction at the run's current step: the exact map where there is one (equal to
-    /// gradient descent to rounding), otherwise the solution at the run's time `t`.
+    /// gradient descent to rounding), otherwise the solution at the run's time `t`. The loss is
+    /// in the run's convention (`train.loss`), like every loss the prediction returns.
     pub fn now(&self, t: f64) -> Point {
+        self.scaled(self.now_sum(t))
+    }
+
+    fn now_sum(&self, t: f64) -> Point {
         match &self.discrete {
             Some(d) => {
                 let layers: Vec<(f64, f64, f64)> = d.cursor.iter().map(|m| m.layers()).collect();
                 self.point_of_layers(&layers)
             }
-            None => self.flow_at(t),
+            None => self.flow_sum(t),
         }
     }
 
     /// The prediction at time `t` (units of tau): the exact map's drawing table where there is
     /// one, otherwise the continuous-time solution.
     pub fn at(&self, t: f64) -> Point {
+        self.scaled(self.at_sum(t))
+    }
+
+    fn at_sum(&self, t: f64) -> Point {
         match &self.discrete {
             Some(d) => self.point_of_layers(&d.at(t)),
-            None => self.flow_at(t),
+            None => self.flow_sum(t),
         }
     }
 
     /// The gradient-flow (continuous-time) solution at time `t`: the papers' curve.
     pub fn flow_at(&self, t: f64) -> Point {
+        self.scaled(self.flow_sum(t))
+    }
+
+    fn flow_sum(&self, t: f64) -> Point {
         match &self.kind {
             Kind::Modes { curves, .. } => {
                 let modes: Vec<f64> = curves.iter().map(|c| c.at(t)).collect();
@@ -821,7 +858,7 @@ impl Prediction {
     /// The gradient-flow curve at time `t` for drawing (the second curve beside an exact map).
     pub fn flow_sample(&self, t: f64) -> Point {
         match &self.kind {
-            Kind::Riccati(r) => r.sample(t, &r.svd, self.c, self.residual),
+            Kind::Riccati(r) => self.scaled(r.sample(t, &r.svd, self.c, self.residual)),
             _ => self.flow_at(t),
         }
     }

@@ -59,7 +59,7 @@ describe('the JS API', () => {
     const { page } = await openPage(site.context, site.url);
     const before = await page.evaluate(() => window.dln.config());
     const cases = [
-      [{ train: { lr: -1 } }, /train\.lr.*\(0, 10\]/],
+      [{ train: { lr: -1 } }, /train\.lr.*\(0, 1000\]/],
       [{ train: { lr: 'fast' } }, /train\.lr/],
       [{ network: { hidden: [16, 0] } }, /network\.hidden\[1\].*1 to 1024/],
       [{ init: { kind: 'magic' } }, /init\.kind/],

@@ -212,7 +212,7 @@ describe('embed mode', () => {
   });
 
   test('hide flags hide single controls and a group whose controls are all hidden, outside embed mode too', async () => {
-    const { page, problems } = await openPage(site.context, `${site.url}#hidden_hide=1&act_hide=1&t_hide=1&init_hide=1&scale_hide=1&seed=3`);
+    const { page, problems } = await openPage(site.context, `${site.url}#hidden_hide=1&act_hide=1&t_hide=1&init_hide=1&scale_hide=1&rule_hide=1&seed=3`);
     for (const sel of ['[data-param="hidden"][data-part="layers"]', '[data-param="hidden"][data-part="width"]', '[data-param="act"]', '[data-scrub]', '[data-action="live"]']) {
       assert.equal(await page.isVisible(sel), false, `${sel} is hidden`);
     }
@@ -222,7 +222,7 @@ describe('embed mode', () => {
     }
     assert.equal(await page.inputValue('[data-param="seed"]'), '3');
     const initGroup = () => page.$eval('[data-param="init"]', (el) => el.closest('fieldset').checkVisibility());
-    assert.equal(await initGroup(), false, 'the Initialisation group goes while λ does not apply');
+    assert.equal(await initGroup(), false, 'the Initialisation group goes while λ does not apply (and the std rule is hidden)');
     await page.evaluate(() => window.dln.setConfig({ init: { kind: 'balanced', scale: 0.001 } }));
     assert.equal(await initGroup(), true, 'and comes back with λ when it does');
     assert.ok(await page.isVisible('[data-param="lambda"]'));

@@ -152,13 +152,16 @@ impl Sweep {
         let width = spec.width;
         let target_loss = spec.threshold * data.target_norm();
         let s_max = svd.s.first().copied().unwrap_or(1.0);
+        // The run's rate on the summed loss the sweep trains on (`train.loss` = mean is the
+        // same descent at 2 lr / (P F)).
+        let run_lr = cfg.train.lr * cfg.train.loss.factor(data.n_items(), data.n_outputs());
         let mut jobs = Vec::new();
         for &init in &spec.inits {
             for (k, &d) in spec.depths.iter().enumerate() {
                 let bound = stability_bound(d, s_max) * spec.lr_factor;
                 let rates = match spec.lr {
-                    LrPolicy::Fixed => vec![cfg.train.lr],
-                    LrPolicy::InverseDepth => vec![cfg.train.lr * 2.0 / d as f64],
+                    LrPolicy::Fixed => vec![run_lr],
+                    LrPolicy::InverseDepth => vec![run_lr * 2.0 / d as f64],
                     LrPolicy::Stable => vec![bound],
                     // Eight rates from the stability bound itself down to 1/1000 of it,
                     // fastest first so that slower candidates stop as soon as they cannot win.
@@ -281,21 +284,25 @@ impl Sweep {
                         kind: InitKind::SmallGaussian,
                         scale: self.spec.small_scale,
                         lambda: 0.0,
+                        ..InitConfig::default()
                     },
                     SweepInit::ScaledGaussian => InitConfig {
                         kind: InitKind::ScaledGaussian,
                         scale: 1.0,
                         lambda: 0.0,
+                        ..InitConfig::default()
                     },
                     SweepInit::Orthogonal => InitConfig {
                         kind: InitKind::Orthogonal,
                         scale: 1.0,
                         lambda: 0.0,
+                        ..InitConfig::default()
                     },
                     _ => InitConfig {
                         kind: InitKind::Balanced,
                         scale: self.spec.balanced_u0,
                         lambda: 0.0,
+                        ..InitConfig::default()
                     },
                 };
                 initialise(&init, &dims, &self.svd, &mut rng)
@@ -448,6 +455,7 @@ impl Sweep {
             kind: InitKind::Balanced,
             scale: self.spec.balanced_u0,
             lambda: 0.0,
+            ..InitConfig::default()
         };
         let dims = self.dims(depth);
         let net = initialise(&cfg.init, &dims, &self.svd, &mut Rng::new(0));
@@ -615,6 +623,7 @@ fn pretrained(dims: &[usize], data: &Dataset, small: f64, rng: &mut Rng) -> Netw
             kind: InitKind::SmallGaussian,
             scale: 0.01,
             lambda: 0.0,
+            ..InitConfig::default()
         };
         let mut ae = initialise(&init, &[n_in, n_out, n_in], &svd, rng);
         let mut trainer = Trainer::new(&ae, &ae_data);

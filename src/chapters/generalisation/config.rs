@@ -254,6 +254,7 @@ impl Default for GenConfig {
                 steps: 20_000,
                 record_every: 100,
                 seed: 1,
+                ..TrainConfig::default()
             },
             sweep: AlphaSweepConfig::default(),
         }
@@ -371,6 +372,12 @@ impl GenConfig {
             return Err(ConfigError::new(
                 "train.lr",
                 format!("must be a number in (0, {}]; got {}", limits::MAX_LR, t.lr),
+            ));
+        }
+        if t.loss != crate::config::LossKind::Sum {
+            return Err(ConfigError::new(
+                "train.loss",
+                "the student of a noisy teacher learns on the summed loss of AS20 (sum) only",
             ));
         }
         int("train.steps", t.steps, 1, limits::MAX_STEPS)?;

@@ -128,6 +128,7 @@ impl GenRun {
                 kind,
                 scale: cfg.init.scale,
                 lambda: 0.0,
+                ..InitConfig::default()
             };
             initialise(&init, &[n, h, m], &svd, &mut rng)
         } else {

@@ -387,12 +387,14 @@ impl TasksConfig {
                     self.init.scale
                 },
                 lambda,
+                ..InitConfig::default()
             },
             train: TrainConfig {
                 lr: self.train.lr,
                 steps: 1,
                 record_every: self.train.record_every,
                 seed: self.train.seed,
+                ..TrainConfig::default()
             },
             sweep: Default::default(),
         };

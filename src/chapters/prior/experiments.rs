@@ -297,12 +297,14 @@ pub fn lazy_rich(cfg: &LazyRichConfig) -> Result<LazyRichResults, ConfigError> {
                 kind: crate::config::InitKind::LambdaBalanced,
                 scale: cfg.scale,
                 lambda,
+                ..crate::config::InitConfig::default()
             },
             train: crate::config::TrainConfig {
                 lr: cfg.lr,
                 steps: cfg.steps,
                 record_every: cfg.record_every,
                 seed: cfg.seed,
+                ..crate::config::TrainConfig::default()
             },
             sweep: Default::default(),
         };
