@@ -181,6 +181,12 @@ describe('the context chapter', () => {
       await page.$eval(`${SECTION} ${field}`, (e) => e.dispatchEvent(new Event('change')));
       return textOf(page, '[data-role="context-message"]');
     };
+    // The boxes take their limits from the chapter's fields (dln.chapters()), not from the HTML.
+    const fields = await page.evaluate(() => window.dln.chapters().find((c) => c.id === 'context').fields);
+    const limit = (key) => fields.find((f) => f.key === key);
+    assert.deepEqual([limit('context-m').max, limit('context-t').max], [16, 32]);
+    assert.deepEqual(await page.$eval(`${SECTION} [data-context-m]`, (e) => [e.min, e.max]), ['1', '16']);
+    assert.deepEqual(await page.$eval(`${SECTION} [data-context-t]`, (e) => [e.min, e.max]), ['1', '32']);
     assert.equal(await set('[data-context-m]', 0), 'Domains M: must be an integer from 1 to 16; got 0');
     assert.equal(await page.$eval(`${SECTION} [data-context-m]`, (e) => e.getAttribute('aria-invalid')), 'true');
     assert.equal(await set('[data-context-m]', 4), '');

@@ -48,6 +48,10 @@ describe('the generalisation chapter', () => {
     assert.match(status, /^α = 0\.5 /);
     assert.match(status, /frozen floor 0\.845/);
     assert.equal(await page.$eval(`${SECTION} [data-gen="gen-inputs"]`, (e) => e.value), '400');
+    // Its limits come from the chapter's fields (dln.chapters()), not from the HTML.
+    const fields = await page.evaluate(() => window.dln.chapters().find((c) => c.id === 'generalisation').fields);
+    assert.equal(fields.find((f) => f.key === 'gen-inputs').max, 1000);
+    assert.deepEqual(await page.$eval(`${SECTION} [data-gen="gen-inputs"]`, (e) => [e.min, e.max]), ['1', '1000']);
     // The spectrum shows the atom at λ = 0: hovering its left edge counts no non-zero values
     // there, and the readout names the sample's 400 eigenvalues.
     await showCanvas(page, 'canvas[data-chart="gen-spectrum"]');

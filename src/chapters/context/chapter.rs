@@ -786,6 +786,7 @@ impl Context {
 
 impl Chapter for Context {
     const ID: &'static str = "context";
+    const FIELDS: &'static [crate::config::fields::Field] = super::FIELDS;
     const TITLE: &'static str = "Context and recurrent networks";
     const PANELS: &'static [PanelSpec] = &[
         PanelSpec::own(

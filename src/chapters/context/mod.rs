@@ -27,6 +27,7 @@ pub mod relu;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::config::fields::Field;
 use crate::config::{limits, ConfigError, DatasetConfig, TrainConfig};
 use crate::engine::data::Dataset;
 use crate::engine::rng::Rng;
@@ -46,6 +47,45 @@ pub const MAX_SEQUENCE_MODES: usize = 32;
 pub const MAX_STRENGTH: f64 = 1000.0;
 /// Most recorded numbers (records x values per record) of one run.
 pub const MAX_RECORDED: u64 = 20_000_000;
+
+/// The chapter's part of the field table: the sizes its controls set, each with its range,
+/// declared once. The configs are checked against them and the page's controls take their
+/// limits from them (through `dln.chapters()`).
+pub const FIELDS: &[Field] = &[
+    Field::int(
+        "context-m",
+        "dataset.domains",
+        "Domains M",
+        1,
+        MAX_DOMAINS as u64,
+    )
+    .help("input and output domains of the routing network"),
+    Field::int(
+        "context-k",
+        "dataset.trained_per_input",
+        "Trained outputs per input K",
+        1,
+        MAX_DOMAINS as u64,
+    )
+    .help("output domains trained from each input domain (at most M)"),
+    Field::int(
+        "context-t",
+        "dataset.length",
+        "Sequence length T",
+        1,
+        MAX_LENGTH as u64,
+    )
+    .help("time steps of the recurrent network's sequence"),
+];
+
+/// Checks `v` against the chapter's field at `path`.
+fn check_field(path: &str, v: u64) -> Result<(), ConfigError> {
+    FIELDS
+        .iter()
+        .find(|f| f.path == path)
+        .expect("a declared field")
+        .check(&serde_json::json!(v))
+}
 
 /// A complete config of this chapter.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -330,7 +370,7 @@ impl ContextConfig {
             return Err(ConfigError::new("dataset.kind", "is not routing"));
         };
         let m = *domains;
-        range_int("dataset.domains", m as u64, 1, MAX_DOMAINS as u64)?;
+        check_field("dataset.domains", m as u64)?;
         let g = match (gates, trained_per_input) {
             (Some(_), Some(_)) => {
                 return Err(ConfigError::new(
@@ -382,7 +422,7 @@ impl ContextConfig {
         else {
             return Err(ConfigError::new("dataset.kind", "is not sequence"));
         };
-        range_int("dataset.length", *length as u64, 1, MAX_LENGTH as u64)?;
+        check_field("dataset.length", *length as u64)?;
         range_int("dataset.seed", *seed, 0, limits::MAX_SEED)?;
         if strengths.len() != *length {
             return Err(ConfigError::new(

@@ -432,6 +432,7 @@ fn log_x(frame: &Frame, x: f64, y: f64) -> Option<(f64, f64)> {
 
 impl Chapter for Generalisation {
     const ID: &'static str = "generalisation";
+    const FIELDS: &'static [crate::config::fields::Field] = super::config::FIELDS;
     const TITLE: &'static str = "Generalisation from a noisy teacher";
     const PANELS: &'static [PanelSpec] = &[
         PanelSpec::own("gen-errors", "Training and test error"),
