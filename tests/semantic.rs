@@ -130,7 +130,8 @@ fn a_novel_item_that_can_fly_is_predicted_to_be_a_bird_with_wings_and_feathers()
     let features = &run.data().features;
     let last = run.history().snapshots().last().unwrap();
     let r = last.readout.as_ref().unwrap();
-    let proj = novel_item(&r.dot(&r.t()), index(features, "fly"));
+    let fly = index(features, "fly");
+    let proj = novel_item(r.dot(&r.row(fly)).view(), fly);
     for (name, v) in [
         ("bird", 1.0),
         ("wings", 1.0),

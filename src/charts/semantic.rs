@@ -808,11 +808,11 @@ where
                     th,
                 );
             };
-            let sim = novel_item(&r.dot(&r.t()), m);
+            let sim = novel_item(r.dot(&r.row(m)).view(), m);
             let theory = pred
                 .as_ref()
                 .and_then(|x| x.readout_gram.as_ref())
-                .map(|g| novel_item(g, m));
+                .map(|g| novel_item(g.column(m).view(), m));
             // The dozen features the novel item is most expected to have.
             let key = theory.as_ref().unwrap_or(&sim);
             let mut order: Vec<usize> = (0..key.len()).collect();

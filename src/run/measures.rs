@@ -560,9 +560,14 @@ pub fn novel_feature(g: &Array2<f64>, i: usize) -> Vec<f64> {
 
 /// Inductive projection of a novel item said to have feature `m` (docs/theory.md §2.3.7): a new input
 /// unit learns `w = R^T e_m / |R^T e_m|^2`, so the item's predicted features are
-/// `(R R^T)_{:,m} / (R R^T)_{mm}` for the readout `R = W_D ... W_2`.
-pub fn novel_item(readout_gram: &Array2<f64>, m: usize) -> Vec<f64> {
-    novel_feature(readout_gram, m)
+/// `(R R^T)_{:,m} / (R R^T)_{mm}` for the readout `R = W_D ... W_2`. It takes only column `m` of
+/// `R R^T` (`R R^T e_m`): the whole `N_D x N_D` matrix of a 10,000-feature dataset is 800 MB.
+pub fn novel_item(column: ArrayView1<'_, f64>, m: usize) -> Vec<f64> {
+    let d = column[m];
+    column
+        .iter()
+        .map(|&g| if d.abs() > 1e-300 { g / d } else { 0.0 })
+        .collect()
 }
 
 /// Item typicality for category mode `alpha` (docs/theory.md §2.3.5): the object-analyzer entries

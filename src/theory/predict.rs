@@ -19,7 +19,7 @@
 
 use std::cell::RefCell;
 
-use ndarray::Array2;
+use ndarray::{Array1, Array2};
 
 use crate::config::{Activation, Config, InitKind, InitRule};
 use crate::engine::data::Dataset;
@@ -332,7 +332,29 @@ pub struct TheoryMatrices {
     /// one-hot items); none for a shallow network.
     pub hidden_gram: Option<Array2<f64>>,
     /// `R R^T` for the readout `R = W_D ... W_2` (`N_D x N_D`); none for a shallow network.
-    pub readout_gram: Option<Array2<f64>>,
+    pub readout_gram: Option<Gram>,
+}
+
+/// A Gram matrix, whole or as its factors `X diag(w) X^T`: the readout's `N_D x N_D` Gram of a
+/// dataset with 10,000 features would be 800 MB, and its readers need one column of it.
+#[derive(Clone, Debug)]
+pub enum Gram {
+    Full(Array2<f64>),
+    Factored { x: Array2<f64>, w: Vec<f64> },
+}
+
+impl Gram {
+    /// Column `j` of the matrix.
+    pub fn column(&self, j: usize) -> Array1<f64> {
+        match self {
+            Gram::Full(g) => g.column(j).to_owned(),
+            Gram::Factored { x, w } => {
+                let k = w.len().min(x.ncols());
+                let xj: Array1<f64> = (0..k).map(|a| w[a] * x[(j, a)]).collect();
+                x.slice(ndarray::s![.., ..k]).dot(&xj)
+            }
+        }
+    }
 }
 
 /// Largest `N_0 + N_D` for which the Riccati table also keeps the predicted matrices.
@@ -376,7 +398,7 @@ impl RiccatiPrediction {
             let mats = self.keep_matrices.then(|| TheoryMatrices {
                 map: snap.w2w1.clone(),
                 hidden_gram: Some(snap.w1tw1.clone()),
-                readout_gram: Some(snap.w2w2t.clone()),
+                readout_gram: Some(Gram::Full(snap.w2w2t.clone())),
             });
             table.push((t, point, mats));
         }
@@ -810,7 +832,10 @@ impl Prediction {
                 Some(TheoryMatrices {
                     map: weighted_outer(&svd.u, &strength, &svd.v),
                     hidden_gram: Some(weighted_outer(&svd.v, &input_sq, &svd.v)),
-                    readout_gram: Some(weighted_outer(&svd.u, &readout_sq, &svd.u)),
+                    readout_gram: Some(Gram::Factored {
+                        x: svd.u.clone(),
+                        w: readout_sq,
+                    }),
                 })
             }
             Kind::Shallow { w0, wstar, .. } => {
@@ -836,10 +861,19 @@ impl Prediction {
                 let f = (x - i as f64).clamp(0.0, 1.0);
                 let (p, q) = (table[i].2.as_ref()?, table[j].2.as_ref()?);
                 let mix = |a: &Array2<f64>, b: &Array2<f64>| a + &((b - a) * f);
+                fn full(g: Option<&Gram>) -> Option<&Array2<f64>> {
+                    match g {
+                        Some(Gram::Full(m)) => Some(m),
+                        _ => None,
+                    }
+                }
                 Some(TheoryMatrices {
                     map: mix(&p.map, &q.map),
                     hidden_gram: Some(mix(p.hidden_gram.as_ref()?, q.hidden_gram.as_ref()?)),
-                    readout_gram: Some(mix(p.readout_gram.as_ref()?, q.readout_gram.as_ref()?)),
+                    readout_gram: Some(Gram::Full(mix(
+                        full(p.readout_gram.as_ref())?,
+                        full(q.readout_gram.as_ref())?,
+                    ))),
                 })
             }
         }
@@ -953,5 +987,26 @@ impl Prediction {
     /// to its end, so it has no illusions.
     pub fn is_shallow(&self) -> bool {
         matches!(self.kind, Kind::Shallow { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_factored_gram_gives_the_columns_of_the_whole_matrix() {
+        let x = Array2::from_shape_fn((5, 3), |(i, a)| (i as f64 + 1.0) * (a as f64 - 0.7));
+        let w = vec![2.0, 0.5, -1.5];
+        let whole = weighted_outer(&x, &w, &x);
+        let factored = Gram::Factored { x: x.clone(), w };
+        for j in 0..5 {
+            let col = factored.column(j);
+            let full = Gram::Full(whole.clone()).column(j);
+            for i in 0..5 {
+                assert!((col[i] - whole[(i, j)]).abs() < 1e-12);
+                assert_eq!(full[i], whole[(i, j)]);
+            }
+        }
     }
 }
