@@ -71,13 +71,17 @@ where
 {
     match page_delays(session.run()) {
         Ok((d, note)) => {
-            let frame = draw_mode_delays(root, &d, th)?;
+            // The note on the seeds has a strip of its own under the chart, so it never sits
+            // on the axis title.
             let (w, h) = root.dim_in_pixel();
+            root.fill(&th.bg)?;
+            let (plot, strip) = root.split_vertically(h as i32 - th.px(20.0));
+            let frame = draw_mode_delays(&plot, &d, th)?;
             draw_wrapped(
-                root,
+                &strip,
                 &note,
-                (th.px(60.0), h as i32 - th.px(14.0)),
-                w as i32 - th.px(70.0),
+                (th.px(12.0), th.px(3.0)),
+                w as i32 - th.px(24.0),
                 &th.text(10.5).color(&th.ink.mix(0.7)),
             )?;
             Ok(frame)
@@ -175,6 +179,10 @@ where
         .x_label_area_size(th.px(40.0))
         .y_label_area_size(th.px(52.0))
         .build_cartesian_2d(-0.5..n - 0.5, y0..y1)?;
+    // Each group's tick names its modes, and its singular value where there is room for it
+    // (about 14 characters per group); the readout and the data table always give both.
+    let per_group = chart.plotting_area().dim_in_pixel().0 as f64 / n;
+    let roomy = per_group >= th.px(14.0 * 6.5) as f64;
     let labels: Vec<String> = g
         .iter()
         .map(|d| {
@@ -183,12 +191,21 @@ where
             } else {
                 format!("{}–{}", d.modes[0] + 1, d.modes[d.modes.len() - 1] + 1)
             };
-            format!("s={} (mode {modes})", fmt_num(d.s))
+            if roomy {
+                format!("{modes} (s={})", fmt_num(d.s))
+            } else {
+                modes
+            }
         })
         .collect();
+    let x_desc = if roomy {
+        "mode (s: its singular value), strongest first"
+    } else {
+        "mode, strongest first (the readout gives each s)"
+    };
     chart
         .configure_mesh()
-        .x_desc("modes grouped by singular value, strongest first")
+        .x_desc(x_desc)
         .y_desc("delay (%)")
         .label_style(th.text(10.5))
         .axis_desc_style(th.text(12.0))
@@ -196,6 +213,11 @@ where
         .bold_line_style(th.grid)
         .axis_style(th.ink.mix(0.6))
         .x_labels(g.len().min(12))
+        .y_labels(if th.narrow(root.dim_in_pixel().0) {
+            5
+        } else {
+            10
+        })
         .x_label_formatter(&|x| {
             let k = x.round();
             if (x - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < labels.len() {
