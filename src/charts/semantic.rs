@@ -703,7 +703,13 @@ where
         .min(h as i32 / 2)
         .max(0) as u32;
     let (charts, foot) = root.split_vertically(h.saturating_sub(note_h));
-    let (left, right) = charts.split_horizontally(w / 2);
+    // Side by side, or on a phone (under 560 CSS px, where the page makes the canvas taller)
+    // one above the other, so neither plot's title runs over its bars.
+    let (left, right) = if th.narrow(w) {
+        charts.split_vertically(charts.dim_in_pixel().1 / 2)
+    } else {
+        charts.split_horizontally(w / 2)
+    };
     let f1 = bars(
         &left,
         &format!("mode {} ({name}): object analyzer v", alpha + 1),
