@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{draw_wrapped, fmt_num, wrap_text, ChartResult, Frame, Theme};
+use super::{draw_corner_note, fmt_num, wrap_text, ChartResult, Frame, Theme};
 
 use crate::page::View;
 use crate::run::{Run, Session};
@@ -363,13 +363,7 @@ where
     draw_legend(&legend_area, svd.s.as_slice(), n_modes, kind, th)?;
 
     let (xr, yr) = chart.plotting_area().get_pixel_range();
-    draw_wrapped(
-        root,
-        &note,
-        (xr.start + th.px(6.0), yr.start + th.px(4.0)),
-        xr.end - xr.start - th.px(12.0),
-        &note_style,
-    )?;
+    draw_corner_note(root, &note, (xr, yr), &note_style, th)?;
     Ok(Frame::xy(
         chart.plotting_area(),
         (0.0, xmax),

@@ -728,6 +728,24 @@ pub fn draw_wrapped<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Draws `text` wrapped inside the top-left corner of a chart's plotting area (pixel ranges
+/// `xr`, `yr` from `plotting_area().get_pixel_range()`), with a small inset.
+pub fn draw_corner_note<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    (xr, yr): (std::ops::Range<i32>, std::ops::Range<i32>),
+    style: &TextStyle<'_>,
+    th: &Theme,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    draw_wrapped(
+        root,
+        text,
+        (xr.start + th.px(6.0), yr.start + th.px(4.0)),
+        xr.end - xr.start - th.px(12.0),
+        style,
+    )
+}
+
 /// The hover readout for a pixel of a panel drawn with `frame`.
 pub fn readout(
     panel: &str,

@@ -9,7 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{diverging, draw_wrapped, fmt_num, ChartResult, Frame, Grid, Theme};
+use super::{diverging, draw_corner_note, draw_wrapped, fmt_num, ChartResult, Frame, Grid, Theme};
 use crate::page::view::{ProjectionKind, View};
 use crate::run::measures::{correlation, gram, novel_feature, novel_item, MdsFrame};
 use crate::run::{Run, Session};
@@ -503,7 +503,7 @@ where
         Ok(_) => "dashed: approximate theory",
         Err(_) => "no theory for this start",
     };
-    draw_wrapped(
+    draw_corner_note(
         root,
         &format!(
             "{} · {} (target {}): solid: simulation · {kind} · dotted: target",
@@ -511,9 +511,9 @@ where
             data.features[m],
             fmt_num(target)
         ),
-        (xr.start + th.px(6.0), yr.start + th.px(4.0)),
-        xr.end - xr.start - th.px(12.0),
+        (xr, yr),
         &th.text(11.0).color(&th.ink.mix(0.8)),
+        th,
     )?;
     Ok(Frame::xy(
         chart.plotting_area(),

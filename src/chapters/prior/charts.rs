@@ -8,7 +8,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::chapters::prior::{LazyRichResults, SimilarityResults, TaskRun};
 use crate::charts::{
-    draw_wrapped, fmt_num, mesh, mesh_ticks, wrap_text, ChartResult, Frame, Table, Theme,
+    draw_corner_note, draw_wrapped, fmt_num, mesh, mesh_ticks, wrap_text, ChartResult, Frame,
+    Table, Theme,
 };
 
 /// Colour of task `k` (phase order).
@@ -27,15 +28,7 @@ fn legend<DB: DrawingBackend>(
     let mut y = th.px(16.0);
     let row = th.px(17.0);
     for (name, color) in entries {
-        area.draw(&PathElement::new(
-            vec![(x, y), (x + th.px(18.0), y)],
-            color.stroke_width(th.stroke(2.5)),
-        ))?;
-        area.draw(&Text::new(
-            name.clone(),
-            (x + th.px(24.0), y),
-            th.text(11.0).pos(Pos::new(HPos::Left, VPos::Center)),
-        ))?;
+        legend_entry(area, name, *color, (x, y), th)?;
         y += row;
     }
     y += th.px(6.0);
@@ -55,6 +48,26 @@ fn legend<DB: DrawingBackend>(
     Ok(())
 }
 
+/// One legend entry at (x, y): a line of the series' colour and its name.
+fn legend_entry<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    name: &str,
+    color: RGBColor,
+    (x, y): (i32, i32),
+    th: &Theme,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    area.draw(&PathElement::new(
+        vec![(x, y), (x + th.px(18.0), y)],
+        color.stroke_width(th.stroke(2.5)),
+    ))?;
+    area.draw(&Text::new(
+        name.to_string(),
+        (x + th.px(24.0), y),
+        th.text(11.0).pos(Pos::new(HPos::Left, VPos::Center)),
+    ))?;
+    Ok(())
+}
+
 /// [`legend`] laid out in rows under a chart (on a phone): up to three entries a row, then the
 /// key to the line styles.
 fn legend_row<DB: DrawingBackend>(
@@ -70,15 +83,7 @@ fn legend_row<DB: DrawingBackend>(
     for (k, (name, color)) in entries.iter().enumerate() {
         let x = th.px(4.0) + col_w * (k % per_row) as i32;
         let y = th.px(12.0) + row * (k / per_row) as i32;
-        area.draw(&PathElement::new(
-            vec![(x, y), (x + th.px(18.0), y)],
-            color.stroke_width(th.stroke(2.5)),
-        ))?;
-        area.draw(&Text::new(
-            name.clone(),
-            (x + th.px(24.0), y),
-            th.text(11.0).pos(Pos::new(HPos::Left, VPos::Center)),
-        ))?;
+        legend_entry(area, name, *color, (x, y), th)?;
     }
     let y = th.px(12.0) + row * entries.len().div_ceil(per_row) as i32 - th.px(4.0);
     let faint = th.ink.mix(0.75);
@@ -398,13 +403,7 @@ where
         )?;
     } else {
         let (xr, yr) = chart.plotting_area().get_pixel_range();
-        draw_wrapped(
-            root,
-            &note,
-            (xr.start + th.px(6.0), yr.start + th.px(4.0)),
-            xr.end - xr.start - th.px(12.0),
-            &note_style,
-        )?;
+        draw_corner_note(root, &note, (xr, yr), &note_style, th)?;
     }
     let frame_right = Frame::xy(chart.plotting_area(), (0.0, 180.0), (0.0, t_hi), false);
     Ok(Frame::Parts {
