@@ -4,6 +4,10 @@ mod common;
 
 use dln_explorer::chapters::depth::sweep::Sweep;
 use dln_explorer::config::Config;
+use dln_explorer::config::SweepInit;
+use dln_explorer::engine::data::Dataset;
+use dln_explorer::engine::network::Network;
+use dln_explorer::engine::train::Trainer;
 use dln_explorer::theory::deep_time;
 use serde_json::json;
 
@@ -173,4 +177,92 @@ fn the_seed_count_is_validated_and_named() {
         .and_then(|c| c.validate().map(|_| c))
         .unwrap_err();
     assert!(err.to_string().contains("sweep.seeds"), "{err}");
+}
+
+/// A sweep over `data` (a `sweep.data` name) at the given depths, with the pretrained start.
+fn correlated_sweep(data: &str, depths: &[usize]) -> Sweep {
+    let cfg = Config::default()
+        .merged(
+            &json!({"sweep": {"data": data, "depths": depths, "inits": ["pretrained"],
+                                  "seeds": 1, "max_steps": 3000}}),
+        )
+        .unwrap();
+    Sweep::new(&cfg)
+}
+
+/// The loss of `net` trained on `data` at rate `lr`, before each of `steps` steps and after.
+fn simulated_losses(net: &mut Network, data: &Dataset, lr: f64, steps: usize) -> Vec<f64> {
+    let mut trainer = Trainer::new(net, data);
+    let mut out: Vec<f64> = (0..steps).map(|_| trainer.step(net, data, lr)).collect();
+    out.push(net.loss(data));
+    out
+}
+
+#[test]
+fn a_pretrained_start_on_inputs_that_satisfy_eq_18_follows_its_exact_steps_to_rounding() {
+    // SMG14 section 5: pretraining ends at a decoupled start when the input correlations share
+    // the task's input directions. Every hidden layer then starts at strength 1 and the readout
+    // at 0 on every mode, and the per-layer map is the exact gradient step.
+    let sweep = correlated_sweep("aligned_inputs", &[1, 2, 3, 5]);
+    assert!(sweep.results().consistency < 1e-12);
+    for depth in [1, 2, 3, 5] {
+        let lr = 0.5 * sweep.bound(depth);
+        let mut net = sweep.network(SweepInit::Pretrained, depth, 0);
+        let sim = simulated_losses(&mut net, sweep.data(), lr, 400);
+        let theory = sweep.pretrained_losses(depth, lr, 400).expect("decoupled");
+        let start = sim[0];
+        for (k, (a, b)) in sim.iter().zip(&theory).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-9 * start,
+                "D={depth}, step {k}: simulated {a:e}, exact {b:e}"
+            );
+        }
+        assert!(sim[400] < 1e-3 * start, "D={depth} learned: {:e}", sim[400]);
+    }
+}
+
+#[test]
+fn inputs_correlated_across_the_task_fail_eq_18_and_leave_the_pretrained_start_coupled() {
+    let aligned = correlated_sweep("aligned_inputs", &[3]);
+    let rotated = correlated_sweep("rotated_inputs", &[3]);
+    let off = rotated.results().consistency;
+    assert!(off > 0.2, "V^T Sigma_xx V off-diagonal fraction {off}");
+    assert!(!rotated.pretrained_is_decoupled(3));
+    assert_eq!(rotated.pretrained_losses(3, 0.1, 10), None);
+    // Both tasks have the same singular values and input variances; on aligned inputs the
+    // exact steps describe the run, on rotated ones they do not.
+    let lr = 0.5 * aligned.bound(3);
+    let exact = aligned.pretrained_losses(3, lr, 300).unwrap();
+    let mut net = rotated.network(SweepInit::Pretrained, 3, 0);
+    let sim = simulated_losses(&mut net, rotated.data(), lr, 300);
+    let worst = (0..=300)
+        .map(|k| (sim[k] / sim[0] - exact[k] / exact[0]).abs())
+        .fold(0.0, f64::max);
+    assert!(worst > 0.05, "normalised losses differ by at most {worst}");
+}
+
+#[test]
+fn the_sweep_gives_the_pretrained_start_its_exact_learning_time_only_where_eq_18_holds() {
+    for (data, exact) in [
+        ("aligned_inputs", true),
+        ("spectrum", true),
+        ("rotated_inputs", false),
+    ] {
+        let r = run(
+            json!({"sweep": {"data": data, "depths": [1, 2, 4, 8], "inits": ["pretrained"],
+                                     "seeds": 2, "max_steps": 3000}}),
+        );
+        for (k, (sim, theory)) in r.learning_time["pretrained"]
+            .iter()
+            .zip(&r.theory["pretrained"])
+            .enumerate()
+        {
+            let sim = sim.unwrap_or_else(|| panic!("{data}: depth index {k} learned"));
+            if exact {
+                assert_eq!(Some(sim as f64), *theory, "{data}: depth index {k}");
+            } else {
+                assert_eq!(*theory, None, "{data}: no exact curve");
+            }
+        }
+    }
 }

@@ -439,9 +439,9 @@ crate::choices! {
         /// Decoupled and balanced, every mode starting at `balanced_u0` (SMG14 Fig 4: 0.001).
         Balanced = "balanced" ("balanced, aligned", "Aligned with the task's modes, every mode starting at balanced_u0."),
         /// Greedy layer-wise pretraining: each hidden layer is the encoder of a linear autoencoder
-        /// trained on the layer below's representation (kept at unit gain); the output layer starts
-        /// small.
-        Pretrained = "pretrained" ("layer-wise pretrained", "Each hidden layer the encoder of a linear autoencoder of the layer below; the output layer starts small."),
+        /// trained on the layer below's representation (kept at unit gain); the readout starts at
+        /// zero.
+        Pretrained = "pretrained" ("layer-wise pretrained", "Each hidden layer the encoder of a linear autoencoder of the layer below; the readout starts at zero."),
     }
 }
 
@@ -467,6 +467,12 @@ crate::choices! {
         /// The synthetic task of docs/theory.md §6.5 (SMG14 Fig 6A's analogue): 16 one-hot items,
         /// `Y = U diag(s) V^T` with random orthogonal U, V and s spaced evenly from 2 to 0.5.
         Spectrum = "spectrum" ("synthetic, 16 items (s: 2 → 0.5)", "16 one-hot items with singular values spaced evenly from 2 to 0.5."),
+        /// The same task on 16 correlated inputs whose correlations share the task's input
+        /// directions (SMG14 eq. 18 holds: pretraining finds a decoupled start).
+        AlignedInputs = "aligned_inputs" ("synthetic, correlated inputs along the task (eq. 18 holds)", "The synthetic task on 16 correlated inputs whose variances (2 to 0.5) lie along the task's own input directions: the consistency condition of SMG14 eq. 18 holds, so pretraining ends at a decoupled start."),
+        /// The same task on 16 correlated inputs whose correlations lie along other, random
+        /// directions (SMG14 eq. 18 fails: the pretrained start is coupled).
+        RotatedInputs = "rotated_inputs" ("synthetic, correlated inputs across the task (eq. 18 fails)", "The synthetic task on 16 correlated inputs whose variances (2 to 0.5) lie along random directions: the consistency condition of SMG14 eq. 18 fails, so the pretrained start is not decoupled."),
         /// The run's own dataset.
         Run = "run" ("this page's dataset", "The run's own dataset."),
     }

@@ -222,6 +222,49 @@ impl Dataset {
         )
     }
 
+    /// The task of [`Dataset::spectrum`] (the same `U`, `s` and `V` for the same seed) on
+    /// correlated inputs instead of one-hot items: `Sigma_xx = Q diag(c) Q^T`, the input
+    /// variances `c` spaced geometrically from 2 down to 1/2 (the largest beside the strongest
+    /// mode), and the targets `Y = Sigma_yx Sigma_xx^-1 X` so that `Sigma_yx = U diag(s) V^T`
+    /// still. With `aligned` the input correlations share the task's input directions (`Q = V`,
+    /// the consistency condition of SMG14 eq. 18 holds); otherwise `Q` is another random
+    /// rotation and it fails. `n` items, `n` inputs, `n` outputs.
+    pub fn correlated(n: usize, s_max: f64, s_min: f64, aligned: bool, seed: u64) -> Dataset {
+        let mut rng = Rng::new(seed);
+        let u = crate::engine::init::random_orthogonal(n, &mut rng);
+        let v = crate::engine::init::random_orthogonal(n, &mut rng);
+        let q = if aligned {
+            v.clone()
+        } else {
+            crate::engine::init::random_orthogonal(n, &mut rng)
+        };
+        let spaced = |hi: f64, lo: f64, k: usize, geometric: bool| {
+            if n == 1 {
+                hi
+            } else if geometric {
+                hi * (lo / hi).powf(k as f64 / (n - 1) as f64)
+            } else {
+                hi + (lo - hi) * k as f64 / (n - 1) as f64
+            }
+        };
+        let s: Vec<f64> = (0..n).map(|k| spaced(s_max, s_min, k, false)).collect();
+        let c: Vec<f64> = (0..n).map(|k| spaced(2.0, 0.5, k, true)).collect();
+        // X = Q diag(sqrt c): item j is column j.
+        let x = Array2::from_shape_fn((n, n), |(i, j)| q[(i, j)] * c[j].sqrt());
+        // Y = U diag(s) V^T Q diag(1 / sqrt c).
+        let vq = v.t().dot(&q);
+        let y = Array2::from_shape_fn((n, n), |(i, j)| {
+            (0..n).map(|k| u[(i, k)] * s[k] * vq[(k, j)]).sum::<f64>() / c[j].sqrt()
+        });
+        Dataset {
+            items: (1..=n).map(|i| format!("x{i}")).collect(),
+            features: (1..=n).map(|i| format!("y{i}")).collect(),
+            x,
+            y,
+            one_hot: false,
+        }
+    }
+
     /// A custom item-by-feature matrix (`values[i][j]` = feature j of item i).
     pub fn matrix(items: &[String], features: &[String], values: &[Vec<f64>]) -> Dataset {
         let y = Array2::from_shape_fn((features.len(), items.len()), |(f, i)| values[i][f]);

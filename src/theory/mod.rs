@@ -23,6 +23,67 @@ pub fn stability_bound(depth: usize, s_max: f64) -> f64 {
     2.0 / (d * s_max.powf(2.0 - 2.0 / d)).max(1e-300)
 }
 
+/// The largest stable learning rate at convergence of a decoupled depth-D network whose modes
+/// have singular values `s` and input variances `c` (pairs `(s, c)`): the smallest over the
+/// modes of `2 / (D s^(2 - 2/D) c^(2/D - 1))`. Linearising the balanced map of [`ModeMap`] at
+/// its fixed point `a^D = s / c` gives that bound for each mode; with `c = 1` it is
+/// [`stability_bound`] of the largest `s`.
+pub fn stability_bound_modes(depth: usize, modes: &[(f64, f64)]) -> f64 {
+    let d = depth as f64;
+    modes
+        .iter()
+        .filter(|&&(s, c)| s > 0.0 && c > 0.0)
+        .map(|&(s, c)| 2.0 / (d * s.powf(2.0 - 2.0 / d) * c.powf(2.0 / d - 1.0)).max(1e-300))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// One decoupled mode of a depth-D network whose layers have their own strengths, not
+/// necessarily balanced: `W_l = R_(l+1) diag(a_l) R_l^T` along the mode, `u = a_1 ... a_D`. Each
+/// gradient step of rate `eta` moves every layer by the product of the others times the
+/// mode's error, all from the old values:
+/// `a_l <- a_l + eta (prod_(m != l) a_m) (s - c u)`.
+///
+/// This is the exact step of a greedily pretrained stack (every hidden layer at strength 1, the
+/// readout at 0) on inputs that satisfy the consistency condition of SMG14 eq. 18
+/// (docs/theory.md §1.6 (d)); with all strengths equal it is the balanced map of [`ModeMap`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerMap {
+    pub s: f64,
+    pub c: f64,
+    /// The layers' strengths, input side first.
+    pub a: Vec<f64>,
+}
+
+impl LayerMap {
+    /// One gradient step of rate `eta`.
+    pub fn step(&mut self, eta: f64) {
+        let e = self.s - self.c * self.u();
+        let old = self.a.clone();
+        for (l, a) in self.a.iter_mut().enumerate() {
+            let rest: f64 = old
+                .iter()
+                .enumerate()
+                .filter(|&(m, _)| m != l)
+                .map(|(_, x)| x)
+                .product();
+            *a += eta * rest * e;
+        }
+    }
+
+    /// The mode's strength `u`, the product of the layers' strengths.
+    pub fn u(&self) -> f64 {
+        self.a.iter().product()
+    }
+
+    /// The mode's part of the loss, `(s - c u)^2 / (2c)`: with the unlearnable residual
+    /// `1/2 ||Y||^2 - sum s^2 / (2c)` the modes' parts add up to the summed loss, with no
+    /// difference of large numbers.
+    pub fn loss(&self) -> f64 {
+        let e = self.s - self.c * self.u();
+        e * e / (2.0 * self.c)
+    }
+}
+
 /// Shallow network (D = 1): `tau du/dt = s - c u`, so `u(t) = s/c + (u0 - s/c) e^(-c t)`
 /// (docs/theory.md §1.3, "Shallow network").
 pub fn shallow(s: f64, c: f64, u0: f64, t: f64) -> f64 {
@@ -486,6 +547,42 @@ impl ModeCurve {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_layer_map_with_equal_strengths_steps_as_the_balanced_mode_map() {
+        for d in [1usize, 2, 3, 6] {
+            let (s, c, u0) = (1.7, 0.8, 0.02);
+            let mut balanced = ModeMap::balanced(d, s, c, u0);
+            let a0 = u0.powf(1.0 / d as f64);
+            let mut layers = LayerMap {
+                s,
+                c,
+                a: vec![a0; d],
+            };
+            for _ in 0..300 {
+                balanced.step(0.05);
+                layers.step(0.05);
+            }
+            let (b, l) = (balanced.u(), layers.u());
+            assert!(
+                (b - l).abs() <= 1e-12 * b.abs().max(1.0),
+                "D={d}: {b} vs {l}"
+            );
+            assert!((l - s / c).abs() < 1e-3, "D={d} learned the mode: {l}");
+        }
+    }
+
+    #[test]
+    fn the_stability_bound_over_modes_with_unit_variance_is_the_bound_of_the_largest_mode() {
+        let modes = [(2.0, 1.0), (1.2, 1.0), (0.5, 1.0)];
+        for d in [1usize, 2, 5, 32] {
+            let a = stability_bound_modes(d, &modes);
+            let b = stability_bound(d, 2.0);
+            assert!((a / b - 1.0).abs() < 1e-12, "D={d}: {a} vs {b}");
+        }
+        // A shallow network is stable below 2/c for the largest input variance.
+        assert_eq!(stability_bound_modes(1, &[(1.0, 4.0), (3.0, 0.5)]), 0.5);
+    }
 
     #[test]
     fn the_stability_bound_of_a_two_layer_network_is_one_over_s() {

@@ -103,6 +103,30 @@ describe('the depth sweep', () => {
     await page.close();
   });
 
+  test('its task menu is the field table\'s, and on inputs across the task the chart says eq. 18 fails and draws no exact pretrained curve', async () => {
+    const { page, problems } = await openPage(site.context, site.url);
+    const menu = await page.$$eval('[data-sweep-data] option', (os) => os.map((o) => [o.value, o.textContent]));
+    const field = await page.evaluate(() => window.dln.schema().find((f) => f.key === 'sw_data').options.map((o) => [o.value, o.label]));
+    assert.deepEqual(menu, field);
+    assert.ok(menu.some(([v]) => v === 'rotated_inputs'), JSON.stringify(menu));
+    await page.fill('[data-sweep-max-depth]', '4');
+    await page.uncheck('[data-sweep-init][value="scaled_gaussian"]');
+    for (const [data, says, exact] of [['rotated_inputs', /Eq\. 18 fails \(VᵀΣˣˣV 35 % off-diagonal\)/, false], ['aligned_inputs', /Eq\. 18 holds/, true]]) {
+      await page.selectOption('[data-sweep-data]', data);
+      await page.click('[data-sweep-run]');
+      await page.waitForFunction(() => window.dln.sweepState().status === 'done', null, { timeout: 60000 });
+      const r = await page.evaluate(() => window.dln.sweepState().results);
+      assert.equal(await page.evaluate(() => window.dln.config().sweep.data), data);
+      assert.equal(r.theory.pretrained.some((t) => t !== null), exact, data);
+      if (exact) assert.deepEqual(r.theory.pretrained, r.learning_time.pretrained, 'the exact steps are the simulated ones');
+      const svg = await page.evaluate(() => window.dln.svg('sweep'));
+      assert.match(svg.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' '), says);
+      assert.equal(/exact \(pretrained\)/.test(svg), exact, `${data}: the legend names the exact curve only when it is drawn`);
+    }
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test('its controls set the sweep in the shared config, and bad values are refused with a message naming the control', async () => {
     const { page, problems } = await openPage(site.context, site.url);
     await page.fill('[data-sweep-max-depth]', '0');

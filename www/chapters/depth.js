@@ -29,12 +29,28 @@ export class DepthControls {
   constructor(explorer) {
     this.ex = explorer;
     this.q = (s) => explorer.root.querySelector(s);
+    this.fillMenus();
     this.sweepRunning = false;
     this.msPerStep = 0.02;
     this.bindSweep();
     this.bindSpectra();
     this.bindPhase();
     this.refresh();
+  }
+
+  /** The sweep's menus take their options and labels from the field table (`data-field`). */
+  fillMenus() {
+    for (const sel of this.ex.root.querySelectorAll('[data-sweep] select[data-field]')) {
+      const field = this.ex.fields?.get(sel.dataset.field);
+      if (!field?.options) continue;
+      sel.replaceChildren(...field.options.map((o) => {
+        const opt = sel.ownerDocument.createElement('option');
+        opt.value = o.value;
+        opt.textContent = o.label;
+        if (o.help) opt.title = o.help;
+        return opt;
+      }));
+    }
   }
 
   guard(fn, fallback = null) {

@@ -11,7 +11,8 @@
 //!   with rates that scale as 1/depth, decoupled networks learn in a depth-independent number
 //!   of steps, and orthogonal ones do too);
 //! * `stable`: `lr_factor * 2 / (D s_max^(2 - 2/D))`, a fixed fraction of the largest stable rate
-//!   of a balanced network at convergence (docs/theory.md §0.5);
+//!   of a balanced network at convergence (docs/theory.md §0.5; with correlated inputs the
+//!   smallest over the modes of `2 / (D s^(2 - 2/D) c^(2/D - 1))`, and `2 / lambda_max` for D = 1);
 //! * `optimal`: the fastest of eight log-spaced rates from the bound down to 1/1000 of it, as
 //!   SMG14 chose per depth.
 
@@ -31,7 +32,7 @@ use crate::engine::rng::Rng;
 use crate::engine::train::Trainer;
 use crate::linalg::Svd;
 use crate::theory::predict::Prediction;
-use crate::theory::stability_bound;
+use crate::theory::{stability_bound, stability_bound_modes, LayerMap};
 
 /// How one training run of a sweep ended.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
@@ -86,8 +87,16 @@ pub struct SweepResults {
     pub high: BTreeMap<String, Vec<Option<u64>>>,
     /// The learning rate used for each init and depth (the median seed's, for `optimal`).
     pub lr: BTreeMap<String, Vec<Option<f64>>>,
-    /// The exact prediction for the balanced start (gradient flow at the same rate).
+    /// The predictions, in steps at the rate used: `balanced`, gradient flow of the balanced
+    /// start; `pretrained`, the exact steps of the pretrained start ([`LayerMap`]), only where
+    /// the inputs satisfy SMG14 eq. 18 (see `consistency`) and the hidden layers are as wide
+    /// as the inputs' rank, the conditions under which that start is decoupled.
     pub theory: BTreeMap<String, Vec<Option<f64>>>,
+    /// SMG14's consistency condition (eq. 18) on the sweep's task: how far `V^T Sigma_xx V` is
+    /// from diagonal, `||off-diagonal|| / ||V^T Sigma_xx V||` (Frobenius norms) over the task's
+    /// modes. 0 for one-hot items and for inputs correlated along the task's own directions:
+    /// then greedy pretraining ends at a decoupled start.
+    pub consistency: f64,
 }
 
 /// One training run of the sweep.
@@ -119,6 +128,12 @@ pub struct Sweep {
     base: Config,
     data: Dataset,
     svd: Svd,
+    /// The task's modes: singular value `s` of `Sigma_yx` and input variance `c = v^T Sigma_xx v`
+    /// along it (exact per mode when eq. 18 holds).
+    modes: Vec<(f64, f64)>,
+    /// The largest eigenvalue of `Sigma_xx`, and its rank.
+    xx_max: f64,
+    x_rank: usize,
     width: usize,
     target_loss: f64,
     jobs: Vec<Job>,
@@ -142,23 +157,47 @@ impl Sweep {
     pub fn new(cfg: &ValidConfig) -> Sweep {
         let spec = cfg.sweep.clone();
         let mut base = Config::clone(cfg);
-        let data = if spec.data == SweepData::Spectrum {
-            base.dataset = DatasetConfig::synthetic();
-            Dataset::build(&base.dataset)
-        } else {
-            Dataset::from_config(cfg)
+        let data = match spec.data {
+            SweepData::Run => Dataset::from_config(cfg),
+            SweepData::Spectrum => {
+                base.dataset = DatasetConfig::synthetic();
+                Dataset::build(&base.dataset)
+            }
+            SweepData::AlignedInputs | SweepData::RotatedInputs => {
+                base.dataset = DatasetConfig::synthetic();
+                let DatasetConfig::Spectrum {
+                    size,
+                    s_max,
+                    s_min,
+                    seed,
+                } = base.dataset
+                else {
+                    unreachable!("the synthetic dataset is a spectrum")
+                };
+                let aligned = spec.data == SweepData::AlignedInputs;
+                Dataset::correlated(size, s_max, s_min, aligned, seed)
+            }
         };
         let svd = Svd::new(&data.sigma_yx().view());
+        let (modes, consistency) = task_modes(&data, &svd);
+        let (xx_max, x_rank) = if data.one_hot {
+            (1.0, data.n_items())
+        } else {
+            let xs = Svd::new(&data.x.view());
+            let top = xs.s.first().copied().unwrap_or(0.0);
+            let rank = xs.s.iter().filter(|&&x| x > 1e-10 * top).count();
+            (top * top, rank)
+        };
         let width = spec.width;
         let target_loss = spec.threshold * data.target_norm();
-        let s_max = svd.s.first().copied().unwrap_or(1.0);
+        let bound_of = |d: usize| stability_bound_at(d, &modes, xx_max);
         // The run's rate on the summed loss the sweep trains on (`train.loss` = mean is the
         // same descent at 2 lr / (P F)).
         let run_lr = cfg.train.lr * cfg.train.loss.factor(data.n_items(), data.n_outputs());
         let mut jobs = Vec::new();
         for &init in &spec.inits {
             for (k, &d) in spec.depths.iter().enumerate() {
-                let bound = stability_bound(d, s_max) * spec.lr_factor;
+                let bound = bound_of(d) * spec.lr_factor;
                 let rates = match spec.lr {
                     LrPolicy::Fixed => vec![run_lr],
                     LrPolicy::InverseDepth => vec![run_lr * 2.0 / d as f64],
@@ -166,7 +205,7 @@ impl Sweep {
                     // Eight rates from the stability bound itself down to 1/1000 of it,
                     // fastest first so that slower candidates stop as soon as they cannot win.
                     LrPolicy::Optimal => {
-                        let top = stability_bound(d, s_max);
+                        let top = bound_of(d);
                         (0..8)
                             .map(|i| top * 10f64.powf(-3.0 * i as f64 / 7.0))
                             .collect()
@@ -188,6 +227,7 @@ impl Sweep {
             depths: spec.depths.clone(),
             threshold: spec.threshold,
             seeds: spec.seeds,
+            consistency,
             ..SweepResults::default()
         };
         let n = spec.depths.len();
@@ -206,6 +246,9 @@ impl Sweep {
             base,
             data,
             svd,
+            modes,
+            xx_max,
+            x_rank,
             width,
             target_loss,
             jobs,
@@ -267,17 +310,33 @@ impl Sweep {
     }
 
     fn start(&self, job: &Job, lr: f64) -> Active {
-        let depth = self.spec.depths[job.depth_index];
+        let net = self.network(job.init, self.spec.depths[job.depth_index], job.seed);
+        let trainer = Trainer::new(&net, &self.data);
+        Active {
+            net,
+            trainer,
+            lr,
+            step: 0,
+        }
+    }
+
+    /// The task every depth learns.
+    pub fn data(&self) -> &Dataset {
+        &self.data
+    }
+
+    /// The starting network of one run: initialisation `init`, depth `depth`, seed `seed`.
+    pub fn network(&self, init: SweepInit, depth: usize, seed: usize) -> Network {
         let dims = self.dims(depth);
         let mut rng = Rng::new(
             self.base
                 .train
                 .seed
                 .wrapping_add(depth as u64 * 7919)
-                .wrapping_add(job.seed as u64 * 104_729),
+                .wrapping_add(seed as u64 * 104_729),
         );
-        let net = match job.init {
-            SweepInit::Pretrained => pretrained(&dims, &self.data, self.spec.small_scale, &mut rng),
+        match init {
+            SweepInit::Pretrained => pretrained(&dims, &self.data, &mut rng),
             other => {
                 let init = match other {
                     SweepInit::SmallGaussian => InitConfig {
@@ -307,13 +366,6 @@ impl Sweep {
                 };
                 initialise(&init, &dims, &self.svd, &mut rng)
             }
-        };
-        let trainer = Trainer::new(&net, &self.data);
-        Active {
-            net,
-            trainer,
-            lr,
-            step: 0,
         }
     }
 
@@ -431,18 +483,69 @@ impl Sweep {
         slot(&mut r.high, times.iter().max().copied());
         r.outcomes.get_mut(&name).expect("init listed")[k] = outcomes;
         r.lr.get_mut(&name).expect("init listed")[k] = median_lr;
-        if job.init == SweepInit::Balanced {
-            let lr = median_lr.unwrap_or_else(|| {
-                stability_bound(self.spec.depths[k], self.svd.s[0]) * self.spec.lr_factor
-            });
-            let theory = self.predicted_time(self.spec.depths[k], lr);
+        let depth = self.spec.depths[k];
+        let lr = median_lr.unwrap_or_else(|| self.bound(depth) * self.spec.lr_factor);
+        let theory = match job.init {
+            SweepInit::Balanced => Some(self.predicted_time(depth, lr)),
+            SweepInit::Pretrained => Some(self.pretrained_steps(depth, lr).map(|t| t as f64)),
+            _ => None,
+        };
+        if let Some(theory) = theory {
             let entry = self
                 .results
                 .theory
-                .entry("balanced".into())
+                .entry(name)
                 .or_insert_with(|| vec![None; self.spec.depths.len()]);
             entry[k] = theory;
         }
+    }
+
+    /// The stability bound the sweep's rates are fractions of, at depth `depth`.
+    pub fn bound(&self, depth: usize) -> f64 {
+        stability_bound_at(depth, &self.modes, self.xx_max)
+    }
+
+    /// Whether the pretrained start of this depth is decoupled, so that [`LayerMap`] gives its
+    /// steps exactly: the inputs satisfy eq. 18 and the hidden layers hold every input direction.
+    pub fn pretrained_is_decoupled(&self, depth: usize) -> bool {
+        self.results.consistency <= CONSISTENT && (depth == 1 || self.width >= self.x_rank)
+    }
+
+    /// The loss of the pretrained start of depth `depth` at every step `0..=steps` of rate
+    /// `lr`, from the exact map of its modes (every hidden layer at strength 1, the readout at
+    /// 0), or `None` where that start is not decoupled ([`Sweep::pretrained_is_decoupled`]).
+    pub fn pretrained_losses(&self, depth: usize, lr: f64, steps: u64) -> Option<Vec<f64>> {
+        if !self.pretrained_is_decoupled(depth) {
+            return None;
+        }
+        let mut maps: Vec<LayerMap> = self
+            .modes
+            .iter()
+            .map(|&(s, c)| {
+                let mut a = vec![1.0; depth];
+                a[depth - 1] = 0.0;
+                LayerMap { s, c, a }
+            })
+            .collect();
+        // The part of the loss no mode can learn: 1/2 ||Y||^2 - sum s^2 / (2c).
+        let learnable: f64 = self.modes.iter().map(|&(s, c)| s * s / (2.0 * c)).sum();
+        let residual = (self.data.target_norm() - learnable).max(0.0);
+        let mut out = Vec::with_capacity(steps as usize + 1);
+        for k in 0..=steps {
+            out.push(residual + maps.iter().map(LayerMap::loss).sum::<f64>());
+            if k < steps {
+                maps.iter_mut().for_each(|m| m.step(lr));
+            }
+        }
+        Some(out)
+    }
+
+    /// The exact learning time (steps) of the pretrained start at depth `depth` and rate `lr`,
+    /// where it is decoupled and learns within the step limit.
+    pub fn pretrained_steps(&self, depth: usize, lr: f64) -> Option<u64> {
+        let losses = self.pretrained_losses(depth, lr, self.spec.max_steps)?;
+        let first = losses.iter().position(|&l| l <= self.target_loss)?;
+        Some(first as u64)
     }
 
     /// The exact learning time (steps) of the balanced start at depth D and rate `lr`: when the
@@ -601,10 +704,50 @@ impl SweepTask {
     }
 }
 
-/// Greedy layer-wise pretraining (SMG14 section 1.6 (d)): the first hidden layer is the encoder
-/// of a linear autoencoder trained on the inputs, each further hidden layer the encoder of one
-/// trained on the representation below; the output layer starts small (std `small`).
-fn pretrained(dims: &[usize], data: &Dataset, small: f64, rng: &mut Rng) -> Network {
+/// `V^T Sigma_xx V` within this fraction of diagonal counts as satisfying eq. 18 exactly.
+const CONSISTENT: f64 = 1e-9;
+
+/// The stability bound at depth `d`: `2 / lambda_max(Sigma_xx)` for a shallow network (exact
+/// for any inputs), otherwise the smallest bound over the decoupled modes (exact when eq. 18
+/// holds; with one-hot items, `2 / (D s_max^(2 - 2/D))`).
+fn stability_bound_at(d: usize, modes: &[(f64, f64)], xx_max: f64) -> f64 {
+    if d == 1 {
+        2.0 / xx_max.max(1e-300)
+    } else {
+        stability_bound_modes(d, modes)
+    }
+}
+
+/// The task's modes `(s, c)` with `s > 0`, and how far the inputs are from SMG14's consistency
+/// condition (eq. 18): `||offdiag(V^T Sigma_xx V)|| / ||V^T Sigma_xx V||`.
+fn task_modes(data: &Dataset, svd: &Svd) -> (Vec<(f64, f64)>, f64) {
+    let top = svd.s.first().copied().unwrap_or(0.0);
+    let k = svd.s.iter().filter(|&&s| s > 1e-12 * top).count();
+    if k == 0 {
+        return (Vec::new(), 0.0);
+    }
+    let v = svd.v.slice(ndarray::s![.., ..k]);
+    // Z = V^T X, so V^T Sigma_xx V = Z Z^T.
+    let z = v.t().dot(&data.x);
+    let m = z.dot(&z.t());
+    let modes = (0..k).map(|a| (svd.s[a], m[(a, a)])).collect();
+    let total: f64 = m.iter().map(|x| x * x).sum();
+    let diag: f64 = (0..k).map(|a| m[(a, a)] * m[(a, a)]).sum();
+    let off = ((total - diag).max(0.0) / total.max(1e-300)).sqrt();
+    (modes, off)
+}
+
+/// Greedy layer-wise pretraining (SMG14 section 5, docs/theory.md §1.6 (d)): the first hidden
+/// layer is the encoder of a linear autoencoder trained on the inputs, each further hidden
+/// layer the encoder of one trained on the representation below; the readout starts at zero.
+///
+/// An autoencoder of `Sigma_xx = Q Lambda Q^T` ends at `W = R M^(1/2) Q^T` with `M -> I`; each
+/// encoder here is that limit, the polar factor of the learned weights on the directions the
+/// layer below uses, so that the stack is an isometry on the inputs. The start this gives is
+/// decoupled for the task exactly when `Q` shares the task's input directions (eq. 18), and
+/// then every mode starts with its hidden layers at strength 1 and its readout at 0
+/// ([`Sweep::pretrained_losses`]).
+fn pretrained(dims: &[usize], data: &Dataset, rng: &mut Rng) -> Network {
     let depth = dims.len() - 1;
     let mut weights = Vec::with_capacity(depth);
     let mut h = data.x.clone();
@@ -634,12 +777,15 @@ fn pretrained(dims: &[usize], data: &Dataset, small: f64, rng: &mut Rng) -> Netw
                 break;
             }
         }
-        // A balanced autoencoder ends at `W = R M^(1/2) Q^T` with `M -> I` (SMG14 section 1.6 (d));
-        // from a small random start it is only nearly balanced, so keep the learned directions
-        // with unit gain (the polar factor), as the limit says.
-        let learned = Svd::new(&ae.weights[0].view());
-        let top = learned.s.first().copied().unwrap_or(0.0);
-        let r = learned.s.iter().filter(|&&x| x > 0.5 * top).count().max(1);
+        // The limit M -> I: the learned weights restricted to the directions the layer below
+        // uses (the rest of the small random start never learns and is dropped), at unit gain.
+        let below = Svd::new(&h.view());
+        let top = below.s.first().copied().unwrap_or(0.0);
+        let used = below.s.iter().filter(|&&x| x > 1e-10 * top).count().max(1);
+        let basis = below.u.slice(ndarray::s![.., ..used]);
+        let on_used = ae.weights[0].dot(&basis).dot(&basis.t());
+        let learned = Svd::new(&on_used.view());
+        let r = used.min(n_out);
         let enc = learned
             .u
             .slice(ndarray::s![.., ..r])
@@ -647,13 +793,9 @@ fn pretrained(dims: &[usize], data: &Dataset, small: f64, rng: &mut Rng) -> Netw
         h = enc.dot(&h);
         weights.push(enc);
     }
-    // The output layer has no autoencoder to learn from: it starts small, as a new layer on top
-    // of a pretrained stack does. (SMG14's flat curve for pretraining assumes the pretrained
-    // network is already decoupled with mode strengths near 1, docs/theory.md §1.6 (d); here the
-    // supervised phase first grows the top layer, which takes longer as the rate falls with 1/D.)
-    weights.push(Array2::from_shape_simple_fn(
-        (dims[depth], dims[depth - 1]),
-        || small * rng.gaussian(),
-    ));
+    // The readout has no autoencoder to learn from: it starts at zero, a new layer on top of
+    // the pretrained stack. Every mode's readout then grows from 0 at the depth's rate, so with
+    // rates that fall as 1/D the pretrained start's learning time grows with depth.
+    weights.push(Array2::zeros((dims[depth], dims[depth - 1])));
     Network::new(weights)
 }

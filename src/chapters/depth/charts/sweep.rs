@@ -1,5 +1,6 @@
-//! Learning time against depth, one curve per initialisation (SMG14 Fig 6A), with the exact
-//! prediction for the balanced start dashed and "not reached" marked at the top.
+//! Learning time against depth, one curve per initialisation (SMG14 Fig 6A), with the
+//! predictions dashed (gradient flow for the balanced start, the exact steps for the pretrained
+//! one where SMG14 eq. 18 holds) and "not reached" marked at the top.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -87,14 +88,28 @@ where
         .x_labels(0)
         .y_label_formatter(&|v| fmt_num(*v))
         .draw()?;
-    // The depth axis's ticks and grid lines, at the depths swept.
-    for &d in &r.depths {
+    // The depth axis's ticks and grid lines, at the depths swept; a label that would touch the
+    // one before it is left out (the deepest is always labelled).
+    let mut last_right = i32::MIN;
+    for (k, &d) in r.depths.iter().enumerate() {
         let x = lx(d);
         chart.draw_series(LineSeries::new(
             [(x, 0.7), (x, top)],
             th.grid.stroke_width(th.stroke(1.0)),
         ))?;
         let (px, py) = chart.backend_coord(&(x, 0.7));
+        let half = th.px(3.5) * d.to_string().len() as i32;
+        let next_left = r.depths.get(k + 1).map_or(i32::MAX, |&n| {
+            chart.backend_coord(&(lx(n), 0.7)).0 - th.px(3.5) * n.to_string().len() as i32
+        });
+        let is_last = k + 1 == r.depths.len();
+        let gap = th.px(4.0);
+        if px - half < last_right + gap
+            || (!is_last && k + 2 == r.depths.len() && px + half + gap > next_left)
+        {
+            continue;
+        }
+        last_right = px + half;
         root.draw(&Text::new(
             d.to_string(),
             (px, py + th.px(5.0)),
@@ -108,18 +123,18 @@ where
         th.px(4.0),
         th.ink.mix(0.35).stroke_width(th.stroke(1.0)),
     ))?;
-    if let Some(theory) = r.theory.get("balanced") {
+    for (name, theory) in &r.theory {
         let pts: Vec<(f64, f64)> = r
             .depths
             .iter()
             .zip(theory)
-            .filter_map(|(&d, t)| t.map(|t| (lx(d), t.clamp(0.7, top))))
+            .filter_map(|(&d, t)| t.map(|t| (lx(d), t.max(1.0).clamp(0.7, top))))
             .collect();
         chart.draw_series(DashedLineSeries::new(
             pts,
             th.px(6.0),
             th.px(4.0),
-            sweep_color("balanced", th).stroke_width(th.stroke(1.5)),
+            sweep_color(name, th).stroke_width(th.stroke(1.5)),
         ))?;
     }
     // Rows above the plot for the median seed's failures: "not reached" at max_steps, and
@@ -246,31 +261,89 @@ where
             sweep_series(name),
             sweep_color(name, th),
         )?;
+        // A narrow legend (a phone) drops the parenthesis of a long label.
+        let text = label(name);
+        let text = if legend_w < th.px(140.0) as u32 {
+            text.split(" (").next().unwrap_or(text)
+        } else {
+            text
+        };
         legend.draw(&Text::new(
-            label(name).to_string(),
+            text.to_string(),
             (th.px(20.0), y - th.px(6.0)),
             th.text(10.5),
         ))?;
     }
-    let y = th.px(20.0) + row * r.learning_time.len() as i32 + th.px(6.0);
-    for k in 0..2 {
-        let x = th.px(4.0 + 9.0 * k as f64);
-        legend.draw(&PathElement::new(
-            vec![(x, y), (x + th.px(6.0), y)],
-            sweep_color("balanced", th).stroke_width(th.stroke(1.5)),
+    let mut y = th.px(20.0) + row * r.learning_time.len() as i32 + th.px(6.0);
+    for (name, what) in [
+        ("balanced", "flow (balanced)"),
+        ("pretrained", "exact (pretrained)"),
+    ] {
+        if !r
+            .theory
+            .get(name)
+            .is_some_and(|t| t.iter().any(Option::is_some))
+        {
+            continue;
+        }
+        for k in 0..2 {
+            let x = th.px(4.0 + 9.0 * k as f64);
+            legend.draw(&PathElement::new(
+                vec![(x, y), (x + th.px(6.0), y)],
+                sweep_color(name, th).stroke_width(th.stroke(1.5)),
+            ))?;
+        }
+        legend.draw(&Text::new(
+            what.to_string(),
+            (th.px(24.0), y - th.px(6.0)),
+            th.text(10.5),
         ))?;
+        y += row;
     }
-    legend.draw(&Text::new(
-        "theory (balanced)".to_string(),
-        (th.px(24.0), y - th.px(6.0)),
-        th.text(10.5),
-    ))?;
+    if r.learning_time.contains_key("pretrained") {
+        draw_wrapped(
+            &legend,
+            &eq18_note(r),
+            (th.px(2.0), y + th.px(4.0)),
+            legend_w as i32 - th.px(4.0),
+            &th.text(10.0).color(&th.ink.mix(0.7)),
+        )?;
+    }
     Ok(Frame::xy(
         chart.plotting_area(),
         (x_lo, x_hi),
         (0.7, top),
         true,
     ))
+}
+
+/// Whether the sweep's task satisfies SMG14's consistency condition (eq. 18), and so whether
+/// its pretrained start is decoupled, in words.
+pub fn eq18_note(r: &SweepResults) -> String {
+    let exact = r
+        .theory
+        .get("pretrained")
+        .is_some_and(|t| t.iter().any(Option::is_some));
+    if r.consistency <= 1e-9 {
+        if exact {
+            "Eq. 18 holds (VᵀΣˣˣV diagonal): pretraining ends at a decoupled start.".into()
+        } else {
+            "Eq. 18 holds, but the layers are narrower than the inputs: no exact curve.".into()
+        }
+    } else {
+        format!(
+            "Eq. 18 fails (VᵀΣˣˣV {} off-diagonal): the pretrained start is coupled, no exact curve.",
+            fmt_percent(r.consistency)
+        )
+    }
+}
+
+fn fmt_percent(x: f64) -> String {
+    if x >= 0.01 {
+        format!("{:.0} %", 100.0 * x)
+    } else {
+        format!("{:.1e}", x)
+    }
 }
 
 /// Hover readout: the learning times at the depth under the pointer (the frame's x is
@@ -288,12 +361,16 @@ pub fn readout(frame: &Frame, results: Option<&SweepResults>, x: f64, y: f64) ->
         .keys()
         .map(|name| format!("{}: {}", label(name), describe(r, name, k)))
         .collect();
-    let theory = r
-        .theory
-        .get("balanced")
-        .and_then(|t| t[k])
-        .map(|t| format!("; theory {t:.0}"))
-        .unwrap_or_default();
+    let theory: String = [
+        ("balanced", "flow, balanced"),
+        ("pretrained", "exact, pretrained"),
+    ]
+    .iter()
+    .filter_map(|&(name, what)| {
+        let t = r.theory.get(name)?.get(k).copied().flatten()?;
+        Some(format!("; {what} {t:.0}"))
+    })
+    .collect();
     Some(format!(
         "depth {}: {}{theory}",
         r.depths[k],
