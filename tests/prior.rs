@@ -1146,6 +1146,25 @@ mod page {
         );
         let e = r.call("priorLazy", &[json!({"lambdas": []})]).unwrap_err();
         assert_eq!(e.field, "lazy.lambdas");
+        // The limits are the chapter's fields', declared once and listed by dln.chapters().
+        let e = r.call("priorLaterSteps", &[json!(2.5)]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "must be an integer from 1 to 100000000 steps; got 2.5"
+        );
+        let e = r.call("priorLambda", &[json!(101)]).unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("init.lambda", "must be a number in [-100, 100]; got 101.0")
+        );
+        call(&mut r, "priorLaterSteps", &[json!(700)]);
+        assert_eq!(call(&mut r, "priorState", &[])["later_steps"], json!(700));
+        let chapters = dln_explorer::chapters::registry::chapters();
+        let fields = &chapters.iter().find(|c| c.id == "prior").unwrap().fields;
+        let keys: Vec<&str> = fields.iter().map(|f| f["key"].as_str().unwrap()).collect();
+        assert_eq!(keys, ["prior-angle", "prior-lambda", "prior-steps"]);
+        assert_eq!(fields[0]["max"], json!(180.0));
+        assert_eq!(fields[1]["slider"], json!([-2.0, 2.0]));
         call(&mut r, "priorPreset", &[json!("prior_revise")]);
         assert_eq!(
             r.call("priorAngle", &[json!(30)]).unwrap_err().field,

@@ -256,7 +256,7 @@ impl Field {
     }
 
     /// A number in `[min, max]`.
-    const fn real(
+    pub const fn real(
         key: &'static str,
         path: &'static str,
         label: &'static str,
@@ -336,7 +336,8 @@ impl Field {
             ..self
         }
     }
-    const fn step(self, step: f64) -> Field {
+    /// A control's step.
+    pub const fn step(self, step: f64) -> Field {
         Field {
             step: Some(step),
             ..self
@@ -357,7 +358,16 @@ impl Field {
     const fn when(self, when: When) -> Field {
         Field { when, ..self }
     }
-    const fn unit(self, unit: &'static str) -> Field {
+    /// A slider's range, narrower than the values the field accepts (a box or a config can
+    /// go beyond it).
+    pub const fn slider(self, lo: f64, hi: f64) -> Field {
+        Field {
+            slider: Some((lo, hi)),
+            ..self
+        }
+    }
+    /// The unit its values are in.
+    pub const fn unit(self, unit: &'static str) -> Field {
         Field { unit, ..self }
     }
     pub const fn help(self, help: &'static str) -> Field {
@@ -586,6 +596,12 @@ impl Field {
             at,
             format!("must be one of {}; got {}", names.join(", "), shown(v)),
         ))
+    }
+
+    /// Checks a number of this field found at `at` (an entry of a list of records, such as
+    /// `tasks[2].steps` for the field `tasks[].steps`); the error names `at`.
+    pub fn check_at(&self, at: &str, v: &Value) -> Result<(), ConfigError> {
+        self.check_scalar(at, v)
     }
 
     /// Checks a value of this field; the error names the field (or the list entry).

@@ -102,6 +102,17 @@ describe('the prior-knowledge chapter', () => {
     await page.selectOption('[data-prior-preset]', 'prior_rotate');
     await page.$eval('[data-prior-angle]', (el) => { el.value = '90'; el.dispatchEvent(new Event('change')); });
     assert.equal((await ask(page, 'priorState')).result.angle, 90);
+    // The controls take their limits from the chapter's fields (dln.chapters()), not the HTML;
+    // the λ slider spans the field's slider range, narrower than the values a config may hold.
+    const fields = await page.evaluate(() => window.dln.chapters().find((c) => c.id === 'prior').fields);
+    const f = (key) => fields.find((x) => x.key === key);
+    assert.deepEqual(await page.$eval('[data-prior-angle]', (e) => [e.min, e.max, e.step]), [String(f('prior-angle').min), String(f('prior-angle').max), '1']);
+    assert.deepEqual(await page.$eval('[data-prior-lambda]', (e) => [e.min, e.max, e.step]), [...f('prior-lambda').slider.map(String), '0.1']);
+    assert.deepEqual(await page.$eval('[data-prior-steps]', (e) => [e.min, e.max]), ['1', String(f('prior-steps').max)]);
+    await page.fill('[data-prior-steps]', '0');
+    await page.$eval('[data-prior-steps]', (e) => e.dispatchEvent(new Event('change')));
+    assert.match(await page.textContent('[data-role="prior-message"]'), /steps: must be an integer from 1 to 100000000 steps; got 0/);
+    assert.equal(await page.getAttribute('[data-prior-steps]', 'aria-invalid'), 'true');
     assert.deepEqual(problems, []);
     await page.close();
   });

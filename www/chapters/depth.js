@@ -38,8 +38,18 @@ export class DepthControls {
     this.refresh();
   }
 
-  /** The sweep's menus take their options and labels from the field table (`data-field`). */
+  /**
+   * The sweep's controls take their menus (options and labels) and their boxes' ranges from the
+   * field table (`data-field` names a field's key), so no option list or limit is typed here.
+   */
   fillMenus() {
+    for (const el of this.ex.root.querySelectorAll('[data-sweep] input[data-field]')) {
+      const field = this.ex.fields?.get(el.dataset.field);
+      if (!field) continue;
+      if (field.min != null && !field.min_open) el.min = String(field.min);
+      if (field.max != null) el.max = String(field.max);
+      if (field.step != null) el.step = String(field.step);
+    }
     for (const sel of this.ex.root.querySelectorAll('[data-sweep] select[data-field]')) {
       const field = this.ex.fields?.get(sel.dataset.field);
       if (!field?.options) continue;
@@ -113,20 +123,35 @@ export class DepthControls {
 
   /** The sweep settings in the controls: {value: partial sweep config} or {error, el}. */
   readSweepControls() {
+    // Each box's limits are its field's (src/config/fields.rs).
+    const range = (key) => {
+      const f = this.ex.fields?.get(key) ?? {};
+      return [f.min ?? -Infinity, f.max ?? Infinity, Boolean(f.min_open)];
+    };
+    const whole = (el, key, name) => {
+      const [lo, hi] = range(key);
+      const v = Number(el.value);
+      if (el.value.trim() === '' || !Number.isInteger(v) || v < lo || v > hi) {
+        return { error: `${name}: must be a whole number from ${lo} to ${hi}; got ${el.value.trim() || 'nothing'}`, el };
+      }
+      return { value: v };
+    };
     const maxEl = this.q('[data-sweep-max-depth]');
     const thEl = this.q('[data-sweep-threshold]');
-    const max = Number(maxEl.value);
-    if (maxEl.value.trim() === '' || !Number.isInteger(max) || max < 1 || max > 64) {
-      return { error: `Deepest network: must be a whole number from 1 to 64; got ${maxEl.value.trim() || 'nothing'}`, el: maxEl };
-    }
+    const depth = whole(maxEl, 'sw_depths', 'Deepest network');
+    if (depth.error) return depth;
+    const max = depth.value;
     const th = Number(thEl.value);
-    if (thEl.value.trim() === '' || !Number.isFinite(th) || th <= 0 || th >= 1) {
-      return { error: `“Learned” threshold: must be a fraction between 0 and 1, such as 0.01; got ${thEl.value.trim() || 'nothing'}`, el: thEl };
+    const [thLo, thHi, thOpen] = range('sw_threshold');
+    if (thEl.value.trim() === '' || !Number.isFinite(th) || (thOpen ? th <= thLo : th < thLo) || th >= thHi) {
+      return { error: `“Learned” threshold: must be a fraction between ${thLo} and ${thHi}, such as 0.01; got ${thEl.value.trim() || 'nothing'}`, el: thEl };
     }
     const seedsEl = this.q('[data-sweep-seeds]');
-    const seeds = seedsEl ? Number(seedsEl.value) : 3;
-    if (seedsEl && (seedsEl.value.trim() === '' || !Number.isInteger(seeds) || seeds < 1 || seeds > 16)) {
-      return { error: `Seeds per depth: must be a whole number from 1 to 16; got ${seedsEl.value.trim() || 'nothing'}`, el: seedsEl };
+    let seeds = 3;
+    if (seedsEl) {
+      const r = whole(seedsEl, 'sw_seeds', 'Seeds per depth');
+      if (r.error) return r;
+      seeds = r.value;
     }
     const inits = [...this.ex.root.querySelectorAll('[data-sweep-init]')].filter((b) => b.checked).map((b) => b.value);
     if (!inits.length) return { error: 'Starts: tick at least one initialisation to compare', el: this.q('[data-sweep-init]') };

@@ -9,8 +9,11 @@ export function applyFields(section, fields) {
   for (const el of section.querySelectorAll('input[type="number"], input[type="range"]')) {
     const f = Object.values(el.dataset).map((v) => byKey.get(v)).find(Boolean);
     if (!f) continue;
-    if (f.min != null && !f.min_open) el.min = String(f.min);
-    if (f.max != null) el.max = String(f.max);
+    // A slider spans the field's slider range where it has one (a box, or a config, can go
+    // beyond it), else the field's range.
+    const [lo, hi] = el.type === 'range' && f.slider ? f.slider : [f.min_open ? null : f.min, f.max];
+    if (lo != null) el.min = String(lo);
+    if (hi != null) el.max = String(hi);
     if (f.step != null) el.step = String(f.step);
     if (f.help && !el.title) el.title = f.help;
   }

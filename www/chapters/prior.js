@@ -105,13 +105,13 @@ export class PriorControls {
     lambda?.addEventListener('change', () => this.apply(lambda, 'priorLambda', Number(lambda.value)));
     const steps = this.q('[data-prior-steps]');
     steps?.addEventListener('change', () => {
-      const v = steps.value.trim() === '' ? NaN : Number(steps.value);
-      if (!Number.isInteger(v) || v < 1) {
+      // The range is the chapter's field's (prior-steps); the wasm names a value outside it.
+      if (steps.value.trim() === '' || !Number.isFinite(Number(steps.value))) {
         steps.setAttribute('aria-invalid', 'true');
-        this.message(`Steps per new task: must be a whole number of at least 1; got ${steps.value.trim() || 'nothing'}`, true);
+        this.message('Steps per new task: enter a whole number of steps', true);
         return;
       }
-      this.apply(steps, 'priorLaterSteps', v);
+      this.apply(steps, 'priorLaterSteps', Number(steps.value));
     });
     this.q('[data-prior-play]')?.addEventListener('click', () => this.setPlaying(!this.playing));
     this.q('[data-prior-reset]')?.addEventListener('click', () => {

@@ -260,12 +260,7 @@ impl Prior {
                 "this sequence has no rotate edit; load “Rotate the task” first",
             ));
         }
-        if !(0.0..=180.0).contains(&degrees) {
-            return Err(CallError::new(
-                "angle",
-                format!("must be from 0 to 180 degrees; got {degrees}"),
-            ));
-        }
+        super::config::field("tasks[].edit.degrees").check_at("angle", &json!(degrees))?;
         let mut cfg = self.cfg.with_angle(degrees);
         cfg.sweep = self.cfg.sweep.clone();
         self.set_config(cfg)
@@ -552,6 +547,7 @@ impl Prior {
 }
 
 impl Chapter for Prior {
+    const FIELDS: &'static [crate::config::fields::Field] = super::config::FIELDS;
     const ID: &'static str = "prior";
     const TITLE: &'static str = "Prior knowledge";
     const PANELS: &'static [PanelSpec] = &[
@@ -803,10 +799,15 @@ impl Chapter for Prior {
                 Ok(self.state())
             }
             "priorLaterSteps" => {
-                let n = whole(args, 0, "steps", crate::config::limits::MAX_STEPS)?;
-                if n == 0 {
-                    return Err(CallError::new("steps", "must be at least 1"));
-                }
+                // Checked against the chapter's field (a whole number in its range).
+                let v = number(args, 0, "steps")?;
+                let as_json = if v.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(&v) {
+                    json!(v as u64)
+                } else {
+                    json!(v)
+                };
+                super::config::field("tasks[].steps").check_at("steps", &as_json)?;
+                let n = v as u64;
                 let mut cfg = self.cfg.clone();
                 for p in cfg.tasks.iter_mut().skip(1) {
                     p.steps = n;

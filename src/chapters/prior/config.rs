@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::config::fields::Field;
 use crate::config::{
     limits, Activation, Config, ConfigError, DatasetConfig, InitConfig, InitKind, NetworkConfig,
     TrainConfig,
@@ -220,6 +221,51 @@ fn rename(mut e: ConfigError, prefix: &str, with: &str) -> ConfigError {
     e
 }
 
+/// The chapter's part of the field table: the numbers its controls set, each with its range,
+/// declared once. The configs and the chapter's calls are checked against them, and the page's
+/// controls take their limits from them (through `dln.chapters()`).
+pub const FIELDS: &[Field] = &[
+    Field::real(
+        "prior-angle",
+        "tasks[].edit.degrees",
+        "Task B is A rotated by θ",
+        0.0,
+        180.0,
+    )
+    .step(1.0)
+    .unit("degrees")
+    .help(
+        "the angle of the rotate edit, in the plane of the task's two strongest output directions",
+    ),
+    Field::real(
+        "prior-lambda",
+        "init.lambda",
+        "λ of the start",
+        -100.0,
+        100.0,
+    )
+    .slider(-2.0, 2.0)
+    .step(0.1)
+    .help("W₂ᵀW₂ − W₁W₁ᵀ = λI of the start (one hidden layer); the slider spans −2 to 2"),
+    Field::int(
+        "prior-steps",
+        "tasks[].steps",
+        "Steps per new task",
+        1,
+        limits::MAX_STEPS,
+    )
+    .unit("steps")
+    .help("gradient steps of each phase"),
+];
+
+/// The chapter's field at `path`.
+pub fn field(path: &str) -> &'static Field {
+    FIELDS
+        .iter()
+        .find(|f| f.path == path)
+        .expect("a declared field")
+}
+
 fn check_f64(field: &str, v: f64, lo: f64, hi: f64) -> Result<(), ConfigError> {
     if v.is_finite() && v >= lo && v <= hi {
         Ok(())
@@ -296,16 +342,7 @@ impl TasksConfig {
                     format!("the name {name:?} is used by an earlier phase"),
                 ));
             }
-            if !(1..=limits::MAX_STEPS).contains(&p.steps) {
-                return Err(ConfigError::new(
-                    format!("{at}.steps"),
-                    format!(
-                        "must be an integer from 1 to {}; got {}",
-                        limits::MAX_STEPS,
-                        p.steps
-                    ),
-                ));
-            }
+            field("tasks[].steps").check_at(&format!("{at}.steps"), &serde_json::json!(p.steps))?;
             total = total.saturating_add(p.steps);
             if total > limits::MAX_STEPS {
                 return Err(ConfigError::new(
@@ -404,7 +441,7 @@ impl TasksConfig {
 
     fn check_learned(&self, data: &Dataset) -> Result<(), ConfigError> {
         let lambda = self.init.lambda;
-        check_f64("init.lambda", lambda, -100.0, 100.0)?;
+        field("init.lambda").check(&serde_json::json!(lambda))?;
         if lambda == 0.0 {
             return Ok(());
         }
@@ -505,7 +542,8 @@ impl SimilaritySweep {
             ));
         }
         for (i, &a) in self.angles.iter().enumerate() {
-            check_f64(&format!("sweep.angles[{i}]"), a, 0.0, 180.0)?;
+            field("tasks[].edit.degrees")
+                .check_at(&format!("sweep.angles[{i}]"), &serde_json::json!(a))?;
         }
         if !(self.threshold > 0.0 && self.threshold < 1.0) {
             return Err(ConfigError::new(
