@@ -117,13 +117,7 @@ fn no_file_outside_src_web_names_a_web_crate() {
     rust_files(&src, &mut files);
     let web = src.join("web");
     let mut wrong = vec![];
-    // Known exception, to be removed: the generalisation chapter reads the clock through js_sys
-    // (behind cfg(wasm32)) to size its work slices; the clock belongs in the facade.
-    let known = src.join("chapters/generalisation/chapter.rs");
-    for file in files
-        .iter()
-        .filter(|f| !f.starts_with(&web) && **f != known)
-    {
+    for file in files.iter().filter(|f| !f.starts_with(&web)) {
         let code = code_of(&fs::read_to_string(file).expect("a source file"));
         for c in WEB_CRATES {
             if code.contains(&format!("{c}::")) {

@@ -11,6 +11,34 @@ use serde_json::Value;
 
 pub use crate::config::ConfigError as CallError;
 
+/// The clock chapters time their work with, in milliseconds since some fixed time: the host's
+/// (the facade installs the browser's with [`set_clock`]), else the process's own where it has
+/// one, so no chapter reads a web API.
+static CLOCK: std::sync::OnceLock<fn() -> f64> = std::sync::OnceLock::new();
+
+/// Installs the host's clock (once; later calls are ignored).
+pub fn set_clock(now: fn() -> f64) {
+    let _ = CLOCK.set(now);
+}
+
+/// Milliseconds since some fixed time, or `None` where there is no clock (wasm without one
+/// installed).
+pub fn now_ms() -> Option<f64> {
+    if let Some(now) = CLOCK.get() {
+        return Some(now());
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::time::Instant;
+        static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        Some(START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1e3)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        None
+    }
+}
+
 use crate::charts::{ChartResult, Frame, Table, Theme};
 use crate::config::fields::Field;
 use crate::page::View;

@@ -22,6 +22,7 @@ use crate::run::Change;
 /// `window` whose `detail` is the message), so a bug never leaves a silent blank page.
 #[wasm_bindgen(start)]
 pub fn start() {
+    crate::chapters::chapter::set_clock(js_sys::Date::now);
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         if let Some(win) = web_sys::window() {

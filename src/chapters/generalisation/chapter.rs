@@ -151,21 +151,6 @@ impl Default for Generalisation {
     }
 }
 
-/// Milliseconds since some fixed time, for timing the eigen-decomposition.
-fn now_ms() -> Option<f64> {
-    #[cfg(target_arch = "wasm32")]
-    {
-        Some(js_sys::Date::now())
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        use std::sync::OnceLock;
-        use std::time::Instant;
-        static START: OnceLock<Instant> = OnceLock::new();
-        Some(START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1e3)
-    }
-}
-
 impl Generalisation {
     /// The run, built from the config on first use.
     fn ensure(&mut self) -> &GenRun {
@@ -185,9 +170,11 @@ impl Generalisation {
             Some(r) => (r.sample().clone(), r.spectrum().clone()),
             None => {
                 let sample = TeacherSample::draw(&cfg.dataset);
-                let t0 = now_ms();
+                let t0 = crate::chapters::chapter::now_ms();
                 let spectrum = SampleSpectrum::new(&sample.x);
-                self.eigen_ms = t0.zip(now_ms()).map(|(a, b)| b - a);
+                self.eigen_ms = t0
+                    .zip(crate::chapters::chapter::now_ms())
+                    .map(|(a, b)| b - a);
                 (sample, spectrum)
             }
         };
