@@ -266,3 +266,40 @@ fn the_sweep_gives_the_pretrained_start_its_exact_learning_time_only_where_eq_18
         }
     }
 }
+
+#[test]
+fn the_sweep_data_table_has_a_row_per_depth_with_every_seed_and_says_whether_eq_18_holds() {
+    use dln_explorer::chapters::depth::charts::sweep::table;
+    for (data, says) in [
+        ("aligned_inputs", "Eq. 18 holds"),
+        ("rotated_inputs", "Eq. 18 fails"),
+    ] {
+        let r = run(
+            json!({"sweep": {"data": data, "depths": [1, 4], "inits": ["orthogonal", "pretrained"],
+                                     "seeds": 2, "max_steps": 3000}}),
+        );
+        let t = table(&r);
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.columns[0], "depth D");
+        let col = |name: &str| {
+            t.columns
+                .iter()
+                .position(|c| c == name)
+                .unwrap_or_else(|| panic!("{name} in {:?}", t.columns))
+        };
+        for (k, row) in t.rows.iter().enumerate() {
+            assert_eq!(row[0], json!(r.depths[k]));
+            assert_eq!(
+                row[col("pretrained: median steps")],
+                json!(r.learning_time["pretrained"][k].unwrap())
+            );
+            let seeds = row[col("orthogonal: each seed")].as_str().unwrap();
+            assert_eq!(seeds.split(", ").count(), 2, "{seeds}");
+            assert_eq!(
+                row[col("pretrained: exact (steps)")].as_f64(),
+                r.theory["pretrained"][k]
+            );
+        }
+        assert!(t.note.as_deref().unwrap().starts_with(says), "{:?}", t.note);
+    }
+}

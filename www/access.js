@@ -128,7 +128,9 @@ export class ChartAccess {
     }
     const rows = t.rows.length > MAX_ROWS ? t.rows.filter((_, i) => i % Math.ceil(t.rows.length / MAX_ROWS) === 0) : t.rows;
     const table = this.make('table');
-    const when = s ? ` at step ${s.step.toLocaleString('en')}` : '';
+    // Only a chart of the run is a picture of one step of it (a sweep's table is not).
+    this.runPanels ??= new Set(this.ex.chapters().flatMap((c) => c.panels).filter((p) => p.of_run).map((p) => p.name));
+    const when = s && this.runPanels.has(panel) ? ` at step ${s.step.toLocaleString('en')}` : '';
     table.append(this.make('caption', {}, [`${title}${when}: ${t.rows.length.toLocaleString('en')} rows${rows.length < t.rows.length ? `, every ${Math.ceil(t.rows.length / MAX_ROWS)}th shown` : ''}`]));
     const head = this.make('tr', {}, t.columns.map((c) => this.make('th', { scope: 'col' }, [c])));
     table.append(this.make('thead', {}, [head]));

@@ -122,7 +122,14 @@ describe('the depth sweep', () => {
       const svg = await page.evaluate(() => window.dln.svg('sweep'));
       assert.match(svg.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' '), says);
       assert.equal(/exact \(pretrained\)/.test(svg), exact, `${data}: the legend names the exact curve only when it is drawn`);
+      const table = await page.evaluate(() => window.dln.table('sweep'));
+      assert.deepEqual(table.rows.map((row) => row[0]), r.depths);
+      assert.match(table.note, says);
     }
+    // The data table under the chart shows the same rows.
+    await page.click('details[data-table="sweep"] summary');
+    const rows = await page.$$eval('details[data-table="sweep"] tbody tr', (trs) => trs.map((tr) => tr.children[0].textContent));
+    assert.deepEqual(rows, ['1', '2', '3', '4']);
     assert.deepEqual(problems, []);
     await page.close();
   });

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use super::chapter::{
     number, to_value, whole, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec, Shared,
 };
-use crate::charts::{ChartResult, Frame, Theme};
+use crate::charts::{ChartResult, Frame, Table, Theme};
 use crate::run::Session;
 use charts::RunDot;
 use phase::PhaseDemo;
@@ -253,6 +253,13 @@ impl Chapter for Depth {
                     theme,
                 )
             }
+        }
+    }
+
+    fn table(&self, panel: &str, _shared: &Shared<'_>) -> Option<Table> {
+        match panel {
+            "sweep" => Some(charts::sweep::table(self.sweep.sweep()?.results())),
+            _ => None,
         }
     }
 

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::chapters::depth::sweep::{median_outcome, Outcome, SweepResults};
-use crate::charts::{draw_wrapped, fmt_num, ChartResult, Frame, Theme};
+use crate::charts::{draw_wrapped, fmt_num, ChartResult, Frame, Table, Theme};
 
 /// Each initialisation's series index: its colour is `th.mode(k)` and its marker `MARKERS[k]`
 /// (scaled Gaussian blue circles, balanced orange squares, pretrained sky-blue triangles,
@@ -376,6 +376,58 @@ pub fn readout(frame: &Frame, results: Option<&SweepResults>, x: f64, y: f64) ->
         r.depths[k],
         parts.join(", ")
     ))
+}
+
+/// The sweep's data table: a row per depth, with each start's median learning time, every
+/// seed's outcome and rate, and the predictions; the note says whether eq. 18 holds.
+pub fn table(r: &SweepResults) -> Table {
+    let mut columns = vec!["depth D".to_string()];
+    for name in r.learning_time.keys() {
+        columns.push(format!("{}: median steps", label(name)));
+        columns.push(format!("{}: each seed", label(name)));
+        columns.push(format!("{}: learning rate", label(name)));
+    }
+    let theories: Vec<(&str, &str)> = [
+        ("balanced", "balanced: gradient flow (steps)"),
+        ("pretrained", "pretrained: exact (steps)"),
+    ]
+    .into_iter()
+    .filter(|(name, _)| r.theory.contains_key(*name))
+    .collect();
+    columns.extend(theories.iter().map(|(_, c)| c.to_string()));
+    let mut t = Table::new(columns);
+    for (k, &d) in r.depths.iter().enumerate() {
+        let mut row = vec![serde_json::json!(d)];
+        for (name, times) in &r.learning_time {
+            let runs = r.outcomes.get(name).map(|o| o[k].as_slice()).unwrap_or(&[]);
+            row.push(match times[k] {
+                Some(t) => serde_json::json!(t),
+                None if runs.is_empty() => serde_json::json!("not run yet"),
+                None => serde_json::json!(match median_outcome(runs) {
+                    Some(Outcome::Diverged) => "diverged",
+                    _ => "not reached",
+                }),
+            });
+            let each: Vec<String> = runs
+                .iter()
+                .map(|o| match o {
+                    Outcome::Reached(t) => t.to_string(),
+                    Outcome::NotReached => "not reached".into(),
+                    Outcome::Diverged => "diverged".into(),
+                })
+                .collect();
+            row.push(serde_json::json!(each.join(", ")));
+            row.push(Table::opt(r.lr.get(name).and_then(|v| v[k])));
+        }
+        for (name, _) in &theories {
+            row.push(Table::opt(r.theory[*name][k]));
+        }
+        t.rows.push(row);
+    }
+    if r.learning_time.contains_key("pretrained") {
+        t.note = Some(eq18_note(r));
+    }
+    t
 }
 
 /// One initialisation's result at depth index `k`, in words: the median and every seed.
