@@ -75,3 +75,43 @@ fn from_a_small_random_start_the_weakest_modes_lag_most_and_the_chart_draws_ever
     }
     assert_eq!(svg.matches("<circle").count(), d.groups.len());
 }
+
+#[test]
+fn the_delays_data_table_lists_every_group_with_each_seed_and_names_the_seeds() {
+    use dln_explorer::charts::delays_table;
+    use dln_explorer::run::Session;
+    let cfg = common::config(json!({"train": {"steps": 3000, "record_every": 10}}));
+    let mut s = Session::new(&cfg);
+    let before = delays_table(&s);
+    assert!(before.rows.is_empty() || before.note.as_deref().unwrap().contains("seed"));
+    s.advance(3000);
+    let t = delays_table(&s);
+    assert_eq!(t.columns[0], "modes");
+    assert!(t.rows.len() > 1);
+    assert!(t
+        .rows
+        .iter()
+        .any(|r| r[4].as_str().unwrap().split(", ").count() == 3));
+    // The finished run has its extra seeds: every row lists up to three delays (a seed in which
+    // some mode of the group is not half learned is left out), whose mean is the row's delay.
+    for row in &t.rows {
+        let each: Vec<f64> = row[4]
+            .as_str()
+            .unwrap()
+            .split(", ")
+            .map(|x| x.parse().unwrap())
+            .collect();
+        assert!((1..=3).contains(&each.len()), "{row:?}");
+        let mean = each.iter().sum::<f64>() / each.len() as f64;
+        let delay = row[2].as_f64().unwrap();
+        assert!(
+            (mean - delay).abs() <= 0.01 * delay.abs().max(1.0),
+            "{row:?}"
+        );
+    }
+    assert!(
+        t.note.as_deref().unwrap().contains("seeds 1 to 3: this run and 2 more"),
+        "{:?}",
+        t.note
+    );
+}

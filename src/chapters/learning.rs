@@ -56,6 +56,9 @@ impl Chapter for Learning {
     }
 
     fn table(&self, panel: &str, shared: &Shared<'_>) -> Option<Table> {
-        charts::run_table(panel, shared.session.run())
+        match panel {
+            "delays" => Some(charts::delays_table(shared.session)),
+            _ => charts::run_table(panel, shared.session.run()),
+        }
     }
 }

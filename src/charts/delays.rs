@@ -100,6 +100,47 @@ where
     }
 }
 
+/// The page's panel as a table: a row per group of (near-)equal singular values, with every
+/// seed's delay; the note says which seeds, or why there is nothing to show.
+pub fn delays_table(session: &Session) -> super::Table {
+    use super::Table;
+    let mut t = Table::new(
+        [
+            "modes",
+            "s",
+            "delay (%)",
+            "spread over seeds (%)",
+            "each seed's delay (%)",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    match page_delays(session.run()) {
+        Ok((d, note)) => {
+            t.rows = d
+                .groups
+                .iter()
+                .map(|g| {
+                    let modes: Vec<String> = g.modes.iter().map(|m| (m + 1).to_string()).collect();
+                    let each: Vec<String> = g.per_seed.iter().map(|x| fmt_num(100.0 * x)).collect();
+                    vec![
+                        serde_json::json!(modes.join(", ")),
+                        Table::num(g.s),
+                        Table::num(100.0 * g.mean),
+                        Table::num(100.0 * g.spread),
+                        serde_json::json!(each.join(", ")),
+                    ]
+                })
+                .collect();
+            t.note = Some(format!(
+                "The delay of the simulated half-learning time behind the gradient-flow theory; {note}."
+            ));
+        }
+        Err(why) => t.note = Some(format!("No delays to show: {why}")),
+    }
+    t
+}
+
 /// The hover text of the page's panel: the group under the pointer and its delay.
 pub fn delays_readout(frame: &Frame, session: &Session, x: f64, y: f64) -> Option<String> {
     let (gx, _) = frame.data_at(x, y)?;

@@ -18,7 +18,7 @@ mod heat;
 mod lines;
 mod semantic;
 
-pub use delays::{delays_readout, draw_delays, draw_mode_delays};
+pub use delays::{delays_readout, delays_table, draw_delays, draw_mode_delays};
 pub use heat::{draw_output, draw_svd};
 pub use lines::{draw_loss, draw_modes, table as run_table};
 pub use semantic::{draw_illusion, draw_mds, draw_projection, draw_rsm, draw_typicality};
