@@ -110,7 +110,10 @@ fn the_delays_data_table_lists_every_group_with_each_seed_and_names_the_seeds() 
         );
     }
     assert!(
-        t.note.as_deref().unwrap().contains("seeds 1 to 3: this run and 2 more"),
+        t.note
+            .as_deref()
+            .unwrap()
+            .contains("seeds 1 to 3: this run and 2 more"),
         "{:?}",
         t.note
     );
