@@ -58,15 +58,17 @@ impl LayerMap {
     /// One gradient step of rate `eta`.
     pub fn step(&mut self, eta: f64) {
         let e = self.s - self.c * self.u();
-        let old = self.a.clone();
-        for (l, a) in self.a.iter_mut().enumerate() {
-            let rest: f64 = old
-                .iter()
-                .enumerate()
-                .filter(|&(m, _)| m != l)
-                .map(|(_, x)| x)
-                .product();
-            *a += eta * rest * e;
+        // The product of the other layers' old strengths, as the product of those before
+        // layer l (`before`, built going up) times those after it (`after[l]`).
+        let mut after = vec![1.0; self.a.len()];
+        for l in (1..self.a.len()).rev() {
+            after[l - 1] = after[l] * self.a[l];
+        }
+        let mut before = 1.0;
+        for (a, rest_after) in self.a.iter_mut().zip(after) {
+            let old = *a;
+            *a += eta * before * rest_after * e;
+            before *= old;
         }
     }
 

@@ -515,6 +515,25 @@ impl Sweep {
     /// `lr`, from the exact map of its modes (every hidden layer at strength 1, the readout at
     /// 0), or `None` where that start is not decoupled ([`Sweep::pretrained_is_decoupled`]).
     pub fn pretrained_losses(&self, depth: usize, lr: f64, steps: u64) -> Option<Vec<f64>> {
+        Some(
+            self.pretrained_path(depth, lr)?
+                .take(steps as usize + 1)
+                .collect(),
+        )
+    }
+
+    /// The exact learning time (steps) of the pretrained start at depth `depth` and rate `lr`,
+    /// where it is decoupled and learns within the step limit (the map stops there).
+    pub fn pretrained_steps(&self, depth: usize, lr: f64) -> Option<u64> {
+        let first = self
+            .pretrained_path(depth, lr)?
+            .take(self.spec.max_steps as usize + 1)
+            .position(|l| l <= self.target_loss)?;
+        Some(first as u64)
+    }
+
+    /// The losses of [`Sweep::pretrained_losses`], one step at a time, for as long as asked.
+    fn pretrained_path(&self, depth: usize, lr: f64) -> Option<impl Iterator<Item = f64>> {
         if !self.pretrained_is_decoupled(depth) {
             return None;
         }
@@ -530,22 +549,14 @@ impl Sweep {
         // The part of the loss no mode can learn: 1/2 ||Y||^2 - sum s^2 / (2c).
         let learnable: f64 = self.modes.iter().map(|&(s, c)| s * s / (2.0 * c)).sum();
         let residual = (self.data.target_norm() - learnable).max(0.0);
-        let mut out = Vec::with_capacity(steps as usize + 1);
-        for k in 0..=steps {
-            out.push(residual + maps.iter().map(LayerMap::loss).sum::<f64>());
-            if k < steps {
+        let mut started = false;
+        Some(std::iter::from_fn(move || {
+            if started {
                 maps.iter_mut().for_each(|m| m.step(lr));
             }
-        }
-        Some(out)
-    }
-
-    /// The exact learning time (steps) of the pretrained start at depth `depth` and rate `lr`,
-    /// where it is decoupled and learns within the step limit.
-    pub fn pretrained_steps(&self, depth: usize, lr: f64) -> Option<u64> {
-        let losses = self.pretrained_losses(depth, lr, self.spec.max_steps)?;
-        let first = losses.iter().position(|&l| l <= self.target_loss)?;
-        Some(first as u64)
+            started = true;
+            Some(residual + maps.iter().map(LayerMap::loss).sum::<f64>())
+        }))
     }
 
     /// The exact learning time (steps) of the balanced start at depth D and rate `lr`: when the

@@ -408,15 +408,7 @@ pub fn table(r: &SweepResults) -> Table {
                     _ => "not reached",
                 }),
             });
-            let each: Vec<String> = runs
-                .iter()
-                .map(|o| match o {
-                    Outcome::Reached(t) => t.to_string(),
-                    Outcome::NotReached => "not reached".into(),
-                    Outcome::Diverged => "diverged".into(),
-                })
-                .collect();
-            row.push(serde_json::json!(each.join(", ")));
+            row.push(serde_json::json!(seed_words(runs).join(", ")));
             row.push(Table::opt(r.lr.get(name).and_then(|v| v[k])));
         }
         for (name, _) in &theories {
@@ -430,20 +422,24 @@ pub fn table(r: &SweepResults) -> Table {
     t
 }
 
+/// Every seed's outcome in words: its learning time, "not reached" or "diverged".
+fn seed_words(runs: &[Outcome]) -> Vec<String> {
+    runs.iter()
+        .map(|o| match o {
+            Outcome::Reached(t) => t.to_string(),
+            Outcome::NotReached => "not reached".into(),
+            Outcome::Diverged => "diverged".into(),
+        })
+        .collect()
+}
+
 /// One initialisation's result at depth index `k`, in words: the median and every seed.
 fn describe(r: &SweepResults, name: &str, k: usize) -> String {
     let runs = r.outcomes.get(name).map(|o| o[k].as_slice()).unwrap_or(&[]);
     if runs.is_empty() {
         return "not run yet".into();
     }
-    let each: Vec<String> = runs
-        .iter()
-        .map(|o| match o {
-            Outcome::Reached(t) => t.to_string(),
-            Outcome::NotReached => "not reached".into(),
-            Outcome::Diverged => "diverged".into(),
-        })
-        .collect();
+    let each = seed_words(runs);
     let median = match median_outcome(runs) {
         Some(Outcome::Reached(t)) => format!("median {t} steps"),
         Some(Outcome::NotReached) => "median not reached".into(),
