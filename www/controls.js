@@ -4,6 +4,7 @@
 // explorer's root, never by id.
 
 import { fmt } from './fmt.js';
+import { fillMenu } from './chapters/fields.js';
 
 /** What the init-scale slider sets, by kind: the gain g of SMG14 section 4 for the random kinds. */
 const SCALE_LABEL = {
@@ -38,13 +39,7 @@ function shapeControl(el, field) {
   const label = el.closest('label');
   if (label && field.help) label.title = field.help;
   if (el.tagName === 'SELECT') {
-    el.replaceChildren(...field.options.map((o) => {
-      const opt = el.ownerDocument.createElement('option');
-      opt.value = o.value;
-      opt.textContent = o.label;
-      if (o.help) opt.title = o.help;
-      return opt;
-    }));
+    fillMenu(el, field);
     return;
   }
   if (el.dataset.part === 'layers') {

@@ -4,6 +4,7 @@
 // work between frames.
 
 import { fmt } from '../fmt.js';
+import { applyFields } from './fields.js';
 
 /** Milliseconds of sweep or spectra work per animation frame. */
 const WORK_MS = 10;
@@ -40,27 +41,11 @@ export class DepthControls {
 
   /**
    * The sweep's controls take their menus (options and labels) and their boxes' ranges from the
-   * field table (`data-field` names a field's key), so no option list or limit is typed here.
+   * config's field table (`data-field` names a field's key), so no option list or limit is typed
+   * here.
    */
   fillMenus() {
-    for (const el of this.ex.root.querySelectorAll('[data-sweep] input[data-field]')) {
-      const field = this.ex.fields?.get(el.dataset.field);
-      if (!field) continue;
-      if (field.min != null && !field.min_open) el.min = String(field.min);
-      if (field.max != null) el.max = String(field.max);
-      if (field.step != null) el.step = String(field.step);
-    }
-    for (const sel of this.ex.root.querySelectorAll('[data-sweep] select[data-field]')) {
-      const field = this.ex.fields?.get(sel.dataset.field);
-      if (!field?.options) continue;
-      sel.replaceChildren(...field.options.map((o) => {
-        const opt = sel.ownerDocument.createElement('option');
-        opt.value = o.value;
-        opt.textContent = o.label;
-        if (o.help) opt.title = o.help;
-        return opt;
-      }));
-    }
+    applyFields(this.q('[data-sweep]'), [...(this.ex.fields?.values() ?? [])]);
   }
 
   guard(fn, fallback = null) {
