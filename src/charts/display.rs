@@ -5,9 +5,12 @@
 //! code is compiled for one backend only, and the replay gives each backend exactly the calls it
 //! would have had from the chart itself.
 //!
-//! Text is measured as the chart's own backend would measure it: neither the canvas backend nor
-//! the SVG backend has its own `estimate_text_size`, so both measure with plotters' font (the
-//! browser's layout in wasm, plotters' fixed metric natively), and so does the recorder.
+//! Text is measured once per font, size and string, and remembered ([`measure_text`]). The host
+//! may install its own measure ([`set_text_measure`]); the page's is the canvas's `measureText`.
+//! Without one, the recorder measures as the chart's own backend would: neither the canvas
+//! backend nor the SVG backend has its own `estimate_text_size`, so both use plotters' font
+//! (plotters' fixed metric natively, and in wasm a DOM element laid out per call, which forces a
+//! synchronous layout of the whole page each time).
 
 use std::convert::Infallible;
 
@@ -19,6 +22,60 @@ use plotters::style::{FontDesc, FontTransform};
 use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind, FontStyle,
 };
+
+/// A host's text measure: the size in pixels, (width, height), of a string in a font given by
+/// its CSS family, style (`normal`, `italic`, `oblique`, `bold`) and size in pixels.
+pub type TextMeasure = fn(family: &str, style: &str, size: f64, text: &str) -> (u32, u32);
+
+/// The host's text measure, if it installed one.
+static TEXT_MEASURE: std::sync::OnceLock<TextMeasure> = std::sync::OnceLock::new();
+
+/// Installs the host's text measure (once; later calls are ignored).
+pub fn set_text_measure(measure: TextMeasure) {
+    let _ = TEXT_MEASURE.set(measure);
+}
+
+/// Most strings whose measured size is remembered (the cache is emptied when it would grow past).
+const TEXT_SIZES_KEPT: usize = 4096;
+
+/// A measured text's key: font family and style, size, and the text.
+type TextKey = (String, u64, String);
+
+thread_local! {
+    /// Measured text sizes by font, size and text: a string's size in a font does not change.
+    static TEXT_SIZES: std::cell::RefCell<std::collections::HashMap<TextKey, (u32, u32)>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The size in pixels of `text` in `style`, unrotated: remembered, else from the host's measure,
+/// else from plotters' font.
+pub fn measure_text<S: BackendTextStyle>(text: &str, style: &S) -> Option<(u32, u32)> {
+    let family = style.family();
+    let font_style = style.style();
+    let key = (
+        format!("{}|{}", family.as_str(), font_style.as_str()),
+        style.size().to_bits(),
+        text.to_string(),
+    );
+    if let Some(size) = TEXT_SIZES.with(|c| c.borrow().get(&key).copied()) {
+        return Some(size);
+    }
+    let size = match TEXT_MEASURE.get() {
+        Some(measure) => measure(family.as_str(), font_style.as_str(), style.size(), text),
+        None => {
+            let ((x0, y0), (x1, y1)) = style.layout_box(text).ok()?;
+            ((x1 - x0).max(0) as u32, (y1 - y0).max(0) as u32)
+        }
+    };
+    TEXT_SIZES.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= TEXT_SIZES_KEPT {
+            c.clear();
+        }
+        c.insert(key, size);
+    });
+    Some(size)
+}
 
 /// A line's or a shape's colour and stroke width, as the backend received them.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -172,6 +229,18 @@ impl Recorder<'_> {
 
 impl DrawingBackend for Recorder<'_> {
     type ErrorType = Infallible;
+
+    fn estimate_text_size<TStyle: BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &TStyle,
+    ) -> Result<(u32, u32), DrawingErrorKind<Infallible>> {
+        measure_text(text, style).ok_or_else(|| {
+            DrawingErrorKind::FontError(
+                format!("cannot measure {text:?} in {}", style.family().as_str()).into(),
+            )
+        })
+    }
 
     fn get_size(&self) -> (u32, u32) {
         self.list.size

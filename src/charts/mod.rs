@@ -628,55 +628,14 @@ pub fn fmt_num(v: f64) -> String {
     }
 }
 
-/// Most strings whose measured size is remembered (the cache is emptied when it would grow past).
-const TEXT_SIZES_KEPT: usize = 4096;
-
-/// A measured text's key: backend, font (name, style, rotation), size and text.
-type TextKey = (&'static str, String, u64, String);
-
-thread_local! {
-    /// Measured text sizes by backend, font, size, style, rotation and text. Measuring text in
-    /// the browser lays out a DOM element (a forced synchronous layout per call), which cost more
-    /// than everything else a frame draws; a string's size in a font does not change.
-    static TEXT_SIZES: std::cell::RefCell<std::collections::HashMap<TextKey, (u32, u32)>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
-}
-
-/// The size in pixels of `text` drawn in `style` (as `estimate_text_size`), remembered.
+/// The size in pixels of `text` drawn in `style` on `area` (its `estimate_text_size`; the
+/// display list's recorder remembers every size it measured, see [`display::measure_text`]).
 pub fn text_size<DB: DrawingBackend, CT: CoordTranslate>(
     area: &DrawingArea<DB, CT>,
     text: &str,
     style: &TextStyle<'_>,
 ) -> Option<(u32, u32)> {
-    let rotation = match style.font.get_transform() {
-        FontTransform::None => 0,
-        FontTransform::Rotate90 => 1,
-        FontTransform::Rotate180 => 2,
-        FontTransform::Rotate270 => 3,
-    };
-    let font = format!(
-        "{}|{}|{rotation}",
-        style.font.get_name(),
-        style.font.get_style().as_str()
-    );
-    let key = (
-        std::any::type_name::<DB>(),
-        font,
-        style.font.get_size().to_bits(),
-        text.to_string(),
-    );
-    if let Some(size) = TEXT_SIZES.with(|c| c.borrow().get(&key).copied()) {
-        return Some(size);
-    }
-    let size = area.estimate_text_size(text, style).ok()?;
-    TEXT_SIZES.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= TEXT_SIZES_KEPT {
-            c.clear();
-        }
-        c.insert(key, size);
-    });
-    Some(size)
+    area.estimate_text_size(text, style).ok()
 }
 
 /// `text` wrapped at spaces to fit `max_width` device pixels: the lines and the distance from

@@ -23,6 +23,7 @@ use crate::run::Change;
 #[wasm_bindgen(start)]
 pub fn start() {
     crate::chapters::chapter::set_clock(js_sys::Date::now);
+    crate::charts::display::set_text_measure(measure_text);
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         if let Some(win) = web_sys::window() {
@@ -33,6 +34,37 @@ pub fn start() {
             }
         }
     }));
+}
+
+thread_local! {
+    /// A canvas of its own, never shown, whose 2D context measures text for the charts.
+    static MEASURE: Option<web_sys::CanvasRenderingContext2d> = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("canvas").ok())
+        .and_then(|c| c.dyn_into::<HtmlCanvasElement>().ok())
+        .and_then(|c| c.get_context("2d").ok().flatten())
+        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok());
+}
+
+/// The charts' text measure: the canvas's `measureText`, which lays nothing out (plotters'
+/// own measure in the browser adds a DOM element per string, a forced layout of the page). The
+/// width is the advance; the height the font's ascent plus descent, a line of that font.
+fn measure_text(family: &str, style: &str, size: f64, text: &str) -> (u32, u32) {
+    let measured = MEASURE.with(|ctx| {
+        let ctx = ctx.as_ref()?;
+        ctx.set_font(&format!("{style} {size}px {family}"));
+        let m = ctx.measure_text(text).ok()?;
+        let height = m.font_bounding_box_ascent() + m.font_bounding_box_descent();
+        Some((m.width().round() as u32, height.round() as u32))
+    });
+    // Without a canvas (no document), an em-based guess.
+    measured.unwrap_or_else(|| {
+        let n = text.chars().count() as f64;
+        (
+            (0.55 * size * n).round() as u32,
+            (1.15 * size).round() as u32,
+        )
+    })
 }
 
 /// One explorable instance: the [`Registry`] of chapters around the main run. Every fallible
