@@ -14,13 +14,14 @@ const MIN_ROW: f64 = 3.0;
 /// Largest cell width (CSS px).
 const MAX_CELL: f64 = 34.0;
 
-fn label_width<DB: DrawingBackend>(
+/// The widest of `labels` in `style`, in device pixels.
+fn label_width<'a, DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    labels: &[String],
+    labels: impl IntoIterator<Item = &'a String>,
     style: &TextStyle<'_>,
 ) -> i32 {
     labels
-        .iter()
+        .into_iter()
         .map(|l| {
             super::text_size(root, l, style)
                 .map(|s| s.0 as i32)
@@ -53,6 +54,31 @@ fn fill_grid<DB: DrawingBackend>(
     Ok(())
 }
 
+/// How the row labels of a grid of `rows` rows, `height` device pixels tall, are set: their
+/// font (smaller than `font` for thin rows, down to 7.5 px) and how many rows apart they are.
+fn row_label_plan(rows: usize, height: i32, th: &Theme, font: f64) -> (f64, usize) {
+    let row_h = height as f64 / rows.max(1) as f64;
+    let font = (row_h / th.scale * 0.95).clamp(7.5, font);
+    let every = ((font * th.scale) / row_h).ceil().max(1.0) as usize;
+    (font, every)
+}
+
+/// The labels `row_labels` draws for a grid of `rows` shown rows, every `stride`-th data row,
+/// `height` device pixels tall: only these are measured, so a dataset of thousands of features
+/// measures the few dozen that fit.
+fn shown_row_labels<'a>(
+    labels: &'a [String],
+    (rows, stride, height): (usize, usize, i32),
+    th: &Theme,
+    font: f64,
+) -> impl Iterator<Item = &'a String> {
+    let (_, every) = row_label_plan(rows, height, th, font);
+    labels
+        .iter()
+        .step_by(stride * every)
+        .take(rows.div_ceil(every))
+}
+
 /// Row labels to the left of a grid (only when rows are tall enough to read).
 fn row_labels<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -61,9 +87,7 @@ fn row_labels<DB: DrawingBackend>(
     th: &Theme,
     font: f64,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let row_h = (grid.bottom - grid.top) as f64 / grid.rows.max(1) as f64;
-    let font = (row_h / th.scale * 0.95).clamp(7.5, font);
-    let every = ((font * th.scale) / row_h).ceil().max(1.0) as usize;
+    let (font, every) = row_label_plan(grid.rows, grid.bottom - grid.top, th, font);
     let style = th.text(font).pos(Pos::new(HPos::Right, VPos::Center));
     for r in (0..grid.rows).step_by(every) {
         let (p0, p1) = grid.cell_rect(r, 0);
@@ -173,19 +197,20 @@ where
     let (w, h) = (w as i32, h as i32);
     let font = 10.0;
     let label_style = th.text(font);
-    let feat_w = label_width(root, &data.features, &label_style);
     let item_h = label_width(root, &data.items, &label_style);
     let pad = th.px(8.0);
     let bar = th.px(40.0);
     let top = pad + th.px(18.0) + item_h + th.px(6.0);
+    let grid_h = (h - top - pad).max(1);
+    let (rows, stride) = thin_rows(data.n_outputs(), grid_h, th);
+    let shown = shown_row_labels(&data.features, (rows, stride, grid_h), th, font);
+    let feat_w = label_width(root, shown, &label_style);
     let left = pad + feat_w + th.px(6.0);
     let gap = th.px(18.0);
     let avail_w = (w - left - gap - bar - pad).max(2);
     let cols = data.n_items();
     let cell = ((avail_w as f64 / 2.0) / cols as f64).min(MAX_CELL * th.scale);
     let grid_w = (cell * cols as f64).floor() as i32;
-    let grid_h = (h - top - pad).max(1);
-    let (rows, stride) = thin_rows(data.n_outputs(), grid_h, th);
     let mk = |name: &str, left: i32| Grid {
         name: name.into(),
         left,
@@ -257,17 +282,18 @@ where
     let (w, h) = (w as i32, h as i32);
     let font = 10.0;
     let style = th.text(font);
-    let feat_w = label_width(root, &data.features, &style);
     let item_h = label_width(root, &data.items, &style).max(th.px(14.0));
     let pad = th.px(8.0);
     let gap = th.px(16.0);
     let top = pad + th.px(18.0) + item_h + th.px(6.0);
+    let grid_h = (h - top - pad).max(1);
+    let (rows, stride) = thin_rows(data.n_outputs(), grid_h, th);
+    let shown = shown_row_labels(&data.features, (rows, stride, grid_h), th, font);
+    let feat_w = label_width(root, shown, &style);
     let left = pad + feat_w + th.px(6.0);
     let total_cols = (2 * r + data.n_items()) as f64;
     let avail_w = (w - left - 2 * gap - th.px(22.0) - pad).max(3) as f64;
     let cell = (avail_w / total_cols).min(MAX_CELL * th.scale);
-    let grid_h = (h - top - pad).max(1);
-    let (rows, stride) = thin_rows(data.n_outputs(), grid_h, th);
     let u_w = (cell * r as f64).floor() as i32;
     let g_u = Grid {
         name: "U".into(),
