@@ -304,7 +304,6 @@ fn aligned_scan(
     };
     let kk = qk.ncols();
     let screen = min_overshoot - 2.0 * tol;
-    let block = (4096 / p.max(1)).max(1);
     let mut pool: Vec<(f64, usize, usize)> = Vec::new();
     let mut traj = vec![0.0; times.len()];
     let mut partial = None;
@@ -324,27 +323,38 @@ fn aligned_scan(
         rows.sort_unstable();
         partial = Some((limit, nf));
     }
-    for chunk in rows.chunks(block) {
-        // Coefficients on the profiles: b_k(m, i) = sum_a q_ak u_ma v_ia, one row per (m, i).
-        let mut coef = Array2::zeros((chunk.len() * p, kk));
-        for (j, &m) in chunk.iter().enumerate() {
-            let um = ul.row(m);
-            for kcol in 0..kk {
-                let w: Array1<f64> = &um * &qk.column(kcol);
-                let col = vl.dot(&w);
-                for i in 0..p {
-                    coef[(j * p + i, kcol)] = col[i];
+    // Coefficients on the profiles: b_k(m, i) = sum_a u_ma (v_ia q_ak), and the trajectory
+    // y(t) = sum_k b_k p_k(t), in plain loops (the few profiles are too narrow for a matrix
+    // product to pay for its packing, and plain loops do the same arithmetic in every build).
+    let vq: Vec<Vec<f64>> = (0..kk)
+        .map(|kc| {
+            let mut b = vec![0.0; p * r];
+            for i in 0..p {
+                for a in 0..r {
+                    b[i * r + a] = vl[(i, a)] * qk[(a, kc)];
                 }
             }
+            b
+        })
+        .collect();
+    let prof: Vec<Vec<f64>> = (0..kk).map(|kc| profiles.column(kc).to_vec()).collect();
+    let mut um = vec![0.0; r];
+    for &m in &rows {
+        for (dst, &v) in um.iter_mut().zip(ul.row(m)) {
+            *dst = v;
         }
-        let ys = coef.dot(&profiles.t());
-        for (row, yrow) in ys.rows().into_iter().enumerate() {
-            for (dst, &v) in traj.iter_mut().zip(yrow.iter()) {
-                *dst = v;
+        for i in 0..p {
+            traj.fill(0.0);
+            for (b, pk) in vq.iter().zip(&prof) {
+                let row = &b[i * r..(i + 1) * r];
+                let c: f64 = um.iter().zip(row).map(|(u, v)| u * v).sum();
+                for (dst, &pv) in traj.iter_mut().zip(pk) {
+                    *dst += c * pv;
+                }
             }
             let (o, _) = overshoot(&traj);
             if o > screen {
-                pool.push((o, chunk[row / p], row % p));
+                pool.push((o, m, i));
             }
         }
         if pool.len() > 16 * top {
