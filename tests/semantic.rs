@@ -262,3 +262,40 @@ fn every_item_gets_a_time_bar_or_is_named_under_the_typicality_chart() {
     let v = at("v");
     assert!(v.starts_with("canary: typicality v ="), "{v}");
 }
+
+#[test]
+fn a_second_network_started_behind_keeps_its_gap_until_caught_up_and_then_equals_one_caught_up_at_once(
+) {
+    use dln_explorer::run::Session;
+    let cfg = common::config(json!({"network": {"hidden": [16]}, "train": {"steps": 4000}}));
+    let patch = json!({"network": {"hidden": [24]}, "train": {"seed": 9}});
+    let mut at_once = Session::new(&cfg);
+    at_once.advance(1500);
+    at_once.set_twin(Some(patch.clone())).unwrap();
+    assert_eq!(at_once.twin_behind(), 0);
+    assert_eq!(at_once.twin().unwrap().step_count(), 1500);
+
+    let mut sliced = Session::new(&cfg);
+    sliced.advance(1500);
+    sliced.start_twin(Some(patch)).unwrap();
+    assert_eq!(sliced.twin_behind(), 1500);
+    // Playing on keeps the gap: the second network takes as many steps as the first.
+    sliced.advance(100);
+    at_once.advance(100);
+    assert_eq!(sliced.twin_behind(), 1500);
+    assert_eq!(sliced.twin().unwrap().step_count(), 100);
+    let mut left = sliced.twin_behind();
+    while left > 0 {
+        let next = sliced.catch_up_twin(400);
+        assert!(next < left && left - next <= 400, "{left} -> {next}");
+        left = next;
+    }
+    let (a, b) = (at_once.twin().unwrap(), sliced.twin().unwrap());
+    assert_eq!(a.step_count(), b.step_count());
+    assert_eq!(
+        a.loss().to_bits(),
+        b.loss().to_bits(),
+        "same steps, same bits"
+    );
+    assert_eq!(sliced.catch_up_twin(u64::MAX), 0);
+}

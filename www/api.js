@@ -3,6 +3,10 @@
 // validates its arguments and answers null or a message naming what was wrong.
 
 const MAX_STEPS_PER_CALL = 1_000_000;
+/** Steps of `step(n)` expected to take longer than this (ms) are taken a slice a frame. */
+const STEP_BUDGET_MS = 50;
+/** The milliseconds of each frame such a `step(n)` takes. */
+const STEP_SLICE_MS = 14;
 
 /**
  * The explorer methods of the public API, mixed into Explorer's prototype.
@@ -76,14 +80,65 @@ export const api = {
     this.root.dispatchEvent(new CustomEvent('dln-change', { detail: { kind, ...detail } }));
   },
 
-  /** Runs n steps at once and redraws once. Returns null, or a message when n is not allowed. */
+  /**
+   * Takes n steps and redraws. Steps that fit in a frame's budget (from the cost model) are
+   * taken at once, and the answer is null, or a message when n is not allowed. More are taken a
+   * slice a frame, with their progress in the work bar and a Cancel button (or `cancelStep()`),
+   * and the answer is a Promise of null, or of a message saying how many were taken.
+   */
   step(n = 1) {
     if (!Number.isInteger(n) || n < 1 || n > MAX_STEPS_PER_CALL) {
       return `step: n must be a whole number from 1 to ${MAX_STEPS_PER_CALL}; got ${n}`;
     }
-    this.guard(() => this.app.advance(n));
-    this.afterSteps(true);
-    this.draw();
+    if (this.stepJob) return `step: ${this.stepJob.n.toLocaleString('en')} steps are still being taken; wait for them, or cancelStep()`;
+    // Steps past the run's last one are not taken: the budget and the progress count those left.
+    const s0 = this.status();
+    const goal = s0 ? Math.max(1, Math.min(n, s0.steps - s0.step)) : n;
+    if (this.estimateMs(goal) <= STEP_BUDGET_MS) {
+      this.guard(() => this.app.advance(n));
+      this.afterSteps(true);
+      this.draw();
+      return null;
+    }
+    this.pause();
+    return new Promise((resolve) => {
+      const job = { n, done: 0, cancelled: false };
+      this.stepJob = job;
+      const finish = (msg) => {
+        this.stepJob = null;
+        this.endWork('step');
+        this.afterSteps(true);
+        this.draw();
+        resolve(msg);
+      };
+      job.cancel = () => {
+        job.cancelled = true;
+      };
+      const frame = () => {
+        if (this.dead) return finish('the simulation has stopped');
+        if (job.cancelled) return finish(`step: cancelled after ${job.done.toLocaleString('en')} of ${n.toLocaleString('en')} steps`);
+        const took = this.stepWithin(n - job.done, STEP_SLICE_MS);
+        job.done += took;
+        const s = this.status();
+        if (job.done >= n || took === 0 || !s || s.finished || s.diverged) {
+          const short = job.done < n ? `step: took ${job.done.toLocaleString('en')} of ${n.toLocaleString('en')} steps (${s?.diverged ? 'training diverged' : 'the run ended'})` : null;
+          return finish(short);
+        }
+        this.updateStatus(s);
+        this.syncScrubber();
+        this.dirty = true;
+        this.showWork('step', job.done / goal, `Taking ${goal.toLocaleString('en')} steps: ${job.done.toLocaleString('en')} done`, job.cancel);
+        requestAnimationFrame(frame);
+      };
+      frame();
+    });
+  },
+
+  /** Stops a `step(n)` that is taking its steps a slice a frame (its Promise says how many). */
+  cancelStep() {
+    if (!this.stepJob) return 'step: no steps are being taken';
+    this.stepJob.cancel();
+    this.endWork('step');
     return null;
   },
 
@@ -117,7 +172,11 @@ export const api = {
   setTwin(patch) {
     const err = this.reply(() => this.app.setTwin(JSON.stringify(patch ?? null))).error;
     this.dirty = true;
-    if (!err) this.emit('twin');
+    if (!err) {
+      // A second network added late starts at step 0; the loop catches it up a slice a frame.
+      this.updateStatus();
+      this.emit('twin');
+    }
     return err || null;
   },
 

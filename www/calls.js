@@ -14,6 +14,7 @@ export const CALLS = [
   { name: 'pause', args: 0, run: (ex) => { ex.pause(); return null; } },
   { name: 'reset', args: 0, run: (ex) => { ex.reset(); return null; } },
   { name: 'step', args: 1, run: (ex, n = 1) => ex.step(n) },
+  { name: 'cancelStep', args: 0, run: (ex) => ex.cancelStep() },
   { name: 'state', args: 0, query: true, run: (ex) => ex.state() },
   { name: 'status', args: 0, query: true, run: (ex) => ex.status() },
   { name: 'svg', args: 3, query: true, run: (ex, panel, w, h) => ex.svg(panel, w, h) },

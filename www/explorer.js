@@ -16,6 +16,7 @@ import { DatasetEditor } from './editor.js';
 import { Exporter } from './export.js';
 import { fmt } from './fmt.js';
 import { loop } from './loop.js';
+import { work } from './work.js';
 
 /** The reply of every call once the simulation has stopped. */
 const STOPPED = Object.freeze({ error: 'the simulation has stopped', field: 'app' });
@@ -140,7 +141,12 @@ export class Explorer {
   }
 
   updateStatus(s = this.status()) {
-    if (s) this.cost = s.cost;
+    if (s) {
+      this.cost = s.cost;
+      this.twinCost = s.twin_cost;
+      this.twinBehind = s.twin_behind;
+      if (!s.twin_behind) this.endWork('twin');
+    }
     const el = this.q('[data-role="status"]');
     if (!s || !el) return;
     // A finished relu run with dead hidden units says so (its first sentence; all of it on hover).
@@ -152,4 +158,4 @@ export class Explorer {
 
 }
 
-Object.assign(Explorer.prototype, api, controls, loop);
+Object.assign(Explorer.prototype, api, controls, loop, work);

@@ -5,6 +5,8 @@
 const FRAME_BUDGET_MS = 18;
 /** The training rate assumed before one is measured: 1 GFLOP/s, a million operations per ms. */
 const FIRST_FLOPS_PER_MS = 1e6;
+/** The milliseconds of a frame the second network's catch-up takes (half while playing). */
+const TWIN_SLICE_MS = 12;
 
 /** Whether this page has drawn a chart yet (the `dln-first-chart` mark is set once). */
 let firstChartMarked = false;
@@ -33,6 +35,7 @@ export const loop = {
       if (took < remaining && this.stepsPerSecond) this.owed = 0;
       this.afterSteps();
     }
+    if (this.twinBehind > 0) this.catchUpTwin(this.playing ? TWIN_SLICE_MS / 2 : TWIN_SLICE_MS);
     if (this.dirty) this.draw();
     requestAnimationFrame(this.loop);
   },
@@ -63,6 +66,41 @@ export const loop = {
       if (took < k || performance.now() - t0 >= budgetMs) break;
     }
     return done;
+  },
+
+  /** The milliseconds `steps` steps of `cost` operations each are expected to take. */
+  estimateMs(steps, cost = this.cost) {
+    return (steps * Math.max(1, cost ?? 1)) / (this.flopsPerMs ?? FIRST_FLOPS_PER_MS);
+  },
+
+  /**
+   * Takes a slice of about `budgetMs` of the steps the second network is behind (it starts at
+   * step 0 when it is added late), with its progress in the work bar; Cancel removes it.
+   */
+  catchUpTwin(budgetMs) {
+    const cost = Math.max(1, this.twinCost ?? 1);
+    this.flopsPerMs ??= FIRST_FLOPS_PER_MS;
+    const k = Math.max(1, Math.min(2 ** 31, Math.floor((budgetMs * this.flopsPerMs) / cost)));
+    const before = this.twinBehind;
+    const t = performance.now();
+    const left = this.guard(() => this.app.catchUpTwin(k), 0);
+    const dt = performance.now() - t;
+    if (dt > 0.5 && before > left) this.flopsPerMs = 0.7 * this.flopsPerMs + 0.3 * (((before - left) * cost) / dt);
+    this.twinBehind = left;
+    this.twinTotal = Math.max(this.twinTotal ?? 0, before);
+    this.dirty = true;
+    if (left > 0) {
+      const total = this.twinTotal;
+      this.showWork('twin', (total - left) / total, `The second network is catching up: ${(total - left).toLocaleString('en')} of ${total.toLocaleString('en')} steps`, () => {
+        this.setTwin(null);
+        this.notice('Removed the second network before it caught up.');
+        const box = this.q('[data-twin]');
+        if (box) box.checked = false;
+      });
+    } else {
+      this.twinTotal = 0;
+      this.endWork('twin');
+    }
   },
 
   /** Draws every canvas on screen whose picture changed (the App knows which: `stale`). */

@@ -35,16 +35,21 @@ export function listen(win, api, { allowOrigins = [] } = {}) {
     if (!(parent && event.source === parent) && !allowed.has(event.origin)) return;
     const msg = readMessage(event.data);
     if (!msg) return;
-    let reply;
-    try {
-      const result = api[msg.name](...msg.args);
-      reply = { dln: 'reply', id: msg.id, result: result === undefined ? null : result };
-    } catch (e) {
-      reply = { dln: 'reply', id: msg.id, error: e && e.message ? e.message : String(e) };
-    }
     // A page opened from disk has the origin "null", which postMessage only reaches with '*'.
     const origin = event.origin && event.origin !== 'null' ? event.origin : '*';
-    event.source.postMessage(reply, origin);
+    const send = (reply) => event.source.postMessage(reply, origin);
+    const fail = (e) => send({ dln: 'reply', id: msg.id, error: e && e.message ? e.message : String(e) });
+    try {
+      const result = api[msg.name](...msg.args);
+      // A call that works a slice a frame (a long `step`) answers once it is done.
+      if (result && typeof result.then === 'function') {
+        result.then((r) => send({ dln: 'reply', id: msg.id, result: r ?? null }), fail);
+      } else {
+        send({ dln: 'reply', id: msg.id, result: result === undefined ? null : result });
+      }
+    } catch (e) {
+      fail(e);
+    }
   };
   win.addEventListener('message', onMessage);
   if (parent) parent.postMessage({ dln: 'ready' }, '*');

@@ -160,26 +160,33 @@ export class Permalink {
       done();
       return;
     }
+    let cancelled = false;
+    const cancel = () => {
+      cancelled = true;
+    };
     const frame = () => {
-      if (token !== this.catchUp || this.ex.dead) return;
+      if (token !== this.catchUp || this.ex.dead) {
+        this.ex.endWork('link');
+        return;
+      }
       const s = this.ex.status();
       if (!s) return;
       this.ex.updateStatus(s);
       const left = step - s.step;
-      if (left > 0 && !s.finished && !s.diverged) {
+      if (left > 0 && !s.finished && !s.diverged && !cancelled) {
         // As many steps as fit in a slice of the frame (the explorer's cost model), with the
-        // progress in the status line, so a large network never freezes the tab.
+        // progress in the work bar, so a large network never freezes the tab.
         const took = this.ex.stepWithin(left, CATCH_UP_MS);
         if (took > 0) {
           const now = s.step + took;
-          this.ex.notice(`Training to step ${step.toLocaleString('en')} for the link: ${Math.floor((100 * now) / step)} %`);
+          this.ex.showWork('link', now / step, `Training to step ${step.toLocaleString('en')} for the link: ${Math.floor((100 * now) / step)} %`, cancel);
           this.ex.dirty = true;
           requestAnimationFrame(frame);
           return;
         }
       }
+      this.ex.endWork('link');
       const reached = this.ex.status()?.step ?? step;
-      if (left > 0) this.ex.notice('');
       this.ex.afterSteps(true);
       this.applying = true;
       try {
@@ -187,7 +194,10 @@ export class Permalink {
       } finally {
         this.applying = false;
       }
-      if (step > reached) {
+      if (step > reached && cancelled) {
+        this.messages = [...(this.messages ?? []), `t=${step}: training was cancelled at step ${reached}, so the panels show step ${reached}`];
+        this.showMessages(this.messages);
+      } else if (step > reached) {
         const end = this.ex.status()?.diverged ? `training diverged at step ${reached}` : `the run ends at step ${reached}`;
         this.messages = [...(this.messages ?? []), `t=${step} is past the end: ${end}, so the panels show step ${reached}`];
         this.showMessages(this.messages);

@@ -217,6 +217,10 @@ pub struct Status {
     /// Floating-point operations in one step of the main run and its second network, if any:
     /// with the rate it measures, the page knows how many steps fit in a frame.
     pub cost: f64,
+    /// The steps the second network still has to take to be level with the first (0 without
+    /// one), and the operations in one of its steps: the page catches it up a slice a frame.
+    pub twin_behind: u64,
+    pub twin_cost: f64,
 }
 
 /// The explorable's state: the main run (a [`Session`]), what its panels show, every
@@ -325,10 +329,22 @@ impl Registry {
         }
     }
 
+    /// Starts (or, with `None`, removes) the second network at step 0, behind the first:
+    /// [`catch_up_twin`](Registry::catch_up_twin) brings it level, a slice at a time.
     pub fn set_twin(&mut self, patch: Option<Value>) -> Result<(), CallError> {
-        let r = self.session.set_twin(patch);
+        let r = self.session.start_twin(patch);
         self.touch();
         r
+    }
+
+    /// Takes up to `n` of the steps the second network is behind; answers how many are left.
+    pub fn catch_up_twin(&mut self, n: u64) -> u64 {
+        if self.session.twin_behind() == 0 {
+            return 0;
+        }
+        let left = self.session.catch_up_twin(n);
+        self.touch();
+        left
     }
 
     /// Loads a preset: its config (from the defaults), its second network and its view.
@@ -337,7 +353,7 @@ impl Registry {
             .set_twin(None)
             .and_then(|()| p.full_config())
             .and_then(|cfg| self.session.reconfigure(&cfg))
-            .and_then(|_| self.session.set_twin(p.twin.clone()))?;
+            .and_then(|_| self.session.start_twin(p.twin.clone()))?;
         self.session.reset();
         self.view = p.view.clone();
         self.forget_drawn();
@@ -359,6 +375,8 @@ impl Registry {
             note: run.note().map(str::to_string),
             version: self.version,
             cost: run.flops_per_step() + self.session.twin().map_or(0.0, |t| t.flops_per_step()),
+            twin_behind: self.session.twin_behind(),
+            twin_cost: self.session.twin().map_or(0.0, |t| t.flops_per_step()),
         }
     }
 

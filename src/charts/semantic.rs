@@ -267,10 +267,14 @@ where
         .ok()
         .and_then(|p| p.matrices_at(snap.time))
         .and_then(|m| m.hidden_gram);
-    let twin = session.twin().and_then(|t| {
-        let s = t.history().snapshot_at(step)?;
-        Some((t, gram(s.hidden.as_ref()?)))
-    });
+    // A second network still catching up is left out until it is level.
+    let twin = session
+        .twin()
+        .filter(|_| session.twin_behind() == 0)
+        .and_then(|t| {
+            let s = t.history().snapshot_at(step)?;
+            Some((t, gram(s.hidden.as_ref()?)))
+        });
     let mut mats: Vec<(String, &Array2<f64>)> = vec![("network 1, simulated".into(), &sim)];
     if let Some(t) = &theory {
         let reference = run.prediction().is_ok_and(|p| p.reference_only);

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use crate::config::{Config, ConfigError, ValidConfig};
-use crate::run::{Change, Run};
+use crate::run::{Change, Run, Status};
 
 pub struct Session {
     run: Run,
@@ -109,35 +109,59 @@ impl Session {
         self.twin_patch.as_ref()
     }
 
-    fn build_twin(&self, patch: &Value) -> Result<Run, ConfigError> {
-        let cfg = twin_config(self.run.config(), patch)?;
-        let mut twin = Run::new(&cfg);
-        twin.advance(self.run.step_count());
-        Ok(twin)
+    /// Starts (or, with `None`, removes) the second network, caught up to the current step.
+    pub fn set_twin(&mut self, patch: Option<Value>) -> Result<(), ConfigError> {
+        self.start_twin(patch)?;
+        self.catch_up_twin(u64::MAX);
+        Ok(())
     }
 
-    /// Starts (or, with `None`, removes) the second network; it catches up to the current step.
-    pub fn set_twin(&mut self, patch: Option<Value>) -> Result<(), ConfigError> {
+    /// Starts (or, with `None`, removes) the second network at step 0, behind the first by its
+    /// steps so far: [`catch_up_twin`](Session::catch_up_twin) brings it level a slice at a time,
+    /// and until then [`advance`](Session::advance) keeps the gap as it is.
+    pub fn start_twin(&mut self, patch: Option<Value>) -> Result<(), ConfigError> {
         match patch {
             None => {
                 self.twin = None;
                 self.twin_patch = None;
             }
             Some(p) => {
-                let twin = self.build_twin(&p)?;
-                self.twin = Some(twin);
+                let cfg = twin_config(self.run.config(), &p)?;
+                self.twin = Some(Run::new(&cfg));
                 self.twin_patch = Some(p);
             }
         }
         Ok(())
     }
 
-    /// Takes up to `n` steps with both networks; returns the steps the main run took.
+    /// The steps the second network still has to take to be level with the first: 0 without
+    /// one, and 0 once it has stopped (diverged or at its last step).
+    pub fn twin_behind(&self) -> u64 {
+        match &self.twin {
+            Some(t) if *t.status() == Status::Running => {
+                self.run.step_count().saturating_sub(t.step_count())
+            }
+            _ => 0,
+        }
+    }
+
+    /// Takes up to `n` of the steps the second network is behind; answers how many are left.
+    pub fn catch_up_twin(&mut self, n: u64) -> u64 {
+        let k = self.twin_behind().min(n);
+        if let Some(t) = &mut self.twin {
+            t.advance(k);
+        }
+        self.twin_behind()
+    }
+
+    /// Takes up to `n` steps with both networks; returns the steps the main run took. A second
+    /// network that is behind takes as many steps as the first, so the gap stays as it was.
     pub fn advance(&mut self, n: u64) -> u64 {
+        let behind = self.twin_behind();
         let took = self.run.advance(n);
         if let Some(t) = &mut self.twin {
-            let behind = self.run.step_count().saturating_sub(t.step_count());
-            t.advance(behind);
+            let target = self.run.step_count().saturating_sub(behind);
+            t.advance(target.saturating_sub(t.step_count()));
         }
         took
     }

@@ -347,6 +347,13 @@ impl App {
         }))
     }
 
+    /// Takes up to `n` of the steps the second network is behind the first; answers how many
+    /// are left (the page calls it a slice a frame after `setTwin`).
+    #[wasm_bindgen(js_name = catchUpTwin)]
+    pub fn catch_up_twin(&mut self, n: u32) -> f64 {
+        self.reg.catch_up_twin(u64::from(n)) as f64
+    }
+
     /// The second network's partial config as JSON (`null` without one).
     pub fn twin(&self) -> String {
         serde_json::to_string(&self.reg.session().twin_patch()).unwrap_or_default()

@@ -82,6 +82,8 @@ describe('semantic development', () => {
     assert.ok(same > 0.99, `correlation ${same}`);
     await page.check('[data-twin-large]');
     await page.evaluate(() => window.dln.step(10));
+    // The new second network starts at step 0 and catches up a slice a frame.
+    await page.waitForFunction(() => window.dln.status().twin_behind === 0);
     const broken = await corr();
     assert.ok(broken < same - 0.05, `large start: correlation ${broken} vs ${same}`);
     assert.deepEqual(problems, []);
