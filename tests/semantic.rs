@@ -299,3 +299,64 @@ fn a_second_network_started_behind_keeps_its_gap_until_caught_up_and_then_equals
     );
     assert_eq!(sliced.catch_up_twin(u64::MAX), 0);
 }
+
+#[test]
+fn the_predicted_hidden_gram_and_one_output_alone_equal_those_of_the_whole_predicted_matrices() {
+    use dln_explorer::run::measures::predicted_output;
+    let run = recipe();
+    let pred = run.prediction().expect("the recipe has a prediction");
+    for t in [0.0, 0.5, 2.0, 7.5, 40.0] {
+        let whole = pred.matrices_at(t).unwrap();
+        let g = pred.hidden_gram_at(t).unwrap();
+        let full = whole.hidden_gram.unwrap();
+        let err = (&g - &full).iter().fold(0.0f64, |m, d| m.max(d.abs()));
+        assert!(err <= 1e-12, "hidden Gram at t = {t}: {err}");
+        for (m, i) in [(0, 0), (3, 5), (7, 2)] {
+            let one = predicted_output(pred, run.svd(), m, i, &[t]).unwrap()[0];
+            assert!(
+                (one - whole.map[(m, i)]).abs() <= 1e-12,
+                "output ({m}, {i}) at t = {t}"
+            );
+        }
+    }
+}
+
+#[test]
+fn simulated_category_crossings_equal_a_column_by_column_scan_of_every_snapshot() {
+    use dln_explorer::run::measures::simulated_crossings;
+    let run = recipe();
+    let snaps = run.history().snapshots();
+    let outs: Vec<_> = snaps.iter().map(|s| &s.output).collect();
+    let steps: Vec<f64> = snaps.iter().map(|s| s.step as f64).collect();
+    for alpha in 1..4 {
+        let (u, v) = (run.svd().u.column(alpha), run.svd().v.column(alpha));
+        let members: Vec<bool> = v.iter().map(|x| x.abs() > 1e-9).collect();
+        let threshold = 0.5 * v.iter().map(|x| x.abs()).fold(0.0, f64::max) * run.svd().s[alpha];
+        let got = simulated_crossings(&outs, &steps, u, v, &members, threshold);
+        for i in 0..v.len() {
+            let p: Vec<f64> = outs
+                .iter()
+                .map(|w| v[i].signum() * w.column(i).dot(&u))
+                .collect();
+            let want = members[i].then_some(()).and_then(|()| {
+                let k = p.iter().position(|&x| x >= threshold)?;
+                Some(if k == 0 {
+                    steps[0]
+                } else {
+                    let f = (threshold - p[k - 1]) / (p[k] - p[k - 1]);
+                    steps[k - 1] + f * (steps[k] - steps[k - 1])
+                })
+            });
+            match (got[i], want) {
+                (Some(a), Some(b)) => {
+                    assert!((a - b).abs() < 1e-6, "mode {alpha} item {i}: {a} vs {b}")
+                }
+                (a, b) => assert_eq!(a.is_some(), b.is_some(), "mode {alpha} item {i}"),
+            }
+        }
+        assert!(
+            got.iter().any(Option::is_some),
+            "mode {alpha}: some item crosses"
+        );
+    }
+}

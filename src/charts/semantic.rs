@@ -39,7 +39,7 @@ fn item_color(i: usize, th: &Theme) -> RGBColor {
 fn mds_frame(run: &Run) -> Option<(Option<u64>, MdsFrame, Array2<f64>)> {
     let predicted = run.prediction().ok().and_then(|p| {
         let end = crate::run::measures::course_end(p, &run.svd().s);
-        p.matrices_at(end).and_then(|m| m.hidden_gram)
+        p.hidden_gram_at(end)
     });
     let (from, reference) = match predicted {
         Some(g) => (None, g),
@@ -96,8 +96,7 @@ fn map_points_kept(run: &Run, view: &View, memo: &mut MapMemo) -> Option<MapPoin
         let kept = memo.points.entry(s.step).or_insert_with(|| {
             let h = s.hidden.as_ref()?;
             let t = pred
-                .and_then(|p| p.matrices_at(s.time))
-                .and_then(|m| m.hidden_gram)
+                .and_then(|p| p.hidden_gram_at(s.time))
                 .map(|g| frame.project(&g));
             Some((frame.project(&gram(h)), t))
         });
@@ -265,8 +264,7 @@ where
     let theory = run
         .prediction()
         .ok()
-        .and_then(|p| p.matrices_at(snap.time))
-        .and_then(|m| m.hidden_gram);
+        .and_then(|p| p.hidden_gram_at(snap.time));
     // A second network still catching up is left out until it is level.
     let twin = session
         .twin()
@@ -394,25 +392,6 @@ where
     Ok(Frame::Grids { grids })
 }
 
-/// Steps and predicted values over the chart's whole step range (recorded past, projected future).
-fn predicted_series(
-    run: &Run,
-    xmax: f64,
-    f: impl Fn(&crate::theory::predict::TheoryMatrices) -> f64,
-) -> Vec<(f64, f64)> {
-    let Ok(pred) = run.prediction() else {
-        return vec![];
-    };
-    let n = 240;
-    (0..=n)
-        .filter_map(|k| {
-            let step = xmax * k as f64 / n as f64;
-            pred.matrices_at(run.time_at_step(step))
-                .map(|m| (step, f(&m)))
-        })
-        .collect()
-}
-
 fn scrub_line<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
     chart: &mut ChartContext<'_, DB, CT>,
     view: &View,
@@ -452,7 +431,14 @@ where
         .iter()
         .map(|s| (s.step as f64, s.output[(m, i)]))
         .collect();
-    let theory = predicted_series(run, xmax, |mats| mats.map[(m, i)]);
+    // One entry over time, from the mode strengths where the prediction is aligned (not the
+    // whole predicted map 241 times: 4096 × 256 on the largest dataset).
+    let theory: Vec<(f64, f64)> = run.prediction().ok().map_or_else(Vec::new, |pred| {
+        let steps: Vec<f64> = (0..=240).map(|k| xmax * k as f64 / 240.0).collect();
+        let times: Vec<f64> = steps.iter().map(|&s| run.time_at_step(s)).collect();
+        crate::run::measures::predicted_output(pred, run.svd(), m, i, &times)
+            .map_or_else(Vec::new, |v| steps.into_iter().zip(v).collect())
+    });
     let (mut lo, mut hi) = (target.min(0.0), target.max(0.0));
     for &(_, v) in sim.iter().chain(&theory) {
         if v.is_finite() {
@@ -921,8 +907,7 @@ pub fn readout(
             let theory = run
                 .prediction()
                 .ok()
-                .and_then(|p| p.matrices_at(snap.time))
-                .and_then(|m| m.hidden_gram);
+                .and_then(|p| p.hidden_gram_at(snap.time));
             let th = theory
                 .map(|t| format!(", theory {}", fmt_num(t[(r, c)])))
                 .unwrap_or_default();
@@ -945,8 +930,9 @@ pub fn readout(
             let th = run
                 .prediction()
                 .ok()
-                .and_then(|p| p.matrices_at(s.time))
-                .map(|mats| format!(", theory {}", fmt_num(mats.map[(m, i)])))
+                .and_then(|p| crate::run::measures::predicted_output(p, run.svd(), m, i, &[s.time]))
+                .and_then(|v| v.first().copied())
+                .map(|v| format!(", theory {}", fmt_num(v)))
                 .unwrap_or_default();
             Some(format!(
                 "{} · {} at step {}: output {}{th} (target {})",

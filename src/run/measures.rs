@@ -662,22 +662,39 @@ pub fn simulated_crossings(
     members: &[bool],
     threshold: f64,
 ) -> Vec<Option<f64>> {
-    (0..v.len())
-        .map(|i| {
-            if !members[i] {
-                return None;
+    // One pass over the snapshots in order, each read row by row (contiguous) for every item at
+    // once, stopping once every member has crossed.
+    let n = v.len();
+    let mut out = vec![None; n];
+    let mut open: Vec<usize> = (0..n).filter(|&i| members[i]).collect();
+    let mut prev = vec![0.0; n];
+    let mut p = vec![0.0; n];
+    for (k, w) in outputs.iter().enumerate() {
+        if open.is_empty() {
+            break;
+        }
+        p.iter_mut().for_each(|x| *x = 0.0);
+        for (row, &um) in w.rows().into_iter().zip(u.iter()) {
+            for (x, &wm) in p.iter_mut().zip(row.iter()) {
+                *x += um * wm;
             }
-            let sign = v[i].signum();
-            let p: Vec<f64> = outputs.iter().map(|w| sign * w.column(i).dot(&u)).collect();
-            let k = p.iter().position(|&x| x >= threshold)?;
-            if k == 0 {
-                return Some(steps[0]);
+        }
+        open.retain(|&i| {
+            let x = v[i].signum() * p[i];
+            if x < threshold {
+                prev[i] = x;
+                return true;
             }
-            let (a, b) = (p[k - 1], p[k]);
-            let f = ((threshold - a) / (b - a).max(1e-300)).clamp(0.0, 1.0);
-            Some(steps[k - 1] + f * (steps[k] - steps[k - 1]))
-        })
-        .collect()
+            out[i] = Some(if k == 0 {
+                steps[0]
+            } else {
+                let f = ((threshold - prev[i]) / (x - prev[i]).max(1e-300)).clamp(0.0, 1.0);
+                steps[k - 1] + f * (steps[k] - steps[k - 1])
+            });
+            false
+        });
+    }
+    out
 }
 
 /// The first time (units of tau) at which `a_α(t) |v_i|` reaches `threshold` for each member,

@@ -654,8 +654,7 @@ impl Run {
             .prediction
             .as_ref()
             .ok()
-            .and_then(|p| p.matrices_at(snap.time))
-            .and_then(|m| m.hidden_gram);
+            .and_then(|p| p.hidden_gram_at(snap.time));
         Some(RsmPair {
             step: snap.step,
             sim: rows(&sim),

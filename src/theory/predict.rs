@@ -818,6 +818,23 @@ impl Prediction {
     /// Aligned modes: `W_tot = U A V^T`; each of the D layers carries `a^(1/D)`, so
     /// `W_1^T W_1 = V A^(2/D) V^T` (docs/theory.md §2.3: `V A V^T` for D = 2) and
     /// `R R^T = U A^(2(D-1)/D) U^T`; lambda-balanced modes use their own `b^2`, `a^2` (§4.2).
+    /// The predicted hidden Gram at time `t`, as `matrices_at(t)?.hidden_gram` without the
+    /// map and readout beside it (for aligned modes `V diag(input strengths) Vᵀ` alone: the map is
+    /// features × items, 4096 × 256 on the largest dataset, and the RSM and MDS read only this).
+    pub fn hidden_gram_at(&self, t: f64) -> Option<Array2<f64>> {
+        match &self.kind {
+            Kind::Modes { curves, depth } => {
+                let svd = self.svd.as_ref()?;
+                let input_sq: Vec<f64> = match &self.discrete {
+                    Some(d) => d.at(t).iter().map(|l| l.1).collect(),
+                    None => curves.iter().map(|c| c.layers_at(t, *depth).1).collect(),
+                };
+                Some(weighted_outer(&svd.v, &input_sq, &svd.v))
+            }
+            _ => self.matrices_at(t)?.hidden_gram,
+        }
+    }
+
     pub fn matrices_at(&self, t: f64) -> Option<TheoryMatrices> {
         match &self.kind {
             Kind::Modes { curves, depth } => {
