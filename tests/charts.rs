@@ -416,3 +416,24 @@ fn a_display_list_records_each_drawing_call_once_and_replays_them_in_order() {
     assert_eq!(direct, replayed);
     assert!(replayed.contains("rotate(270"), "{replayed}");
 }
+
+#[test]
+fn painting_rectangles_into_an_image_covers_what_fill_rect_covers_and_says_when_all_is_painted() {
+    use dln_explorer::charts::display::paint_rects;
+    // A 4 × 3 image at (10, 20): two cells side by side, the second given corners backwards.
+    let mut img = vec![0u8; 4 * 3 * 4];
+    let red = ((10, 20), (12, 23), (255, 0, 0));
+    let blue = ((14, 23), (12, 20), (0, 0, 255));
+    assert!(paint_rects(&mut img, (10, 20, 4, 3), &[red, blue]));
+    let px = |img: &[u8], x: usize, y: usize| img[(y * 4 + x) * 4..(y * 4 + x) * 4 + 4].to_vec();
+    assert_eq!(px(&img, 1, 2), vec![255, 0, 0, 255]);
+    assert_eq!(px(&img, 2, 0), vec![0, 0, 255, 255]);
+    // A later rectangle paints over an earlier one; one that only partly covers says so, and
+    // what lies outside the image is left out.
+    let mut img = vec![0u8; 4 * 3 * 4];
+    let green = ((11, 21), (30, 30), (0, 255, 0));
+    assert!(!paint_rects(&mut img, (10, 20, 4, 3), &[red, green]));
+    assert_eq!(px(&img, 0, 0), vec![255, 0, 0, 255]);
+    assert_eq!(px(&img, 1, 1), vec![0, 255, 0, 255]);
+    assert_eq!(px(&img, 3, 0), vec![0, 0, 0, 0], "not painted");
+}

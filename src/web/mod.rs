@@ -2,8 +2,9 @@
 //! JavaScript owns the animation loop and the DOM and passes canvases in; this side owns state,
 //! stepping and drawing. Values cross the boundary as JSON strings or numbers.
 
+mod canvas;
+
 use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -246,7 +247,7 @@ impl App {
     /// size times `scale` (the device pixel ratio). The page asks [`stale`](App::stale) first
     /// and skips panels that would look the same.
     pub fn draw(&mut self, panel: &str, canvas: HtmlCanvasElement, scale: f64) -> String {
-        let Some(backend) = CanvasBackend::with_canvas_object(canvas) else {
+        let Some(backend) = canvas::Canvas::new(canvas) else {
             return reply(Err(CallError::new("canvas", "has no 2d context")));
         };
         let root = backend.into_drawing_area();
