@@ -200,17 +200,45 @@ where
     let item_h = label_width(root, &data.items, &label_style);
     let pad = th.px(8.0);
     let bar = th.px(40.0);
-    let top = pad + th.px(18.0) + item_h + th.px(6.0);
-    let grid_h = (h - top - pad).max(1);
-    let (rows, stride) = thin_rows(data.n_outputs(), grid_h, th);
-    let shown = shown_row_labels(&data.features, (rows, stride, grid_h), th, font);
-    let feat_w = label_width(root, shown, &label_style);
-    let left = pad + feat_w + th.px(6.0);
     let gap = th.px(18.0);
-    let avail_w = (w - left - gap - bar - pad).max(2);
     let cols = data.n_items();
-    let cell = ((avail_w as f64 / 2.0) / cols as f64).min(MAX_CELL * th.scale);
-    let grid_w = (cell * cols as f64).floor() as i32;
+    let when = if view.scrub.is_some() {
+        format!(" at step {}", view.step(run))
+    } else {
+        String::new()
+    };
+    let title_style = th.text(12.0);
+    // The layout for a title of one line, or of two when the output grid is too narrow for it
+    // (a phone, or a long "every Nth feature" note), so that it never runs into "target".
+    let layout = |lines: i32| {
+        let top = pad + th.px(18.0) * lines + item_h + th.px(6.0);
+        let grid_h = (h - top - pad).max(1);
+        let (rows, stride) = thin_rows(data.n_outputs(), grid_h, th);
+        let shown = shown_row_labels(&data.features, (rows, stride, grid_h), th, font);
+        let feat_w = label_width(root, shown, &label_style);
+        let left = pad + feat_w + th.px(6.0);
+        let avail_w = (w - left - gap - bar - pad).max(2);
+        let cell = ((avail_w as f64 / 2.0) / cols as f64).min(MAX_CELL * th.scale);
+        let grid_w = (cell * cols as f64).floor() as i32;
+        let note = if stride > 1 {
+            format!(" (every {stride}th feature)")
+        } else {
+            String::new()
+        };
+        (top, grid_h, rows, stride, left, grid_w, note)
+    };
+    let mut lines = 1;
+    let mut l = layout(1);
+    let full = format!("network output{when}{}", l.6);
+    let fits = |text: &str, grid_w: i32| {
+        super::text_size(root, text, &title_style)
+            .is_none_or(|s| s.0 as i32 <= grid_w + gap - th.px(6.0))
+    };
+    if !fits(&full, l.5) {
+        lines = 2;
+        l = layout(2);
+    }
+    let (top, grid_h, rows, stride, left, grid_w, note) = l;
     let mk = |name: &str, left: i32| Grid {
         name: name.into(),
         left,
@@ -230,23 +258,19 @@ where
     row_labels(root, &g_out, &data.features, th, font)?;
     col_labels(root, &g_out, &data.items, th, font)?;
     col_labels(root, &g_tgt, &data.items, th, font)?;
-    let note = if stride > 1 {
-        format!(" (every {stride}th feature)")
+    if lines == 1 {
+        title(
+            root,
+            &format!("network output{when}{note}"),
+            g_out.left,
+            pad,
+            th,
+        )?;
     } else {
-        String::new()
-    };
-    let when = if view.scrub.is_some() {
-        format!(" at step {}", view.step(run))
-    } else {
-        String::new()
-    };
-    title(
-        root,
-        &format!("network output{when}{note}"),
-        g_out.left,
-        pad,
-        th,
-    )?;
+        title(root, "network output", g_out.left, pad, th)?;
+        let rest = format!("{when}{note}");
+        title(root, rest.trim(), g_out.left, pad + th.px(18.0), th)?;
+    }
     title(root, "target", g_tgt.left, pad, th)?;
     color_bar(
         root,
