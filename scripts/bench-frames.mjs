@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `make bench-frames`: the page's frame budget while playing. For each section of the page
-// (Learning dynamics, Semantic development, Depth and initialisation) it scrolls the section into
+// `make bench-frames`: the page's frame budget while playing. For each section of the page (every
+// chapter, and the largest dataset's semantic and learning charts) it scrolls the section into
 // view in a 1400 x 1000 headless Chromium, presses Play at the default speed for a few seconds
 // and prints the median and 95th-percentile interval between animation frames
 // (requestAnimationFrame deltas), the number of long tasks (PerformanceObserver 'longtask', main
@@ -12,10 +12,17 @@ import { fileURLToPath } from 'node:url';
 import { launch, openPage, startServer } from '../tests/browser/harness.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
+// [name, the section scrolled into view, the link opened (optional)]. The last case is the largest
+// dataset the limits allow on the page, 256 items x 4096 features, with its semantic charts.
 export const SECTIONS = [
   ['Learning dynamics', 'section.chapter[data-chapter="learning"]'],
   ['Semantic development', 'section.chapter[data-chapter="semantic"]'],
   ['Depth and initialisation', 'section.chapter[data-chapter="depth"]'],
+  ['Generalisation', 'section.chapter[data-chapter="generalisation"]'],
+  ['Prior knowledge', 'section.chapter[data-chapter="prior"]'],
+  ['Context and recurrent', 'section.chapter[data-chapter="context"]'],
+  ['256 x 4096, Semantic', 'section.chapter[data-chapter="semantic"]', '#dataset=diffusion&levels=8&nfeatures=4096'],
+  ['256 x 4096, Learning', 'section.chapter[data-chapter="learning"]', '#dataset=diffusion&levels=8&nfeatures=4096'],
 ];
 
 // Each chart's draw is timed by wrapping the loop's call to app.draw (the page itself is left
@@ -51,8 +58,8 @@ export async function measureFrames({ sections = SECTIONS, seconds = 4, root = R
       }
       await route.fulfill({ response: res, body: text, headers: { ...res.headers(), 'content-encoding': 'identity' } });
     });
-    for (const [name, selector] of sections) {
-      const { page, problems } = await openPage(b.context, url);
+    for (const [name, selector, hash = ''] of sections) {
+      const { page, problems } = await openPage(b.context, url + hash);
       await page.setViewportSize({ width: 1400, height: 1000 });
       await page.$eval(selector, (el) => el.scrollIntoView({ block: 'start' }));
       await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));

@@ -3,6 +3,10 @@
 // and the Play button's state.
 
 const FRAME_BUDGET_MS = 18;
+/** The least of a frame the training takes while playing, however long the drawing takes. */
+const MIN_TRAIN_MS = 4;
+/** While playing, a frame starts no more chart draws once it has drawn for this long (ms). */
+const DRAW_BUDGET_MS = 12;
 /** The training rate assumed before one is measured: 1 GFLOP/s, a million operations per ms. */
 const FIRST_FLOPS_PER_MS = 1e6;
 /** The milliseconds of a frame the second network's catch-up takes (half while playing). */
@@ -31,12 +35,20 @@ export const loop = {
         remaining = Math.floor(this.owed);
         this.owed -= remaining;
       }
-      const took = this.stepWithin(remaining, FRAME_BUDGET_MS - (performance.now() - t0));
+      // Training gets what the frame's drawing leaves of the budget (at least a few ms), so
+      // a page of heavy charts (a 256 x 4096 dataset) still keeps its frames short.
+      const budget = Math.max(MIN_TRAIN_MS, FRAME_BUDGET_MS - (this.drawMs ?? 0));
+      const took = this.stepWithin(remaining, budget - (performance.now() - t0));
       if (took < remaining && this.stepsPerSecond) this.owed = 0;
       this.afterSteps();
     }
     if (this.twinBehind > 0) this.catchUpTwin(this.playing ? TWIN_SLICE_MS / 2 : TWIN_SLICE_MS);
-    if (this.dirty) this.draw();
+    if (this.dirty) {
+      const t = performance.now();
+      this.draw();
+      // The drawing's time in recent frames (decaying), which the next frames' training leaves.
+      this.drawMs = 0.7 * (this.drawMs ?? 0) + 0.3 * (performance.now() - t);
+    }
     requestAnimationFrame(this.loop);
   },
 
@@ -103,22 +115,37 @@ export const loop = {
     }
   },
 
-  /** Draws every canvas on screen whose picture changed (the App knows which: `stale`). */
+  /**
+   * Draws every canvas on screen whose picture changed (the App knows which: `stale`). While
+   * playing, the canvases drawn longest ago go first, and once the frame's drawing budget is
+   * spent the others wait for the next frame, so heavy charts take turns instead of making
+   * every frame long.
+   */
   draw() {
     if (this.dead) return;
     const dpr = window.devicePixelRatio || 1;
-    for (const c of this.canvases) {
+    const start = performance.now();
+    this.drawnAt ??= new Map();
+    const at = (c) => this.drawnAt.get(c) ?? 0;
+    const order = this.playing ? [...this.canvases].sort((a, b) => at(a) - at(b)) : this.canvases;
+    let deferred = false;
+    for (const c of order) {
       if (!this.visible.has(c)) continue;
       const w = Math.round(c.clientWidth * dpr);
       const h = Math.round(c.clientHeight * dpr);
       if (w < 2 || h < 2) continue;
+      if (this.playing && performance.now() - start > DRAW_BUDGET_MS) {
+        deferred = true;
+        continue;
+      }
       if (c.width !== w || c.height !== h) {
         c.width = w;
         c.height = h;
       }
       this.drawCanvas(c, dpr);
+      this.drawnAt.set(c, performance.now());
     }
-    this.dirty = false;
+    this.dirty = deferred;
   },
 
   /** Draws one canvas if its panel changed since it was last drawn at this size. */
