@@ -35,6 +35,17 @@ export function listen(win, api, { allowOrigins = [] } = {}) {
     if (!(parent && event.source === parent) && !allowed.has(event.origin)) return;
     const msg = readMessage(event.data);
     if (!msg) return;
+    // Messages are answered in order: those after a long `step` wait until it is done (so a
+    // `state` sent after it sees its last step), except `cancelStep`, which stops it.
+    if (pending && msg.name !== 'cancelStep') queue.push([event, msg]);
+    else answer(event, msg);
+  };
+  let pending = null;
+  const queue = [];
+  const drain = () => {
+    while (!pending && queue.length) answer(...queue.shift());
+  };
+  const answer = (event, msg) => {
     // A page opened from disk has the origin "null", which postMessage only reaches with '*'.
     const origin = event.origin && event.origin !== 'null' ? event.origin : '*';
     const send = (reply) => event.source.postMessage(reply, origin);
@@ -43,7 +54,11 @@ export function listen(win, api, { allowOrigins = [] } = {}) {
       const result = api[msg.name](...msg.args);
       // A call that works a slice a frame (a long `step`) answers once it is done.
       if (result && typeof result.then === 'function') {
-        result.then((r) => send({ dln: 'reply', id: msg.id, result: r ?? null }), fail);
+        const done = result.then((r) => send({ dln: 'reply', id: msg.id, result: r ?? null }), fail);
+        pending = done.finally(() => {
+          pending = null;
+          drain();
+        });
       } else {
         send({ dln: 'reply', id: msg.id, result: result === undefined ? null : result });
       }

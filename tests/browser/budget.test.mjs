@@ -51,21 +51,23 @@ describe('the work budget', () => {
     await page.close();
   });
 
-  test('a long step asked for through postMessage is answered when its last step is taken', async () => {
+  test('a long step asked for through postMessage is answered when its last step is taken, and the messages after it wait for it', async () => {
     const { page, problems } = await openPage(site.context, `${site.url}#hidden=256,256`);
     const reply = await page.evaluate(() => new Promise((ok) => {
+      const order = [];
       const frame = document.createElement('iframe');
       window.addEventListener('message', (e) => {
-        if (e.data?.dln === 'ready') frame.contentWindow.postMessage({ dln: 'step', id: 1, args: [3000] }, '*');
-        if (e.data?.dln === 'reply' && e.data.id === 1) {
+        if (e.data?.dln === 'ready') {
+          frame.contentWindow.postMessage({ dln: 'step', id: 1, args: [3000] }, '*');
           frame.contentWindow.postMessage({ dln: 'status', id: 2 }, '*');
         }
-        if (e.data?.dln === 'reply' && e.data.id === 2) ok({ step: e.data.result.step });
+        if (e.data?.dln === 'reply') order.push(e.data.id);
+        if (e.data?.dln === 'reply' && e.data.id === 2) ok({ step: e.data.result.step, order });
       });
       frame.src = `${location.pathname}#hidden=256,256,256&embed=1`;
       document.body.append(frame);
     }));
-    assert.deepEqual(reply, { step: 3000 });
+    assert.deepEqual(reply, { step: 3000, order: [1, 2] });
     assert.deepEqual(problems, []);
     await page.close();
   });
