@@ -128,6 +128,8 @@ describe('the depth sweep', () => {
     }
     // The data table under the chart shows the same rows.
     await page.click('details[data-table="sweep"] summary');
+    // The table is filled on the details' toggle event, which comes a task after the click.
+    await page.waitForSelector('details[data-table="sweep"] tbody tr');
     const rows = await page.$$eval('details[data-table="sweep"] tbody tr', (trs) => trs.map((tr) => tr.children[0].textContent));
     assert.deepEqual(rows, ['1', '2', '3', '4']);
     assert.deepEqual(problems, []);

@@ -395,6 +395,8 @@ describe('charts for the keyboard and screen readers', () => {
     await page.evaluate(() => window.dln.step(500));
     const every = await page.evaluate(() => window.dln.config().train.record_every);
     await page.click('details[data-table="loss"] summary');
+    // The table is filled on the details' toggle event, which comes a task after the click.
+    await page.waitForSelector('details[data-table="loss"] tbody tr');
     const rows = await page.$$eval('details[data-table="loss"] tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
     assert.equal(rows.length, 500 / every + 1, `records every ${every} steps from 0 to 500`);
     rows.forEach((r, i) => assert.equal(Number(r[0]), i * every));
@@ -409,6 +411,7 @@ describe('charts for the keyboard and screen readers', () => {
     assert.match(t.columns[1], /^mode 1 simulated$/);
     // A heat map has no table yet, and says so.
     await page.click('details[data-table="output"] summary');
+    await page.waitForFunction(() => /no data table yet/.test(document.querySelector('details[data-table="output"]').textContent));
     assert.match(await page.textContent('details[data-table="output"]'), /no data table yet/);
     assert.deepEqual(problems, []);
     await page.close();
