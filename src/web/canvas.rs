@@ -18,6 +18,12 @@ const MIN_RUN: usize = 64;
 
 type Error = DrawingErrorKind<<CanvasBackend as DrawingBackend>::ErrorType>;
 
+/// A failed canvas call as a drawing error (plotters-canvas's own error type cannot be made
+/// outside it, so the message travels in the one variant that takes any error).
+fn js_error(e: wasm_bindgen::JsValue) -> Error {
+    DrawingErrorKind::FontError(format!("{e:?}").into())
+}
+
 pub struct Canvas {
     inner: CanvasBackend,
     ctx: CanvasRenderingContext2d,
@@ -70,7 +76,7 @@ impl Canvas {
             let under = self
                 .ctx
                 .get_image_data(x0.into(), y0.into(), bbox.2.into(), bbox.3.into())
-                .map_err(|e| DrawingErrorKind::FontError(format!("{e:?}").into()))?;
+                .map_err(js_error)?;
             rgba = under.data().0;
             paint_rects(&mut rgba, bbox, &run);
         }
@@ -79,10 +85,10 @@ impl Canvas {
             bbox.2 as u32,
             bbox.3 as u32,
         )
-        .map_err(|e| DrawingErrorKind::FontError(format!("{e:?}").into()))?;
+        .map_err(js_error)?;
         self.ctx
             .put_image_data(&img, x0.into(), y0.into())
-            .map_err(|e| DrawingErrorKind::FontError(format!("{e:?}").into()))
+            .map_err(js_error)
     }
 }
 
