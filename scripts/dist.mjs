@@ -97,6 +97,7 @@ function relocateExample(text) {
 
 /** MIME types of the files a module may refer to with `new URL('./file', import.meta.url)`. */
 const ASSET_TYPES = { css: 'text/css' };
+const WORKERS = new Set(['www/worker.js']);
 const ASSET = /\bnew URL\(\s*(['"])(\.{1,2}\/[^'"]+)\1\s*,\s*import\.meta\.url\s*\)/g;
 
 /**
@@ -129,6 +130,9 @@ export function singleFile(wasmBytes, { page = 'index.html', root = REPO, edit =
     if (path !== GLUE) {
       text = text.replace(ASSET, (all, q, spec) => {
         const file = posix.normalize(posix.join(posix.dirname(path), spec));
+        // A worker has no single-file form (it would need its own copy of the glue and the
+        // wasm): its URL becomes an empty data: URL, and the page does the work itself.
+        if (WORKERS.has(file)) return `new URL('data:,')`;
         const type = ASSET_TYPES[posix.extname(file).slice(1)];
         if (!type) throw new Error(`${path}: cannot inline ${spec} (no data: type for it)`);
         return `new URL('data:${type};base64,${Buffer.from(read(file)).toString('base64')}')`;

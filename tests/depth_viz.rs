@@ -433,3 +433,56 @@ fn the_default_sweep_orders_the_starts_as_smg14_fig_6a() {
         assert!(at("orthogonal", d) < at("scaled_gaussian", d));
     }
 }
+
+#[test]
+fn a_sweep_run_elsewhere_takes_no_steps_here_and_shows_exactly_the_states_it_is_sent_through_json()
+{
+    let cfg = Config::default()
+        .merged(&json!({"sweep": {"depths": [1, 2, 4], "inits": ["orthogonal", "balanced"]}}))
+        .unwrap();
+    // The sweep as a worker runs it.
+    let mut worker = SweepTask::default();
+    worker.start(&cfg);
+    // The page's copy, which only shows what the worker reports.
+    let mut page = SweepTask::default();
+    page.start_elsewhere(&cfg);
+    assert!(!page.work(10_000), "the copy takes no steps");
+    assert_eq!(page.progress().steps, 0);
+    assert_eq!(page.status(), SweepStatus::Running);
+    let through_json = |p| serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+    let mut reports = 0;
+    loop {
+        let going = worker.work(5);
+        page.adopt(through_json(worker.progress())).unwrap();
+        reports += 1;
+        let (here, there) = (page.progress(), worker.progress());
+        assert_eq!(
+            here.results, there.results,
+            "bit for bit after report {reports}"
+        );
+        assert_eq!(
+            (here.status, here.runs_done, here.steps),
+            (there.status, there.runs_done, there.steps)
+        );
+        assert!(here.elsewhere && !there.elsewhere);
+        if !going {
+            break;
+        }
+    }
+    assert!(reports > 2, "{reports} reports");
+    assert_eq!(page.status(), SweepStatus::Done);
+    assert_eq!(page.progress().progress, 1.0);
+    // Once done, or for another sweep, a report is refused.
+    assert!(page.adopt(through_json(worker.progress())).is_err());
+    let other = Config::default()
+        .merged(&json!({"sweep": {"depths": [1, 2, 8]}}))
+        .unwrap();
+    let mut page = SweepTask::default();
+    page.start_elsewhere(&other);
+    let err = page.adopt(through_json(worker.progress())).unwrap_err();
+    assert!(err.contains("another sweep"), "{err}");
+    // A cancelled copy stays cancelled whatever arrives after.
+    page.cancel();
+    assert!(page.adopt(through_json(worker.progress())).is_err());
+    assert_eq!(page.status(), SweepStatus::Cancelled);
+}

@@ -1,5 +1,6 @@
-// The depth-and-initialisation panels in headless Chromium: the depth sweep runs to the end a
-// slice per frame (the page keeps drawing frames), can be cancelled, and draws its results; the
+// The depth-and-initialisation panels in headless Chromium: the depth sweep runs to the end in a
+// worker, or a slice per frame on a page without workers (the page keeps drawing frames), can be
+// cancelled, and draws its results; the
 // spectra and the phase portrait draw and answer their controls and clicks.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,6 +76,44 @@ describe('the depth sweep', () => {
     for (const runs of Object.values(s.results.outcomes)) for (const r of runs) assert.equal(r.length, 3);
     assert.deepEqual(problems, []);
     await page.close();
+  });
+
+  test('runs in a worker while the page plays its own run, with the same results as a page without workers', async () => {
+    const sweep = { depths: [1, 2, 4, 8], seeds: 2 };
+    const outcome = async (noWorker) => {
+      const page = await site.context.newPage();
+      if (noWorker) await page.addInitScript(() => { delete window.Worker; });
+      const { problems } = await (async () => {
+        const problems = [];
+        page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+        page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+        await page.goto(site.url);
+        await page.waitForFunction(() => window.dln, null, { timeout: 30000 });
+        return { problems };
+      })();
+      await page.evaluate(() => window.dln.play());
+      const step0 = await page.evaluate(() => window.dln.status().step);
+      assert.equal(await page.evaluate((sw) => window.dln.sweep(sw), sweep), null);
+      const elsewhere = await page.evaluate(() => window.dln.sweepState().elsewhere);
+      // While the sweep runs, the page's own run goes on playing.
+      await page.waitForFunction(() => window.dln.sweepState().runs_done >= 1, null, { timeout: 60000 });
+      const during = await page.evaluate(() => ({ step: window.dln.status().step, status: window.dln.sweepState().status }));
+      await page.waitForFunction(() => window.dln.sweepState().status === 'done', null, { timeout: 120000 });
+      const s = await page.evaluate(() => window.dln.sweepState());
+      await page.close();
+      return { elsewhere, step0, during, s, problems };
+    };
+    const inWorker = await outcome(false);
+    const onPage = await outcome(true);
+    assert.equal(inWorker.elsewhere, true, 'a page with workers runs the sweep in one');
+    assert.equal(onPage.elsewhere, false, 'a page without workers runs it itself');
+    assert.ok(inWorker.during.step > inWorker.step0, `the run played while the sweep ran: ${JSON.stringify(inWorker.during)}`);
+    assert.equal(inWorker.s.runs_done, inWorker.s.runs_total);
+    assert.equal(inWorker.s.steps, onPage.s.steps);
+    assert.deepEqual(inWorker.s.results, onPage.s.results);
+    assert.ok(Object.values(inWorker.s.results.learning_time).flat().some((t) => t > 0), JSON.stringify(inWorker.s.results.learning_time));
+    assert.deepEqual(inWorker.problems, []);
+    assert.deepEqual(onPage.problems, []);
   });
 
   test('can be cancelled mid-way: the progress stops where it was and a message says so', async () => {

@@ -1,9 +1,10 @@
-// Controls of the depth-and-initialisation panels: the depth sweep (run a slice of it in every
-// animation frame, so the page never freezes), the spectra of random products and the phase
+// Controls of the depth-and-initialisation panels: the depth sweep (run in a worker, or where
+// there is none a slice of it in every animation frame, so the page never freezes), the spectra of random products and the phase
 // portrait. The state lives in the wasm App; this module reads and writes it and schedules the
 // work between frames.
 
 import { fmt } from '../fmt.js';
+import { cancelOffload, offload, offloadAvailable } from '../offload.js';
 import { applyFields } from './fields.js';
 
 /** Milliseconds of sweep or spectra work per animation frame. */
@@ -32,6 +33,8 @@ export class DepthControls {
     this.q = (s) => explorer.root.querySelector(s);
     this.fillMenus();
     this.sweepRunning = false;
+    /** The worker job running the sweep, if it runs in one. */
+    this.job = null;
     this.msPerStep = 0.02;
     this.bindSweep();
     this.bindSpectra();
@@ -179,14 +182,60 @@ export class DepthControls {
     const err = this.ex.setConfig({ sweep: patch });
     if (err) return err;
     if (partial !== null) this.refresh();
-    const res = this.ex.ask('sweepStart');
+    if (this.job) cancelOffload(this.job);
+    this.job = null;
+    const elsewhere = offloadAvailable();
+    const res = this.ex.ask('sweepStart', ...(elsewhere ? ['elsewhere'] : []));
     if (res.error) return res.error;
     this.sweepRunning = true;
     this.syncSweepButtons();
     this.showSweep(res.result);
     this.drawCanvas('sweep');
-    requestAnimationFrame(() => this.sweepFrame());
+    if (elsewhere) this.sweepElsewhere();
+    else requestAnimationFrame(() => this.sweepFrame());
     return null;
+  }
+
+  /**
+   * Runs the sweep just started in the worker (www/offload.js): the same sweep, from the same
+   * config, whose states the page's App adopts and draws as they come. If the worker fails, the
+   * sweep starts again here, a slice a frame.
+   */
+  sweepElsewhere() {
+    const job = offload({
+      config: this.ex.app.config(),
+      setup: [['sweepStart', []]],
+      step: 'sweepWork',
+      state: 'sweepState',
+      onState: (s, end) => {
+        if (this.job !== job) return;
+        const r = this.ex.ask('sweepAdopt', s);
+        if (r.error) {
+          this.job = null;
+          this.sweepRunning = false;
+          this.sweepMessage(r.error, true);
+        } else {
+          this.showSweep(this.sweepState());
+          if (end) this.job = null;
+          this.sweepRunning = !end;
+        }
+        this.drawCanvas('sweep');
+        this.syncSweepButtons();
+      },
+      onError: () => {
+        if (this.job !== job) return;
+        this.job = null;
+        const res = this.ex.ask('sweepStart');
+        if (res.error) {
+          this.sweepRunning = false;
+          this.sweepMessage(res.error, true);
+          this.syncSweepButtons();
+          return;
+        }
+        requestAnimationFrame(() => this.sweepFrame());
+      },
+    });
+    this.job = job;
   }
 
   /** One frame of sweep work: a few milliseconds of gradient steps, then a redraw. */
@@ -211,6 +260,8 @@ export class DepthControls {
   }
 
   cancelSweep() {
+    if (this.job) cancelOffload(this.job);
+    this.job = null;
     const s = this.ex.ask('sweepCancel').result;
     this.sweepRunning = false;
     this.syncSweepButtons();

@@ -19,7 +19,7 @@ use crate::run::Session;
 use charts::RunDot;
 use phase::PhaseDemo;
 use spectra::{summarise, Factor, SpectraDemo};
-use sweep::SweepTask;
+use sweep::{SweepProgress, SweepTask};
 
 #[derive(Default)]
 pub struct Depth {
@@ -135,8 +135,13 @@ impl Chapter for Depth {
     const CALLS: &'static [CallSpec] = &[
         CallSpec {
             name: "sweepStart",
-            args: 0,
-            help: "starts a depth sweep with the config's sweep settings; answers sweepState",
+            args: 1,
+            help: "starts a depth sweep with the config's sweep settings (\"elsewhere\": run by a worker, shown from sweepAdopt); answers sweepState",
+        },
+        CallSpec {
+            name: "sweepAdopt",
+            args: 1,
+            help: "takes the sweepState of the same sweep run elsewhere (sweepStart(\"elsewhere\"))",
         },
         CallSpec {
             name: "sweepWork",
@@ -292,8 +297,39 @@ impl Chapter for Depth {
         };
         match name {
             "sweepStart" => {
-                self.sweep.start(shared.session.run().config());
+                let cfg = shared.session.run().config();
+                match args.first().and_then(Value::as_str) {
+                    None => self.sweep.start(cfg),
+                    Some("elsewhere") => self.sweep.start_elsewhere(cfg),
+                    Some(other) => {
+                        return Err(CallError::new(
+                            "sweep.where",
+                            format!(
+                                "must be \"elsewhere\" or absent; got {:?}",
+                                crate::config::echo::clip(other)
+                            ),
+                        ))
+                    }
+                }
                 Ok(self.sweep_state())
+            }
+            "sweepAdopt" => {
+                let p: SweepProgress = args
+                    .first()
+                    .cloned()
+                    .ok_or_else(|| CallError::new("sweep.state", "is missing"))
+                    .and_then(|v| {
+                        serde_json::from_value(v).map_err(|e| {
+                            CallError::new(
+                                "sweep.state",
+                                crate::config::echo::clip_quoted(&e.to_string()),
+                            )
+                        })
+                    })?;
+                self.sweep
+                    .adopt(p)
+                    .map_err(|e| CallError::new("sweep.state", e))?;
+                Ok(Value::Null)
             }
             "sweepWork" => {
                 self.sweep

@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 
 use ndarray::Array2;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{
     Config, DatasetConfig, InitConfig, InitKind, LrPolicy, SweepConfig, SweepData, SweepInit,
@@ -35,7 +35,7 @@ use crate::theory::predict::Prediction;
 use crate::theory::{stability_bound, stability_bound_modes, LayerMap};
 
 /// How one training run of a sweep ended.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The loss fell to the threshold at this step.
@@ -70,7 +70,7 @@ pub fn median_outcome(runs: &[Outcome]) -> Option<Outcome> {
 }
 
 /// The results of a sweep so far (learning times in steps).
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct SweepResults {
     pub depths: Vec<usize>,
     pub threshold: f64,
@@ -599,7 +599,7 @@ impl Sweep {
 }
 
 /// Where a sweep started from the page stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SweepStatus {
     /// No sweep has been started.
@@ -611,7 +611,7 @@ pub enum SweepStatus {
 }
 
 /// Progress of a sweep, as the page and the JS API read it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SweepProgress {
     pub status: SweepStatus,
     /// Fraction of the training runs finished (0 to 1), counting the current one's steps.
@@ -623,6 +623,10 @@ pub struct SweepProgress {
     pub max_steps: u64,
     pub threshold: f64,
     pub results: Option<SweepResults>,
+    /// Whether the work is done elsewhere (a page's worker) and this copy only shows what it
+    /// is sent ([`SweepTask::adopt`]).
+    #[serde(default)]
+    pub elsewhere: bool,
 }
 
 /// A sweep the page starts, advances a slice at a time, and may cancel.
@@ -631,6 +635,17 @@ pub struct SweepTask {
     sweep: Option<Sweep>,
     cancelled: bool,
     version: u64,
+    /// Where the sweep runs elsewhere: the progress it last reported.
+    remote: Option<Remote>,
+}
+
+/// What a sweep running elsewhere last reported.
+#[derive(Clone, Copy, Debug)]
+struct Remote {
+    done: bool,
+    progress: f64,
+    runs_done: usize,
+    steps: u64,
 }
 
 impl SweepTask {
@@ -638,21 +653,64 @@ impl SweepTask {
     pub fn start(&mut self, cfg: &ValidConfig) {
         self.sweep = Some(Sweep::new(cfg));
         self.cancelled = false;
+        self.remote = None;
         self.version += 1;
     }
 
+    /// Starts a sweep over `cfg.sweep` that runs elsewhere (the same sweep, in a page's
+    /// worker): this copy takes no steps and shows the progress and results it is sent with
+    /// [`adopt`](SweepTask::adopt).
+    pub fn start_elsewhere(&mut self, cfg: &ValidConfig) {
+        self.start(cfg);
+        self.remote = Some(Remote {
+            done: false,
+            progress: 0.0,
+            runs_done: 0,
+            steps: 0,
+        });
+    }
+
+    /// Takes the progress and results of the sweep running elsewhere. Refused when no such
+    /// sweep is running here, or when `p` is of a sweep with other depths or seeds.
+    pub fn adopt(&mut self, p: SweepProgress) -> Result<(), String> {
+        if self.status() != SweepStatus::Running || self.remote.is_none() {
+            return Err("no sweep started elsewhere is running here".into());
+        }
+        let sweep = self.sweep.as_mut().expect("running");
+        let results = p.results.unwrap_or_default();
+        let spec = sweep.spec();
+        if results.depths != spec.depths || results.seeds != spec.seeds {
+            return Err(format!(
+                "the results are of another sweep (depths {:?}, {} seeds; this one has {:?}, {})",
+                results.depths, results.seeds, spec.depths, spec.seeds
+            ));
+        }
+        let total = sweep.jobs_done().1;
+        self.remote = Some(Remote {
+            done: p.status == SweepStatus::Done,
+            progress: p.progress.clamp(0.0, 1.0),
+            runs_done: p.runs_done.min(total),
+            steps: p.steps,
+        });
+        sweep.results = results;
+        self.version += 1;
+        Ok(())
+    }
+
     pub fn status(&self) -> SweepStatus {
-        match &self.sweep {
-            None => SweepStatus::Idle,
-            Some(_) if self.cancelled => SweepStatus::Cancelled,
-            Some(s) if s.is_done() => SweepStatus::Done,
-            Some(_) => SweepStatus::Running,
+        match (&self.sweep, &self.remote) {
+            (None, _) => SweepStatus::Idle,
+            (Some(_), _) if self.cancelled => SweepStatus::Cancelled,
+            (Some(_), Some(r)) if r.done => SweepStatus::Done,
+            (Some(_), Some(_)) => SweepStatus::Running,
+            (Some(s), None) if s.is_done() => SweepStatus::Done,
+            (Some(_), None) => SweepStatus::Running,
         }
     }
 
-    /// Runs up to `budget` gradient steps; returns whether the sweep is still running.
+    /// Runs up to `budget` gradient steps; returns whether the sweep is still running here.
     pub fn work(&mut self, budget: u64) -> bool {
-        if self.status() != SweepStatus::Running {
+        if self.status() != SweepStatus::Running || self.remote.is_some() {
             return false;
         }
         let sweep = self.sweep.as_mut().expect("running");
@@ -693,22 +751,28 @@ impl SweepTask {
                 max_steps: 0,
                 threshold: 0.0,
                 results: None,
+                elsewhere: false,
             },
             Some(s) => {
-                let (runs_done, runs_total) = s.jobs_done();
+                let (mut runs_done, runs_total) = s.jobs_done();
+                let (mut progress, mut steps) = (s.progress(), s.steps().0);
+                if let Some(r) = &self.remote {
+                    (runs_done, progress, steps) = (r.runs_done, r.progress, r.steps);
+                }
                 SweepProgress {
                     status,
                     progress: if status == SweepStatus::Done {
                         1.0
                     } else {
-                        s.progress()
+                        progress
                     },
                     runs_done,
                     runs_total,
-                    steps: s.steps().0,
+                    steps,
                     max_steps: s.spec().max_steps,
                     threshold: s.spec().threshold,
                     results: Some(s.results().clone()),
+                    elsewhere: self.remote.is_some(),
                 }
             }
         }

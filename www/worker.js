@@ -1,0 +1,77 @@
+// Long work off the page's thread: a second wasm App that runs one chapter's sweep to the end
+// and reports its state as it goes (www/offload.js sends the jobs and hands the states to the
+// page's own App, which draws them).
+//
+// A job is {job, config, setup, step, state}:
+//   config  the page's config as JSON (the App is built from it, so the sweep sees the same run);
+//   setup   [[call, args], ...] made first, e.g. [['sweepStart', []]];
+//   step    the call that advances the work by n units ([n] as its arguments), or null for
+//           App.work(n);
+//   state   the call that reads the work's state; its `status` is 'running' until the end
+//           (the step call answers the same `status`, or App.work false once nothing is left).
+// The worker answers {job, state} about every REPORT_MS, and {job, state, end: true} at the end,
+// or {job, error}. {cancel: job} stops that job at its next slice.
+import init, { App } from './pkg/dln_explorer.js';
+
+/** Milliseconds of work between looks at the message queue (how soon a cancel is seen). */
+const SLICE_MS = 40;
+/** Milliseconds between the states sent while a job runs. */
+const REPORT_MS = 150;
+
+const ready = init();
+let current = null;
+
+const yieldToMessages = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+function ask(app, name, args) {
+  const reply = JSON.parse(app.call(name, JSON.stringify(args)));
+  if (reply.error) throw new Error(reply.field ? `${reply.field}: ${reply.error}` : reply.error);
+  return reply.result;
+}
+
+async function run(msg) {
+  const { job, config, setup = [], step = null, state } = msg;
+  await ready;
+  const app = new App(config);
+  try {
+    for (const [name, args] of setup) ask(app, name, args);
+    let units = 1;
+    let msPerUnit = null;
+    let reported = performance.now();
+    for (;;) {
+      if (current !== job) return;
+      const t0 = performance.now();
+      while (performance.now() - t0 < SLICE_MS) {
+        const t = performance.now();
+        const going = step ? ask(app, step, [units])?.status === 'running' : app.work(units);
+        const dt = performance.now() - t;
+        if (dt > 0.5) msPerUnit = dt / units;
+        units = msPerUnit ? Math.max(1, Math.min(1e7, Math.floor(SLICE_MS / 4 / msPerUnit))) : units * 2;
+        if (!going) {
+          const last = ask(app, state, []);
+          if (last?.status !== 'running') {
+            self.postMessage({ job, state: last, end: true });
+            return;
+          }
+        }
+      }
+      if (performance.now() - reported >= REPORT_MS) {
+        self.postMessage({ job, state: ask(app, state, []) });
+        reported = performance.now();
+      }
+      await yieldToMessages();
+    }
+  } finally {
+    app.free();
+  }
+}
+
+self.onmessage = (e) => {
+  const msg = e.data;
+  if (msg.cancel !== undefined) {
+    if (current === msg.cancel) current = null;
+    return;
+  }
+  current = msg.job;
+  run(msg).catch((err) => self.postMessage({ job: msg.job, error: String(err && err.message ? err.message : err) }));
+};
