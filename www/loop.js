@@ -61,23 +61,36 @@ export const loop = {
   stepWithin(max, budgetMs) {
     const t0 = performance.now();
     const cost = Math.max(1, this.cost ?? 1);
-    this.flopsPerMs ??= FIRST_FLOPS_PER_MS;
     let done = 0;
     while (done < max) {
-      const left = budgetMs - (performance.now() - t0);
-      const k = Math.max(1, Math.min(max - done, Math.floor((left * this.flopsPerMs) / cost)));
+      const k = this.stepsIn(budgetMs - (performance.now() - t0), cost, max - done);
       const t = performance.now();
       const took = this.guard(() => this.app.advance(k), 0);
-      const dt = performance.now() - t;
-      if (took > 0) {
-        // A slice too short to time well only lets the rate grow, at most twofold.
-        const rate = (took * cost) / Math.max(dt, 0.05);
-        this.flopsPerMs = dt > 0.5 ? 0.7 * this.flopsPerMs + 0.3 * rate : Math.max(this.flopsPerMs, Math.min(rate, 2 * this.flopsPerMs));
-      }
+      this.learnRate(took * cost, performance.now() - t);
       done += took;
       if (took < k || performance.now() - t0 >= budgetMs) break;
     }
     return done;
+  },
+
+  /**
+   * How many steps of `cost` operations each fit in `ms` milliseconds at the measured rate: at
+   * least one (so every slice makes progress) and at most `most`.
+   */
+  stepsIn(ms, cost, most = 2 ** 31) {
+    const rate = this.flopsPerMs ?? FIRST_FLOPS_PER_MS;
+    return Math.max(1, Math.min(most, Math.floor((ms * rate) / Math.max(1, cost ?? 1))));
+  },
+
+  /**
+   * Learns the rate (operations per ms) from `ops` operations done in `dt` ms. A slice too short
+   * to time well (under 0.5 ms) only lets the rate grow, at most twofold.
+   */
+  learnRate(ops, dt) {
+    if (!(ops > 0)) return;
+    const was = this.flopsPerMs ?? FIRST_FLOPS_PER_MS;
+    const rate = ops / Math.max(dt, 0.05);
+    this.flopsPerMs = dt > 0.5 ? 0.7 * was + 0.3 * rate : Math.max(was, Math.min(rate, 2 * was));
   },
 
   /** The milliseconds `steps` steps of `cost` operations each are expected to take. */
@@ -91,13 +104,11 @@ export const loop = {
    */
   catchUpTwin(budgetMs) {
     const cost = Math.max(1, this.twinCost ?? 1);
-    this.flopsPerMs ??= FIRST_FLOPS_PER_MS;
-    const k = Math.max(1, Math.min(2 ** 31, Math.floor((budgetMs * this.flopsPerMs) / cost)));
+    const k = this.stepsIn(budgetMs, cost);
     const before = this.twinBehind;
     const t = performance.now();
     const left = this.guard(() => this.app.catchUpTwin(k), 0);
-    const dt = performance.now() - t;
-    if (dt > 0.5 && before > left) this.flopsPerMs = 0.7 * this.flopsPerMs + 0.3 * (((before - left) * cost) / dt);
+    this.learnRate((before - left) * cost, performance.now() - t);
     this.twinBehind = left;
     this.twinTotal = Math.max(this.twinTotal ?? 0, before);
     this.dirty = true;
