@@ -3,14 +3,14 @@
 // and the Play button's state.
 
 const FRAME_BUDGET_MS = 18;
+/** A frame's share of long work, in ms: a long `step(n)`, a link's or a second network's catch-up. */
+export const WORK_SLICE_MS = 12;
 /** The least of a frame the training takes while playing, however long the drawing takes. */
 const MIN_TRAIN_MS = 4;
 /** While playing, a frame starts no more chart draws once it has drawn for this long (ms). */
 const DRAW_BUDGET_MS = 12;
 /** The training rate assumed before one is measured: 1 GFLOP/s, a million operations per ms. */
 const FIRST_FLOPS_PER_MS = 1e6;
-/** The milliseconds of a frame the second network's catch-up takes (half while playing). */
-const TWIN_SLICE_MS = 12;
 
 /** Whether this page has drawn a chart yet (the `dln-first-chart` mark is set once). */
 let firstChartMarked = false;
@@ -42,7 +42,8 @@ export const loop = {
       if (took < remaining && this.stepsPerSecond) this.owed = 0;
       this.afterSteps();
     }
-    if (this.twinBehind > 0) this.catchUpTwin(this.playing ? TWIN_SLICE_MS / 2 : TWIN_SLICE_MS);
+    // The second network's catch-up takes half its slice while playing, beside the training.
+    if (this.twinBehind > 0) this.catchUpTwin(this.playing ? WORK_SLICE_MS / 2 : WORK_SLICE_MS);
     if (this.dirty) {
       const t = performance.now();
       this.draw();
