@@ -2,11 +2,11 @@
 // postMessage API of messages.js), and what the <dln-explorer> element's methods call. Each one
 // validates its arguments and answers null or a message naming what was wrong.
 
+import { WORK_SLICE_MS } from './loop.js';
+
 const MAX_STEPS_PER_CALL = 1_000_000;
 /** Steps of `step(n)` expected to take longer than this (ms) are taken a slice a frame. */
 const STEP_BUDGET_MS = 50;
-/** The milliseconds of each frame such a `step(n)` takes. */
-const STEP_SLICE_MS = 14;
 
 /**
  * The explorer methods of the public API, mixed into Explorer's prototype.
@@ -117,7 +117,7 @@ export const api = {
       const frame = () => {
         if (this.dead) return finish('the simulation has stopped');
         if (job.cancelled) return finish(`step: cancelled after ${job.done.toLocaleString('en')} of ${n.toLocaleString('en')} steps`);
-        const took = this.stepWithin(n - job.done, STEP_SLICE_MS);
+        const took = this.stepWithin(n - job.done, WORK_SLICE_MS);
         job.done += took;
         const s = this.status();
         if (job.done >= n || took === 0 || !s || s.finished || s.diverged) {

@@ -3,14 +3,14 @@
 // and the Play button's state.
 
 const FRAME_BUDGET_MS = 18;
+/** A frame's share of long work, in ms: a long `step(n)`, a link's or a second network's catch-up. */
+export const WORK_SLICE_MS = 12;
 /** The least of a frame the training takes while playing, however long the drawing takes. */
 const MIN_TRAIN_MS = 4;
 /** While playing, a frame starts no more chart draws once it has drawn for this long (ms). */
 const DRAW_BUDGET_MS = 12;
 /** The training rate assumed before one is measured: 1 GFLOP/s, a million operations per ms. */
 const FIRST_FLOPS_PER_MS = 1e6;
-/** The milliseconds of a frame the second network's catch-up takes (half while playing). */
-const TWIN_SLICE_MS = 12;
 
 /** Whether this page has drawn a chart yet (the `dln-first-chart` mark is set once). */
 let firstChartMarked = false;
@@ -42,7 +42,8 @@ export const loop = {
       if (took < remaining && this.stepsPerSecond) this.owed = 0;
       this.afterSteps();
     }
-    if (this.twinBehind > 0) this.catchUpTwin(this.playing ? TWIN_SLICE_MS / 2 : TWIN_SLICE_MS);
+    // The second network's catch-up takes half its slice while playing, beside the training.
+    if (this.twinBehind > 0) this.catchUpTwin(this.playing ? WORK_SLICE_MS / 2 : WORK_SLICE_MS);
     if (this.dirty) {
       const t = performance.now();
       this.draw();
@@ -61,23 +62,36 @@ export const loop = {
   stepWithin(max, budgetMs) {
     const t0 = performance.now();
     const cost = Math.max(1, this.cost ?? 1);
-    this.flopsPerMs ??= FIRST_FLOPS_PER_MS;
     let done = 0;
     while (done < max) {
-      const left = budgetMs - (performance.now() - t0);
-      const k = Math.max(1, Math.min(max - done, Math.floor((left * this.flopsPerMs) / cost)));
+      const k = this.stepsIn(budgetMs - (performance.now() - t0), cost, max - done);
       const t = performance.now();
       const took = this.guard(() => this.app.advance(k), 0);
-      const dt = performance.now() - t;
-      if (took > 0) {
-        // A slice too short to time well only lets the rate grow, at most twofold.
-        const rate = (took * cost) / Math.max(dt, 0.05);
-        this.flopsPerMs = dt > 0.5 ? 0.7 * this.flopsPerMs + 0.3 * rate : Math.max(this.flopsPerMs, Math.min(rate, 2 * this.flopsPerMs));
-      }
+      this.learnRate(took * cost, performance.now() - t);
       done += took;
       if (took < k || performance.now() - t0 >= budgetMs) break;
     }
     return done;
+  },
+
+  /**
+   * How many steps of `cost` operations each fit in `ms` milliseconds at the measured rate: at
+   * least one (so every slice makes progress) and at most `most`.
+   */
+  stepsIn(ms, cost, most = 2 ** 31) {
+    const rate = this.flopsPerMs ?? FIRST_FLOPS_PER_MS;
+    return Math.max(1, Math.min(most, Math.floor((ms * rate) / Math.max(1, cost ?? 1))));
+  },
+
+  /**
+   * Learns the rate (operations per ms) from `ops` operations done in `dt` ms. A slice too short
+   * to time well (under 0.5 ms) only lets the rate grow, at most twofold.
+   */
+  learnRate(ops, dt) {
+    if (!(ops > 0)) return;
+    const was = this.flopsPerMs ?? FIRST_FLOPS_PER_MS;
+    const rate = ops / Math.max(dt, 0.05);
+    this.flopsPerMs = dt > 0.5 ? 0.7 * was + 0.3 * rate : Math.max(was, Math.min(rate, 2 * was));
   },
 
   /** The milliseconds `steps` steps of `cost` operations each are expected to take. */
@@ -91,13 +105,11 @@ export const loop = {
    */
   catchUpTwin(budgetMs) {
     const cost = Math.max(1, this.twinCost ?? 1);
-    this.flopsPerMs ??= FIRST_FLOPS_PER_MS;
-    const k = Math.max(1, Math.min(2 ** 31, Math.floor((budgetMs * this.flopsPerMs) / cost)));
+    const k = this.stepsIn(budgetMs, cost);
     const before = this.twinBehind;
     const t = performance.now();
     const left = this.guard(() => this.app.catchUpTwin(k), 0);
-    const dt = performance.now() - t;
-    if (dt > 0.5 && before > left) this.flopsPerMs = 0.7 * this.flopsPerMs + 0.3 * (((before - left) * cost) / dt);
+    this.learnRate((before - left) * cost, performance.now() - t);
     this.twinBehind = left;
     this.twinTotal = Math.max(this.twinTotal ?? 0, before);
     this.dirty = true;

@@ -8,6 +8,8 @@
 // chapter opens scrolled to it. Anything in a link that cannot be used is listed in a dismissable
 // message and the rest still applies.
 
+import { WORK_SLICE_MS } from './loop.js';
+
 /**
  * Controls of the page's own keys that `<key>_hide=1` hides. A config field's control is found
  * by its key, which is its `data-param` (the field table, src/config/fields.rs).
@@ -31,9 +33,6 @@ const EMBED_WIDTH = 960;
 const REPLACE_DELAY_MS = 250;
 /** How long a linked chapter is held in place while the page lays out around it. */
 const SETTLE_MS = 3000;
-/** Steps per animation frame while training up to a linked step. */
-/** Milliseconds of training per frame while a link's step is reached. */
-const CATCH_UP_MS = 12;
 /** The longest hash the reader accepts (src/page/hash.rs). */
 const MAX_HASH = 200_000;
 
@@ -176,7 +175,7 @@ export class Permalink {
       if (left > 0 && !s.finished && !s.diverged && !cancelled) {
         // As many steps as fit in a slice of the frame (the explorer's cost model), with the
         // progress in the work bar, so a large network never freezes the tab.
-        const took = this.ex.stepWithin(left, CATCH_UP_MS);
+        const took = this.ex.stepWithin(left, WORK_SLICE_MS);
         if (took > 0) {
           const now = s.step + took;
           this.ex.showWork('link', now / step, `Training to step ${step.toLocaleString('en')} for the link: ${Math.floor((100 * now) / step)} %`, cancel);

@@ -21,8 +21,8 @@ export const work = {
     if (this.jobs?.delete(id)) this.drawWork();
   },
 
-  /** Cancels job `id` (the newest when none is named), as its Cancel button does. */
-  cancelWork(id = [...(this.jobs?.keys() ?? [])].pop()) {
+  /** Cancels job `id`, as its Cancel button does. */
+  cancelWork(id) {
     const job = this.jobs?.get(id);
     if (!job) return false;
     this.jobs.delete(id);
