@@ -23,7 +23,14 @@ export const SECTIONS = [
   ['Context and recurrent', 'section.chapter[data-chapter="context"]'],
   ['256 x 4096, Semantic', 'section.chapter[data-chapter="semantic"]', '#dataset=diffusion&levels=8&nfeatures=4096'],
   ['256 x 4096, Learning', 'section.chapter[data-chapter="learning"]', '#dataset=diffusion&levels=8&nfeatures=4096'],
+  // The depth chapter while a long sweep runs beside the playing run: in its worker, and on the
+  // page (a browser without workers), a slice per frame.
+  ['Depth, sweep in a worker', 'section.chapter[data-chapter="depth"]', '', { sweep: true }],
+  ['Depth, sweep on the page', 'section.chapter[data-chapter="depth"]', '', { sweep: true, noWorker: true }],
 ];
+
+/** The sweep the last two sections run: long enough to last the measurement. */
+const LONG_SWEEP = { depths: [1, 2, 4, 8, 16, 32, 64], seeds: 9, inits: ['small_gaussian', 'scaled_gaussian', 'orthogonal', 'balanced', 'pretrained'] };
 
 // Each chart's draw is timed by wrapping the loop's call to app.draw (the page itself is left
 // as it is; only the copy sent to this browser is instrumented).
@@ -58,12 +65,20 @@ export async function measureFrames({ sections = SECTIONS, seconds = 4, root = R
       }
       await route.fulfill({ response: res, body: text, headers: { ...res.headers(), 'content-encoding': 'identity' } });
     });
-    for (const [name, selector, hash = ''] of sections) {
-      const { page, problems } = await openPage(b.context, url + hash);
+    for (const [name, selector, hash = '', opts = {}] of sections) {
+      const { page, problems } = opts.noWorker
+        ? await b.context.newPage().then(async (p) => {
+          await p.addInitScript(() => { delete window.Worker; });
+          await p.goto(url + hash);
+          await p.waitForFunction(() => window.dln, null, { timeout: 30000 });
+          return { page: p, problems: [] };
+        })
+        : await openPage(b.context, url + hash);
       await page.setViewportSize({ width: 1400, height: 1000 });
       await page.$eval(selector, (el) => el.scrollIntoView({ block: 'start' }));
       await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
       await page.waitForTimeout(300);
+      if (opts.sweep) await page.evaluate((sw) => window.dln.sweep(sw), LONG_SWEEP);
       const figures = await page.evaluate(async (ms) => {
         const longTasks = [];
         const po = new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); });
@@ -86,7 +101,9 @@ export async function measureFrames({ sections = SECTIONS, seconds = 4, root = R
         po.disconnect();
         const draws = {};
         for (const [panel, dt] of window.__draws) (draws[panel] ||= []).push(dt);
-        return { deltas, longTasks, draws, step: JSON.parse(JSON.stringify(window.dln.state())).step };
+        const sweep = window.dln.sweepState();
+        window.dln.cancelSweep();
+        return { deltas, longTasks, draws, step: JSON.parse(JSON.stringify(window.dln.state())).step, sweep };
       }, seconds * 1000);
       const draws = Object.fromEntries(Object.entries(figures.draws).map(([p, xs]) => [p, {
         n: xs.length, median: median(xs), p95: quantile(xs, 0.95),
@@ -98,6 +115,7 @@ export async function measureFrames({ sections = SECTIONS, seconds = 4, root = R
         p95: quantile(figures.deltas, 0.95),
         longTasks: figures.longTasks.length,
         step: figures.step,
+        sweep: opts.sweep ? `${figures.sweep.status}, ${figures.sweep.runs_done} of ${figures.sweep.runs_total} runs, ${figures.sweep.steps} steps` : null,
         draws,
       });
       if (problems.length) console.error(problems.join('\n'));
@@ -135,7 +153,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(`frame intervals while playing at the default speed, ${seconds} s per section, 1400 x 1000`);
     console.log('section                    frames  median ms  p95 ms  long tasks  steps reached');
     for (const r of results) {
-      console.log(`${r.section.padEnd(26)} ${String(r.frames).padStart(6)} ${f(r.median).padStart(10)} ${f(r.p95).padStart(7)} ${String(r.longTasks).padStart(11)}  ${r.step}`);
+      console.log(`${r.section.padEnd(26)} ${String(r.frames).padStart(6)} ${f(r.median).padStart(10)} ${f(r.p95).padStart(7)} ${String(r.longTasks).padStart(11)}  ${r.step}${r.sweep ? ` (sweep: ${r.sweep})` : ''}`);
     }
     if (instrumented) {
       console.log('\ntime of one draw per chart, ms (median / p95, draws counted)');
