@@ -993,6 +993,56 @@ mod page {
     }
 
     #[test]
+    fn a_similarity_sweep_run_elsewhere_takes_no_steps_here_and_shows_the_points_it_is_sent() {
+        // The worker's copy runs the sweep; the page's copy only adopts its states.
+        let mut worker = reg();
+        let mut page = reg();
+        call(&mut worker, "priorSweepStart", &[]);
+        let started = call(&mut page, "priorSweepStart", &[json!("elsewhere")]);
+        assert_eq!(started["elsewhere"], json!(true));
+        let e = page.call("priorSweepStart", &[json!("there")]).unwrap_err();
+        assert_eq!(e.field, "sweep.where");
+        let mut reports = 0;
+        loop {
+            call(&mut worker, "priorWork", &[json!(0), json!(2000)]);
+            let sent: Value =
+                serde_json::from_str(&call(&mut worker, "priorSweepState", &[]).to_string())
+                    .unwrap();
+            // Between reports the page's own frames do no sweep work.
+            call(&mut page, "priorWork", &[json!(0), json!(100_000)]);
+            call(&mut page, "priorSweepAdopt", std::slice::from_ref(&sent));
+            reports += 1;
+            let shown = call(&mut page, "priorSweepState", &[]);
+            for k in ["points", "steps", "status", "angles_done", "progress"] {
+                assert_eq!(shown[k], sent[k], "{k} after report {reports}");
+            }
+            if sent["status"] != json!("running") {
+                break;
+            }
+        }
+        assert!(reports > 3, "{reports} reports");
+        assert_eq!(
+            call(&mut page, "priorSweepState", &[])["status"],
+            json!("done")
+        );
+        // Points of other angles, or after the end, are refused.
+        let mut other = reg();
+        call(&mut other, "priorSweepStart", &[json!("elsewhere")]);
+        let mut sent = call(&mut worker, "priorSweepState", &[]);
+        sent["status"] = json!("running");
+        sent["points"][0]["angle"] = json!(1.5);
+        let e = other.call("priorSweepAdopt", &[sent]).unwrap_err();
+        assert_eq!(e.field, "sweep.state.points");
+        let e = page
+            .call(
+                "priorSweepAdopt",
+                &[call(&mut worker, "priorSweepState", &[])],
+            )
+            .unwrap_err();
+        assert_eq!(e.field, "sweep.state");
+    }
+
+    #[test]
     fn the_chapter_opens_on_rotate_the_task_and_every_preset_loads_with_its_caption() {
         let mut r = reg();
         let st = call(&mut r, "priorState", &[]);

@@ -2,13 +2,13 @@
 // and reports its state as it goes (www/offload.js sends the jobs and hands the states to the
 // page's own App, which draws them).
 //
-// A job is {job, config, setup, step, state}:
+// A job is {job, config, setup, step, stepArgs, state}:
 //   config  the page's config as JSON (the App is built from it, so the sweep sees the same run);
 //   setup   [[call, args], ...] made first, e.g. [['sweepStart', []]];
-//   step    the call that advances the work by n units ([n] as its arguments), or null for
-//           App.work(n);
-//   state   the call that reads the work's state; its `status` is 'running' until the end
-//           (the step call answers the same `status`, or App.work false once nothing is left).
+//   step    the call that advances the work by n units (its arguments: stepArgs, then n), or
+//           null for App.work(n);
+//   state   the call that reads the work's state, after every slice; its `status` is
+//           'running' until the end.
 // The worker answers {job, state} about every REPORT_MS, and {job, state, end: true} at the end,
 // or {job, error}. {cancel: job} stops that job at its next slice.
 import init, { App } from './pkg/dln_explorer.js';
@@ -30,7 +30,7 @@ function ask(app, name, args) {
 }
 
 async function run(msg) {
-  const { job, config, setup = [], step = null, state } = msg;
+  const { job, config, setup = [], step = null, stepArgs = [], state } = msg;
   await ready;
   const app = new App(config);
   try {
@@ -43,20 +43,19 @@ async function run(msg) {
       const t0 = performance.now();
       while (performance.now() - t0 < SLICE_MS) {
         const t = performance.now();
-        const going = step ? ask(app, step, [units])?.status === 'running' : app.work(units);
+        if (step) ask(app, step, [...stepArgs, units]);
+        else app.work(units);
         const dt = performance.now() - t;
         if (dt > 0.5) msPerUnit = dt / units;
         units = msPerUnit ? Math.max(1, Math.min(1e7, Math.floor(SLICE_MS / 4 / msPerUnit))) : units * 2;
-        if (!going) {
-          const last = ask(app, state, []);
-          if (last?.status !== 'running') {
-            self.postMessage({ job, state: last, end: true });
-            return;
-          }
-        }
+      }
+      const now = ask(app, state, []);
+      if (now?.status !== 'running') {
+        self.postMessage({ job, state: now, end: true });
+        return;
       }
       if (performance.now() - reported >= REPORT_MS) {
-        self.postMessage({ job, state: ask(app, state, []) });
+        self.postMessage({ job, state: now });
         reported = performance.now();
       }
       await yieldToMessages();

@@ -81,16 +81,7 @@ describe('the depth sweep', () => {
   test('runs in a worker while the page plays its own run, with the same results as a page without workers', async () => {
     const sweep = { depths: [1, 2, 4, 8], seeds: 2 };
     const outcome = async (noWorker) => {
-      const page = await site.context.newPage();
-      if (noWorker) await page.addInitScript(() => { delete window.Worker; });
-      const { problems } = await (async () => {
-        const problems = [];
-        page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-        page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-        await page.goto(site.url);
-        await page.waitForFunction(() => window.dln, null, { timeout: 30000 });
-        return { problems };
-      })();
+      const { page, problems } = await openPage(site.context, site.url, { withoutWorkers: noWorker });
       await page.evaluate(() => window.dln.play());
       const step0 = await page.evaluate(() => window.dln.status().step);
       assert.equal(await page.evaluate((sw) => window.dln.sweep(sw), sweep), null);

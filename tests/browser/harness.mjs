@@ -64,10 +64,12 @@ export function useBrowser() {
 
 /**
  * Opens `url` in a new page, collecting console errors, page errors and failed requests.
- * Waits for the `dln-ready` event unless `waitReady` is false.
+ * Waits for the `dln-ready` event unless `waitReady` is false. `withoutWorkers` opens it as a
+ * browser without Web Workers would (long work then runs on the page, a slice per frame).
  */
-export async function openPage(context, url, { waitReady = true } = {}) {
+export async function openPage(context, url, { waitReady = true, withoutWorkers = false } = {}) {
   const page = await context.newPage();
+  if (withoutWorkers) await page.addInitScript(() => { delete window.Worker; });
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));

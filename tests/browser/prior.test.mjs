@@ -164,8 +164,32 @@ describe('the prior-knowledge chapter', () => {
     await page.close();
   });
 
-  test('the similarity sweep runs a slice per frame with progress, draws its dots, and can be cancelled', async () => {
-    const { page, problems } = await openPage(site.context, site.url);
+  test('the similarity sweep runs in a worker, with the same points as a page without workers', async () => {
+    const outcome = async (noWorker) => {
+      const { page, problems } = await openPage(site.context, site.url, { withoutWorkers: noWorker });
+      await page.waitForFunction(() => document.querySelector('[data-chapter="prior"]')?.prior, null, { timeout: 30000 });
+      await page.click('[data-prior-sweep-run]');
+      const started = (await ask(page, 'priorSweepState')).result;
+      await page.waitForFunction(() => document.querySelector('[data-chapter="prior"]').prior.lastState.sweep.status === 'done', null, { timeout: 60000 });
+      const s = (await ask(page, 'priorSweepState')).result;
+      const text = await page.textContent('[data-role="prior-sweep-status"]');
+      await page.close();
+      return { started, s, text, problems };
+    };
+    const inWorker = await outcome(false);
+    const onPage = await outcome(true);
+    assert.equal(inWorker.started.elsewhere, true, 'a page with workers runs the sweep in one');
+    assert.equal(onPage.started.elsewhere, false, 'a page without workers runs it itself');
+    assert.equal(inWorker.s.points.length, 15);
+    assert.deepEqual(inWorker.s.points, onPage.s.points);
+    assert.equal(inWorker.s.steps, onPage.s.steps);
+    assert.match(inWorker.text, /^Done: 15 of 15 angles/);
+    assert.deepEqual(inWorker.problems, []);
+    assert.deepEqual(onPage.problems, []);
+  });
+
+  test('without workers, the similarity sweep runs a slice per frame with progress, draws its dots, and can be cancelled', async () => {
+    const { page, problems } = await openPage(site.context, site.url, { withoutWorkers: true });
     await showCanvas(page, SIMILARITY);
     await page.evaluate(() => {
       window.__seen = [];

@@ -6,6 +6,7 @@
 // runs, so nothing freezes the tab.
 
 import { fmt } from '../fmt.js';
+import { cancelOffload, offload, offloadAvailable } from '../offload.js';
 
 /** Milliseconds of sweep work per animation frame. */
 const WORK_MS = 8;
@@ -29,6 +30,8 @@ export class PriorControls {
     sec.prior = this;
     this.q = (s) => sec.querySelector(s);
     this.queued = false;
+    /** The worker job running the similarity sweep, if it runs in one. */
+    this.job = null;
     this.msPerStep = 0.01;
     sec.querySelector('form')?.addEventListener('submit', (e) => e.preventDefault());
     this.bindPresets();
@@ -269,15 +272,53 @@ export class PriorControls {
   }
 
   startSweep() {
-    const r = this.ask('priorSweepStart');
+    if (this.job) cancelOffload(this.job);
+    this.job = null;
+    const elsewhere = offloadAvailable();
+    const r = this.ask('priorSweepStart', ...(elsewhere ? ['elsewhere'] : []));
     if (r.error) return r.error;
     this.showSweep(r.result);
     this.drawAll();
+    if (elsewhere) this.sweepElsewhere();
     this.schedule();
     return null;
   }
 
+  /**
+   * Runs the sweep just started in the worker (www/offload.js), on a copy of this chapter's
+   * sequence: the page's copy adopts each state it reports. If the worker fails, the sweep
+   * starts again here, a slice a frame.
+   */
+  sweepElsewhere() {
+    const cfg = this.ask('priorConfig').result;
+    const job = offload({
+      config: this.ex.app.config(),
+      setup: [['priorConfigure', [cfg]], ['priorSweepStart', []]],
+      step: 'priorWork',
+      stepArgs: [0],
+      state: 'priorSweepState',
+      onState: (s, end) => {
+        if (this.job !== job) return;
+        const r = this.ask('priorSweepAdopt', s);
+        if (end || r.error) this.job = null;
+        if (r.error) this.sweepMessage(r.error, true);
+        this.refresh(false);
+        this.drawAll();
+      },
+      onError: () => {
+        if (this.job !== job) return;
+        this.job = null;
+        const r = this.ask('priorSweepStart');
+        if (r.error) this.sweepMessage(r.error, true);
+        this.schedule();
+      },
+    });
+    this.job = job;
+  }
+
   cancelSweep() {
+    if (this.job) cancelOffload(this.job);
+    this.job = null;
     const r = this.ask('priorSweepCancel');
     if (r.result) this.showSweep(r.result);
     this.drawAll();

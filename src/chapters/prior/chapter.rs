@@ -49,11 +49,17 @@ struct SweepJob {
     points: Vec<SimilarityPoint>,
     status: SweepStatus,
     steps: u64,
+    /// Where the sweep runs elsewhere (a page's worker): the progress it last reported. This
+    /// copy then takes no steps and shows what it is sent ([`Prior::adopt_sweep`]).
+    elsewhere: Option<f64>,
 }
 
 impl SweepJob {
     /// Up to `n` steps of work; returns the steps taken.
     fn work(&mut self, n: u64) -> Result<u64, CallError> {
+        if self.elsewhere.is_some() {
+            return Ok(0);
+        }
         let mut took = 0;
         while took < n && self.status == SweepStatus::Running {
             if self.current.is_none() {
@@ -79,6 +85,9 @@ impl SweepJob {
     }
 
     fn progress(&self) -> f64 {
+        if let Some(p) = self.elsewhere {
+            return p;
+        }
         let total = self.spec.angles.len().max(1) as f64;
         let part = self.current.as_ref().map_or(0.0, |r| {
             let all: u64 = r
@@ -304,8 +313,9 @@ impl Prior {
         self.lazy.as_ref().expect("set above")
     }
 
-    /// Starts a similarity sweep over the sequence's rotate edit.
-    pub fn start_sweep(&mut self) -> Result<(), CallError> {
+    /// Starts a similarity sweep over the sequence's rotate edit; `elsewhere`: one that a
+    /// page's worker runs, shown from what it reports ([`adopt_sweep`](Prior::adopt_sweep)).
+    pub fn start_sweep(&mut self, elsewhere: bool) -> Result<(), CallError> {
         if self.cfg.rotate_phase().is_none() {
             return Err(CallError::new(
                 "sweep.over",
@@ -329,7 +339,51 @@ impl Prior {
             points: Vec::new(),
             status: SweepStatus::Running,
             steps: 0,
+            elsewhere: elsewhere.then_some(0.0),
         });
+        self.sweep_version += 1;
+        Ok(())
+    }
+
+    /// Takes the state (`priorSweepState`) of the same sweep run elsewhere: its points, steps
+    /// and progress. Refused unless such a sweep is running here and the points are of its
+    /// angles, in order.
+    pub fn adopt_sweep(&mut self, state: &Value) -> Result<(), CallError> {
+        let field = "sweep.state";
+        let Some(s) = self
+            .sweep
+            .as_mut()
+            .filter(|s| s.status == SweepStatus::Running && s.elsewhere.is_some())
+        else {
+            return Err(CallError::new(
+                field,
+                "no sweep started elsewhere is running here",
+            ));
+        };
+        let points: Vec<SimilarityPoint> = serde_json::from_value(
+            state.get("points").cloned().unwrap_or(Value::Null),
+        )
+        .map_err(|e| {
+            CallError::new(
+                format!("{field}.points"),
+                crate::config::echo::clip_quoted(&e.to_string()),
+            )
+        })?;
+        let angles = &s.spec.angles;
+        if points.len() > angles.len() || points.iter().zip(angles).any(|(p, &a)| p.angle != a) {
+            return Err(CallError::new(
+                format!("{field}.points"),
+                format!("are of another sweep; this one's angles are {angles:?}"),
+            ));
+        }
+        let number = |k: &str| state.get(k).and_then(Value::as_f64).unwrap_or(0.0);
+        s.elsewhere = Some(number("progress").clamp(0.0, 1.0));
+        s.steps = number("steps").max(0.0) as u64;
+        s.next = points.len();
+        s.points = points;
+        if state.get("status").and_then(Value::as_str) == Some("done") && s.next == angles.len() {
+            s.status = SweepStatus::Done;
+        }
         self.sweep_version += 1;
         Ok(())
     }
@@ -344,7 +398,8 @@ impl Prior {
         }
     }
 
-    /// `{status, progress, angles_done, angles_total, steps}`, with `points` when asked.
+    /// `{status, progress, angles_done, angles_total, steps, elsewhere}`, with `points` when
+    /// asked.
     pub fn sweep_state(&self, with_points: bool) -> Value {
         match &self.sweep {
             None => json!({ "status": SweepStatus::Idle, "progress": 0.0, "angles_done": 0,
@@ -356,6 +411,7 @@ impl Prior {
                     "angles_done": s.points.len(),
                     "angles_total": s.spec.angles.len(),
                     "steps": s.steps,
+                    "elsewhere": s.elsewhere.is_some(),
                 });
                 if with_points {
                     v["points"] = to_value(&s.points);
@@ -628,8 +684,13 @@ impl Chapter for Prior {
         },
         CallSpec {
             name: "priorSweepStart",
-            args: 0,
-            help: "starts the similarity sweep over θ; answers its progress",
+            args: 1,
+            help: "starts the similarity sweep over θ (\"elsewhere\": run by a worker, shown from priorSweepAdopt); answers its progress",
+        },
+        CallSpec {
+            name: "priorSweepAdopt",
+            args: 1,
+            help: "takes the priorSweepState of the same sweep run elsewhere",
         },
         CallSpec {
             name: "priorSweepCancel",
@@ -878,8 +939,28 @@ impl Chapter for Prior {
                 )),
             },
             "priorSweepStart" => {
-                self.start_sweep()?;
+                let elsewhere = match args.first().and_then(Value::as_str) {
+                    None => false,
+                    Some("elsewhere") => true,
+                    Some(other) => {
+                        return Err(CallError::new(
+                            "sweep.where",
+                            format!(
+                                "must be \"elsewhere\" or absent; got {:?}",
+                                crate::config::echo::clip(other)
+                            ),
+                        ))
+                    }
+                };
+                self.start_sweep(elsewhere)?;
                 Ok(self.sweep_state(false))
+            }
+            "priorSweepAdopt" => {
+                let state = args
+                    .first()
+                    .ok_or_else(|| CallError::new("sweep.state", "is missing"))?;
+                self.adopt_sweep(state)?;
+                Ok(Value::Null)
             }
             "priorSweepCancel" => {
                 self.cancel_sweep();

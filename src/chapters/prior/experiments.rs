@@ -68,7 +68,7 @@ fn flow_time_to_learn(run: &TaskRun, k: usize, threshold: f64) -> Option<f64> {
 }
 
 /// One angle of the similarity sweep.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq)]
 pub struct SimilarityPoint {
     pub angle: f64,
     /// Loss on the first task at the end of the rotated phase (simulation).
