@@ -860,6 +860,55 @@ mod chapter {
     }
 
     #[test]
+    fn a_sweep_run_elsewhere_does_no_work_here_and_shows_exactly_the_rows_and_cells_it_is_sent() {
+        // The worker's copy computes the sweep; the page's copy adopts what it reports.
+        let (mut worker, mut page) = (registry(), registry());
+        let small = json!({"sweep": {"alphas": [0.5, 1.0, 2.0], "snrs": [4.0]}});
+        for r in [&mut worker, &mut page] {
+            r.call("genConfigure", std::slice::from_ref(&small))
+                .unwrap();
+        }
+        worker.call("genSweepStart", &[]).unwrap();
+        let started = page.call("genSweepStart", &[json!("elsewhere")]).unwrap();
+        assert_eq!(started["elsewhere"], json!(true));
+        assert!(!page.work(1_000_000), "the page's copy has no sweep work");
+        let mut reports = 0;
+        loop {
+            let going = worker.work(20_000);
+            let sent: Value = serde_json::from_str(
+                &worker
+                    .call("genSweepState", &[json!(true)])
+                    .unwrap()
+                    .to_string(),
+            )
+            .unwrap();
+            page.call("genSweepAdopt", std::slice::from_ref(&sent))
+                .unwrap();
+            reports += 1;
+            let shown = page.call("genSweepState", &[json!(true)]).unwrap();
+            for k in ["rows", "late", "early", "rows_done", "cells_done", "status"] {
+                assert_eq!(shown[k], sent[k], "{k} after report {reports}");
+            }
+            if !going {
+                break;
+            }
+        }
+        assert!(reports > 2, "{reports} reports");
+        let done = page.call("genSweepState", &[json!(true)]).unwrap();
+        assert_eq!(done["status"], json!("done"));
+        assert_eq!(done["rows"].as_array().unwrap().len(), 3);
+        // α = 1 has no finite E_g(∞): it crosses as null and comes back infinite.
+        assert_eq!(done["rows"][1]["test_error_infinite"], Value::Null);
+        // Rows of another sweep are refused.
+        let mut other = registry();
+        other.call("genSweepStart", &[json!("elsewhere")]).unwrap();
+        let mut sent = worker.call("genSweepState", &[json!(true)]).unwrap();
+        sent["status"] = json!("running");
+        let e = other.call("genSweepAdopt", &[sent]).unwrap_err();
+        assert_eq!(e.field, "sweep.state.rows");
+    }
+
+    #[test]
     fn work_trains_the_run_while_it_plays_and_stops_at_the_end() {
         let mut reg = registry();
         reg.call("genConfigure", &[json!({"train": {"steps": 300}})])

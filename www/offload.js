@@ -53,13 +53,13 @@ export function offloadAvailable() {
  * Starts a job (see www/worker.js for its fields) and answers its id, or null without a worker.
  * `onState(state, end)` gets each state the worker reports; `onError(message)` a failure.
  */
-export function offload({ config, setup, step = null, stepArgs = [], state, onState, onError }) {
+export function offload({ config, setup, step = null, stepArgs = [], state, stateArgs = [], onState, onError }) {
   const w = ensureWorker();
   if (!w) return null;
   for (const id of jobs.keys()) cancelOffload(id);
   const job = nextJob++;
   jobs.set(job, { onState, onError });
-  w.postMessage({ job, config, setup, step, stepArgs, state });
+  w.postMessage({ job, config, setup, step, stepArgs, state, stateArgs });
   return job;
 }
 

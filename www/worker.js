@@ -2,13 +2,13 @@
 // and reports its state as it goes (www/offload.js sends the jobs and hands the states to the
 // page's own App, which draws them).
 //
-// A job is {job, config, setup, step, stepArgs, state}:
+// A job is {job, config, setup, step, stepArgs, state, stateArgs}:
 //   config  the page's config as JSON (the App is built from it, so the sweep sees the same run);
 //   setup   [[call, args], ...] made first, e.g. [['sweepStart', []]];
 //   step    the call that advances the work by n units (its arguments: stepArgs, then n), or
 //           null for App.work(n);
-//   state   the call that reads the work's state, after every slice; its `status` is
-//           'running' until the end.
+//   state   the call (with stateArgs) that reads the work's state, after every slice; its
+//           `status` is 'running' until the end.
 // The worker answers {job, state} about every REPORT_MS, and {job, state, end: true} at the end,
 // or {job, error}. {cancel: job} stops that job at its next slice.
 import init, { App } from './pkg/dln_explorer.js';
@@ -30,7 +30,7 @@ function ask(app, name, args) {
 }
 
 async function run(msg) {
-  const { job, config, setup = [], step = null, stepArgs = [], state } = msg;
+  const { job, config, setup = [], step = null, stepArgs = [], state, stateArgs = [] } = msg;
   await ready;
   const app = new App(config);
   try {
@@ -49,7 +49,7 @@ async function run(msg) {
         if (dt > 0.5) msPerUnit = dt / units;
         units = msPerUnit ? Math.max(1, Math.min(1e7, Math.floor(SLICE_MS / 4 / msPerUnit))) : units * 2;
       }
-      const now = ask(app, state, []);
+      const now = ask(app, state, stateArgs);
       if (now?.status !== 'running') {
         self.postMessage({ job, state: now, end: true });
         return;

@@ -1,6 +1,6 @@
 // The generalisation chapter in headless Chromium: its panels draw what they say (read through
 // the hover readouts and the colour under them), a preset loads with its caption, a bad SNR is
-// refused naming the field, its own run plays, and the α sweep runs a slice per frame with its
+// refused naming the field, its own run plays, and the α sweep runs in a worker with its
 // progress shown and can be cancelled.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -98,7 +98,7 @@ describe('the generalisation chapter', () => {
     await page.close();
   });
 
-  test('the sweep runs a slice per frame with its progress shown, can be cancelled, and fills the map', async () => {
+  test('the sweep runs in a worker with its progress shown, can be cancelled, and fills the map', async () => {
     const { page, problems } = await openPage(site.context, site.url);
     await showCanvas(page, 'canvas[data-chart="gen-sweep"]');
     await page.evaluate((s) => {
@@ -110,6 +110,8 @@ describe('the generalisation chapter', () => {
       requestAnimationFrame(tick);
     }, SECTION);
     await page.click(`${SECTION} [data-gen-sweep-run]`);
+    const sweepState = () => page.evaluate((s) => document.querySelector(s).generalisation.ask('genSweepState'), SECTION);
+    assert.equal((await sweepState()).elsewhere, true, 'the sweep runs in the worker');
     await page.waitForFunction(() => window.__bars.some((v) => v > 0.05), null, { timeout: 60000 });
     await page.click(`${SECTION} [data-gen-sweep-cancel]`);
     const cancelled = await page.$eval(`${SECTION} [data-gen-sweep-status]`, (e) => e.textContent);
@@ -124,6 +126,9 @@ describe('the generalisation chapter', () => {
     // Run again to the end.
     await page.click(`${SECTION} [data-gen-sweep-run]`);
     await page.waitForFunction((s) => document.querySelector(`${s} [data-gen-sweep-status]`).textContent.startsWith('Done'), SECTION, { timeout: 240000 });
+    const done = await sweepState();
+    assert.equal(done.rows_done, done.rows_total);
+    assert.equal(done.cells_done, done.cells_total);
     await showCanvas(page, 'canvas[data-chart="gen-sweep"]');
     const text = await hoverAt(page, 'gen-sweep', 0.9, 0.5);
     assert.match(text, /^α = [\d.]+ \(large-N theory\): SNR 1: E_g\(10⁴τ\) /);

@@ -6,6 +6,7 @@
 // (App.work, cost-aware in Rust) and lets the explorer redraw the panels that changed.
 
 import { fmt } from '../fmt.js';
+import { cancelOffload, offload, offloadAvailable } from '../offload.js';
 
 /** Milliseconds of chapter work per animation frame. */
 const WORK_MS = 10;
@@ -19,9 +20,13 @@ export class GeneralisationControls {
   constructor(explorer) {
     this.ex = explorer;
     this.root = explorer.root.querySelector('[data-chapter="generalisation"]');
+    // The chapter's controls, for scripts driving the page (and its tests).
+    this.root.generalisation = this;
     this.q = (s) => this.root.querySelector(s);
     this.msPerUnit = 0.01;
     this.running = false;
+    /** The worker job running the sweep, if it runs in one. */
+    this.job = null;
     this.bind();
     this.presets();
     const st = this.ask('genState');
@@ -176,14 +181,49 @@ export class GeneralisationControls {
       return err;
     }
     this.q('[data-gen="gen-snrs"]')?.removeAttribute('aria-invalid');
-    const s = this.ask('genSweepStart');
+    if (this.job) cancelOffload(this.job);
+    this.job = null;
+    const elsewhere = offloadAvailable();
+    const s = this.ask('genSweepStart', ...(elsewhere ? ['elsewhere'] : []));
     if (!s) return 'the sweep did not start';
     this.showSweep(s);
-    this.schedule();
+    if (elsewhere) this.sweepElsewhere();
+    else this.schedule();
     return null;
   }
 
+  /**
+   * Runs the sweep just started in the worker (www/offload.js), from this chapter's config: the
+   * page's copy adopts each state it reports (rows and cells). If the worker fails, the sweep
+   * starts again here, a few milliseconds a frame.
+   */
+  sweepElsewhere() {
+    const cfg = this.ask('genState')?.config;
+    const job = offload({
+      config: this.ex.app.config(),
+      setup: [['genConfigure', [cfg]], ['genSweepStart', []]],
+      state: 'genSweepState',
+      stateArgs: [true],
+      onState: (state, end) => {
+        if (this.job !== job) return;
+        const r = this.ex.ask('genSweepAdopt', state);
+        if (end || r.error) this.job = null;
+        if (r.error) this.sweepMessage(r.error, true);
+        else this.showSweep(this.ask('genSweepState'));
+        this.ex.dirty = true;
+      },
+      onError: () => {
+        if (this.job !== job) return;
+        this.job = null;
+        if (this.ask('genSweepStart')) this.schedule();
+      },
+    });
+    this.job = job;
+  }
+
   cancelSweep() {
+    if (this.job) cancelOffload(this.job);
+    this.job = null;
     const s = this.ask('genSweepCancel');
     if (s) this.showSweep(s);
     this.ex.dirty = true;

@@ -17,7 +17,7 @@ use super::config::{merge, GenConfig};
 use super::exact::SampleSpectrum;
 use super::mp::mp_density;
 use super::run::GenRun;
-use super::sweep::{AlphaSweep, HeatMap};
+use super::sweep::{AlphaSweep, HeatMap, SweepRow};
 use super::teacher::TeacherSample;
 use crate::chapters::chapter::{
     flag, text, to_value, whole, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec,
@@ -119,6 +119,9 @@ pub struct Generalisation {
     sweep: Option<AlphaSweep>,
     heat: Option<HeatMap>,
     sweep_status: SweepStatus,
+    /// Where the sweep runs elsewhere (a page's worker): the progress it last reported. This
+    /// copy then does no sweep work and shows what it is sent (`genSweepAdopt`).
+    sweep_elsewhere: Option<f64>,
     /// Changes whenever the run steps or is rebuilt.
     run_version: u64,
     /// Changes whenever the sample (so its spectrum and theory) is redrawn.
@@ -142,6 +145,7 @@ impl Default for Generalisation {
             sweep: None,
             heat: None,
             sweep_status: SweepStatus::Idle,
+            sweep_elsewhere: None,
             run_version: 1,
             data_version: 1,
             sweep_version: 1,
@@ -302,7 +306,9 @@ impl Generalisation {
         })
     }
 
-    fn sweep_state(&self) -> Value {
+    /// `{status, progress, rows_done, rows_total, cells_done, cells_total, elsewhere}`, and
+    /// with `results` the finished `rows` and the map's cells so far (`late`, `early`).
+    fn sweep_state(&self, results: bool) -> Value {
         let (rows_done, rows_total) = self.sweep.as_ref().map_or((0, 0), |s| {
             (s.rows().len(), s.total() / (1 + self.cfg.sweep.seeds))
         });
@@ -312,18 +318,74 @@ impl Generalisation {
                 h.total(),
             )
         });
-        json!({
+        let mut v = json!({
             "status": self.sweep_status.name(),
             "progress": self.sweep_progress(),
             "rows_done": rows_done,
             "rows_total": rows_total,
             "cells_done": cells_done,
             "cells_total": cells_total,
-        })
+            "elsewhere": self.sweep_elsewhere.is_some(),
+        });
+        if results {
+            v["rows"] = to_value(self.sweep.as_ref().map_or(&[][..], |s| s.rows()));
+            let (late, early) = self
+                .heat
+                .as_ref()
+                .map(HeatMap::done_cells)
+                .unwrap_or_default();
+            v["late"] = to_value(late);
+            v["early"] = to_value(early);
+        }
+        v
+    }
+
+    /// Takes the state (`genSweepState(true)`) of the same sweep run elsewhere. Refused unless
+    /// such a sweep is running here and the rows and cells are of its points.
+    fn sweep_adopt(&mut self, state: &Value) -> Result<(), CallError> {
+        let field = "sweep.state";
+        let (Some(s), Some(h), true, SweepStatus::Running) = (
+            self.sweep.as_mut(),
+            self.heat.as_mut(),
+            self.sweep_elsewhere.is_some(),
+            self.sweep_status,
+        ) else {
+            return Err(CallError::new(
+                field,
+                "no sweep started elsewhere is running here",
+            ));
+        };
+        let read = |k: &str| state.get(k).cloned().unwrap_or(Value::Null);
+        let bad = |k: &str, e: String| CallError::new(format!("{field}.{k}"), e);
+        let rows: Vec<SweepRow> = serde_json::from_value(read("rows"))
+            .map_err(|e| bad("rows", crate::config::echo::clip_quoted(&e.to_string())))?;
+        let cells = |k: &str| -> Result<Vec<f64>, CallError> {
+            let v: Vec<Option<f64>> = serde_json::from_value(read(k))
+                .map_err(|e| bad(k, crate::config::echo::clip_quoted(&e.to_string())))?;
+            Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+        };
+        let (late, early) = (cells("late")?, cells("early")?);
+        s.adopt(rows).map_err(|e| bad("rows", e))?;
+        h.adopt(&late, &early).map_err(|e| bad("late", e))?;
+        let progress = state.get("progress").and_then(Value::as_f64).unwrap_or(0.0);
+        self.sweep_elsewhere = Some(progress.clamp(0.0, 1.0));
+        if state.get("status").and_then(Value::as_str) == Some("done") && s.is_done() && h.is_done()
+        {
+            self.sweep_status = SweepStatus::Done;
+        }
+        self.sweep_version += 1;
+        Ok(())
     }
 
     /// Progress of the sweep and the map together, by their costs.
     fn sweep_progress(&self) -> f64 {
+        if let Some(p) = self.sweep_elsewhere {
+            return if self.sweep_status == SweepStatus::Done {
+                1.0
+            } else {
+                p
+            };
+        }
         let (Some(s), Some(h)) = (&self.sweep, &self.heat) else {
             return 0.0;
         };
@@ -333,7 +395,8 @@ impl Generalisation {
         (s.progress() * sweep_cost + h.progress() * heat_cost) / (sweep_cost + heat_cost)
     }
 
-    fn sweep_start(&mut self) {
+    fn sweep_start(&mut self, elsewhere: bool) {
+        self.sweep_elsewhere = elsewhere.then_some(0.0);
         self.sweep = Some(AlphaSweep::new(&self.cfg));
         self.heat = Some(HeatMap::new(self.cfg.init.s02()));
         self.sweep_status = SweepStatus::Running;
@@ -344,7 +407,7 @@ impl Generalisation {
     /// Spends up to `budget` units on the sweep, one item only when the budget (with what was
     /// carried over) covers its cost.
     fn sweep_work(&mut self, budget: f64) {
-        if self.sweep_status != SweepStatus::Running {
+        if self.sweep_status != SweepStatus::Running || self.sweep_elsewhere.is_some() {
             return;
         }
         let sample = self.sample_cost();
@@ -470,8 +533,13 @@ impl Chapter for Generalisation {
         },
         CallSpec {
             name: "genSweepStart",
-            args: 0,
-            help: "starts the α sweep and the SNR × α map; work() computes them",
+            args: 1,
+            help: "starts the α sweep and the SNR × α map; work() computes them (\"elsewhere\": a worker does, shown from genSweepAdopt)",
+        },
+        CallSpec {
+            name: "genSweepAdopt",
+            args: 1,
+            help: "takes the genSweepState(true) of the same sweep run elsewhere",
         },
         CallSpec {
             name: "genSweepCancel",
@@ -480,8 +548,8 @@ impl Chapter for Generalisation {
         },
         CallSpec {
             name: "genSweepState",
-            args: 0,
-            help: "status, progress, rows and cells of the sweep",
+            args: 1,
+            help: "status, progress, rows and cells done of the sweep; with true, its rows and cells",
         },
     ];
 
@@ -731,17 +799,37 @@ impl Chapter for Generalisation {
                 Ok(json!(took))
             }
             "genSweepStart" => {
-                self.sweep_start();
-                Ok(self.sweep_state())
+                let elsewhere = match args.first().and_then(Value::as_str) {
+                    None => false,
+                    Some("elsewhere") => true,
+                    Some(other) => {
+                        return Err(CallError::new(
+                            "sweep.where",
+                            format!(
+                                "must be \"elsewhere\" or absent; got {:?}",
+                                crate::config::echo::clip(other)
+                            ),
+                        ))
+                    }
+                };
+                self.sweep_start(elsewhere);
+                Ok(self.sweep_state(false))
+            }
+            "genSweepAdopt" => {
+                let state = args
+                    .first()
+                    .ok_or_else(|| CallError::new("sweep.state", "is missing"))?;
+                self.sweep_adopt(state)?;
+                Ok(Value::Null)
             }
             "genSweepCancel" => {
                 if self.sweep_status == SweepStatus::Running {
                     self.sweep_status = SweepStatus::Cancelled;
                     self.sweep_version += 1;
                 }
-                Ok(self.sweep_state())
+                Ok(self.sweep_state(false))
             }
-            "genSweepState" => Ok(self.sweep_state()),
+            "genSweepState" => Ok(self.sweep_state(flag(args, 0, "results", Some(false))?)),
             other => Err(CallError::new(
                 "call",
                 format!("generalisation has no call {other:?}"),
@@ -775,7 +863,8 @@ impl Chapter for Generalisation {
         } else {
             total
         });
-        self.playing || self.sweep_status == SweepStatus::Running
+        self.playing
+            || (self.sweep_status == SweepStatus::Running && self.sweep_elsewhere.is_none())
     }
 
     fn status(&self) -> Value {

@@ -2,7 +2,7 @@
 //! in slices: `work(n)` does at most `n` units and returns whether everything is done, so a page
 //! can run it between frames, show `progress()` and drop it to cancel.
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::config::{AlphaSweepConfig, GenConfig, TeacherDataset};
 use super::exact::{ExactCurves, SampleSpectrum};
@@ -11,7 +11,7 @@ use super::teacher::TeacherSample;
 
 /// Means over sampled datasets of the exact discrete-time curves (which are gradient descent's
 /// own, to rounding).
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct SampledMeans {
     pub inputs: usize,
     pub examples: usize,
@@ -23,13 +23,14 @@ pub struct SampledMeans {
 }
 
 /// One (α, SNR) point of the sweep, from the theory.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct SweepRow {
     pub alpha: f64,
     pub snr: f64,
     /// `E_g(10⁴ τ)`.
     pub test_error_final: f64,
     /// `E_g(∞)` (null where it is infinite, at α = 1).
+    #[serde(deserialize_with = "infinite_if_null")]
     pub test_error_infinite: f64,
     pub test_error_at_t_opt: f64,
     /// In units of τ.
@@ -39,6 +40,11 @@ pub struct SweepRow {
     pub ridge_test_error: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub simulated: Option<SampledMeans>,
+}
+
+/// Reads a number that JSON writes as null when it is infinite.
+fn infinite_if_null<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
 }
 
 /// The α sweep at several SNRs.
@@ -100,6 +106,25 @@ impl AlphaSweep {
     pub fn rows(&self) -> &[SweepRow] {
         let n = self.rows.len() - self.pending.is_some() as usize;
         &self.rows[..n]
+    }
+
+    /// Takes the rows finished by the same sweep run elsewhere (a page's worker). Refused when
+    /// they are more than the sweep has or not at its (α, SNR) points, in order.
+    pub fn adopt(&mut self, rows: Vec<SweepRow>) -> Result<(), String> {
+        let na = self.spec.alphas.len();
+        let ok = rows.len() <= self.cells()
+            && rows.iter().enumerate().all(|(i, r)| {
+                r.alpha == self.spec.alphas[i % na] && r.snr == self.spec.snrs[i / na]
+            });
+        if !ok {
+            return Err(format!(
+                "are of another sweep; this one has α = {:?} and SNR = {:?}",
+                self.spec.alphas, self.spec.snrs
+            ));
+        }
+        self.rows = rows;
+        self.pending = None;
+        Ok(())
     }
 
     /// Does up to `budget` units; true when the sweep is complete.
@@ -229,6 +254,33 @@ impl HeatMap {
 
     pub fn is_done(&self) -> bool {
         self.next >= self.total()
+    }
+
+    /// The cells computed so far, row by row: (late, early).
+    pub fn done_cells(&self) -> (Vec<f64>, Vec<f64>) {
+        let na = self.alphas.len().max(1);
+        let cell = |m: &Vec<Vec<f64>>, k: usize| m[k / na][k % na];
+        (0..self.next)
+            .map(|k| (cell(&self.late, k), cell(&self.early, k)))
+            .unzip()
+    }
+
+    /// Takes the cells computed by the same map elsewhere (as [`done_cells`](HeatMap::done_cells)
+    /// gives them).
+    pub fn adopt(&mut self, late: &[f64], early: &[f64]) -> Result<(), String> {
+        if late.len() != early.len() || late.len() > self.total() {
+            return Err(format!(
+                "must be two lists of the same length, at most {}",
+                self.total()
+            ));
+        }
+        let na = self.alphas.len().max(1);
+        for (k, (&l, &e)) in late.iter().zip(early).enumerate() {
+            self.late[k / na][k % na] = l;
+            self.early[k / na][k % na] = e;
+        }
+        self.next = late.len();
+        Ok(())
     }
 
     /// Computes up to `budget` cells, row by row; true when the map is complete.
