@@ -486,3 +486,22 @@ fn a_sweep_run_elsewhere_takes_no_steps_here_and_shows_exactly_the_states_it_is_
     assert!(page.adopt(through_json(worker.progress())).is_err());
     assert_eq!(page.status(), SweepStatus::Cancelled);
 }
+
+#[test]
+fn a_sweep_up_to_d_tries_the_depth_ladder_up_to_d_and_d_itself() {
+    use dln_explorer::config::{depths_up_to, DEPTH_LADDER};
+    assert_eq!(depths_up_to(1), vec![1]);
+    assert_eq!(depths_up_to(5), vec![1, 2, 3, 4, 5]);
+    assert_eq!(depths_up_to(64), DEPTH_LADDER.to_vec());
+    assert_eq!(Config::default().sweep.depths, depths_up_to(32));
+    // The page asks the chapter, so the ladder is typed once.
+    let mut reg = dln_explorer::chapters::Registry::new(&Config::default().validated().unwrap());
+    assert_eq!(
+        reg.call("sweepDepths", &[json!(10)]).unwrap(),
+        json!([1, 2, 3, 4, 6, 8, 10])
+    );
+    for bad in [json!(0), json!(65), json!(2.5), json!("deep")] {
+        let e = reg.call("sweepDepths", &[bad.clone()]).unwrap_err();
+        assert_eq!(e.field, "sweep.depths", "{bad}");
+    }
+}

@@ -506,12 +506,24 @@ pub struct SweepConfig {
     pub seeds: usize,
 }
 
+/// The depths a sweep tries, from shallow to deep: a sweep "up to D" takes those up to D, and D.
+pub const DEPTH_LADDER: [usize; 12] = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
+
+/// The depths of [`DEPTH_LADDER`] up to `max`, with `max` itself.
+pub fn depths_up_to(max: usize) -> Vec<usize> {
+    let mut ds: Vec<usize> = DEPTH_LADDER.into_iter().filter(|&d| d <= max).collect();
+    if ds.last() != Some(&max) && max > 0 {
+        ds.push(max);
+    }
+    ds
+}
+
 impl Default for SweepConfig {
     fn default() -> Self {
         SweepConfig {
             data: SweepData::Spectrum,
             width: 32,
-            depths: vec![1, 2, 3, 4, 6, 8, 12, 16, 24, 32],
+            depths: depths_up_to(32),
             threshold: 0.01,
             max_steps: 1000,
             lr: LrPolicy::Stable,

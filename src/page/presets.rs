@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::config::{Config, ConfigError, DatasetConfig, ValidConfig};
+use crate::config::{depths_up_to, Config, ConfigError, DatasetConfig, ValidConfig};
 use crate::page::view::{Pick, Projection, ProjectionKind, View};
 
 /// rm8's largest singular value: the recipes use `lr = 0.01 / s_max` (tau = 632 steps).
@@ -169,7 +169,7 @@ pub fn presets() -> Vec<Preset> {
                 "network": {"hidden": [32], "activation": "linear"},
                 "init": {"kind": "orthogonal", "scale": 1.0},
                 "train": {"lr": 0.2, "steps": 200, "record_every": 1, "seed": 1},
-                "sweep": {"depths": [1, 2, 3, 4, 6, 8, 12, 16, 24, 32], "threshold": 0.01,
+                "sweep": {"depths": depths_up_to(32), "threshold": 0.01,
                           "max_steps": 2000, "lr": "inverse_depth",
                           "inits": ["small_gaussian", "scaled_gaussian", "orthogonal", "pretrained"]}
             }),
@@ -187,7 +187,7 @@ pub fn presets() -> Vec<Preset> {
                 "network": {"hidden": vec![32; 9], "activation": "linear"},
                 "init": {"kind": "balanced", "scale": 0.01},
                 "train": {"lr": 0.04, "steps": 400, "record_every": 2, "seed": 1},
-                "sweep": {"depths": [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64], "threshold": 0.01,
+                "sweep": {"depths": depths_up_to(64), "threshold": 0.01,
                           "max_steps": 4000, "lr": "inverse_depth",
                           "inits": ["balanced", "orthogonal"], "balanced_u0": 0.01}
             }),

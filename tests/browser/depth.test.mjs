@@ -139,6 +139,14 @@ describe('the depth sweep', () => {
     const field = await page.evaluate(() => window.dln.schema().find((f) => f.key === 'sw_data').options.map((o) => [o.value, o.label]));
     assert.deepEqual(menu, field);
     assert.ok(menu.some(([v]) => v === 'rotated_inputs'), JSON.stringify(menu));
+    // So are the Starts boxes, with the balanced start's u₀ menu after its box, and the config's
+    // starts ticked.
+    const boxes = await page.$$eval('[data-sweep-inits] label', (ls) => ls.map((l) => [l.querySelector('input[type=checkbox]')?.value ?? 'u0', l.textContent.trim().replace(/\s+/g, ' ')]));
+    const starts = await page.evaluate(() => window.dln.schema().find((f) => f.key === 'sw_inits').options);
+    assert.deepEqual(boxes.filter(([v]) => v !== 'u0').map(([v, t]) => [v, t.replace(/, u₀ = .*$/, '')]), starts.map((o) => [o.value, o.label]));
+    assert.equal(boxes.findIndex(([v]) => v === 'u0'), boxes.findIndex(([v]) => v === 'balanced') + 1);
+    const ticked = await page.$$eval('[data-sweep-init]:checked', (bs) => bs.map((b) => b.value));
+    assert.deepEqual(ticked.sort(), (await page.evaluate(() => window.dln.config().sweep.inits)).sort());
     await page.fill('[data-sweep-max-depth]', '4');
     await page.uncheck('[data-sweep-init][value="scaled_gaussian"]');
     for (const [data, says, exact] of [['rotated_inputs', /Eq\. 18 fails \(VᵀΣˣˣV 35 % off-diagonal\)/, false], ['aligned_inputs', /Eq\. 18 holds/, true]]) {

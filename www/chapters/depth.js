@@ -9,16 +9,6 @@ import { applyFields } from './fields.js';
 
 /** Milliseconds of sweep or spectra work per animation frame. */
 const WORK_MS = 10;
-/** Depths the sweep tries, up to the deepest network asked for. */
-const DEPTH_LADDER = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
-
-
-/** The depths from 1 up to `max` on the ladder, with `max` itself. */
-export function depthsUpTo(max) {
-  const ds = DEPTH_LADDER.filter((d) => d <= max);
-  if (!ds.includes(max)) ds.push(max);
-  return ds;
-}
 
 export class DepthControls {
   /** Binds the controls inside the explorer's root, if the page has the depth panels. */
@@ -49,6 +39,36 @@ export class DepthControls {
    */
   fillMenus() {
     applyFields(this.q('[data-sweep]'), [...(this.ex.fields?.values() ?? [])]);
+    this.fillStarts();
+  }
+
+  /**
+   * One box per start the field table lists (`sw_inits`), labelled as it says; the balanced
+   * start's box is followed by its u₀ menu.
+   */
+  fillStarts() {
+    const set = this.q('[data-sweep-inits]');
+    const field = this.ex.fields?.get('sw_inits');
+    if (!set || !field?.options?.length) return;
+    const doc = set.ownerDocument;
+    const u0 = set.querySelector('[data-sweep-u0]')?.closest('label');
+    const before = set.querySelector('.terms');
+    for (const o of field.options) {
+      const label = doc.createElement('label');
+      const box = doc.createElement('input');
+      box.type = 'checkbox';
+      box.value = o.value;
+      box.dataset.sweepInit = '';
+      label.append(box, ` ${o.label}`);
+      if (o.help) label.title = o.help;
+      if (o.value === 'balanced') {
+        const span = doc.createElement('span');
+        span.dataset.role = 'sweep-u0';
+        label.append(', ', span);
+      }
+      set.insertBefore(label, before);
+      if (o.value === 'balanced' && u0) set.insertBefore(u0, before);
+    }
   }
 
   guard(fn, fallback = null) {
@@ -128,7 +148,9 @@ export class DepthControls {
     const thEl = this.q('[data-sweep-threshold]');
     const depth = whole(maxEl, 'sw_depths', 'Deepest network');
     if (depth.error) return depth;
-    const max = depth.value;
+    // The depths tried up to the deepest: the ladder is the config's (src/config/mod.rs).
+    const depths = this.ex.ask('sweepDepths', depth.value);
+    if (depths.error) return { error: `Deepest network: ${depths.error}`, el: maxEl };
     const th = Number(thEl.value);
     const [thLo, thHi, thOpen] = range('sw_threshold');
     if (thEl.value.trim() === '' || !Number.isFinite(th) || (thOpen ? th <= thLo : th < thLo) || th >= thHi) {
@@ -146,7 +168,7 @@ export class DepthControls {
     return {
       value: {
         data: this.q('[data-sweep-data]').value,
-        depths: depthsUpTo(max),
+        depths: depths.result,
         threshold: th,
         lr: this.q('[data-sweep-lr]').value,
         inits,

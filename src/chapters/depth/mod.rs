@@ -139,6 +139,11 @@ impl Chapter for Depth {
             help: "starts a depth sweep with the config's sweep settings (\"elsewhere\": run by a worker, shown from sweepAdopt); answers sweepState",
         },
         CallSpec {
+            name: "sweepDepths",
+            args: 1,
+            help: "the depths a sweep up to D weight matrices tries (the depth ladder up to D, and D)",
+        },
+        CallSpec {
             name: "sweepAdopt",
             args: 1,
             help: "takes the sweepState of the same sweep run elsewhere (sweepStart(\"elsewhere\"))",
@@ -343,6 +348,17 @@ impl Chapter for Depth {
                 Ok(self.sweep_state())
             }
             "sweepState" => Ok(self.sweep_state()),
+            "sweepDepths" => {
+                let most = crate::config::DEPTH_LADDER[crate::config::DEPTH_LADDER.len() - 1];
+                let max = whole(args, 0, "sweep.depths", most as u64)? as usize;
+                if max == 0 {
+                    return Err(CallError::new(
+                        "sweep.depths",
+                        format!("the deepest network must have from 1 to {most} weight matrices"),
+                    ));
+                }
+                Ok(to_value(crate::config::depths_up_to(max)))
+            }
             "setSpectra" => {
                 let depth = whole(args, 0, "spectra.depth", u64::from(u32::MAX))? as usize;
                 let size = whole(args, 1, "spectra.size", u64::from(u32::MAX))? as usize;
