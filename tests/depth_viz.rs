@@ -501,7 +501,9 @@ fn a_sweep_up_to_d_tries_the_depth_ladder_up_to_d_and_d_itself() {
         json!([1, 2, 3, 4, 6, 8, 10])
     );
     for bad in [json!(0), json!(65), json!(2.5), json!("deep")] {
-        let e = reg.call("sweepDepths", &[bad.clone()]).unwrap_err();
+        let e = reg
+            .call("sweepDepths", std::slice::from_ref(&bad))
+            .unwrap_err();
         assert_eq!(e.field, "sweep.depths", "{bad}");
     }
 }
