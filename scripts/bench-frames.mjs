@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `make bench-frames`: the page's frame budget while playing. For each section of the page (every
-// chapter, and the largest dataset's semantic and learning charts) it scrolls the section into
+// chapter, the largest dataset's semantic and learning charts, and the depth chapter while a long
+// sweep runs in its worker and on the page) it scrolls the section into
 // view in a 1400 x 1000 headless Chromium, presses Play at the default speed for a few seconds
 // and prints the median and 95th-percentile interval between animation frames
 // (requestAnimationFrame deltas), the number of long tasks (PerformanceObserver 'longtask', main
