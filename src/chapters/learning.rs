@@ -56,9 +56,6 @@ impl Chapter for Learning {
     }
 
     fn table(&self, panel: &str, shared: &Shared<'_>) -> Option<Table> {
-        match panel {
-            "delays" => Some(charts::delays_table(shared.session)),
-            _ => charts::run_table(panel, shared.session.run()),
-        }
+        charts::panel_table(panel, shared.session, shared.view)
     }
 }

@@ -462,3 +462,76 @@ pub fn readout(
     }
     None
 }
+
+/// The data-table view of the output panel: one row per item and feature, the network's output
+/// at the view's step beside its target.
+pub fn output_table(run: &Run, view: &View) -> super::Table {
+    use super::Table;
+    let data = run.data();
+    let out = output_at(run, view);
+    let mut t = Table::new(
+        ["item", "feature", "network output", "target"]
+            .map(String::from)
+            .to_vec(),
+    );
+    for (c, item) in data.items.iter().enumerate() {
+        for (row, feature) in data.features.iter().enumerate() {
+            t.rows.push(vec![
+                serde_json::json!(item),
+                serde_json::json!(feature),
+                Table::num(out[(row, c)]),
+                Table::num(data.y[(row, c)]),
+            ]);
+        }
+    }
+    t.note = Some(format!("at step {}", view.step(run)));
+    t
+}
+
+/// The data-table view of the SVD panel: every entry of U, S and Vᵀ as the chart shows them
+/// (the modes with a nonzero singular value), one row per entry.
+pub fn svd_table(run: &Run) -> super::Table {
+    use super::Table;
+    let data = run.data();
+    let svd = run.svd();
+    let r = svd.rank().max(1).min(svd.s.len());
+    let mut t = Table::new(
+        ["matrix", "row", "column", "value"]
+            .map(String::from)
+            .to_vec(),
+    );
+    let mode = |a: usize| format!("mode {}", a + 1);
+    for (row, feature) in data.features.iter().enumerate() {
+        for a in 0..r {
+            t.rows.push(vec![
+                "U".into(),
+                serde_json::json!(feature),
+                mode(a).into(),
+                Table::num(svd.u[(row, a)]),
+            ]);
+        }
+    }
+    for a in 0..r {
+        t.rows.push(vec![
+            "S".into(),
+            mode(a).into(),
+            mode(a).into(),
+            Table::num(svd.s[a]),
+        ]);
+    }
+    for a in 0..r {
+        for (c, item) in data.items.iter().enumerate() {
+            t.rows.push(vec![
+                "Vᵀ".into(),
+                mode(a).into(),
+                serde_json::json!(item),
+                Table::num(svd.v[(c, a)]),
+            ]);
+        }
+    }
+    let names: Vec<String> = (0..r)
+        .map(|a| format!("{}: {}", mode(a), svd.describe_mode(a, &data.features)))
+        .collect();
+    t.note = Some(format!("Σʸˣ = U S Vᵀ; S is diagonal. {}", names.join("; ")));
+    t
+}

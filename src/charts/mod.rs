@@ -20,7 +20,7 @@ mod semantic;
 
 pub use delays::{delays_readout, delays_table, draw_delays, draw_mode_delays};
 pub use heat::{draw_output, draw_svd};
-pub use lines::{draw_loss, draw_modes, table as run_table};
+pub use lines::{draw_loss, draw_modes};
 pub use semantic::{draw_illusion, draw_mds, draw_projection, draw_rsm, draw_typicality};
 
 use crate::page::View;
@@ -68,6 +68,23 @@ where
         "delays" => draw_delays(root, session, theme),
         other => Err(format!("unknown panel {other:?}").into()),
     }
+}
+
+/// The data-table view of a panel of the session: the numbers it draws as the view shows it.
+pub fn panel_table(panel: &str, session: &Session, view: &View) -> Option<Table> {
+    let run = session.run();
+    Some(match panel {
+        "loss" | "modes" => return lines::table(panel, run),
+        "output" => heat::output_table(run, view),
+        "svd" => heat::svd_table(run),
+        "mds" => semantic::mds_table(run, view),
+        "rsm" => semantic::rsm_table(session, view),
+        "illusion" => semantic::illusion_table(run, view),
+        "typicality" => semantic::typicality_table(run, view),
+        "projection" => semantic::projection_table(run, view),
+        "delays" => delays_table(session),
+        _ => return None,
+    })
 }
 
 /// Renders a panel to an SVG document of the given size (CSS pixels).

@@ -9,7 +9,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{diverging, draw_corner_note, draw_wrapped, fmt_num, ChartResult, Frame, Grid, Theme};
+use super::{
+    diverging, draw_corner_note, draw_wrapped, fmt_num, ChartResult, Frame, Grid, Table, Theme,
+};
 use crate::page::view::{ProjectionKind, View};
 use crate::run::measures::{correlation, gram, novel_feature, novel_item, MdsFrame};
 use crate::run::{Run, Session};
@@ -232,6 +234,64 @@ where
     ))
 }
 
+/// The similarity matrices the RSM panel shows at the view's step: the run's, the theory's and
+/// a second network's (when it is level with the first).
+struct Similarities {
+    step: u64,
+    sim: Array2<f64>,
+    theory: Option<(String, Array2<f64>)>,
+    twin: Option<(String, Array2<f64>)>,
+}
+
+fn similarities(session: &Session, view: &View) -> Result<Similarities, &'static str> {
+    let run = session.run();
+    if run.network().depth() < 2 {
+        return Err(
+            "A shallow network has no hidden layer, so it has no representational similarity.",
+        );
+    }
+    let step = view.step(run);
+    let snap = run.history().snapshot_at(step).ok_or("No snapshot yet.")?;
+    let sim = gram(
+        snap.hidden
+            .as_ref()
+            .expect("deep networks keep hidden snapshots"),
+    );
+    let reference = run.prediction().is_ok_and(|p| p.reference_only);
+    let theory = run
+        .prediction()
+        .ok()
+        .and_then(|p| p.hidden_gram_at(snap.time))
+        .map(|t| {
+            let name = if reference {
+                "linear theory (reference)"
+            } else {
+                "theory V A Vᵀ"
+            };
+            (name.to_string(), t)
+        });
+    // A second network still catching up is left out until it is level.
+    let twin = session
+        .twin()
+        .filter(|_| session.twin_behind() == 0)
+        .and_then(|t| {
+            let s = t.history().snapshot_at(step)?;
+            let hidden = &t.config().network.hidden;
+            let name = format!(
+                "network 2 (width {}, seed {})",
+                hidden.first().copied().unwrap_or(0),
+                t.config().train.seed
+            );
+            Some((name, gram(s.hidden.as_ref()?)))
+        });
+    Ok(Similarities {
+        step: snap.step,
+        sim,
+        theory,
+        twin,
+    })
+}
+
 /// The RSM heat maps: simulated, predicted and, with a second network, its RSM; correlations.
 pub fn draw_rsm<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -244,56 +304,20 @@ where
 {
     root.fill(&th.bg)?;
     let run = session.run();
-    if run.network().depth() < 2 {
-        return message(
-            root,
-            "A shallow network has no hidden layer, so it has no representational similarity.",
-            th,
-        );
-    }
-    let step = view.step(run);
-    let Some(snap) = run.history().snapshot_at(step) else {
-        return message(root, "No snapshot yet.", th);
+    let sims = match similarities(session, view) {
+        Ok(s) => s,
+        Err(text) => return message(root, text, th),
     };
     let items = &run.data().items;
-    let sim = gram(
-        snap.hidden
-            .as_ref()
-            .expect("deep networks keep hidden snapshots"),
-    );
-    let theory = run
-        .prediction()
-        .ok()
-        .and_then(|p| p.hidden_gram_at(snap.time));
-    // A second network still catching up is left out until it is level.
-    let twin = session
-        .twin()
-        .filter(|_| session.twin_behind() == 0)
-        .and_then(|t| {
-            let s = t.history().snapshot_at(step)?;
-            Some((t, gram(s.hidden.as_ref()?)))
-        });
-    let mut mats: Vec<(String, &Array2<f64>)> = vec![("network 1, simulated".into(), &sim)];
-    if let Some(t) = &theory {
-        let reference = run.prediction().is_ok_and(|p| p.reference_only);
-        let name = if reference {
-            "linear theory (reference)"
-        } else {
-            "theory V A Vᵀ"
-        };
-        mats.push((name.into(), t));
-    }
-    if let Some((t, g)) = &twin {
-        let hidden = &t.config().network.hidden;
-        mats.push((
-            format!(
-                "network 2 (width {}, seed {})",
-                hidden.first().copied().unwrap_or(0),
-                t.config().train.seed
-            ),
-            g,
-        ));
-    }
+    let Similarities {
+        step: snap_step,
+        sim,
+        theory,
+        twin,
+    } = &sims;
+    let mut mats: Vec<(String, &Array2<f64>)> = vec![("network 1, simulated".into(), sim)];
+    mats.extend(theory.iter().map(|(n, m)| (n.clone(), m)));
+    mats.extend(twin.iter().map(|(n, m)| (n.clone(), m)));
     let (w, h) = root.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
     let label_style = th.text(10.0);
@@ -371,17 +395,17 @@ where
             ))?;
         }
     }
-    let mut lines = vec![format!("step {}", snap.step)];
-    if let Some(t) = &theory {
+    let mut lines = vec![format!("step {snap_step}")];
+    if let Some((_, t)) = theory {
         lines.push(format!(
             "corr(simulated, theory) = {:.5}",
-            correlation(&sim, t)
+            correlation(sim, t)
         ));
     }
-    if let Some((_, g)) = &twin {
+    if let Some((_, g)) = twin {
         lines.push(format!(
             "corr(network 1, network 2) = {:.5}",
-            correlation(&sim, g)
+            correlation(sim, g)
         ));
     }
     root.draw(&Text::new(
@@ -409,21 +433,22 @@ fn scrub_line<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
     Ok(())
 }
 
-/// A semantic illusion: one output over training, simulated and predicted, with its target.
-pub fn draw_illusion<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    session: &Session,
-    view: &View,
-    th: &Theme,
-) -> ChartResult
-where
-    DB::ErrorType: 'static,
-{
-    root.fill(&th.bg)?;
-    let run = session.run();
+/// What the illusion panel draws: the chosen entry (feature `m`, item `i`) of the output over
+/// the run, simulated at each snapshot and predicted at 241 evenly spaced steps.
+struct IllusionSeries {
+    m: usize,
+    i: usize,
+    target: f64,
+    xmax: f64,
+    /// (step, output) at each snapshot.
+    sim: Vec<(f64, f64)>,
+    /// (step, predicted output); empty without a prediction.
+    theory: Vec<(f64, f64)>,
+}
+
+fn illusion_series(run: &Run, view: &View) -> IllusionSeries {
     let (m, i) = view.illusion_pick(run);
-    let data = run.data();
-    let target = data.y[(m, i)];
+    let target = run.data().y[(m, i)];
     let xmax = (run.config().train.steps.max(run.step_count())).max(1) as f64;
     let sim: Vec<(f64, f64)> = run
         .history()
@@ -439,6 +464,37 @@ where
         crate::run::measures::predicted_output(pred, run.svd(), m, i, &times)
             .map_or_else(Vec::new, |v| steps.into_iter().zip(v).collect())
     });
+    IllusionSeries {
+        m,
+        i,
+        target,
+        xmax,
+        sim,
+        theory,
+    }
+}
+
+/// A semantic illusion: one output over training, simulated and predicted, with its target.
+pub fn draw_illusion<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    session: &Session,
+    view: &View,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&th.bg)?;
+    let run = session.run();
+    let data = run.data();
+    let IllusionSeries {
+        m,
+        i,
+        target,
+        xmax,
+        sim,
+        theory,
+    } = illusion_series(run, view);
     let (mut lo, mut hi) = (target.min(0.0), target.max(0.0));
     for &(_, v) in sim.iter().chain(&theory) {
         if v.is_finite() {
@@ -751,29 +807,22 @@ where
     Ok(Frame::Grids { grids })
 }
 
-/// Inductive projection at the view's step: how a novel fact about one item (or a novel item
-/// with one feature) generalises, simulated and predicted (docs/theory.md §2.3.7).
-pub fn draw_projection<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    session: &Session,
-    view: &View,
-    th: &Theme,
-) -> ChartResult
-where
-    DB::ErrorType: 'static,
-{
-    root.fill(&th.bg)?;
-    let run = session.run();
+/// What the projection panel draws: its title, the bars' labels (items or features), and how
+/// much each gets the novel fact, simulated and predicted.
+struct Projection {
+    title: String,
+    labels: Vec<String>,
+    sim: Vec<f64>,
+    theory: Option<Vec<f64>>,
+}
+
+fn projection(run: &Run, view: &View) -> Result<Projection, &'static str> {
     if run.network().depth() < 2 {
-        return message(
-            root,
-            "A shallow network has no hidden layer to carry a novel fact to other items.",
-            th,
-        );
+        return Err("A shallow network has no hidden layer to carry a novel fact to other items.");
     }
     let step = view.step(run);
     let Some(snap) = run.history().snapshot_at(step) else {
-        return message(root, "No snapshot yet.", th);
+        return Err("No snapshot yet.");
     };
     let data = run.data();
     let pred = run.prediction().ok().and_then(|p| p.matrices_at(snap.time));
@@ -798,10 +847,8 @@ where
         ProjectionKind::Item => {
             let m = view.projection_feature(run);
             let Some(r) = snap.readout.as_ref() else {
-                return message(
-                    root,
+                return Err(
                     "A novel item reaches the outputs through the layers above the first hidden one; with a nonlinearity there they have no single linear readout to project through. Choose a novel feature, or a linear network.",
-                    th,
                 );
             };
             let sim = novel_item(r.dot(&r.row(m)).view(), m);
@@ -824,6 +871,35 @@ where
                 theory.map(|t| order.iter().map(|&k| t[k]).collect()),
             )
         }
+    };
+    Ok(Projection {
+        title,
+        labels,
+        sim,
+        theory,
+    })
+}
+
+/// Inductive projection at the view's step: how a novel fact about one item (or a novel item
+/// with one feature) generalises, simulated and predicted (docs/theory.md §2.3.7).
+pub fn draw_projection<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    session: &Session,
+    view: &View,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&th.bg)?;
+    let Projection {
+        title,
+        labels,
+        sim,
+        theory,
+    } = match projection(session.run(), view) {
+        Ok(p) => p,
+        Err(text) => return message(root, text, th),
     };
     let mut series = vec![(
         "simulated",
@@ -990,4 +1066,170 @@ pub fn readout(
         }
         _ => None,
     }
+}
+
+// ----- data tables: the numbers each panel draws -----
+
+fn columns(names: &[&str]) -> Table {
+    Table::new(names.iter().map(|s| s.to_string()).collect())
+}
+
+/// Empty table with a note saying why (a shallow network, no snapshot yet).
+fn empty(names: &[&str], why: &str) -> Table {
+    let mut t = columns(names);
+    t.note = Some(why.to_string());
+    t
+}
+
+/// The map's positions: one row per item and snapshot up to the view's step, simulated and
+/// predicted, in the map's fixed two-dimensional frame.
+pub fn mds_table(run: &Run, view: &View) -> Table {
+    const COLS: [&str; 6] = [
+        "step",
+        "item",
+        "map x, simulated",
+        "map y, simulated",
+        "map x, theory",
+        "map y, theory",
+    ];
+    if run.network().depth() < 2 {
+        return empty(&COLS, "a shallow network has no hidden layer to map");
+    }
+    let Some(points) = map_points(run, view) else {
+        return empty(&COLS, "no snapshot yet");
+    };
+    let items = &run.data().items;
+    let mut t = columns(&COLS);
+    let aligned = points.theory.len() == points.sim.len();
+    for (k, (step, pts)) in points.sim.iter().enumerate() {
+        for (i, p) in pts.iter().enumerate() {
+            let q = aligned.then(|| points.theory[k][i]);
+            t.rows.push(vec![
+                serde_json::json!(step),
+                serde_json::json!(items[i]),
+                Table::num(p[0]),
+                Table::num(p[1]),
+                Table::opt(q.map(|q| q[0])),
+                Table::opt(q.map(|q| q[1])),
+            ]);
+        }
+    }
+    t.note = Some(
+        "the first hidden layer's item representations, by classical MDS in one frame fixed \
+         for the whole run"
+            .into(),
+    );
+    t
+}
+
+/// The similarity matrices at the view's step, one row per pair of items.
+pub fn rsm_table(session: &Session, view: &View) -> Table {
+    let run = session.run();
+    let sims = match similarities(session, view) {
+        Ok(s) => s,
+        Err(why) => return empty(&["item", "item", "network 1, simulated"], why),
+    };
+    let mut names = vec![
+        "item".to_string(),
+        "item".into(),
+        "network 1, simulated".into(),
+    ];
+    let mut mats = vec![&sims.sim];
+    for (name, m) in sims.theory.iter().chain(&sims.twin) {
+        names.push(name.clone());
+        mats.push(m);
+    }
+    let items = &run.data().items;
+    let mut t = Table::new(names);
+    for (a, ia) in items.iter().enumerate() {
+        for (b, ib) in items.iter().enumerate() {
+            let mut row = vec![serde_json::json!(ia), serde_json::json!(ib)];
+            row.extend(mats.iter().map(|m| Table::num(m[(a, b)])));
+            t.rows.push(row);
+        }
+    }
+    t.note = Some(format!(
+        "inner products of the first hidden layer's item representations at step {}",
+        sims.step
+    ));
+    t
+}
+
+/// The chosen output entry over the run: simulated at each snapshot, predicted on an even grid
+/// of steps, in one list ordered by step.
+pub fn illusion_table(run: &Run, view: &View) -> Table {
+    let s = illusion_series(run, view);
+    let mut t = columns(&["step", "network output", "predicted output"]);
+    let mut rows: Vec<(f64, Option<f64>, Option<f64>)> = s
+        .sim
+        .iter()
+        .map(|&(x, v)| (x, Some(v), None))
+        .chain(s.theory.iter().map(|&(x, v)| (x, None, Some(v))))
+        .collect();
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    t.rows = rows
+        .into_iter()
+        .map(|(x, v, p)| vec![Table::num(x), Table::opt(v), Table::opt(p)])
+        .collect();
+    let data = run.data();
+    t.note = Some(format!(
+        "{} · {} (target {}); the simulation at each snapshot, the theory on an even grid of steps",
+        data.items[s.i],
+        data.features[s.m],
+        fmt_num(s.target)
+    ));
+    t
+}
+
+/// Each item's typicality (its entry of the mode's object analyzer) and the steps at which its
+/// category output crosses the threshold, simulated and predicted.
+pub fn typicality_table(run: &Run, view: &View) -> Table {
+    let alpha = view.category_mode(run);
+    let typ = run.typicality(alpha);
+    let data = run.data();
+    let mut t = columns(&[
+        "item",
+        "typicality vᵢ",
+        "in the category",
+        "crossing step, simulated",
+        "crossing step, theory",
+    ]);
+    for (i, item) in data.items.iter().enumerate() {
+        t.rows.push(vec![
+            serde_json::json!(item),
+            Table::num(typ.v[i]),
+            serde_json::json!(typ.members[i]),
+            Table::opt(typ.sim[i]),
+            Table::opt(typ.theory[i]),
+        ]);
+    }
+    t.note = Some(format!(
+        "mode {} ({}); {}",
+        alpha + 1,
+        run.svd().describe_mode(alpha, &data.features),
+        typicality_note(&typ, &data.items)
+    ));
+    t
+}
+
+/// How much each item (or feature) gets the novel fact, simulated and predicted.
+pub fn projection_table(run: &Run, view: &View) -> Table {
+    let p = match projection(run, view) {
+        Ok(p) => p,
+        Err(why) => return empty(&["item or feature", "simulated", "theory"], why),
+    };
+    let kind = match view.projection.kind {
+        ProjectionKind::Feature => "item",
+        ProjectionKind::Item => "feature",
+    };
+    let mut t = columns(&[kind, "simulated", "theory"]);
+    for (k, label) in p.labels.iter().enumerate() {
+        t.rows.push(vec![
+            serde_json::json!(label),
+            Table::num(p.sim[k]),
+            Table::opt(p.theory.as_ref().map(|th| th[k])),
+        ]);
+    }
+    t.note = Some(p.title);
+    t
 }

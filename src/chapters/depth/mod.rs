@@ -266,10 +266,21 @@ impl Chapter for Depth {
         }
     }
 
-    fn table(&self, panel: &str, _shared: &Shared<'_>) -> Option<Table> {
+    fn table(&self, panel: &str, shared: &Shared<'_>) -> Option<Table> {
         match panel {
-            "sweep" => Some(charts::sweep::table(self.sweep.sweep()?.results())),
-            _ => None,
+            "sweep" => Some(match self.sweep.sweep() {
+                Some(s) => charts::sweep::table(s.results()),
+                None => {
+                    let mut t = charts::sweep::table(&Default::default());
+                    t.note = Some("no sweep yet: press Run sweep to fill this table".into());
+                    t
+                }
+            }),
+            "spectra" => Some(charts::spectra_table(&self.spectra)),
+            _ => Some(charts::phase_table(
+                &self.phase,
+                run_dot(&self.phase, shared).as_ref(),
+            )),
         }
     }
 

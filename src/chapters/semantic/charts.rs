@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::chapters::semantic::coherence::{
     above_threshold, bbp_overlap, noise_edge, CoherenceDemo, CurvePoint, C_MAX, C_MIN,
 };
-use crate::charts::{diverging, fmt_num, ChartResult, Frame, Grid, Theme};
+use crate::charts::{diverging, fmt_num, ChartResult, Frame, Grid, Table, Theme};
 
 /// Heat-map colours saturate at this many noise standard deviations.
 const HEAT_MAX: f64 = 3.0;
@@ -584,4 +584,48 @@ pub fn coherence_svg(demo: &CoherenceDemo, width: u32, height: u32) -> Result<St
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(out)
+}
+
+/// The data-table view of the coherence panel: the measured overlap curve with its spread over
+/// noise draws, beside the large-N limit at the same coherences; the note gives the slider's
+/// point.
+pub fn coherence_table(demo: &CoherenceDemo) -> Table {
+    let mut t = Table::new(
+        [
+            "coherence C",
+            "overlap of v₁ with the category, mean",
+            "overlap, standard deviation over draws",
+            "noise draws",
+            "overlap, large-N limit",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    let sizes = demo.sizes();
+    t.rows = demo
+        .curve()
+        .iter()
+        .map(|p| {
+            vec![
+                Table::num(p.c),
+                Table::num(p.mean),
+                Table::num(p.spread),
+                serde_json::json!(p.draws),
+                Table::num(bbp_overlap(p.c, sizes)),
+            ]
+        })
+        .collect();
+    let now = demo.current();
+    t.note = Some(format!(
+        "at the slider, C = {}: overlap {} ± {} over {} draws; the limit is 0 below the BBP \
+         threshold C = 1",
+        fmt_num(now.c),
+        fmt_num(now.mean),
+        fmt_num(now.spread),
+        now.draws
+    ));
+    if t.rows.is_empty() {
+        t.note = Some("the curve is still being computed".into());
+    }
+    t
 }

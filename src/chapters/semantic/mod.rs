@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::chapter::{
     number, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec, Shared,
 };
-use crate::charts::{ChartResult, Frame, Theme};
+use crate::charts::{ChartResult, Frame, Table, Theme};
 use coherence::CoherenceDemo;
 
 #[derive(Default)]
@@ -105,6 +105,13 @@ impl Chapter for Semantic {
         match panel {
             "coherence" => charts::coherence_readout(frame, &self.coherence, x, y),
             _ => crate::charts::readout(panel, frame, shared.session, shared.view, x, y),
+        }
+    }
+
+    fn table(&self, panel: &str, shared: &Shared<'_>) -> Option<Table> {
+        match panel {
+            "coherence" => Some(charts::coherence_table(&self.coherence)),
+            _ => crate::charts::panel_table(panel, shared.session, shared.view),
         }
     }
 

@@ -4,6 +4,6 @@ pub mod phase;
 pub mod spectra;
 pub mod sweep;
 
-pub use phase::{draw_phase, phase_readout, RunDot};
-pub use spectra::{draw_spectra, spectra_readout};
+pub use phase::{draw_phase, phase_readout, phase_table, RunDot};
+pub use spectra::{draw_spectra, spectra_readout, spectra_table};
 pub use sweep::draw_sweep;

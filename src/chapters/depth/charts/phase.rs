@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::chapters::depth::phase::{conserved, destination, extent, field, Ending, PhaseDemo};
-use crate::charts::{fmt_num, ChartResult, Frame, Theme};
+use crate::charts::{fmt_num, ChartResult, Frame, Table, Theme};
 
 /// Arrows per side of the grid.
 const ARROWS: usize = 15;
@@ -362,4 +362,51 @@ pub fn phase_readout(
         fmt_num(a * b),
         fmt_num(conserved(a, b))
     ))
+}
+
+/// The data-table view: every point of every trajectory started so far, with the product `ab`
+/// (the mode's strength) and the conserved `a² − b²`; the note gives the run's mode when the
+/// portrait follows one.
+pub fn phase_table(demo: &PhaseDemo, dot: Option<&RunDot>) -> Table {
+    let mut t = Table::new(
+        [
+            "trajectory",
+            "t/τ",
+            "a (input side)",
+            "b (output side)",
+            "ab",
+            "a² − b²",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    for (k, tr) in demo.trajectories().iter().enumerate() {
+        for &(time, a, b) in &tr.points {
+            t.rows.push(vec![
+                serde_json::json!(k + 1),
+                Table::num(time),
+                Table::num(a),
+                Table::num(b),
+                Table::num(a * b),
+                Table::num(conserved(a, b)),
+            ]);
+        }
+    }
+    let mut note = format!("the solutions ab = s = {}", fmt_num(demo.s()));
+    if t.rows.is_empty() {
+        note.push_str("; no trajectory yet: click or tap the portrait to start one");
+    }
+    if let Some(d) = dot {
+        let (a, b) = d.point();
+        note.push_str(&format!(
+            "; the run's mode {} at step {}: u = {} at (a, b) = ({}, {})",
+            d.mode + 1,
+            d.step,
+            fmt_num(d.u),
+            fmt_num(a),
+            fmt_num(b)
+        ));
+    }
+    t.note = Some(note);
+    t
 }

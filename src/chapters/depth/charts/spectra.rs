@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::chapters::depth::spectra::{histogram, summarise, Factor, SpectraDemo};
-use crate::charts::{fmt_num, ChartResult, Frame, Theme};
+use crate::charts::{fmt_num, ChartResult, Frame, Table, Theme};
 
 /// About this many histogram bins span the axis.
 pub const BINS: usize = 40;
@@ -221,4 +221,47 @@ pub fn spectra_readout(frame: &Frame, demo: &SpectraDemo, x: f64, y: f64) -> Opt
         ));
     }
     None
+}
+
+/// The data-table view: each histogram bin with the share of the pooled singular values in it,
+/// for both products; the note gives each product's summary.
+pub fn spectra_table(demo: &SpectraDemo) -> Table {
+    let x_max = axis_max(demo);
+    let (w, nb) = bins(x_max);
+    let hist = [Factor::Gaussian, Factor::Orthogonal]
+        .map(|k| histogram(demo.values(k), 0.0, w * nb as f64, nb));
+    let mut t = Table::new(
+        [
+            "σ from",
+            "σ to",
+            "share of σ, Gaussian product",
+            "share of σ, orthogonal product",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    if demo.values(Factor::Gaussian).is_empty() {
+        t.note = Some("computing…".into());
+        return t;
+    }
+    t.rows = (0..nb)
+        .map(|k| {
+            vec![
+                Table::num(k as f64 * w),
+                Table::num((k + 1) as f64 * w),
+                Table::num(hist[0][k]),
+                Table::num(hist[1][k]),
+            ]
+        })
+        .collect();
+    t.note = Some(format!(
+        "products of {}: {}; of {}: {}; {} of {} draws pooled",
+        title(Factor::Gaussian, demo),
+        stats(Factor::Gaussian, demo),
+        title(Factor::Orthogonal, demo),
+        stats(Factor::Orthogonal, demo),
+        demo.draws(),
+        demo.draws_total()
+    ));
+    t
 }
