@@ -135,7 +135,7 @@ export class ChartAccess {
     const head = this.make('tr', {}, t.columns.map((c) => this.make('th', { scope: 'col' }, [c])));
     table.append(this.make('thead', {}, [head]));
     const tbody = this.make('tbody');
-    const cell = (v) => (v === null ? '–' : typeof v === 'number' ? num(v) : String(v));
+    const cell = (v) => (v === null ? '–' : typeof v === 'number' ? num(v) : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
     for (const row of rows) {
       const tr = this.doc.createElement('tr');
       row.forEach((v, i) => {

@@ -390,7 +390,7 @@ describe('charts for the keyboard and screen readers', () => {
     });
   }
 
-  test('the loss chart\'s data table lists one row per record of the run, and a chart without one says so', async () => {
+  test('the loss chart\'s data table lists one row per record of the run, and a heat map\'s table lists its cells', async () => {
     const { page, problems } = await open(site.url, [1400, 1000]);
     await page.evaluate(() => window.dln.step(500));
     const every = await page.evaluate(() => window.dln.config().train.record_every);
@@ -409,10 +409,17 @@ describe('charts for the keyboard and screen readers', () => {
     assert.equal(t.rows.length, rows.length);
     assert.equal(t.columns[0], 'step');
     assert.match(t.columns[1], /^mode 1 simulated$/);
-    // A heat map has no table yet, and says so.
+    // A heat map's table has a row per cell: item, feature, output, target.
     await page.click('details[data-table="output"] summary');
-    await page.waitForFunction(() => /no data table yet/.test(document.querySelector('details[data-table="output"]').textContent));
-    assert.match(await page.textContent('details[data-table="output"]'), /no data table yet/);
+    await page.waitForSelector('details[data-table="output"] tbody tr');
+    const out = await page.evaluate(() => window.dln.table('output'));
+    const items = new Set(out.rows.map((r) => r[0]));
+    const features = new Set(out.rows.map((r) => r[1]));
+    assert.ok(items.size > 1 && features.size > 1);
+    assert.equal(out.rows.length, items.size * features.size, 'one row per item and feature');
+    assert.deepEqual(out.columns, ['item', 'feature', 'network output', 'target']);
+    const first = await page.$$eval('details[data-table="output"] tbody tr:first-child > *', (cs) => cs.map((c) => c.textContent));
+    assert.deepEqual(first.slice(0, 2), [out.rows[0][0], out.rows[0][1]]);
     assert.deepEqual(problems, []);
     await page.close();
   });
