@@ -237,7 +237,27 @@ class Tour {
     this.target = sel ? doc.querySelector(sel) : null;
     if (!this.target) return;
     this.target.classList.add('tour-target');
-    this.target.scrollIntoView({ block: 'center', behavior: scrollBehavior() });
+    const bar = doc.querySelector('[data-transport]');
+    if (bar?.contains(this.target)) return;
+    // Into view inside any scrolling column first, then the page scrolled so the target sits in
+    // the middle of the room between the bar and the card (on a phone the card takes the lower
+    // part of the screen, where a centred target would be hidden).
+    this.target.scrollIntoView({ block: 'nearest', behavior: 'instant' });
+    const r = this.target.getBoundingClientRect();
+    const top = bar ? bar.getBoundingClientRect().bottom : 0;
+    const bottom = this.card ? this.card.getBoundingClientRect().top : window.innerHeight;
+    const room = bottom - top;
+    const want = r.height <= room - 16 ? top + (room - r.height) / 2 : top + 8;
+    window.scrollBy({ top: r.top - want, behavior: 'instant' });
+    // A target that would fit beside the card but cannot be moved clear of it (in a sticky
+    // column, or at the end of the page) gets the card at the top of the screen instead; a
+    // target taller than the room shows its top part above the card.
+    const t = this.target.getBoundingClientRect();
+    const c = this.card?.getBoundingClientRect();
+    const covered = c && r.height <= room - 16 && t.bottom > c.top && t.top < c.bottom && t.right > c.left && t.left < c.right;
+    this.card?.classList.toggle('at-top', Boolean(covered));
+    if (covered) this.card.style.top = `${Math.round(top + 8)}px`;
+    else this.card?.style.removeProperty('top');
   }
 
   go(d) {

@@ -322,6 +322,45 @@ describe('chapters', () => {
     await page.close();
   });
 
+  for (const size of SIZES) {
+    test(`at ${size.join('x')} every chapter has a tour, and each step's target is in view, not under the card or the bar`, async () => {
+      const { page, problems } = await open(site.url, size);
+      await page.emulateMedia({ reducedMotion: 'reduce' });
+      const ids = await page.evaluate(() => window.dln.chapters().map((c) => c.id));
+      const tours = await page.evaluate(async () => (await import('./www/tours.js')).TOURS);
+      assert.deepEqual(Object.keys(tours).sort(), [...ids].sort(), 'a tour per chapter');
+      for (const id of ids) {
+        assert.ok(await page.$(`[data-tour-start="${id}"]`), `${id} has a tour button`);
+        for (let i = 0; i < tours[id].length; i += 1) {
+          await page.evaluate(async ([c, k]) => (await import('./www/page.js')).tour.open(c, k), [id, i]);
+          await frames(page, 2);
+          const where = await page.evaluate((sel) => {
+            const card = document.querySelector('[data-role="tour"]').getBoundingClientRect();
+            const el = document.querySelector(sel);
+            const r = el.getBoundingClientRect();
+            // The target's visible part: inside the viewport, below the bar, above the card.
+            const barEl = document.querySelector('[data-transport]');
+            const bar = barEl.getBoundingClientRect();
+            const top = Math.max(r.top, barEl.contains(el) ? 0 : bar.bottom, 0);
+            const bottom = Math.min(r.bottom, window.innerHeight);
+            const hit = document.elementFromPoint(Math.min(Math.max(r.left + r.width / 2, 1), window.innerWidth - 1), (top + Math.min(bottom, card.top > top ? card.top : bottom)) / 2);
+            return {
+              card: card.top >= 0 && card.bottom <= window.innerHeight && card.left >= 0 && card.right <= window.innerWidth,
+              visible: r.width > 0 && r.height > 0 && bottom - top >= Math.min(r.height, 24),
+              onTop: Boolean(hit && (hit === el || el.contains(hit) || hit.contains(el))),
+              outlined: el.classList.contains('tour-target'),
+            };
+          }, tours[id][i].target);
+          const what = `${id} step ${i + 1} (${tours[id][i].target}): ${JSON.stringify(where)}`;
+          assert.ok(where.card && where.visible && where.onTop && where.outlined, what);
+        }
+        await page.click('[data-tour="close"]');
+      }
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+  }
+
   test('a preset says what to do with it: Run sweep for the depth sweep, the slider for coherence', async () => {
     const { page } = await open(site.url, [1400, 1000]);
     const notice = async (id) => {
