@@ -12,6 +12,18 @@ const DRAW_BUDGET_MS = 12;
 /** The training rate assumed before one is measured: 1 GFLOP/s, a million operations per ms. */
 const FIRST_FLOPS_PER_MS = 1e6;
 
+/** How much larger a chart's type and lines are when it is presented full screen on a wide
+ * screen (a projector), and the least width in CSS px that counts as wide. */
+const PRESENT_SCALE = 1.6;
+const PRESENT_MIN_WIDTH = 900;
+
+/** The scale a canvas is drawn at: its device pixel ratio, times PRESENT_SCALE while it is
+ * inside a wide full-screen element. */
+export function drawScale(c, dpr = window.devicePixelRatio || 1) {
+  const full = document.fullscreenElement;
+  return full && full.contains(c) && full.clientWidth >= PRESENT_MIN_WIDTH ? dpr * PRESENT_SCALE : dpr;
+}
+
 /** Whether this page has drawn a chart yet (the `dln-first-chart` mark is set once). */
 let firstChartMarked = false;
 
@@ -154,10 +166,11 @@ export const loop = {
         c.width = w;
         c.height = h;
       }
-      this.drawCanvas(c, dpr);
+      this.drawCanvas(c, drawScale(c, dpr), this.redrawAll);
       this.drawnAt.set(c, performance.now());
     }
     this.dirty = deferred;
+    if (!deferred) this.redrawAll = false;
   },
 
   /** Draws one canvas if its panel changed since it was last drawn at this size. */
@@ -177,7 +190,7 @@ export const loop = {
   drawSized(c) {
     const dpr = window.devicePixelRatio || 1;
     const sized = c.width === Math.round(c.clientWidth * dpr) && c.height === Math.round(c.clientHeight * dpr);
-    if (sized && !this.dead) this.drawCanvas(c, dpr);
+    if (sized && !this.dead) this.drawCanvas(c, drawScale(c, dpr));
     return sized;
   },
 
@@ -219,6 +232,8 @@ export const loop = {
     const scheme = () => { this.guard(() => this.app.setDark(Boolean(dark?.matches))); this.dirty = true; };
     scheme();
     dark?.addEventListener?.('change', scheme);
+    // Presenting full screen draws the charts in larger type, leaving it in the usual size.
+    document.addEventListener('fullscreenchange', () => { this.redrawAll = true; this.dirty = true; });
     const ro = new ResizeObserver(() => { this.dirty = true; });
     // Only canvases on screen are drawn; one scrolled into view is drawn at once.
     const io = new IntersectionObserver((entries) => {

@@ -361,6 +361,50 @@ describe('chapters', () => {
     });
   }
 
+  for (const size of SIZES) {
+    test(`at ${size.join('x')} a chart and every chapter present full screen, the chart in view and in large type on a wide screen`, async () => {
+      const { page, problems } = await open(site.url, size);
+      const wide = size[0] >= 900;
+      const scaleOf = (sel) => page.evaluate(async (q) => (await import('./www/loop.js')).drawScale(document.querySelector(q), 1), sel);
+      await page.$eval('[data-present="modes"]', (b) => b.scrollIntoView({ block: 'center' }));
+      const before = await page.$eval('canvas[data-chart="modes"]', (c) => c.clientHeight);
+      await page.click('[data-present="modes"]');
+      await page.waitForFunction(() => document.fullscreenElement?.dataset.panel === 'modes');
+      await frames(page, 2);
+      assert.equal(await scaleOf('canvas[data-chart="modes"]'), wide ? 1.6 : 1, 'chart type grows on a wide screen only');
+      const c = await page.$eval('canvas[data-chart="modes"]', (el) => { const r = el.getBoundingClientRect(); return { top: r.top, h: r.height, inner: window.innerHeight }; });
+      assert.ok(c.h >= before, `the chart is at least as tall full screen: ${c.h} vs ${before}`);
+      assert.ok(c.top < c.inner / 2, `the chart starts in the upper half of the screen: ${JSON.stringify(c)}`);
+      await page.evaluate(() => document.exitFullscreen());
+      await page.waitForFunction(() => !document.fullscreenElement);
+      assert.equal(await scaleOf('canvas[data-chart="modes"]'), 1, 'back to the usual type');
+      for (const id of await page.evaluate(() => window.dln.chapters().map((ch) => ch.id))) {
+        await page.click(`[data-present-chapter="${id}"]`);
+        await page.waitForFunction((ch) => document.fullscreenElement?.dataset.chapter === ch, id);
+        await frames(page, 2);
+        const first = await page.evaluate(() => {
+          const cv = [...document.fullscreenElement.querySelectorAll('canvas[data-chart]')].find((el) => el.clientHeight > 0);
+          const full = document.fullscreenElement;
+          return {
+            top: cv.getBoundingClientRect().top,
+            inner: window.innerHeight,
+            scrolls: getComputedStyle(full).overflowY === 'auto' && full.scrollHeight > full.clientHeight,
+            controls: [...full.querySelectorAll('.chapter-controls')].some((el) => el.offsetParent),
+          };
+        });
+        // On a wide screen a chart is above the fold; on a phone a long caption may come first,
+        // and the full-screen chapter scrolls to it.
+        if (wide) assert.ok(first.top < first.inner, `${id}: a chart is above the fold: ${JSON.stringify(first)}`);
+        else assert.ok(first.top < first.inner || first.scrolls, `${id}: a chart is reachable: ${JSON.stringify(first)}`);
+        assert.equal(first.controls, false, `${id}: the page's controls are not shown`);
+        await page.evaluate(() => document.exitFullscreen());
+        await page.waitForFunction(() => !document.fullscreenElement);
+      }
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+  }
+
   test('a preset says what to do with it: Run sweep for the depth sweep, the slider for coherence', async () => {
     const { page } = await open(site.url, [1400, 1000]);
     const notice = async (id) => {
