@@ -369,3 +369,26 @@ fn a_patch_that_says_features_changes_the_matrix_it_is_merged_onto() {
         }
     ));
 }
+
+#[test]
+fn a_number_whose_menu_offers_values_offers_only_values_inside_its_range() {
+    let menus: Vec<_> = FIELDS
+        .iter()
+        .filter(|f| matches!(f.kind, Kind::Number | Kind::Integer) && !f.options.is_empty())
+        .collect();
+    assert!(
+        menus.iter().any(|f| f.key == "sw_u0"),
+        "the balanced start's u₀ menu comes from the table"
+    );
+    for f in menus {
+        for o in f.options {
+            let v: f64 = o
+                .value
+                .parse()
+                .unwrap_or_else(|_| panic!("{}: {:?} is not a number", f.key, o.value));
+            f.check(&json!(v))
+                .unwrap_or_else(|e| panic!("{}: {} is refused: {e}", f.key, o.value));
+            assert!(o.label.starts_with(o.value), "{}: {:?}", f.key, o.label);
+        }
+    }
+}

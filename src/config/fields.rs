@@ -204,7 +204,8 @@ pub struct Field {
     /// For lists: the fewest and most entries, and what they are called.
     pub len: (usize, usize),
     pub noun: &'static str,
-    /// For choices (and lists of choices): the options, from the enum.
+    /// For choices (and lists of choices): the options, from the enum. For a number: the values
+    /// its menu offers (any value in range is still accepted).
     pub options: &'static [Opt],
     /// Sliders move on a log scale.
     pub log: bool,
@@ -506,11 +507,26 @@ pub const FIELDS: &[Field] = &[
         .apart()
         .help("std of the sweep's small Gaussian start"),
     Field::positive("sw_u0", "sweep.balanced_u0", "Balanced u0", 0.0, 10.0)
+        .of(BALANCED_U0_MENU)
         .apart()
         .help("initial mode strength of the sweep's balanced start"),
     Field::int("sw_seeds", "sweep.seeds", "Sweep seeds", 1, 16)
         .apart()
         .help("training runs per start and depth; the chart draws their median and range"),
+];
+
+/// The balanced start's u₀ values the sweep's menu offers.
+const BALANCED_U0_MENU: &[Opt] = &[
+    Opt {
+        value: "0.1",
+        label: "0.1 (levels off within 32 layers)",
+        help: "a start near the data's scale: the learning time levels off with depth",
+    },
+    Opt {
+        value: "0.001",
+        label: "0.001 (decoupled start of SMG14 Fig 4)",
+        help: "the paper's small decoupled start: the learning time grows slowly with depth",
+    },
 ];
 
 /// The field with this key.
