@@ -1,6 +1,7 @@
 //! The data-table view of the charts: each panel's table lists the numbers its chart draws,
 //! read back here against the model the chart is drawn from.
 
+use dln_explorer::chapters::registry::panel_names;
 use dln_explorer::chapters::semantic::coherence::bbp_overlap;
 use dln_explorer::chapters::Registry;
 use dln_explorer::config::Config;
@@ -42,6 +43,31 @@ fn f(v: &Value) -> f64 {
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-12 * (1.0 + a.abs().max(b.abs()))
+}
+
+#[test]
+fn every_panel_answers_a_table_whose_rows_fill_its_columns() {
+    let mut reg = trained();
+    reg.call("refineCoherence", &[]).unwrap();
+    reg.call("refineSpectra", &[]).unwrap();
+    reg.call("genStep", &[json!(100)]).unwrap();
+    reg.call("contextAdvance", &[json!(100)]).unwrap();
+    for panel in panel_names() {
+        let t = table(&reg, panel);
+        assert!(t.is_object(), "{panel} has no table: {t}");
+        let n = t["columns"].as_array().map_or(0, Vec::len);
+        assert!(n >= 1, "{panel}: {t}");
+        for row in rows(&t) {
+            assert_eq!(row.as_array().unwrap().len(), n, "{panel}: {row}");
+        }
+        // A table without rows says why.
+        if rows(&t).is_empty() {
+            assert!(
+                t["note"].is_string(),
+                "{panel}: an empty table without a note"
+            );
+        }
+    }
 }
 
 #[test]
@@ -294,4 +320,116 @@ fn the_sweep_table_before_a_sweep_says_how_to_fill_it() {
     let t = table(&reg, "sweep");
     assert!(rows(&t).is_empty());
     assert!(t["note"].as_str().unwrap().contains("Run sweep"), "{t}");
+}
+
+#[test]
+fn the_stopping_time_table_is_the_closed_form_for_each_direction() {
+    // SNR 4: σ_w² = 0.8, σ_ε² = 0.2, from zero weights, so t*(λ) = ln(1 + 4λ)/λ (in τ).
+    let mut reg = registry(json!({}));
+    reg.call("genStep", &[json!(1)]).unwrap();
+    let t = table(&reg, "gen-stop");
+    assert!(rows(&t).len() > 100);
+    let mut last = f64::INFINITY;
+    for row in rows(&t) {
+        let (l, ts) = (f(&row[0]), f(&row[1]));
+        let want = (1.0 + 4.0 * l).ln() / l;
+        assert!((ts - want).abs() < 1e-9 * want, "λ = {l}: {ts} vs {want}");
+        assert!(ts < last, "later for smaller λ");
+        last = ts;
+    }
+    assert!(t["note"].as_str().unwrap().contains("t_opt"), "{t}");
+}
+
+#[test]
+fn the_spectrum_table_accounts_for_every_eigenvalue() {
+    let mut reg = registry(json!({}));
+    reg.call("genPreset", &[json!("frozen")]).unwrap();
+    reg.call("genStep", &[json!(1)]).unwrap();
+    let t = table(&reg, "gen-spectrum");
+    // N = 400 inputs, P = 200 examples: 200 eigenvalues are 0, the rest fill the histogram.
+    let mass: f64 = rows(&t)
+        .iter()
+        .map(|r| f(&r[2]) * (f(&r[1]) - f(&r[0])))
+        .sum();
+    assert!((mass - 0.5).abs() < 1e-9, "the bins hold half the eigenvalues: {mass}");
+    assert!(t["note"].as_str().unwrap().contains("200 of them are 0"), "{t}");
+    assert!(rows(&t).iter().any(|r| f(&r[3]) > 0.0), "the MP density is tabulated");
+}
+
+#[test]
+fn the_deep_student_table_has_each_mode_simulated_and_from_its_map() {
+    let mut reg = registry(json!({}));
+    reg.call("genPreset", &[json!("deep")]).unwrap();
+    reg.call("genStep", &[json!(400)]).unwrap();
+    let t = table(&reg, "gen-modes");
+    assert_eq!(t["columns"][2], json!("mode 1 simulated"));
+    assert_eq!(t["columns"][3], json!("mode 1 scalar map"));
+    assert!(rows(&t).len() > 1);
+    assert!(rows(&t).iter().all(|r| r[2].is_number() && r[3].is_number()));
+    // A shallow student has no modes to show, and says so.
+    reg.call("genPreset", &[json!("overtraining")]).unwrap();
+    reg.call("genStep", &[json!(1)]).unwrap();
+    let t = table(&reg, "gen-modes");
+    assert!(rows(&t).is_empty());
+    assert!(t["note"].as_str().unwrap().contains("deep student"), "{t}");
+}
+
+#[test]
+fn the_sweep_tables_of_the_generalisation_chapter_wait_for_run_sweep() {
+    let reg = registry(json!({}));
+    for panel in ["gen-sweep", "gen-heat"] {
+        let t = table(&reg, panel);
+        assert!(rows(&t).is_empty(), "{panel}");
+        assert!(t["note"].as_str().unwrap().contains("Run sweep"), "{panel}: {t}");
+    }
+}
+
+#[test]
+fn the_gate_table_lists_every_pathway_and_trains_k_outputs_per_input() {
+    let reg = registry(json!({}));
+    let st = reg.chapters().context.state();
+    let m = st["routing"]["domains"].as_u64().unwrap() as usize;
+    let k = st["routing"]["trained_per_input"].as_u64().unwrap() as usize;
+    assert!(m > 1 && k > 0 && k < m, "{st}");
+    let t = table(&reg, "context_gates");
+    assert_eq!(rows(&t).len(), m * m);
+    for i in 0..m {
+        let trained = rows(&t)
+            .iter()
+            .filter(|r| r[0] == json!(i) && r[2] == json!(true))
+            .count();
+        assert_eq!(trained, k, "input {i}");
+    }
+}
+
+#[test]
+fn the_recurrent_tables_follow_every_record_and_name_the_targets() {
+    let mut reg = registry(json!({}));
+    reg.call("contextAdvance", &[json!(300)]).unwrap();
+    let kernel = table(&reg, "context_kernel");
+    let scalars = table(&reg, "context_scalars");
+    assert!(rows(&kernel).len() > 2);
+    assert_eq!(rows(&kernel).len(), rows(&scalars).len(), "one row per record");
+    assert!(kernel["note"].as_str().unwrap().contains("targets"), "{kernel}");
+    let lags = table(&reg, "context_lags");
+    assert!(!rows(&lags).is_empty());
+    for r in rows(&lags) {
+        assert!(r[2].is_number() && r[3].is_number(), "{r}");
+    }
+}
+
+#[test]
+fn the_relu_gate_table_gives_each_unit_a_share_between_zero_and_one_in_every_context() {
+    let mut reg = registry(json!({}));
+    reg.call("contextAdvance", &[json!(200)]).unwrap();
+    let t = table(&reg, "context_relu_gates");
+    assert!(!rows(&t).is_empty() && rows(&t).len() <= 12);
+    for r in rows(&t) {
+        for v in &r.as_array().unwrap()[2..] {
+            assert!((0.0..=1.0).contains(&f(v)), "{r}");
+        }
+    }
+    let imp: Vec<f64> = rows(&t).iter().map(|r| f(&r[1])).collect();
+    assert!(imp.windows(2).all(|w| w[0] >= w[1]), "most important first");
+    assert!(!rows(&table(&reg, "context_relu")).is_empty());
 }

@@ -896,7 +896,12 @@ impl Chapter for Context {
         match panel {
             "context_race" => Some(cc::pathways_table(&self.race, self.input)),
             "context_general" => Some(cc::pathways_table(&self.general, self.input)),
-            _ => None,
+            "context_gates" => Some(cc::gates_table(self.race.task(), self.input)),
+            "context_lags" => Some(cc::lags_table(&self.recurrent, 0)),
+            "context_kernel" => Some(cc::kernel_table(&self.recurrent, 0)),
+            "context_scalars" => Some(cc::scalars_table(&self.recurrent, 0)),
+            "context_relu" => Some(cc::relu_modes_table(&self.relu.cmp)),
+            _ => Some(cc::relu_gates_table(&self.relu.cmp, GATE_ROWS)),
         }
     }
 

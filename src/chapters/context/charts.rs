@@ -872,7 +872,7 @@ pub fn pathways_table(run: &RoutingRun, input: usize) -> Table {
             let q = input * m + j;
             let mut row = vec![
                 Table::num(r.time),
-                serde_json::json!(format!("{} → {}", input + 1, j + 1)),
+                serde_json::json!(format!("input {input} → output {j}")),
                 serde_json::json!(if task.trained(input, j) { "yes" } else { "no" }),
             ];
             for a in 0..n_modes {
@@ -889,8 +889,166 @@ pub fn pathways_table(run: &RoutingRun, input: usize) -> Table {
         }
     }
     t.note = Some(format!(
-        "pathways from input domain {} to every output domain",
-        input + 1
+        "pathways from input domain {input} to every output domain"
     ));
+    t
+}
+
+fn columns(names: &[&str]) -> Table {
+    Table::new(names.iter().map(|c| c.to_string()).collect())
+}
+
+/// The gate matrix: one row per input and output domain, whether that pathway is trained.
+pub fn gates_table(task: &RoutingTask, input: usize) -> Table {
+    let m = task.domains();
+    let mut t = columns(&["input domain", "output domain", "trained"]);
+    for i in 0..m {
+        for j in 0..m {
+            t.rows.push(vec![
+                serde_json::json!(i),
+                serde_json::json!(j),
+                serde_json::json!(task.trained(i, j)),
+            ]);
+        }
+    }
+    t.note = Some(format!(
+        "the pathway charts show input domain {}",
+        input.min(m.saturating_sub(1))
+    ));
+    t
+}
+
+/// The learned kernel of one mode at every record: each lag simulated and from the reduction;
+/// the note gives the targets.
+pub fn kernel_table(run: &SequenceRun, mode: usize) -> Table {
+    let mode = mode.min(run.task().n_modes().saturating_sub(1));
+    let target = &run.target_kernel()[mode];
+    let mut names = vec!["step".to_string(), "t/τ".to_string()];
+    for lag in 0..target.len() {
+        names.push(format!("lag {lag}, simulated"));
+        names.push(format!("lag {lag}, reduction"));
+    }
+    let mut t = Table::new(names);
+    for r in run.records() {
+        let theory = r.theory_kernel();
+        let mut row = vec![serde_json::json!(r.step), Table::num(r.time)];
+        for lag in 0..target.len() {
+            row.push(Table::opt(r.kernel[mode].get(lag).copied()));
+            row.push(Table::opt(
+                theory.as_ref().and_then(|k| k[mode].get(lag).copied()),
+            ));
+        }
+        t.rows.push(row);
+    }
+    let targets: Vec<String> = target.iter().map(|&v| fmt_num(v)).collect();
+    t.note = Some(format!(
+        "mode {}: the kernel c·m^lag·b; its targets by lag are {}",
+        mode + 1,
+        targets.join(", ")
+    ));
+    t
+}
+
+/// The kernel against lag at the times the chart draws (six records through the run), with
+/// the target and the reduction's kernel now.
+pub fn lags_table(run: &SequenceRun, mode: usize) -> Table {
+    let mode = mode.min(run.task().n_modes().saturating_sub(1));
+    let target = &run.target_kernel()[mode];
+    let recs = run.records();
+    let now = recs.last().and_then(|r| r.theory_kernel());
+    let mut t = columns(&["t/τ", "lag", "kernel, simulated", "target", "reduction now"]);
+    for k in sparse(recs.len(), 6) {
+        for (lag, &goal) in target.iter().enumerate() {
+            t.rows.push(vec![
+                Table::num(recs[k].time),
+                serde_json::json!(lag),
+                Table::opt(recs[k].kernel[mode].get(lag).copied()),
+                Table::num(goal),
+                Table::opt(now.as_ref().and_then(|n| n[mode].get(lag).copied())),
+            ]);
+        }
+    }
+    t.note = Some(format!("mode {}; lag = T − t", mode + 1));
+    t
+}
+
+/// The scalars b, m and c of one mode at every record, simulated and from the reduction.
+pub fn scalars_table(run: &SequenceRun, mode: usize) -> Table {
+    let mode = mode.min(run.task().n_modes().saturating_sub(1));
+    let mut t = columns(&[
+        "step",
+        "t/τ",
+        "b input",
+        "m recurrent",
+        "c readout",
+        "b, reduction",
+        "m, reduction",
+        "c, reduction",
+    ]);
+    let of = |s: Option<&crate::chapters::context::recurrent::ModeScalars>| {
+        [
+            Table::opt(s.map(|s| s.b[mode])),
+            Table::opt(s.map(|s| s.m[mode])),
+            Table::opt(s.map(|s| s.c[mode])),
+        ]
+    };
+    for r in run.records() {
+        let mut row = vec![serde_json::json!(r.step), Table::num(r.time)];
+        row.extend(of(r.scalars.as_ref()));
+        row.extend(of(r.theory.as_ref()));
+        t.rows.push(row);
+    }
+    t.note = Some(if run.reduction().is_some() {
+        format!("mode {}, in the aligned basis", mode + 1)
+    } else {
+        "b, m and c exist only for an aligned start; this run started at random".into()
+    });
+    t
+}
+
+/// The context task's mode strengths over time, the mean over contexts, for both networks.
+pub fn relu_modes_table(cmp: &ReluComparison) -> Table {
+    let n_modes = cmp.task.svd.s.len().min(10);
+    let mean =
+        |m: &[Vec<f64>], a: usize| m.iter().map(|c| c[a]).sum::<f64>() / m.len().max(1) as f64;
+    let mut names = vec!["step".to_string(), "t/τ".to_string()];
+    for a in 0..n_modes {
+        names.push(format!("mode {}, gated linear", a + 1));
+        names.push(format!("mode {}, ReLU", a + 1));
+    }
+    let mut t = Table::new(names);
+    for r in cmp.records() {
+        let mut row = vec![serde_json::json!(r.step), Table::num(r.time)];
+        for a in 0..n_modes {
+            row.push(Table::num(mean(&r.gated_modes, a)));
+            row.push(Table::num(mean(&r.relu_modes, a)));
+        }
+        t.rows.push(row);
+    }
+    t.note = Some(format!(
+        "{} contexts; both are simulations (the ReLU network has no theory)",
+        cmp.task.contexts
+    ));
+    t
+}
+
+/// The ReLU units read as gates: for the `rows` most important units, the share of items for
+/// which each is on in every context.
+pub fn relu_gates_table(cmp: &ReluComparison, rows: usize) -> Table {
+    let act = cmp.relu.activity(&cmp.task);
+    let imp = cmp.relu.importance(&cmp.task);
+    let mut order: Vec<usize> = (0..imp.len()).collect();
+    order.sort_by(|&a, &b| imp[b].total_cmp(&imp[a]));
+    order.truncate(rows.max(1));
+    let c = cmp.task.contexts.max(1);
+    let mut names = vec!["unit".to_string(), "importance".to_string()];
+    names.extend((0..c).map(|ctx| format!("share on, context {ctx}")));
+    let mut t = Table::new(names);
+    for &k in &order {
+        let mut row = vec![serde_json::json!(format!("unit {k}")), Table::num(imp[k])];
+        row.extend((0..c).map(|ctx| Table::num(act[(k, ctx)])));
+        t.rows.push(row);
+    }
+    t.note = Some("most important units first; simulation only, no theory".into());
     t
 }

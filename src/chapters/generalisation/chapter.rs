@@ -603,10 +603,24 @@ impl Chapter for Generalisation {
     }
 
     fn table(&self, panel: &str, _shared: &Shared<'_>) -> Option<Table> {
-        match (panel, self.run.as_ref()) {
-            ("gen-errors", Some(run)) => Some(gc::errors_table(run)),
-            _ => None,
-        }
+        let sweep = || self.sweep.as_ref().map_or(&[][..], |s| s.rows());
+        Some(match (panel, self.run.as_ref()) {
+            ("gen-sweep", _) => gc::sweep_table(sweep()),
+            ("gen-heat", _) => match &self.heat {
+                Some(h) => gc::heat_table(h),
+                None => gc::heat_table(&HeatMap::with_axes(Vec::new(), Vec::new(), 0.0)),
+            },
+            (_, None) => {
+                let mut t = Table::new(vec!["step".into(), "t/τ".into()]);
+                t.note =
+                    Some("not computed yet: the run is built when its chart is first drawn".into());
+                t
+            }
+            ("gen-errors", Some(run)) => gc::errors_table(run),
+            ("gen-spectrum", Some(run)) => gc::spectrum_table(run.spectrum(), run.sample().alpha()),
+            ("gen-stop", Some(run)) => gc::stop_table(run.theory()),
+            (_, Some(run)) => gc::deep_modes_table(run),
+        })
     }
 
     fn readout(

@@ -247,19 +247,18 @@ where
     ))
 }
 
-/// The eigenvalues of this sample's `X Xᵀ` as a histogram (density per eigenvalue of N) under
-/// the Marchenko–Pastur density; for α < 1 the atom of weight 1 − α at λ = 0 is drawn as a bar
-/// at the left with its weight written on it.
-pub fn draw_spectrum<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    spectrum: &SampleSpectrum,
-    alpha: f64,
-    th: &Theme,
-) -> ChartResult
-where
-    DB::ErrorType: 'static,
-{
-    root.fill(&th.bg)?;
+/// What the spectrum panel draws: a 40-bin histogram of the sample's nonzero eigenvalues as a
+/// density (`count / (N · width)`), how many are 0, and the Marchenko–Pastur density over the
+/// bulk at 401 points.
+struct SpectrumBins {
+    width: f64,
+    x_max: f64,
+    dens: Vec<f64>,
+    zeros: usize,
+    curve: Vec<(f64, f64)>,
+}
+
+fn spectrum_bins(spectrum: &SampleSpectrum, alpha: f64) -> SpectrumBins {
     let (lo, hi) = mp_edges(alpha);
     let x_max = (hi.max(spectrum.max_eigenvalue()) * 1.08).max(0.1);
     let n = spectrum.inputs as f64;
@@ -282,6 +281,48 @@ where
         })
         .filter(|p| p.1.is_finite())
         .collect();
+    SpectrumBins {
+        width,
+        x_max,
+        dens,
+        zeros,
+        curve,
+    }
+}
+
+/// The best stopping time of each direction over the bulk, at 201 log-spaced eigenvalues.
+fn stop_curve(theory: &MpTheory) -> (f64, f64, Vec<(f64, f64)>) {
+    let (lo, hi) = mp_edges(theory.alpha);
+    let lo = lo.max(hi * 1e-3);
+    let pts = (0..=200)
+        .map(|k| {
+            let l = lo * (hi / lo).powf(k as f64 / 200.0);
+            (l, theory.direction_stop_time(l))
+        })
+        .collect();
+    (lo, hi, pts)
+}
+
+/// The eigenvalues of this sample's `X Xᵀ` as a histogram (density per eigenvalue of N) under
+/// the Marchenko–Pastur density; for α < 1 the atom of weight 1 − α at λ = 0 is drawn as a bar
+/// at the left with its weight written on it.
+pub fn draw_spectrum<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spectrum: &SampleSpectrum,
+    alpha: f64,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&th.bg)?;
+    let SpectrumBins {
+        width,
+        x_max,
+        dens,
+        zeros,
+        curve,
+    } = spectrum_bins(spectrum, alpha);
     let peak = dens
         .iter()
         .copied()
@@ -367,14 +408,7 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&th.bg)?;
-    let (lo, hi) = mp_edges(theory.alpha);
-    let lo = lo.max(hi * 1e-3);
-    let pts: Vec<(f64, f64)> = (0..=200)
-        .map(|k| {
-            let l = lo * (hi / lo).powf(k as f64 / 200.0);
-            (l, theory.direction_stop_time(l))
-        })
-        .collect();
+    let (lo, hi, pts) = stop_curve(theory);
     let stop = theory.early_stop();
     let y_lo = 0.0;
     let y_hi = pts.iter().map(|p| p.1).fold(stop.t_opt, f64::max) * 1.25;
@@ -783,5 +817,176 @@ pub fn errors_table(run: &GenRun) -> Table {
         fmt_num(run.ridge_test_error()),
         fmt_num(run.oracle())
     ));
+    t
+}
+
+fn columns(names: &[&str]) -> Table {
+    Table::new(names.iter().map(|c| c.to_string()).collect())
+}
+
+/// The spectrum panel's numbers: the histogram's bins beside the Marchenko–Pastur density at
+/// each bin's centre; the note gives the atom at 0.
+pub fn spectrum_table(spectrum: &SampleSpectrum, alpha: f64) -> Table {
+    let b = spectrum_bins(spectrum, alpha);
+    let mut t = columns(&[
+        "λ from",
+        "λ to",
+        "density, this sample",
+        "density, Marchenko–Pastur at the bin's centre",
+    ]);
+    t.rows = b
+        .dens
+        .iter()
+        .enumerate()
+        .map(|(k, &d)| {
+            let mid = (k as f64 + 0.5) * b.width;
+            vec![
+                Table::num(k as f64 * b.width),
+                Table::num((k + 1) as f64 * b.width),
+                Table::num(d),
+                Table::num(mp_density(alpha, mid)),
+            ]
+        })
+        .collect();
+    let atom = mp_atom(alpha);
+    t.note = Some(format!(
+        "eigenvalues of XXᵀ for N = {} inputs at α = {}; {} of them are 0{}",
+        spectrum.inputs,
+        fmt_num(alpha),
+        b.zeros,
+        if atom > 0.0 {
+            format!(
+                " (the theory's atom at 0 has weight 1 − α = {})",
+                fmt_num(atom)
+            )
+        } else {
+            String::new()
+        }
+    ));
+    t
+}
+
+/// The stopping-time panel's numbers: t*(λ) at each eigenvalue the curve is drawn at.
+pub fn stop_table(theory: &MpTheory) -> Table {
+    let (_, _, pts) = stop_curve(theory);
+    let mut t = columns(&["eigenvalue λ", "best stopping time t*(λ)/τ"]);
+    t.rows = pts
+        .iter()
+        .map(|&(l, ts)| vec![Table::num(l), Table::num(ts)])
+        .collect();
+    t.note = Some(format!(
+        "one global stop: t_opt = {}τ",
+        fmt_num(theory.early_stop().t_opt)
+    ));
+    t
+}
+
+/// The deep student's modes: each recorded step's strength of every mode drawn, simulated and
+/// from its scalar map.
+pub fn deep_modes_table(run: &GenRun) -> Table {
+    let Some(deep) = run.deep() else {
+        let mut t = columns(&["step", "t/τ"]);
+        t.note = Some("tick “deep student” to give the student a hidden layer".into());
+        return t;
+    };
+    let n_modes = deep.svd.s.len().min(10);
+    let pred = run.predicted_modes().unwrap_or_default();
+    let mut names = vec!["step".to_string(), "t/τ".to_string()];
+    for a in 0..n_modes {
+        names.push(format!("mode {} simulated", a + 1));
+        names.push(format!("mode {} scalar map", a + 1));
+    }
+    let mut t = Table::new(names);
+    for (k, r) in run.records().iter().enumerate() {
+        let mut row = vec![serde_json::json!(r.step), Table::num(r.time)];
+        for a in 0..n_modes {
+            row.push(Table::opt(r.modes.get(a).copied()));
+            row.push(Table::opt(pred.get(k).and_then(|p| p.get(a).copied())));
+        }
+        t.rows.push(row);
+    }
+    let s: Vec<String> = deep
+        .svd
+        .s
+        .iter()
+        .take(n_modes)
+        .map(|&v| fmt_num(v))
+        .collect();
+    t.note = Some(format!(
+        "singular values of this sample's Σʸˣ: {}; the scalar map is {}",
+        s.join(", "),
+        if deep.exact {
+            "exact"
+        } else {
+            "an approximation (inputs not whitened or random start)"
+        }
+    ));
+    t
+}
+
+/// The α sweep's rows, as the chart draws them.
+pub fn sweep_table(rows: &[SweepRow]) -> Table {
+    let mut t = columns(&[
+        "α",
+        "SNR",
+        "E_g(10⁴τ)",
+        "E_g(∞)",
+        "E_g(t_opt)",
+        "t_opt/τ",
+        "overtraining",
+        "best ridge",
+    ]);
+    t.rows = rows
+        .iter()
+        .map(|r| {
+            vec![
+                Table::num(r.alpha),
+                Table::num(r.snr),
+                Table::num(r.test_error_final),
+                if r.test_error_infinite.is_infinite() {
+                    "∞".into()
+                } else {
+                    Table::num(r.test_error_infinite)
+                },
+                Table::num(r.test_error_at_t_opt),
+                Table::num(r.t_opt),
+                Table::num(r.overtraining),
+                Table::num(r.ridge_test_error),
+            ]
+        })
+        .collect();
+    if t.rows.is_empty() {
+        t.note = Some("no sweep yet: press Run sweep to fill this table".into());
+    }
+    t
+}
+
+/// The SNR × α maps, one row per cell computed so far.
+pub fn heat_table(map: &HeatMap) -> Table {
+    let mut t = columns(&[
+        "α",
+        "SNR",
+        "error reduction, no early stopping",
+        "error reduction, optimal early stopping",
+    ]);
+    for (r, &ls) in map.log10_snrs.iter().enumerate() {
+        for (c, &a) in map.alphas.iter().enumerate() {
+            let (late, early) = (map.late[r][c], map.early[r][c]);
+            if late.is_nan() && early.is_nan() {
+                continue;
+            }
+            t.rows.push(vec![
+                Table::num(a),
+                Table::num(10f64.powf(ls)),
+                Table::num(late),
+                Table::num(early),
+            ]);
+        }
+    }
+    t.note = Some(if t.rows.is_empty() {
+        "no map yet: press Run sweep to fill it".into()
+    } else {
+        "(E_g(0) − E_g)/E_g(0): positive where the error fell".into()
+    });
     t
 }
