@@ -508,6 +508,33 @@ describe('charts for the keyboard and screen readers', () => {
   });
 });
 
+describe('data tables', () => {
+  test('every chart on the page opens a data table with its columns, and rows or a note saying how to fill it', async () => {
+    const { page, problems } = await open(site.url, [1400, 1000]);
+    await page.evaluate(() => window.dln.step(300));
+    const panels = await page.$$eval('details[data-table]', (ds) => ds.map((d) => d.dataset.table));
+    const charts = await page.evaluate(() => window.dln.chapters().flatMap((c) => c.panels.map((p) => p.name)));
+    assert.deepEqual([...panels].sort(), [...charts].sort(), 'a data table under every chart');
+    for (const panel of panels) {
+      const sel = `details[data-table="${panel}"]`;
+      await page.$eval(sel, (d) => d.scrollIntoView({ block: 'center' }));
+      await page.click(`${sel} summary`);
+      await page.waitForSelector(`${sel} table`);
+      const t = await page.$eval(sel, (d) => ({
+        heads: d.querySelectorAll('thead th').length,
+        rows: d.querySelectorAll('tbody tr').length,
+        note: d.querySelector('.table-note')?.textContent ?? '',
+        text: d.textContent,
+      }));
+      assert.doesNotMatch(t.text, /no data table yet/, panel);
+      assert.ok(t.heads >= 1, `${panel}: columns`);
+      assert.ok(t.rows > 0 || t.note.length > 0, `${panel}: rows or a note: ${JSON.stringify(t)}`);
+    }
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+});
+
 describe('embedding and accessibility', () => {
   for (const panels of [['loss', 'modes'], ['mds'], ['loss', 'modes', 'output', 'svd', 'illusion']]) {
     test(`the Embed snippet for ${panels.join(',')} is as tall as the embedded page`, async () => {
