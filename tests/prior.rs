@@ -1273,4 +1273,85 @@ mod page {
         assert!(r.stale("prior-tasks", 600, 400));
         assert!(!r.stale("prior-lazy", 600, 400));
     }
+
+    /// The main run's dataset as the editor sends it, with one more item (a copy of the first
+    /// item's features under a new name).
+    fn main_with_a_new_item(reg: &Registry) -> Value {
+        let d = reg.session().run().data();
+        let mut items = d.items.clone();
+        let mut values: Vec<Vec<f64>> = (0..d.n_items())
+            .map(|i| (0..d.n_outputs()).map(|j| d.y[(j, i)]).collect())
+            .collect();
+        items.push("newcomer".into());
+        values.push(values[0].clone());
+        json!({"kind": "matrix", "items": items, "feature_names": d.features, "values": values})
+    }
+
+    #[test]
+    fn continuing_from_the_main_run_starts_task_b_from_its_weights_and_leaves_the_main_run_alone() {
+        let mut r = reg();
+        r.advance(300);
+        let main_loss = r.session().run().loss();
+        let main_weights = r.session().run().network().clone();
+        let edit = main_with_a_new_item(&r);
+        let st = call(&mut r, "priorContinue", &[edit, json!(500)]);
+        let st0 = st.clone();
+        assert_eq!(st["preset"], json!("continued"));
+        assert_eq!(st["names"].as_array().unwrap().len(), 2);
+        assert_eq!(st["step"], json!(300), "the run starts at the switch");
+        assert_eq!(st["phases"][0]["steps"], json!(300));
+        // The loss on A at the switch is the main run's loss now.
+        let loss_a = st["loss"][0].as_f64().unwrap();
+        assert!(
+            (loss_a - main_loss).abs() <= 1e-12 * main_loss.max(1.0),
+            "{loss_a} vs {main_loss}"
+        );
+        // Training B grows the network by one input (at zero) and lowers the loss on B.
+        let loss_b0 = st["loss"][1].as_f64().unwrap();
+        call(&mut r, "priorStep", &[json!(500)]);
+        let st = call(&mut r, "priorState", &[]);
+        assert_eq!(st["step"], json!(800));
+        assert!(st["finished"].as_bool().unwrap());
+        let loss_b = st["loss"][1].as_f64().unwrap();
+        assert!(loss_b < loss_b0, "B is learned: {loss_b0} → {loss_b}");
+        // The main run has not moved.
+        assert_eq!(r.session().run().step_count(), 300);
+        assert_eq!(r.session().run().network().weights, main_weights.weights);
+        // Playing it again, or with other steps for B, starts again from the same weights.
+        call(&mut r, "priorPlay", &[json!(true)]);
+        let again = call(&mut r, "priorState", &[]);
+        assert_eq!(again["step"], json!(300));
+        assert_eq!(again["loss"][0], st0["loss"][0]);
+        call(&mut r, "priorLaterSteps", &[json!(200)]);
+        let shorter = call(&mut r, "priorState", &[]);
+        assert_eq!(
+            (shorter["step"].clone(), shorter["steps"].clone()),
+            (json!(300), json!(500))
+        );
+        assert_eq!(shorter["loss"][0], st0["loss"][0]);
+        // A preset of the chapter's own is its own run again.
+        call(&mut r, "priorPreset", &[json!("prior_rotate")]);
+        assert_eq!(call(&mut r, "priorState", &[])["step"], json!(0));
+    }
+
+    #[test]
+    fn continuing_with_an_edit_that_is_not_a_growth_is_refused_and_changes_nothing() {
+        let mut r = reg();
+        r.advance(50);
+        let before = call(&mut r, "priorState", &[]);
+        let d = r.session().run().data();
+        // One item fewer: the old task's items are not all there.
+        let items: Vec<String> = d.items[1..].to_vec();
+        let values: Vec<Vec<f64>> = (1..d.n_items())
+            .map(|i| (0..d.n_outputs()).map(|j| d.y[(j, i)]).collect())
+            .collect();
+        let edit = json!({"kind": "matrix", "items": items, "feature_names": d.features, "values": values});
+        let e = r.call("priorContinue", &[edit]).unwrap_err();
+        assert!(e.field.starts_with("tasks[1]"), "{e}");
+        assert_eq!(call(&mut r, "priorState", &[]), before);
+        let e = r
+            .call("priorContinue", &[json!({"kind": "matrix"}), json!(0)])
+            .unwrap_err();
+        assert_eq!(e.field, "steps", "{e}");
+    }
 }

@@ -351,9 +351,18 @@ fn the_spectrum_table_accounts_for_every_eigenvalue() {
         .iter()
         .map(|r| f(&r[2]) * (f(&r[1]) - f(&r[0])))
         .sum();
-    assert!((mass - 0.5).abs() < 1e-9, "the bins hold half the eigenvalues: {mass}");
-    assert!(t["note"].as_str().unwrap().contains("200 of them are 0"), "{t}");
-    assert!(rows(&t).iter().any(|r| f(&r[3]) > 0.0), "the MP density is tabulated");
+    assert!(
+        (mass - 0.5).abs() < 1e-9,
+        "the bins hold half the eigenvalues: {mass}"
+    );
+    assert!(
+        t["note"].as_str().unwrap().contains("200 of them are 0"),
+        "{t}"
+    );
+    assert!(
+        rows(&t).iter().any(|r| f(&r[3]) > 0.0),
+        "the MP density is tabulated"
+    );
 }
 
 #[test]
@@ -365,7 +374,9 @@ fn the_deep_student_table_has_each_mode_simulated_and_from_its_map() {
     assert_eq!(t["columns"][2], json!("mode 1 simulated"));
     assert_eq!(t["columns"][3], json!("mode 1 scalar map"));
     assert!(rows(&t).len() > 1);
-    assert!(rows(&t).iter().all(|r| r[2].is_number() && r[3].is_number()));
+    assert!(rows(&t)
+        .iter()
+        .all(|r| r[2].is_number() && r[3].is_number()));
     // A shallow student has no modes to show, and says so.
     reg.call("genPreset", &[json!("overtraining")]).unwrap();
     reg.call("genStep", &[json!(1)]).unwrap();
@@ -380,7 +391,10 @@ fn the_sweep_tables_of_the_generalisation_chapter_wait_for_run_sweep() {
     for panel in ["gen-sweep", "gen-heat"] {
         let t = table(&reg, panel);
         assert!(rows(&t).is_empty(), "{panel}");
-        assert!(t["note"].as_str().unwrap().contains("Run sweep"), "{panel}: {t}");
+        assert!(
+            t["note"].as_str().unwrap().contains("Run sweep"),
+            "{panel}: {t}"
+        );
     }
 }
 
@@ -409,8 +423,15 @@ fn the_recurrent_tables_follow_every_record_and_name_the_targets() {
     let kernel = table(&reg, "context_kernel");
     let scalars = table(&reg, "context_scalars");
     assert!(rows(&kernel).len() > 2);
-    assert_eq!(rows(&kernel).len(), rows(&scalars).len(), "one row per record");
-    assert!(kernel["note"].as_str().unwrap().contains("targets"), "{kernel}");
+    assert_eq!(
+        rows(&kernel).len(),
+        rows(&scalars).len(),
+        "one row per record"
+    );
+    assert!(
+        kernel["note"].as_str().unwrap().contains("targets"),
+        "{kernel}"
+    );
     let lags = table(&reg, "context_lags");
     assert!(!rows(&lags).is_empty());
     for r in rows(&lags) {

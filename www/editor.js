@@ -145,7 +145,9 @@ export class DatasetEditor {
       else if (btn.dataset.edit === 'download') this.download();
       else if (btn.dataset.edit === 'load') this.file?.click();
       else if (btn.dataset.edit === 'paste') this.usePasted();
+      else if (btn.dataset.edit === 'continue-run') this.continueRun();
     });
+    this.q('[data-edit="continue"]')?.addEventListener('change', (e) => this.setContinuing(e.target.checked));
     this.grid.addEventListener('change', (e) => {
       if (e.target.matches('input.name')) this.rename(e.target);
     });
@@ -170,7 +172,8 @@ export class DatasetEditor {
 
   /** Shows the current dataset; cheap when it has not changed since the last call. */
   refresh(cfg = this.explorer.config()) {
-    if (!cfg) return;
+    // Edits held for a continued task are shown until they are used or dropped.
+    if (!cfg || this.pending) return;
     const key = JSON.stringify(cfg.dataset);
     if (key === this.key) return;
     const data = this.explorer.guard(() => JSON.parse(this.explorer.app.dataset()));
@@ -349,6 +352,7 @@ export class DatasetEditor {
    * On success the explorer re-syncs its controls, which refreshes this editor.
    */
   apply(m, what = '') {
+    if (this.continuing) return this.hold(m);
     const err = this.explorer.setConfig({
       dataset: { kind: 'matrix', items: m.items, feature_names: m.features, values: m.values },
     });
@@ -358,6 +362,60 @@ export class DatasetEditor {
     }
     this.showError(null);
     return null;
+  }
+
+  // ----- a new task that continues from the main run's weights -----
+
+  /** Edits from now on are held as a new task (on) or restart the main run (off). */
+  setContinuing(on) {
+    this.continuing = on;
+    this.q('[data-edit="continue-run"]').hidden = !on;
+    this.q('[data-role="editor-continue-help"]').hidden = !on;
+    if (!on && this.pending) {
+      this.pending = null;
+      this.key = null;
+      this.refresh();
+    }
+    this.updateContinue();
+  }
+
+  /** Holds `m` as the new task, shown in the grid; the main run is not changed. */
+  hold(m) {
+    this.pending = m;
+    this.matrix = m;
+    this.kind = 'matrix';
+    this.render();
+    this.showError(null);
+    this.updateContinue();
+    return null;
+  }
+
+  updateContinue() {
+    const b = this.q('[data-edit="continue-run"]');
+    if (b) b.disabled = !this.pending;
+    if (this.pending) this.size.textContent += ' · an edit held as task B';
+  }
+
+  /** Trains the main run's network, from its weights now, on the held edit (Prior knowledge). */
+  continueRun() {
+    const prior = this.explorer.chapterControls?.prior;
+    if (!this.pending) return;
+    if (!prior) {
+      this.showError('This page has no Prior knowledge chapter to continue the run in.');
+      return;
+    }
+    const m = this.pending;
+    const step = this.explorer.status()?.step ?? 0;
+    const err = prior.continueFrom({ kind: 'matrix', items: m.items, feature_names: m.features, values: m.values });
+    if (err) {
+      this.showError(`Continue from these weights: ${plain(err)}`);
+      return;
+    }
+    this.pending = null;
+    this.key = null;
+    this.refresh();
+    this.updateContinue();
+    this.explorer.notice(`Continuing from the weights at step ${step.toLocaleString('en')}: Prior knowledge trains the edited data as task B (the main run is unchanged).`);
   }
 
   showError(message) {
@@ -440,7 +498,7 @@ export class DatasetEditor {
     if (err) return err;
     const p = m.items.length;
     const n = m.features.length;
-    const what = this.key === key ? 'the same as the current dataset' : 'training restarted from step 0';
+    const what = this.continuing ? 'held as task B: press Continue from these weights' : this.key === key ? 'the same as the current dataset' : 'training restarted from step 0';
     this.explorer.notice(`${source}: ${p} ${p === 1 ? 'item' : 'items'} × ${n} ${n === 1 ? 'feature' : 'features'}; ${what}.`);
     return null;
   }

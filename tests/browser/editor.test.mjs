@@ -28,6 +28,43 @@ async function smallMatrix(page) {
 }
 
 describe('the dataset editor', () => {
+  test('with “continue from these weights” an edit is held, and Continue trains it as task B from the main run\'s weights in Prior knowledge', async () => {
+    const { page, problems } = await openPage(site.context, site.url);
+    await page.evaluate(() => window.dln.step(1000));
+    await page.waitForFunction(() => window.dln.status().step === 1000);
+    const before = await config(page);
+    const loss = await page.evaluate(() => window.dln.state().loss);
+    await page.check('[data-edit="continue"]');
+    assert.equal(await page.isVisible('[data-edit="continue-run"]'), true);
+    assert.equal(await page.isDisabled('[data-edit="continue-run"]'), true, 'nothing held yet');
+    // Switching a cell is held in the grid; the main run keeps its data and its step.
+    await page.click(cell('pine', 'leaves', 0));
+    await page.waitForSelector(cell('pine', 'leaves', 1));
+    assert.deepEqual((await config(page)).dataset, before.dataset);
+    assert.equal(await page.evaluate(() => window.dln.status().step), 1000);
+    assert.match(await page.textContent('[data-role="editor-size"]'), /held as task B/);
+    await page.click('[data-edit="continue-run"]');
+    const st = await page.evaluate(() => document.querySelector('[data-chapter="prior"]').prior.state());
+    assert.equal(st.preset, 'continued');
+    assert.equal(st.phases[0].steps, 1000, 'task A is the main run to its step');
+    // The chapter plays at once; its first record is the switch.
+    const first = (await page.evaluate(() => window.dln.table('prior-tasks'))).rows[0];
+    assert.equal(first[0], 1000);
+    assert.ok(Math.abs(first[2] - loss) <= 1e-9 * loss, `the loss on A at the switch is the main run's: ${first[2]} vs ${loss}`);
+    assert.equal(await page.inputValue('[data-prior-preset]'), 'continued');
+    assert.match(await page.textContent('[data-role="notice"]'), /Continuing from the weights at step 1,000/);
+    // The main run is unchanged, and the editor shows its data again.
+    assert.equal(await page.evaluate(() => window.dln.status().step), 1000);
+    await page.waitForSelector(cell('pine', 'leaves', 0));
+    // Unticking goes back to edits that restart the main run.
+    await page.uncheck('[data-edit="continue"]');
+    assert.equal(await page.isVisible('[data-edit="continue-run"]'), false);
+    await page.click(cell('pine', 'leaves', 0));
+    await page.waitForFunction(() => window.dln.status().step === 0);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test('shows the current dataset as a grid of items by features', async () => {
     const { page, problems } = await openPage(site.context, site.url);
     assert.equal(await page.locator('[data-panel="editor"] button.cell').count(), 8 * 36);

@@ -72,6 +72,7 @@ export class PriorControls {
       return o;
     }));
     sel.addEventListener('change', () => {
+      if (sel.value === 'continued') return;
       const err = this.loadPreset(sel.value);
       if (err) this.message(err, true);
     });
@@ -82,6 +83,7 @@ export class PriorControls {
     const r = this.ask('priorPreset', id);
     if (r.error) return r.error;
     const sel = this.q('[data-prior-preset]');
+    sel?.querySelector('option[value="continued"]')?.remove();
     if (sel) sel.value = id;
     this.setCaption(r.result.caption);
     this.message('');
@@ -89,6 +91,30 @@ export class PriorControls {
     this.drawAll();
     const panel = this.q(`[data-panel="${r.result.focus}"]`);
     if (panel && r.result.focus === 'prior-lazy') panel.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    return null;
+  }
+
+  /**
+   * The main run's network goes on, from its weights now, to learn `dataset` (the dataset
+   * editor's edit) as task B, and plays here; the page scrolls to the chapter. Returns null or
+   * the message naming the field.
+   */
+  continueFrom(dataset) {
+    const r = this.ask('priorContinue', dataset, null);
+    if (r.error) return r.error;
+    const sel = this.q('[data-prior-preset]');
+    if (sel && !sel.querySelector('option[value="continued"]')) {
+      const o = sel.ownerDocument.createElement('option');
+      o.value = 'continued';
+      o.textContent = r.result.title;
+      sel.append(o);
+    }
+    this.message('');
+    this.refresh();
+    this.setPlaying(true);
+    this.drawAll();
+    const smooth = !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+    this.sec.scrollIntoView({ block: 'start', behavior: smooth ? 'smooth' : 'auto' });
     return null;
   }
 

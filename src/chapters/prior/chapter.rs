@@ -118,6 +118,9 @@ pub struct Prior {
     /// The sequence as configured (with its sweep settings).
     cfg: TasksConfig,
     run: TaskRun,
+    /// The main run's weights the run was continued from (its first task trained there), kept
+    /// so that a restart starts from them again; none for the chapter's own sequences.
+    continued: Option<crate::engine::network::Network>,
     playing: bool,
     lazy_cfg: LazyRichConfig,
     lazy: Option<LazyRichResults>,
@@ -135,6 +138,7 @@ impl Default for Prior {
             preset,
             cfg: prepared.config.clone(),
             run: TaskRun::from_prepared(prepared),
+            continued: None,
             playing: false,
             lazy_cfg: lazy_preset(),
             lazy: None,
@@ -191,11 +195,83 @@ impl Prior {
         self.run_version += 1;
     }
 
+    /// Makes the chapter's run the main run continued: task A is the main run's dataset, trained
+    /// for the steps the main run has taken, with the weights it has now; task B is `dataset`
+    /// (an edit of A, which may add items or features: the network grows, new weights at 0),
+    /// trained for `steps` (default: the main run's steps). The main run is left as it is.
+    pub fn continue_from(
+        &mut self,
+        main: &crate::run::Run,
+        dataset: Value,
+        steps: Option<u64>,
+    ) -> Result<(), CallError> {
+        let cfg = main.config();
+        let b: crate::config::DatasetConfig = serde_json::from_value(dataset)
+            .map_err(|e| CallError::new("dataset", format!("is not a dataset: {e}")))?;
+        let trained = main.step_count().max(1);
+        let b_steps = steps.unwrap_or(cfg.train.steps).max(1);
+        // The sequence trains with the sum loss; a mean-loss rate is the same step size there.
+        let data = main.data();
+        let lr = match cfg.train.loss {
+            crate::config::LossKind::Sum => cfg.train.lr,
+            crate::config::LossKind::Mean => {
+                2.0 * cfg.train.lr / (data.n_items() * data.n_outputs()).max(1) as f64
+            }
+        };
+        let seq = TasksConfig {
+            network: cfg.network.clone(),
+            init: super::StartConfig {
+                kind: StartKind::SmallGaussian,
+                scale: cfg.init.scale,
+                lambda: 0.0,
+            },
+            train: super::config::SequenceTrain {
+                lr,
+                record_every: (b_steps / 400).max(1),
+                seed: cfg.train.seed,
+                growth_scale: 0.0,
+            },
+            tasks: vec![
+                super::PhaseConfig {
+                    name: format!("A: the main run to step {trained}"),
+                    dataset: Some(cfg.dataset.clone()),
+                    edit: None,
+                    steps: trained,
+                },
+                super::PhaseConfig {
+                    name: "B: the edit".into(),
+                    dataset: Some(b),
+                    edit: None,
+                    steps: b_steps,
+                },
+            ],
+            sweep: None,
+        };
+        let prepared = seq.prepare()?;
+        self.run = TaskRun::continuing(prepared, main.network().clone())?;
+        self.continued = Some(main.network().clone());
+        self.cfg = seq;
+        self.preset = &presets::CONTINUED;
+        self.playing = false;
+        self.touch_run();
+        Ok(())
+    }
+
     /// Replaces the sequence (from step 0); the sweep's results stay until the next sweep.
     fn set_config(&mut self, cfg: TasksConfig) -> Result<(), CallError> {
         let prepared = cfg.prepare()?;
+        // A continued sequence with the same first task and network (its later steps changed,
+        // say) starts again from the handed-over weights; any other is the chapter's own.
+        let same_start =
+            cfg.network == self.cfg.network && cfg.tasks.first() == self.cfg.tasks.first();
+        self.run = match &self.continued {
+            Some(net) if same_start => TaskRun::continuing(prepared, net.clone())?,
+            _ => {
+                self.continued = None;
+                TaskRun::from_prepared(prepared)
+            }
+        };
         self.cfg = cfg;
-        self.run = TaskRun::from_prepared(prepared);
         self.playing = false;
         self.touch_run();
         Ok(())
@@ -255,6 +331,7 @@ impl Prior {
         } else {
             self.cfg = new;
             self.run = TaskRun::from_prepared(prepared);
+            self.continued = None;
             self.playing = false;
             self.touch_run();
         }
@@ -702,6 +779,11 @@ impl Chapter for Prior {
             args: 0,
             help: "status, progress, angles done and the results so far",
         },
+        CallSpec {
+            name: "priorContinue",
+            args: 2,
+            help: "continues the main run's network, from its weights now, on an edited dataset (task B) for n steps (default: the main run's); answers priorState",
+        },
     ];
 
     fn version(&self, panel: &str, _shared: &Shared<'_>) -> Option<u64> {
@@ -925,6 +1007,18 @@ impl Chapter for Prior {
                 }))
             }
             "priorState" => Ok(self.state()),
+            "priorContinue" => {
+                let dataset = arg(0, "dataset")?;
+                let steps = match args.get(1).filter(|v| !v.is_null()) {
+                    Some(v) => {
+                        super::config::field("tasks[].steps").check_at("steps", v)?;
+                        v.as_u64()
+                    }
+                    None => None,
+                };
+                self.continue_from(cx.session.run(), dataset, steps)?;
+                Ok(self.state())
+            }
             "priorConfig" => Ok(to_value(&self.cfg)),
             "priorFrame" => match arg(0, "panel")? {
                 Value::String(p) if Self::PANELS.iter().any(|s| s.name == p) => {

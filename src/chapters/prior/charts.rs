@@ -114,7 +114,9 @@ where
     let recs = run.records();
     let names = run.names();
     let total: u64 = run.config().tasks.iter().map(|p| p.steps).sum();
-    let xmax = (total.max(run.step_count()).max(1)) as f64;
+    // A run continued from weights trained elsewhere starts at its first record, the switch.
+    let xmin = recs.first().map_or(0.0, |r| r.step as f64);
+    let xmax = ((total.max(run.step_count()).max(1)) as f64).max(xmin + 1.0);
     let mut hi: f64 = 0.0;
     let mut lo = f64::INFINITY;
     for r in recs {
@@ -139,7 +141,7 @@ where
         .margin_top(th.px(26.0))
         .x_label_area_size(th.px(34.0))
         .y_label_area_size(th.px(58.0))
-        .build_cartesian_2d(0f64..xmax, (floor..top).log_scale())?;
+        .build_cartesian_2d(xmin..xmax, (floor..top).log_scale())?;
     mesh(&mut chart, "training step", "loss on each task", th)?;
     let clamp = |v: f64| v.max(floor).min(top);
     for k in 0..names.len() {
@@ -189,18 +191,25 @@ where
                 th.ink.mix(0.5).stroke_width(th.stroke(1.0)),
             ))?;
         }
-        let px = chart.backend_coord(&(start as f64, top)).0;
+        let px = chart.backend_coord(&((start as f64).max(xmin), top)).0;
         let next = run
             .starts()
             .get(k + 1)
             .map(|s| chart.backend_coord(&(*s as f64, top)).0)
             .unwrap_or(xr.end);
+        // A phase trained elsewhere (a run continued from the main run) has no width here: its
+        // name goes at the left edge.
+        let (x, h_pos) = if next - px < th.px(4.0) {
+            (px + th.px(2.0), HPos::Left)
+        } else {
+            ((px + next) / 2, HPos::Center)
+        };
         root.draw(&Text::new(
             names[k].clone(),
-            ((px + next) / 2, yr.start - th.px(4.0)),
+            (x, yr.start - th.px(4.0)),
             th.text(11.5)
                 .color(&task_color(k, th))
-                .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                .pos(Pos::new(h_pos, VPos::Bottom)),
         ))?;
     }
     let entries: Vec<(String, RGBColor)> = names
@@ -229,7 +238,7 @@ where
     }
     Ok(Frame::xy(
         chart.plotting_area(),
-        (0.0, xmax),
+        (xmin, xmax),
         (floor, top),
         true,
     ))

@@ -111,6 +111,15 @@ pub const PRESETS: &[Preset] = &[
 ];
 
 /// The preset of this name.
+/// What the chapter shows after the dataset editor's "continue from these weights": not a menu
+/// entry, since its config is made from the main run.
+pub const CONTINUED: Preset = Preset {
+    name: "continued",
+    title: "Continued from the main run",
+    caption: "The main run's network, with the weights it has now, goes on to learn the dataset editor's edit (task B). The loss on the old task (A) shows what the edit makes it forget; the dashed curves are the prediction from these weights at the switch, gradient flow where the layers are balanced (the chart says by how much they are not).",
+    config: "{}",
+};
+
 pub fn preset(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name == name)
 }

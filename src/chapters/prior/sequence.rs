@@ -121,6 +121,43 @@ impl TaskRun {
         run
     }
 
+    /// A run whose first phase was trained elsewhere: `net` holds the weights at its end (the
+    /// main run's, say), so the first phase is not trained again. The run starts at the switch:
+    /// step `steps` of the first phase, with its loss recorded there, and goes on to the next
+    /// phase. Refused when the weights do not fit the first task and the network's layers.
+    pub fn continuing(prepared: Prepared, net: Network) -> Result<TaskRun, ConfigError> {
+        let data = &prepared.phases[0].data;
+        let mut want = vec![data.n_inputs()];
+        want.extend(prepared.config.network.hidden.iter().copied());
+        want.push(data.n_outputs());
+        if net.dims() != want || !net.is_finite() {
+            return Err(ConfigError::new(
+                "weights",
+                format!(
+                    "do not fit the first task: layers {:?}, the task and network need {want:?}",
+                    net.dims()
+                ),
+            ));
+        }
+        let trainer = Trainer::new(&net, data);
+        let done = prepared.phases[0].steps;
+        let mut run = TaskRun {
+            rng: Rng::new(prepared.config.train.seed),
+            net,
+            phase: 0,
+            done_in_phase: done,
+            step: done,
+            trainer,
+            predictor: Predictor::None,
+            infos: Vec::new(),
+            start_weights: Vec::new(),
+            records: Vec::new(),
+            prepared,
+        };
+        run.begin_phase();
+        Ok(run)
+    }
+
     /// Appends a phase after the last one (a dataset or an edit of the last task), checked
     /// against the run's shapes; on error nothing changes.
     pub fn push_phase(&mut self, phase: &PhaseConfig) -> Result<(), ConfigError> {
