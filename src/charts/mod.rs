@@ -679,9 +679,13 @@ pub fn wrap_text<DB: DrawingBackend>(
         }
     }
     lines.push(line);
+    // At least the font's size: a measure can come back short (a height of 0 has been seen
+    // from the page's canvas measure), which would draw the lines over each other.
+    let size = style.font.get_size().ceil() as i32;
     let height = text_size(root, "Mg", style)
         .map(|s| s.1 as i32)
-        .unwrap_or(12);
+        .unwrap_or(size)
+        .max(size);
     (lines, height + 2)
 }
 

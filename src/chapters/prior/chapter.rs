@@ -233,7 +233,7 @@ impl Prior {
             },
             tasks: vec![
                 super::PhaseConfig {
-                    name: format!("A: the main run to step {trained}"),
+                    name: "A: the main run".into(),
                     dataset: Some(cfg.dataset.clone()),
                     edit: None,
                     steps: trained,

@@ -23,29 +23,41 @@ fn legend<DB: DrawingBackend>(
     entries: &[(String, RGBColor)],
     dashed: Option<&str>,
     th: &Theme,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Result<i32, DrawingAreaErrorKind<DB::ErrorType>> {
     let x = th.px(4.0);
     let mut y = th.px(16.0);
     let row = th.px(17.0);
+    let (w, _) = area.dim_in_pixel();
     for (name, color) in entries {
-        legend_entry(area, name, *color, (x, y), th)?;
+        // A long name wraps under itself rather than running off the chart.
+        let (lines, step) =
+            crate::charts::wrap_text(area, name, w as i32 - x - th.px(26.0), &th.text(11.0));
+        let mut lines = lines.into_iter();
+        legend_entry(area, &lines.next().unwrap_or_default(), *color, (x, y), th)?;
+        for more in lines {
+            y += step;
+            area.draw(&Text::new(
+                more,
+                (x + th.px(24.0), y),
+                th.text(11.0).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+        }
         y += row;
     }
     y += th.px(6.0);
-    let (w, _) = area.dim_in_pixel();
     let faint = th.ink.mix(0.75);
     let style = th.text(10.5).color(&faint);
-    draw_wrapped(area, "solid: simulation", (x, y), w as i32 - x, &style)?;
-    if let Some(label) = dashed {
-        draw_wrapped(
-            area,
-            &format!("dashed: {label}"),
-            (x, y + row),
-            w as i32 - x,
-            &style,
-        )?;
+    for text in std::iter::once("solid: simulation".to_string())
+        .chain(dashed.map(|label| format!("dashed: {label}")))
+    {
+        let (lines, step) = crate::charts::wrap_text(area, &text, w as i32 - x, &style);
+        for l in lines {
+            area.draw(&Text::new(l, (x, y), style.clone()))?;
+            y += step;
+        }
+        y += th.px(3.0);
     }
-    Ok(())
+    Ok(y)
 }
 
 /// One legend entry at (x, y): a line of the series' colour and its name.
@@ -197,19 +209,17 @@ where
             .get(k + 1)
             .map(|s| chart.backend_coord(&(*s as f64, top)).0)
             .unwrap_or(xr.end);
-        // A phase trained elsewhere (a run continued from the main run) has no width here: its
-        // name goes at the left edge.
-        let (x, h_pos) = if next - px < th.px(4.0) {
-            (px + th.px(2.0), HPos::Left)
-        } else {
-            ((px + next) / 2, HPos::Center)
-        };
+        // A phase trained elsewhere (a run continued from the main run) has no width here; the
+        // legend names it.
+        if next - px < th.px(4.0) {
+            continue;
+        }
         root.draw(&Text::new(
             names[k].clone(),
-            (x, yr.start - th.px(4.0)),
+            ((px + next) / 2, yr.start - th.px(4.0)),
             th.text(11.5)
                 .color(&task_color(k, th))
-                .pos(Pos::new(h_pos, VPos::Bottom)),
+                .pos(Pos::new(HPos::Center, VPos::Bottom)),
         ))?;
     }
     let entries: Vec<(String, RGBColor)> = names
@@ -218,8 +228,9 @@ where
         .map(|(k, n)| (format!("loss on {n}"), task_color(k, th)))
         .collect();
     let label = run.theory_label();
-    let (legend_top, legend_rest) = legend_area.split_vertically(h / 2);
-    legend(&legend_top, &entries, label.as_deref(), th)?;
+    // The notes go under the legend, however many lines its entries take.
+    let below = legend(&legend_area, &entries, label.as_deref(), th)?;
+    let (_, legend_rest) = legend_area.split_vertically(below.clamp(0, h as i32));
     // Phases without a prediction say why.
     let missing: Vec<String> = run
         .infos()
