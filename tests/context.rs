@@ -1262,3 +1262,44 @@ fn the_chapter_panels_draw_read_out_and_are_redrawn_only_when_their_run_changed(
     assert!(!reg.stale("context_lags", 700, 420));
     assert_eq!(refused(&mut reg, "contextInput", json!([4])), "input");
 }
+
+#[test]
+fn the_layers_read_from_the_weights_follow_the_reduction_and_the_shared_layer_ends_root_m_larger() {
+    // The race preset: M = 7, K = 4, every layer aligned at 0.08, trained to 40 τ.
+    let mut run = routing(json!({
+        "dataset": {"domains": 7, "trained_per_input": 4},
+        "network": {"kind": "gated", "hidden": [16, 16]},
+        "init": {"kind": "aligned", "scale": 0.08},
+        "train": {"lr": 0.02, "steps": 2000, "record_every": 10, "seed": 1}
+    }));
+    let first = run.records()[0]
+        .layers
+        .clone()
+        .expect("an aligned start has layers");
+    assert!(
+        first.b_h.iter().all(|&b| (b - 0.08).abs() < 1e-12),
+        "{first:?}"
+    );
+    run.advance(2000);
+    for r in run.records() {
+        let (sim, th) = (
+            r.layers.as_ref().unwrap(),
+            r.theory_layers.as_ref().unwrap(),
+        );
+        for al in 0..sim.b_h.len() {
+            assert!(
+                (sim.b_h[al] - th.b_h[al]).abs() < 1e-9 * (1.0 + th.b_h[al].abs()),
+                "step {}",
+                r.step
+            );
+            for (a, b) in sim.b_in[al].iter().zip(&th.b_in[al]) {
+                assert!((a - b).abs() < 1e-9 * (1.0 + b.abs()), "step {}", r.step);
+            }
+        }
+    }
+    let last = run.records().last().unwrap().layers.clone().unwrap();
+    let b_in = last.b_in[0].iter().sum::<f64>() / last.b_in[0].len() as f64;
+    assert!((last.b_h[0] - 4.5635).abs() < 2e-3, "b_h = {}", last.b_h[0]);
+    assert!((b_in - 1.7264).abs() < 2e-3, "b_in = {b_in}");
+    assert!((last.b_h[0] / b_in - 7f64.sqrt()).abs() < 0.01);
+}

@@ -97,6 +97,7 @@ describe('the context chapter', () => {
     assert.match(await textOf(page, '[data-role="context-gates-note"]'), /exact: the reduced map/);
     const cases = [
       ['context_race', /^t\/τ = .* input 0 → output \d \((trained|never trained)\) · mode \d .*exact/],
+      ['context_layers', /^t\/τ = .* simulation b_h = .* reduction b_h = .* b_h \/ b_in = /],
       ['context_general', /^t\/τ = .* · no reduction/],
       ['context_lags', /^lag \d: target .* learned c·m\^lag·b = .* reduction/],
       ['context_kernel', /^t\/τ = .* · lag \d: simulation .* reduction .* target/],

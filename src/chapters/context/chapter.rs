@@ -735,7 +735,7 @@ impl Context {
 
     fn part_of(panel: &str) -> usize {
         match panel {
-            "context_race" | "context_gates" => 0,
+            "context_race" | "context_gates" | "context_layers" => 0,
             "context_general" => 1,
             "context_lags" | "context_kernel" | "context_scalars" => 2,
             _ => 3,
@@ -792,6 +792,10 @@ impl Chapter for Context {
         PanelSpec::own(
             "context_race",
             "The race: each pathway's modes beside the reduction",
+        ),
+        PanelSpec::own(
+            "context_layers",
+            "The race of the layers: shared against domain",
         ),
         PanelSpec::own("context_general", "Untrained pathways from a random start"),
         PanelSpec::own("context_gates", "The gate matrix"),
@@ -884,6 +888,7 @@ impl Chapter for Context {
             "context_race" => cc::draw_pathways(root, &self.race, self.input, theme),
             "context_general" => cc::draw_pathways(root, &self.general, self.input, theme),
             "context_gates" => cc::draw_gates(root, self.race.task(), Some(self.input), theme),
+            "context_layers" => cc::draw_layers(root, &self.race, theme),
             "context_lags" => cc::draw_kernel_lags(root, &self.recurrent, 0, theme),
             "context_kernel" => cc::draw_kernel(root, &self.recurrent, 0, theme),
             "context_scalars" => cc::draw_scalars(root, &self.recurrent, 0, theme),
@@ -897,6 +902,7 @@ impl Chapter for Context {
             "context_race" => Some(cc::pathways_table(&self.race, self.input)),
             "context_general" => Some(cc::pathways_table(&self.general, self.input)),
             "context_gates" => Some(cc::gates_table(self.race.task(), self.input)),
+            "context_layers" => Some(cc::layers_table(&self.race)),
             "context_lags" => Some(cc::lags_table(&self.recurrent, 0)),
             "context_kernel" => Some(cc::kernel_table(&self.recurrent, 0)),
             "context_scalars" => Some(cc::scalars_table(&self.recurrent, 0)),
@@ -974,6 +980,10 @@ impl Chapter for Context {
                     fmt_num(rec.kernel[0][lag]),
                     fmt_num(run.target_kernel()[0][lag])
                 ))
+            }
+            "context_layers" => {
+                let (t, _) = frame.data_at(x, y)?;
+                cc::layers_readout(&self.race, t)
             }
             "context_scalars" => {
                 let (t, _) = frame.data_at(x, y)?;

@@ -1052,3 +1052,164 @@ pub fn relu_gates_table(cmp: &ReluComparison, rows: usize) -> Table {
     t.note = Some("most important units first; simulation only, no theory".into());
     t
 }
+
+/// One mode's layer strengths over time, as the layers chart draws them: (t/τ, shared `b_h`,
+/// the mean over input domains of `b_in`, the mean over output domains of `b_out`), simulated
+/// (read from the weights) and from the reduction. Empty for a random start.
+type LayerSeries = Vec<(f64, [f64; 3], Option<[f64; 3]>)>;
+
+fn layer_series(run: &RoutingRun, mode: usize) -> LayerSeries {
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let of = |l: &crate::chapters::context::gated::RouteModes| {
+        [l.b_h[mode], mean(&l.b_in[mode]), mean(&l.b_out[mode])]
+    };
+    run.records()
+        .iter()
+        .filter_map(|r| {
+            let sim = r.layers.as_ref()?;
+            Some((r.time, of(sim), r.theory_layers.as_ref().map(of)))
+        })
+        .collect()
+}
+
+const LAYER_NAMES: [&str; 3] = ["shared  b_h", "inputs  b_in", "outputs  b_out"];
+
+/// The race of the layers for the strongest mode: the shared layer's strength `b_h` against the
+/// domain layers' (`b_in`, `b_out`, averaged over domains), simulated (solid) and from the
+/// reduction (hollow markers); the note gives `b_h / b_in` now beside `√M`.
+pub fn draw_layers<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    run: &RoutingRun,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&th.bg)?;
+    let series = layer_series(run, 0);
+    if series.is_empty() {
+        let (w, _) = root.dim_in_pixel();
+        draw_wrapped(
+            root,
+            "The layers' strengths exist for a decoupled (aligned) start only; this run starts at random.",
+            (th.px(12.0), th.px(14.0)),
+            w as i32 - th.px(24.0),
+            &th.text(12.0).color(&th.ink.mix(0.8)),
+        )?;
+        return Ok(Frame::Grids { grids: vec![] });
+    }
+    let x_max = (run.config().train.steps as f64 * run.config().train.lr).max(1e-9);
+    let ys = series.iter().flat_map(|(_, s, t)| {
+        s.iter()
+            .chain(t.iter().flatten())
+            .copied()
+            .collect::<Vec<_>>()
+    });
+    let (y0, y1) = y_range(ys);
+    let (plot, legend) = legend_split(root, th, 112.0);
+    let mut chart = xy_chart(
+        &plot,
+        (0.0, x_max),
+        (y0, y1),
+        ("time  t/τ", "layer strength, mode 1"),
+        false,
+        th,
+    )?;
+    for n in 0..3 {
+        let color = th.mode(n);
+        chart.draw_series(LineSeries::new(
+            series.iter().map(|(t, s, _)| (*t, s[n])),
+            color.stroke_width(th.stroke(if n == 0 { 2.6 } else { 2.0 })),
+        ))?;
+        let every = (series.len() / 24).max(1);
+        chart.draw_series(
+            series
+                .iter()
+                .step_by(every)
+                .filter_map(|(t, _, r)| r.map(|r| (*t, r[n])))
+                .map(|p| Circle::new(p, th.px(3.0), color.stroke_width(th.stroke(1.2)))),
+        )?;
+    }
+    let row = th.px(17.0);
+    let mut y = th.px(34.0);
+    for (n, name) in LAYER_NAMES.iter().enumerate() {
+        legend_row(&legend, y, Sample::Swatch, th.mode(n), name.to_string(), th)?;
+        y += row;
+    }
+    y += row / 2;
+    legend_row(&legend, y, Sample::Solid, th.ink, "simulation".into(), th)?;
+    y += row;
+    legend_row(&legend, y, Sample::Marker, th.ink, "reduction".into(), th)?;
+    let (_, now, _) = series.last().expect("not empty");
+    let m = run.task().domains();
+    note(
+        &plot,
+        &format!(
+            "mode 1 · b_h / b_in = {}, √M = {}",
+            fmt_num(now[0] / now[1]),
+            fmt_num((m as f64).sqrt())
+        ),
+        th,
+    )?;
+    Ok(Frame::xy(
+        chart.plotting_area(),
+        (0.0, x_max),
+        (y0, y1),
+        false,
+    ))
+}
+
+/// The readout of the layers chart at time `t`: the three strengths, simulated and reduced.
+pub fn layers_readout(run: &RoutingRun, t: f64) -> Option<String> {
+    let series = layer_series(run, 0);
+    let k = series
+        .iter()
+        .enumerate()
+        .min_by(|a, b| (a.1 .0 - t).abs().total_cmp(&(b.1 .0 - t).abs()))?
+        .0;
+    let (time, sim, red) = &series[k];
+    let three = |v: &[f64; 3]| {
+        format!(
+            "b_h = {}, b_in = {}, b_out = {}",
+            fmt_num(v[0]),
+            fmt_num(v[1]),
+            fmt_num(v[2])
+        )
+    };
+    Some(format!(
+        "t/τ = {} · simulation {}{} · b_h / b_in = {}",
+        fmt_num(*time),
+        three(sim),
+        red.map(|r| format!(" · reduction {}", three(&r)))
+            .unwrap_or_default(),
+        fmt_num(sim[0] / sim[1])
+    ))
+}
+
+/// The layers chart's numbers: every record's three strengths, simulated and reduced.
+pub fn layers_table(run: &RoutingRun) -> Table {
+    let mut t = columns(&[
+        "t/τ",
+        "b_h shared, simulated",
+        "b_in mean, simulated",
+        "b_out mean, simulated",
+        "b_h shared, reduction",
+        "b_in mean, reduction",
+        "b_out mean, reduction",
+    ]);
+    for (time, sim, red) in layer_series(run, 0) {
+        let mut row = vec![Table::num(time)];
+        row.extend(sim.iter().map(|&v| Table::num(v)));
+        row.extend((0..3).map(|n| Table::opt(red.map(|r| r[n]))));
+        t.rows.push(row);
+    }
+    t.note = Some(if t.rows.is_empty() {
+        "the layers' strengths exist for an aligned start only".into()
+    } else {
+        format!(
+            "mode 1; the domain layers are averaged over the M = {} domains",
+            run.task().domains()
+        )
+    });
+    t
+}

@@ -121,6 +121,14 @@ impl RoutingTask {
     }
 }
 
+/// The orthonormal hidden bases of a decoupled start: `r₁` (`h1 x r`) and `r₂` (`h2 x r`),
+/// one column per mode.
+#[derive(Clone, Debug)]
+pub struct HiddenBases {
+    pub r1: Array2<f64>,
+    pub r2: Array2<f64>,
+}
+
 /// The weights of a gated routing network: `W_in,i` (`h1 x items`), the shared `W_h`
 /// (`h2 x h1`) and `W_out,j` (`features x h2`).
 #[derive(Clone, Debug)]
@@ -133,12 +141,18 @@ pub struct GatedNetwork {
 impl GatedNetwork {
     /// The decoupled start: every layer's strength along every mode is `scale`, in random
     /// orthonormal hidden bases `R₁` (`h1 x r`) and `R₂` (`h2 x r`). Needs `h1, h2 >= r`.
-    pub fn aligned(
+    pub fn aligned(task: &RoutingTask, hidden: (usize, usize), scale: f64, rng: &mut Rng) -> Self {
+        Self::aligned_in(task, hidden, scale, rng).0
+    }
+
+    /// [`aligned`](GatedNetwork::aligned), with the hidden bases it was drawn in (to read the
+    /// layers' strengths back, [`layer_strengths`](GatedNetwork::layer_strengths)).
+    pub fn aligned_in(
         task: &RoutingTask,
         (h1, h2): (usize, usize),
         scale: f64,
         rng: &mut Rng,
-    ) -> Self {
+    ) -> (Self, HiddenBases) {
         let r = task.n_modes();
         let r1 = random_semi_orthogonal(h1, r, rng);
         let r2 = random_semi_orthogonal(h2, r, rng);
@@ -146,10 +160,44 @@ impl GatedNetwork {
         let w_in = r1.dot(&v.t()) * scale;
         let w_h = r2.dot(&r1.t()) * scale;
         let w_out = u.dot(&r2.t()) * scale;
-        GatedNetwork {
+        let net = GatedNetwork {
             w_in: vec![w_in; task.inputs()],
             w_h,
             w_out: vec![w_out; task.outputs()],
+        };
+        (net, HiddenBases { r1, r2 })
+    }
+
+    /// Each layer's strength along each mode, read in the hidden bases of a decoupled start:
+    /// `b_in,i = r₁ᵀ W_in,i v`, `b_h = r₂ᵀ W_h r₁`, `b_out,j = uᵀ W_out,j r₂` (the scalars of
+    /// the reduction, [`RouteModes`]).
+    pub fn layer_strengths(&self, task: &RoutingTask, bases: &HiddenBases) -> RouteModes {
+        let (u, v) = (&task.svd.u, &task.svd.v);
+        let r = task.n_modes();
+        let along =
+            |a: &Array2<f64>,
+             left: ndarray::ArrayView1<'_, f64>,
+             right: ndarray::ArrayView1<'_, f64>| { left.dot(&a.dot(&right)) };
+        RouteModes {
+            b_in: (0..r)
+                .map(|al| {
+                    self.w_in
+                        .iter()
+                        .map(|w| along(w, bases.r1.column(al), v.column(al)))
+                        .collect()
+                })
+                .collect(),
+            b_h: (0..r)
+                .map(|al| along(&self.w_h, bases.r2.column(al), bases.r1.column(al)))
+                .collect(),
+            b_out: (0..r)
+                .map(|al| {
+                    self.w_out
+                        .iter()
+                        .map(|w| along(w, u.column(al), bases.r2.column(al)))
+                        .collect()
+                })
+                .collect(),
         }
     }
 

@@ -32,7 +32,7 @@ use crate::config::{limits, ConfigError, DatasetConfig, TrainConfig};
 use crate::engine::data::Dataset;
 use crate::engine::rng::Rng;
 
-use gated::{cyclic_gates, race_toy, GatedNetwork, RouteModes, RoutingTask};
+use gated::{cyclic_gates, race_toy, GatedNetwork, HiddenBases, RouteModes, RoutingTask};
 use recurrent::{ModeScalars, RecurrentNetwork, SequenceTask};
 
 /// Most input and output domains of a routing network.
@@ -542,6 +542,10 @@ pub struct RoutingRecord {
     /// The reduction's strengths on the same layout (aligned starts only).
     pub theory: Option<Vec<Vec<f64>>>,
     pub theory_loss: Option<f64>,
+    /// Each layer's strength per mode, read from the weights in the start's hidden bases, and
+    /// the reduction's (aligned starts only).
+    pub layers: Option<RouteModes>,
+    pub theory_layers: Option<RouteModes>,
 }
 
 /// A gated routing network trained beside its exact reduced map.
@@ -551,6 +555,8 @@ pub struct RoutingRun {
     task: RoutingTask,
     net: GatedNetwork,
     theory: Option<RouteModes>,
+    /// The hidden bases of an aligned start, to read the layers' strengths back.
+    bases: Option<HiddenBases>,
     step: u64,
     status: RunStatus,
     records: Vec<RoutingRecord>,
@@ -562,13 +568,19 @@ impl RoutingRun {
         let task = cfg.routing_task()?;
         let hidden = (cfg.network.hidden[0], cfg.network.hidden[1]);
         let mut rng = Rng::new(cfg.train.seed);
-        let (net, theory) = match cfg.init.kind {
-            ContextInitKind::Aligned => (
-                GatedNetwork::aligned(&task, hidden, cfg.init.scale, &mut rng),
-                Some(RouteModes::aligned(&task, cfg.init.scale)),
-            ),
+        let (net, theory, bases) = match cfg.init.kind {
+            ContextInitKind::Aligned => {
+                let (net, bases) =
+                    GatedNetwork::aligned_in(&task, hidden, cfg.init.scale, &mut rng);
+                (
+                    net,
+                    Some(RouteModes::aligned(&task, cfg.init.scale)),
+                    Some(bases),
+                )
+            }
             ContextInitKind::SmallGaussian => (
                 GatedNetwork::gaussian(&task, hidden, cfg.init.scale, &mut rng),
+                None,
                 None,
             ),
         };
@@ -577,6 +589,7 @@ impl RoutingRun {
             task,
             net,
             theory,
+            bases,
             step: 0,
             status: RunStatus::Running,
             records: Vec::new(),
@@ -594,6 +607,11 @@ impl RoutingRun {
             modes: self.net.pathway_modes(&self.task),
             theory: self.theory.as_ref().map(RouteModes::pathway_modes),
             theory_loss: self.theory.as_ref().map(|t| t.loss(&self.task)),
+            layers: self
+                .bases
+                .as_ref()
+                .map(|b| self.net.layer_strengths(&self.task, b)),
+            theory_layers: self.theory.clone(),
         });
     }
 
