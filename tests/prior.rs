@@ -1212,9 +1212,27 @@ mod page {
         let chapters = dln_explorer::chapters::registry::chapters();
         let fields = &chapters.iter().find(|c| c.id == "prior").unwrap().fields;
         let keys: Vec<&str> = fields.iter().map(|f| f["key"].as_str().unwrap()).collect();
-        assert_eq!(keys, ["prior-angle", "prior-lambda", "prior-steps"]);
+        assert_eq!(
+            keys,
+            [
+                "prior-angle",
+                "prior-lambda",
+                "prior-lazy-scale",
+                "prior-steps"
+            ]
+        );
         assert_eq!(fields[0]["max"], json!(180.0));
         assert_eq!(fields[1]["slider"], json!([-2.0, 2.0]));
+        // The lazy-against-rich scale menu's values come from its field, which refuses others.
+        let menu: Vec<&str> = fields[2]["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["value"].as_str().unwrap())
+            .collect();
+        assert_eq!(menu, ["0.001", "0.01", "0.1", "0.5"]);
+        let e = r.call("priorLazy", &[json!({"scale": 0})]).unwrap_err();
+        assert_eq!(e.field, "lazy.scale", "{e}");
         call(&mut r, "priorPreset", &[json!("prior_revise")]);
         assert_eq!(
             r.call("priorAngle", &[json!(30)]).unwrap_err().field,

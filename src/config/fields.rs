@@ -330,6 +330,10 @@ impl Field {
     const fn of(self, options: &'static [Opt]) -> Field {
         Field { options, ..self }
     }
+    /// The values a number's menu offers (any value in range is still accepted).
+    pub const fn menu(self, options: &'static [Opt]) -> Field {
+        self.of(options)
+    }
     const fn log(self, lo: f64, hi: f64) -> Field {
         Field {
             log: true,
@@ -507,7 +511,7 @@ pub const FIELDS: &[Field] = &[
         .apart()
         .help("std of the sweep's small Gaussian start"),
     Field::positive("sw_u0", "sweep.balanced_u0", "Balanced u0", 0.0, 10.0)
-        .of(BALANCED_U0_MENU)
+        .menu(BALANCED_U0_MENU)
         .apart()
         .help("initial mode strength of the sweep's balanced start"),
     Field::int("sw_seeds", "sweep.seeds", "Sweep seeds", 1, 16)

@@ -206,6 +206,10 @@ export class PriorControls {
       }
       const steps = this.q('[data-prior-steps]');
       if (steps && s.later_steps !== null) steps.value = String(s.later_steps);
+      // The lazy-against-rich scale menu (its options from the field table) shows the scale in use.
+      const scale = this.q('[data-prior-lazy-scale]');
+      const opt = scale && [...scale.options].find((o) => Number(o.value) === s.lazy.scale);
+      if (opt) scale.value = opt.value;
       for (const el of this.sec.querySelectorAll('[aria-invalid="true"]')) el.removeAttribute('aria-invalid');
     }
     const play = this.q('[data-prior-play]');

@@ -369,6 +369,7 @@ impl Prior {
         let cfg: LazyRichConfig = serde_path_to_error::deserialize(merged).map_err(|e| {
             CallError::new(format!("lazy.{}", e.path()), e.into_inner().to_string())
         })?;
+        super::config::field("lazy.scale").check_at("lazy.scale", &json!(cfg.scale))?;
         let res = lazy_rich(&cfg).map_err(|mut e| {
             e.field = format!("lazy.{}", e.field);
             e

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::config::fields::Field;
+use crate::config::fields::{Field, Opt};
 use crate::config::{
     limits, Activation, Config, ConfigError, DatasetConfig, InitConfig, InitKind, NetworkConfig,
     TrainConfig,
@@ -221,6 +221,30 @@ fn rename(mut e: ConfigError, prefix: &str, with: &str) -> ConfigError {
     e
 }
 
+/// The initial scales the lazy-against-rich menu offers.
+const LAZY_SCALE_MENU: &[Opt] = &[
+    Opt {
+        value: "0.001",
+        label: "0.001",
+        help: "very small: long plateaus",
+    },
+    Opt {
+        value: "0.01",
+        label: "0.01",
+        help: "the preset's scale",
+    },
+    Opt {
+        value: "0.1",
+        label: "0.1",
+        help: "",
+    },
+    Opt {
+        value: "0.5",
+        label: "0.5",
+        help: "large: close to lazy even at λ = 0",
+    },
+];
+
 /// The chapter's part of the field table: the numbers its controls set, each with its range,
 /// declared once. The configs and the chapter's calls are checked against them, and the page's
 /// controls take their limits from them (through `dln.chapters()`).
@@ -247,6 +271,9 @@ pub const FIELDS: &[Field] = &[
     .slider(-2.0, 2.0)
     .step(0.1)
     .help("W₂ᵀW₂ − W₁W₁ᵀ = λI of the start (one hidden layer); the slider spans −2 to 2"),
+    Field::positive("prior-lazy-scale", "lazy.scale", "Initial scale", 0.0, 10.0)
+        .menu(LAZY_SCALE_MENU)
+        .help("the smaller layer's singular value at the start of the lazy-against-rich runs"),
     Field::int(
         "prior-steps",
         "tasks[].steps",
