@@ -469,11 +469,7 @@ pub fn output_table(run: &Run, view: &View) -> super::Table {
     use super::Table;
     let data = run.data();
     let out = output_at(run, view);
-    let mut t = Table::new(
-        ["item", "feature", "network output", "target"]
-            .map(String::from)
-            .to_vec(),
-    );
+    let mut t = Table::of(&["item", "feature", "network output", "target"]);
     for (c, item) in data.items.iter().enumerate() {
         for (row, feature) in data.features.iter().enumerate() {
             t.rows.push(vec![
@@ -495,11 +491,7 @@ pub fn svd_table(run: &Run) -> super::Table {
     let data = run.data();
     let svd = run.svd();
     let r = svd.rank().max(1).min(svd.s.len());
-    let mut t = Table::new(
-        ["matrix", "row", "column", "value"]
-            .map(String::from)
-            .to_vec(),
-    );
+    let mut t = Table::of(&["matrix", "row", "column", "value"]);
     let mode = |a: usize| format!("mode {}", a + 1);
     for (row, feature) in data.features.iter().enumerate() {
         for a in 0..r {

@@ -608,6 +608,11 @@ impl Table {
         }
     }
 
+    /// A table with these column names and no rows yet.
+    pub fn of(columns: &[&str]) -> Table {
+        Table::new(columns.iter().map(|c| c.to_string()).collect())
+    }
+
     /// A cell holding a number (null when it is not finite).
     pub fn num(x: f64) -> serde_json::Value {
         if x.is_finite() {

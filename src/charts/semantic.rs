@@ -1070,13 +1070,9 @@ pub fn readout(
 
 // ----- data tables: the numbers each panel draws -----
 
-fn columns(names: &[&str]) -> Table {
-    Table::new(names.iter().map(|s| s.to_string()).collect())
-}
-
 /// Empty table with a note saying why (a shallow network, no snapshot yet).
 fn empty(names: &[&str], why: &str) -> Table {
-    let mut t = columns(names);
+    let mut t = Table::of(names);
     t.note = Some(why.to_string());
     t
 }
@@ -1099,7 +1095,7 @@ pub fn mds_table(run: &Run, view: &View) -> Table {
         return empty(&COLS, "no snapshot yet");
     };
     let items = &run.data().items;
-    let mut t = columns(&COLS);
+    let mut t = Table::of(&COLS);
     let aligned = points.theory.len() == points.sim.len();
     for (k, (step, pts)) in points.sim.iter().enumerate() {
         for (i, p) in pts.iter().enumerate() {
@@ -1159,7 +1155,7 @@ pub fn rsm_table(session: &Session, view: &View) -> Table {
 /// of steps, in one list ordered by step.
 pub fn illusion_table(run: &Run, view: &View) -> Table {
     let s = illusion_series(run, view);
-    let mut t = columns(&["step", "network output", "predicted output"]);
+    let mut t = Table::of(&["step", "network output", "predicted output"]);
     let mut rows: Vec<(f64, Option<f64>, Option<f64>)> = s
         .sim
         .iter()
@@ -1187,7 +1183,7 @@ pub fn typicality_table(run: &Run, view: &View) -> Table {
     let alpha = view.category_mode(run);
     let typ = run.typicality(alpha);
     let data = run.data();
-    let mut t = columns(&[
+    let mut t = Table::of(&[
         "item",
         "typicality vᵢ",
         "in the category",
@@ -1222,7 +1218,7 @@ pub fn projection_table(run: &Run, view: &View) -> Table {
         ProjectionKind::Feature => "item",
         ProjectionKind::Item => "feature",
     };
-    let mut t = columns(&[kind, "simulated", "theory"]);
+    let mut t = Table::of(&[kind, "simulated", "theory"]);
     for (k, label) in p.labels.iter().enumerate() {
         t.rows.push(vec![
             serde_json::json!(label),

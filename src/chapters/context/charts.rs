@@ -894,14 +894,10 @@ pub fn pathways_table(run: &RoutingRun, input: usize) -> Table {
     t
 }
 
-fn columns(names: &[&str]) -> Table {
-    Table::new(names.iter().map(|c| c.to_string()).collect())
-}
-
 /// The gate matrix: one row per input and output domain, whether that pathway is trained.
 pub fn gates_table(task: &RoutingTask, input: usize) -> Table {
     let m = task.domains();
-    let mut t = columns(&["input domain", "output domain", "trained"]);
+    let mut t = Table::of(&["input domain", "output domain", "trained"]);
     for i in 0..m {
         for j in 0..m {
             t.rows.push(vec![
@@ -956,7 +952,7 @@ pub fn lags_table(run: &SequenceRun, mode: usize) -> Table {
     let target = &run.target_kernel()[mode];
     let recs = run.records();
     let now = recs.last().and_then(|r| r.theory_kernel());
-    let mut t = columns(&["t/τ", "lag", "kernel, simulated", "target", "reduction now"]);
+    let mut t = Table::of(&["t/τ", "lag", "kernel, simulated", "target", "reduction now"]);
     for k in sparse(recs.len(), 6) {
         for (lag, &goal) in target.iter().enumerate() {
             t.rows.push(vec![
@@ -975,7 +971,7 @@ pub fn lags_table(run: &SequenceRun, mode: usize) -> Table {
 /// The scalars b, m and c of one mode at every record, simulated and from the reduction.
 pub fn scalars_table(run: &SequenceRun, mode: usize) -> Table {
     let mode = mode.min(run.task().n_modes().saturating_sub(1));
-    let mut t = columns(&[
+    let mut t = Table::of(&[
         "step",
         "t/τ",
         "b input",
@@ -1188,7 +1184,7 @@ pub fn layers_readout(run: &RoutingRun, t: f64) -> Option<String> {
 
 /// The layers chart's numbers: every record's three strengths, simulated and reduced.
 pub fn layers_table(run: &RoutingRun) -> Table {
-    let mut t = columns(&[
+    let mut t = Table::of(&[
         "t/τ",
         "b_h shared, simulated",
         "b_in mean, simulated",

@@ -779,20 +779,16 @@ where
 
 /// The data-table view of the error chart: one row per record of the run.
 pub fn errors_table(run: &GenRun) -> Table {
-    let mut t = Table::new(
-        [
-            "step",
-            "t/τ",
-            "test error",
-            "training error",
-            "test error, exact",
-            "training error, exact",
-            "test error, large-N theory",
-            "training error, large-N theory",
-        ]
-        .map(String::from)
-        .to_vec(),
-    );
+    let mut t = Table::of(&[
+        "step",
+        "t/τ",
+        "test error",
+        "training error",
+        "test error, exact",
+        "training error, exact",
+        "test error, large-N theory",
+        "training error, large-N theory",
+    ]);
     t.rows = run
         .records()
         .iter()
@@ -820,15 +816,11 @@ pub fn errors_table(run: &GenRun) -> Table {
     t
 }
 
-fn columns(names: &[&str]) -> Table {
-    Table::new(names.iter().map(|c| c.to_string()).collect())
-}
-
 /// The spectrum panel's numbers: the histogram's bins beside the Marchenko–Pastur density at
 /// each bin's centre; the note gives the atom at 0.
 pub fn spectrum_table(spectrum: &SampleSpectrum, alpha: f64) -> Table {
     let b = spectrum_bins(spectrum, alpha);
-    let mut t = columns(&[
+    let mut t = Table::of(&[
         "λ from",
         "λ to",
         "density, this sample",
@@ -869,7 +861,7 @@ pub fn spectrum_table(spectrum: &SampleSpectrum, alpha: f64) -> Table {
 /// The stopping-time panel's numbers: t*(λ) at each eigenvalue the curve is drawn at.
 pub fn stop_table(theory: &MpTheory) -> Table {
     let (_, _, pts) = stop_curve(theory);
-    let mut t = columns(&["eigenvalue λ", "best stopping time t*(λ)/τ"]);
+    let mut t = Table::of(&["eigenvalue λ", "best stopping time t*(λ)/τ"]);
     t.rows = pts
         .iter()
         .map(|&(l, ts)| vec![Table::num(l), Table::num(ts)])
@@ -885,7 +877,7 @@ pub fn stop_table(theory: &MpTheory) -> Table {
 /// from its scalar map.
 pub fn deep_modes_table(run: &GenRun) -> Table {
     let Some(deep) = run.deep() else {
-        let mut t = columns(&["step", "t/τ"]);
+        let mut t = Table::of(&["step", "t/τ"]);
         t.note = Some("tick “deep student” to give the student a hidden layer".into());
         return t;
     };
@@ -926,7 +918,7 @@ pub fn deep_modes_table(run: &GenRun) -> Table {
 
 /// The α sweep's rows, as the chart draws them.
 pub fn sweep_table(rows: &[SweepRow]) -> Table {
-    let mut t = columns(&[
+    let mut t = Table::of(&[
         "α",
         "SNR",
         "E_g(10⁴τ)",
@@ -963,7 +955,7 @@ pub fn sweep_table(rows: &[SweepRow]) -> Table {
 
 /// The SNR × α maps, one row per cell computed so far.
 pub fn heat_table(map: &HeatMap) -> Table {
-    let mut t = columns(&[
+    let mut t = Table::of(&[
         "α",
         "SNR",
         "error reduction, no early stopping",

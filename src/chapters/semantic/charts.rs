@@ -590,17 +590,13 @@ pub fn coherence_svg(demo: &CoherenceDemo, width: u32, height: u32) -> Result<St
 /// noise draws, beside the large-N limit at the same coherences; the note gives the slider's
 /// point.
 pub fn coherence_table(demo: &CoherenceDemo) -> Table {
-    let mut t = Table::new(
-        [
-            "coherence C",
-            "overlap of v₁ with the category, mean",
-            "overlap, standard deviation over draws",
-            "noise draws",
-            "overlap, large-N limit",
-        ]
-        .map(String::from)
-        .to_vec(),
-    );
+    let mut t = Table::of(&[
+        "coherence C",
+        "overlap of v₁ with the category, mean",
+        "overlap, standard deviation over draws",
+        "noise draws",
+        "overlap, large-N limit",
+    ]);
     let sizes = demo.sizes();
     t.rows = demo
         .curve()

@@ -368,18 +368,14 @@ pub fn phase_readout(
 /// (the mode's strength) and the conserved `a² − b²`; the note gives the run's mode when the
 /// portrait follows one.
 pub fn phase_table(demo: &PhaseDemo, dot: Option<&RunDot>) -> Table {
-    let mut t = Table::new(
-        [
-            "trajectory",
-            "t/τ",
-            "a (input side)",
-            "b (output side)",
-            "ab",
-            "a² − b²",
-        ]
-        .map(String::from)
-        .to_vec(),
-    );
+    let mut t = Table::of(&[
+        "trajectory",
+        "t/τ",
+        "a (input side)",
+        "b (output side)",
+        "ab",
+        "a² − b²",
+    ]);
     for (k, tr) in demo.trajectories().iter().enumerate() {
         for &(time, a, b) in &tr.points {
             t.rows.push(vec![

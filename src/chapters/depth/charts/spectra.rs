@@ -230,16 +230,12 @@ pub fn spectra_table(demo: &SpectraDemo) -> Table {
     let (w, nb) = bins(x_max);
     let hist = [Factor::Gaussian, Factor::Orthogonal]
         .map(|k| histogram(demo.values(k), 0.0, w * nb as f64, nb));
-    let mut t = Table::new(
-        [
-            "σ from",
-            "σ to",
-            "share of σ, Gaussian product",
-            "share of σ, orthogonal product",
-        ]
-        .map(String::from)
-        .to_vec(),
-    );
+    let mut t = Table::of(&[
+        "σ from",
+        "σ to",
+        "share of σ, Gaussian product",
+        "share of σ, orthogonal product",
+    ]);
     if demo.values(Factor::Gaussian).is_empty() {
         t.note = Some("computing…".into());
         return t;
