@@ -1016,9 +1016,7 @@ impl Chapter for Context {
                 let cmp = &self.relu.cmp;
                 let recs = cmp.records();
                 let rec = &recs[nearest(recs.iter().map(|r| r.time), t)?];
-                let mean = |m: &[Vec<f64>], a: usize| {
-                    m.iter().map(|c| c[a]).sum::<f64>() / m.len().max(1) as f64
-                };
+                let mean = cc::context_mean;
                 let n = cmp.task.svd.s.len().min(10);
                 let a = (0..n).min_by(|&a, &b| {
                     let d = |a: usize| {
@@ -1043,10 +1041,7 @@ impl Chapter for Context {
                 };
                 let (r, c) = grids.first()?.cell_at(x, y)?;
                 let cmp = &self.relu.cmp;
-                let act = cmp.relu.activity(&cmp.task);
-                let imp = cmp.relu.importance(&cmp.task);
-                let mut order: Vec<usize> = (0..imp.len()).collect();
-                order.sort_by(|&a, &b| imp[b].total_cmp(&imp[a]));
+                let cc::GateMap { act, order, .. } = cc::gate_map(cmp, GATE_ROWS);
                 let k = *order.get(r)?;
                 Some(format!(
                     "unit {k}, context {c}: on for {}% of items · simulation only, no theory",

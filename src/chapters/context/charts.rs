@@ -707,11 +707,14 @@ where
     root.fill(&th.bg)?;
     let recs = cmp.records();
     let n_modes = cmp.task.svd.s.len().min(10);
-    let mean =
-        |m: &[Vec<f64>], a: usize| m.iter().map(|c| c[a]).sum::<f64>() / m.len().max(1) as f64;
     let x_max = recs.last().map_or(1.0, |r| r.time).max(1e-9);
     let ys = recs.iter().flat_map(|r| {
-        (0..n_modes).flat_map(move |a| [mean(&r.relu_modes, a), mean(&r.gated_modes, a)])
+        (0..n_modes).flat_map(move |a| {
+            [
+                context_mean(&r.relu_modes, a),
+                context_mean(&r.gated_modes, a),
+            ]
+        })
     });
     let (y0, y1) = y_range(ys.chain(cmp.task.svd.s.iter().copied().take(n_modes)));
     let (plot, legend) = legend_split(root, th, 128.0);
@@ -727,13 +730,13 @@ where
         let color = th.mode(a);
         let gated: Vec<(f64, f64)> = recs
             .iter()
-            .map(|r| (r.time, mean(&r.gated_modes, a)))
+            .map(|r| (r.time, context_mean(&r.gated_modes, a)))
             .filter(|p| p.1.is_finite())
             .collect();
         chart.draw_series(LineSeries::new(gated, color.stroke_width(th.stroke(2.0))))?;
         let relu: Vec<(f64, f64)> = recs
             .iter()
-            .map(|r| (r.time, mean(&r.relu_modes, a)))
+            .map(|r| (r.time, context_mean(&r.relu_modes, a)))
             .filter(|p| p.1.is_finite())
             .collect();
         chart.draw_series(DashedLineSeries::new(
@@ -776,6 +779,28 @@ where
     ))
 }
 
+/// What the ReLU gate map shows: each unit's share of items on per context (`act`, units ×
+/// contexts), each unit's importance, and the `rows` most important units, most important first.
+pub struct GateMap {
+    pub act: ndarray::Array2<f64>,
+    pub imp: Vec<f64>,
+    pub order: Vec<usize>,
+}
+
+pub fn gate_map(cmp: &ReluComparison, rows: usize) -> GateMap {
+    let act = cmp.relu.activity(&cmp.task);
+    let imp = cmp.relu.importance(&cmp.task);
+    let mut order: Vec<usize> = (0..imp.len()).collect();
+    order.sort_by(|&a, &b| imp[b].total_cmp(&imp[a]));
+    order.truncate(rows.max(1));
+    GateMap { act, imp, order }
+}
+
+/// A mode's strength averaged over the contexts (`modes[context][mode]`).
+pub fn context_mean(modes: &[Vec<f64>], a: usize) -> f64 {
+    modes.iter().map(|c| c[a]).sum::<f64>() / modes.len().max(1) as f64
+}
+
 /// The ReLU network read as a gated network: for its most important hidden units (rows) and
 /// every context (columns), the fraction of items for which the unit is on. A row that is dark
 /// in some contexts and empty in others is a gate the context input switches.
@@ -789,11 +814,7 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&th.bg)?;
-    let act = cmp.relu.activity(&cmp.task);
-    let imp = cmp.relu.importance(&cmp.task);
-    let mut order: Vec<usize> = (0..imp.len()).collect();
-    order.sort_by(|&a, &b| imp[b].total_cmp(&imp[a]));
-    order.truncate(rows.max(1));
+    let GateMap { act, order, .. } = gate_map(cmp, rows);
     let c = cmp.task.contexts.max(1);
     let (w, h) = root.dim_in_pixel();
     let (left, top) = (th.px(64.0), th.px(44.0));
@@ -1005,8 +1026,6 @@ pub fn scalars_table(run: &SequenceRun, mode: usize) -> Table {
 /// The context task's mode strengths over time, the mean over contexts, for both networks.
 pub fn relu_modes_table(cmp: &ReluComparison) -> Table {
     let n_modes = cmp.task.svd.s.len().min(10);
-    let mean =
-        |m: &[Vec<f64>], a: usize| m.iter().map(|c| c[a]).sum::<f64>() / m.len().max(1) as f64;
     let mut names = vec!["step".to_string(), "t/τ".to_string()];
     for a in 0..n_modes {
         names.push(format!("mode {}, gated linear", a + 1));
@@ -1016,8 +1035,8 @@ pub fn relu_modes_table(cmp: &ReluComparison) -> Table {
     for r in cmp.records() {
         let mut row = vec![serde_json::json!(r.step), Table::num(r.time)];
         for a in 0..n_modes {
-            row.push(Table::num(mean(&r.gated_modes, a)));
-            row.push(Table::num(mean(&r.relu_modes, a)));
+            row.push(Table::num(context_mean(&r.gated_modes, a)));
+            row.push(Table::num(context_mean(&r.relu_modes, a)));
         }
         t.rows.push(row);
     }
@@ -1031,11 +1050,7 @@ pub fn relu_modes_table(cmp: &ReluComparison) -> Table {
 /// The ReLU units read as gates: for the `rows` most important units, the share of items for
 /// which each is on in every context.
 pub fn relu_gates_table(cmp: &ReluComparison, rows: usize) -> Table {
-    let act = cmp.relu.activity(&cmp.task);
-    let imp = cmp.relu.importance(&cmp.task);
-    let mut order: Vec<usize> = (0..imp.len()).collect();
-    order.sort_by(|&a, &b| imp[b].total_cmp(&imp[a]));
-    order.truncate(rows.max(1));
+    let GateMap { act, imp, order } = gate_map(cmp, rows);
     let c = cmp.task.contexts.max(1);
     let mut names = vec!["unit".to_string(), "importance".to_string()];
     names.extend((0..c).map(|ctx| format!("share on, context {ctx}")));
