@@ -694,14 +694,15 @@ pub fn wrap_text<DB: DrawingBackend>(
     (lines, height + 2)
 }
 
-/// Draws `text` from (x, y) downwards, wrapped at spaces to fit `max_width` device pixels.
+/// Draws `text` from (x, y) downwards, wrapped at spaces to fit `max_width` device pixels;
+/// answers the height it took.
 pub fn draw_wrapped<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     text: &str,
     (x, y): (i32, i32),
     max_width: i32,
     style: &TextStyle<'_>,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Result<i32, DrawingAreaErrorKind<DB::ErrorType>> {
     let (lines, step) = wrap_text(root, text, max_width, style);
     for (k, l) in lines.iter().enumerate() {
         root.draw(&Text::new(
@@ -710,7 +711,7 @@ pub fn draw_wrapped<DB: DrawingBackend>(
             style.clone(),
         ))?;
     }
-    Ok(())
+    Ok(lines.len() as i32 * step)
 }
 
 /// Draws `text` wrapped inside the top-left corner of a chart's plotting area (pixel ranges
@@ -728,7 +729,8 @@ pub fn draw_corner_note<DB: DrawingBackend>(
         (xr.start + th.px(6.0), yr.start + th.px(4.0)),
         xr.end - xr.start - th.px(12.0),
         style,
-    )
+    )?;
+    Ok(())
 }
 
 /// The hover readout for a pixel of a panel drawn with `frame`.

@@ -148,7 +148,8 @@ fn note<DB: DrawingBackend>(
         (th.px(10.0), th.px(6.0)),
         w as i32 - th.px(20.0),
         &th.text(11.0).color(&th.ink.mix(0.75)),
-    )
+    )?;
+    Ok(())
 }
 
 /// A darker shade of a curve's colour, for the reduction drawn over the simulation.

@@ -50,12 +50,7 @@ fn legend<DB: DrawingBackend>(
     for text in std::iter::once("solid: simulation".to_string())
         .chain(dashed.map(|label| format!("dashed: {label}")))
     {
-        let (lines, step) = crate::charts::wrap_text(area, &text, w as i32 - x, &style);
-        for l in lines {
-            area.draw(&Text::new(l, (x, y), style.clone()))?;
-            y += step;
-        }
-        y += th.px(3.0);
+        y += draw_wrapped(area, &text, (x, y), w as i32 - x, &style)? + th.px(3.0);
     }
     Ok(y)
 }
@@ -109,7 +104,8 @@ fn legend_row<DB: DrawingBackend>(
         (th.px(4.0), y),
         w as i32 - th.px(8.0),
         &th.text(10.5).color(&faint),
-    )
+    )?;
+    Ok(())
 }
 
 /// The loss on every task of a sequence over the whole run (log axis), each switch marked with
