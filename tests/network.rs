@@ -115,6 +115,38 @@ fn a_balanced_network_narrower_than_the_data_carries_only_its_strongest_modes() 
 }
 
 #[test]
+fn mode_strengths_read_through_the_layers_equal_those_of_the_end_to_end_map() {
+    use dln_explorer::engine::network::mode_strengths_of;
+    // A deep, narrow network on a dataset wider than it (the case the layer-by-layer reading
+    // is for), from a random start so every mode and every off-mode entry is non-zero.
+    let data = Dataset::tree(2, 5);
+    let svd = Svd::new(&data.sigma_yx().view());
+    for hidden in [&[][..], &[7], &[9, 4], &[6, 6, 6]] {
+        let init = InitConfig {
+            kind: InitKind::ScaledGaussian,
+            scale: 1.0,
+            lambda: 0.0,
+            ..InitConfig::default()
+        };
+        let net = initialise(&init, &dims(&data, hidden), &svd, &mut Rng::new(4));
+        let layered = net.mode_strengths(&svd);
+        let of_map = mode_strengths_of(&net.product(), &svd);
+        assert_eq!(layered.len(), svd.s.len());
+        let scale = of_map.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(
+            scale > 1e-3,
+            "hidden {hidden:?}: the start has no mode to compare"
+        );
+        for (a, (x, y)) in layered.iter().zip(&of_map).enumerate() {
+            assert!(
+                (x - y).abs() <= 1e-12 * scale,
+                "hidden {hidden:?}, mode {a}: {x} through the layers, {y} from W_tot"
+            );
+        }
+    }
+}
+
+#[test]
 fn scaled_gaussian_weights_have_standard_deviation_scale_over_root_fan_in() {
     let data = Dataset::tree(2, 7); // 128 items
     let svd = Svd::new(&data.sigma_yx().view());

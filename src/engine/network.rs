@@ -234,8 +234,16 @@ impl Network {
 
     /// Mode strengths `a_alpha = u_alpha^T W_tot v_alpha` for every mode of the SVD (SMG14 Fig. 3),
     /// of the product of the weights (see [`Network::io_map`] for a nonlinear network).
+    ///
+    /// The input-side vectors go up through the layers, `W_D (... (W_1 V))`, instead of forming
+    /// `W_tot` first: with hidden layers narrower than the data (a 256 x 4096 dataset through 16
+    /// units) that is an order of magnitude fewer operations than `W_tot V`.
     pub fn mode_strengths(&self, svd: &Svd) -> Vec<f64> {
-        mode_strengths_of(&self.product(), svd)
+        let mut mv = svd.v.clone();
+        for w in &self.weights {
+            mv = matmul(&w.view(), &mv.view());
+        }
+        diagonal_with(&svd.u, &mv)
     }
 
     /// True when every weight is a finite number.
@@ -247,9 +255,14 @@ impl Network {
 /// `a_alpha = u_alpha^T M v_alpha` for a map `M` (`N_D x N_0`): `M V` by the kernels, then each
 /// column's sum over the outputs in order.
 pub fn mode_strengths_of(m: &Array2<f64>, svd: &Svd) -> Vec<f64> {
-    let mv = matmul(&m.view(), &svd.v.view()); // N_D x r
+    diagonal_with(&svd.u, &matmul(&m.view(), &svd.v.view()))
+}
+
+/// `a_alpha = sum_i u_(i alpha) mv_(i alpha)`: the diagonal of `U^T (M V)`, each column's sum over
+/// the outputs in order.
+fn diagonal_with(u: &Array2<f64>, mv: &Array2<f64>) -> Vec<f64> {
     let mut a = vec![0.0; mv.ncols()];
-    for (u_row, mv_row) in svd.u.rows().into_iter().zip(mv.rows()) {
+    for (u_row, mv_row) in u.rows().into_iter().zip(mv.rows()) {
         for ((a, &u), &x) in a.iter_mut().zip(u_row).zip(mv_row) {
             *a += u * x;
         }
