@@ -360,3 +360,50 @@ fn simulated_category_crossings_equal_a_column_by_column_scan_of_every_snapshot(
         );
     }
 }
+
+#[test]
+fn the_typicality_crossings_follow_the_snapshots_as_they_are_added() {
+    use dln_explorer::run::measures::simulated_crossings;
+    let cfg = common::config(json!({
+        "network": {"hidden": [16]},
+        "init": {"kind": "small_gaussian", "scale": (2e-6f64 / 16.0).sqrt()},
+        "train": {"lr": 0.01 / S_MAX, "steps": 8311, "record_every": 10, "seed": 3}
+    }));
+    let mut run = Run::new(&cfg);
+    // The same mode asked again and again while the run trains (as the chart does every frame)
+    // answers what a fresh scan of the snapshots gives at that moment.
+    let mut changed = 0;
+    let mut last = run.typicality(2).sim;
+    for _ in 0..12 {
+        run.advance(700);
+        let t = run.typicality(2);
+        let snaps = run.history().snapshots();
+        let outs: Vec<_> = snaps.iter().map(|s| &s.output).collect();
+        let steps: Vec<f64> = snaps.iter().map(|s| s.step as f64).collect();
+        let fresh = simulated_crossings(
+            &outs,
+            &steps,
+            run.svd().u.column(2),
+            run.svd().v.column(2),
+            &t.members,
+            t.threshold,
+        );
+        assert_eq!(t.sim, fresh, "at step {}", run.step_count());
+        assert_eq!(
+            run.typicality(2).sim,
+            fresh,
+            "asked twice at step {}",
+            run.step_count()
+        );
+        changed += usize::from(t.sim != last);
+        last = t.sim;
+    }
+    assert!(
+        changed >= 2,
+        "the crossings changed only {changed} times while the run trained"
+    );
+    assert!(
+        last.iter().flatten().count() >= 2,
+        "items crossed: {last:?}"
+    );
+}

@@ -167,6 +167,10 @@ pub struct Run {
     illusion_note: Option<String>,
     /// Predicted crossing times (units of tau) of the typicality threshold, by mode.
     typicality_cache: RefCell<HashMap<usize, Vec<Option<f64>>>>,
+    /// The simulated crossings of the last mode asked, with the snapshots they were read from
+    /// (their count and last step): a chart redrawn every frame scans the snapshots only when
+    /// one was added.
+    crossing_cache: RefCell<Option<CrossingCache>>,
     step: u64,
     time: f64,
     initial_loss: f64,
@@ -176,6 +180,14 @@ pub struct Run {
     /// Set when the run finishes: see [`State::note`].
     note: Option<String>,
     history: History,
+}
+
+/// Simulated typicality crossings of one mode, with the snapshots they came from: (mode,
+/// snapshot count, last snapshot step).
+#[derive(Clone, Debug)]
+struct CrossingCache {
+    key: (usize, usize, Option<u64>),
+    sim: Vec<Option<f64>>,
 }
 
 impl Run {
@@ -216,6 +228,7 @@ impl Run {
             illusion_candidates,
             illusion_note,
             typicality_cache: RefCell::new(HashMap::new()),
+            crossing_cache: RefCell::new(None),
             step: 0,
             time: 0.0,
             initial_loss: loss,
@@ -439,15 +452,18 @@ impl Run {
         }
         let loss = self.loss_factor * loss;
         self.loss = loss;
-        // The map the modes are read from: W_tot, or a nonlinear network's map on the items.
-        let map = if self.data.one_hot {
-            out
+        // The modes of W_tot, through the layers (a linear network), or of a nonlinear network's
+        // map on the items.
+        let modes = if self.net.is_linear() {
+            self.net.mode_strengths(&self.svd)
+        } else if self.data.one_hot {
+            mode_strengths_of(&out, &self.svd)
         } else {
-            self.net.io_map(&self.data)
+            mode_strengths_of(&self.net.io_map(&self.data), &self.svd)
         };
-        let modes = mode_strengths_of(&map, &self.svd);
         if self.history.snapshot_due(self.step) || self.step >= self.cfg.train.steps {
-            self.history.push_snapshot(self.snapshot(&map));
+            let snap = self.snapshot(out);
+            self.history.push_snapshot(snap);
         }
         let predicted = self.prediction.as_ref().ok().map(|p| p.now(self.time));
         self.history.push(Record {
@@ -462,7 +478,7 @@ impl Run {
 
     /// The current state for scrubbing: outputs, first hidden layer (after the nonlinearity),
     /// and the linear readout `W_D ... W_2` (none when the layers above are not linear).
-    fn snapshot(&self, map: &Array2<f64>) -> Snapshot {
+    fn snapshot(&self, output: Array2<f64>) -> Snapshot {
         let w = &self.net.weights;
         let hidden = self.net.first_hidden(&self.data);
         let readout = (w.len() >= 2 && self.net.is_linear()).then(|| {
@@ -472,11 +488,6 @@ impl Run {
             }
             readout
         });
-        let output = if self.data.one_hot {
-            map.clone()
-        } else {
-            self.net.output(&self.data)
-        };
         Snapshot {
             step: self.step,
             time: self.time,
@@ -538,16 +549,30 @@ impl Run {
             t
         });
         let snaps = self.history.snapshots();
-        let outs: Vec<&Array2<f64>> = snaps.iter().map(|s| &s.output).collect();
-        let steps: Vec<f64> = snaps.iter().map(|s| s.step as f64).collect();
-        let sim = simulated_crossings(
-            &outs,
-            &steps,
-            self.svd.u.column(alpha),
-            v,
-            &members,
-            threshold,
-        );
+        let key = (alpha, snaps.len(), snaps.last().map(|s| s.step));
+        let cached = self
+            .crossing_cache
+            .borrow()
+            .as_ref()
+            .filter(|c| c.key == key)
+            .map(|c| c.sim.clone());
+        let sim = cached.unwrap_or_else(|| {
+            let outs: Vec<&Array2<f64>> = snaps.iter().map(|s| &s.output).collect();
+            let steps: Vec<f64> = snaps.iter().map(|s| s.step as f64).collect();
+            let sim = simulated_crossings(
+                &outs,
+                &steps,
+                self.svd.u.column(alpha),
+                v,
+                &members,
+                threshold,
+            );
+            *self.crossing_cache.borrow_mut() = Some(CrossingCache {
+                key,
+                sim: sim.clone(),
+            });
+            sim
+        });
         Typicality {
             mode: alpha,
             v: v.to_vec(),
@@ -676,6 +701,11 @@ impl Run {
             |t| self.step_at_time(t),
             top,
         )
+    }
+
+    /// Why [`Run::illusions`] comes from a scan of only part of the outputs, if it does.
+    pub fn illusion_note(&self) -> Option<&str> {
+        self.illusion_note.as_deref()
     }
 
     /// The strongest predicted illusions (empty without a prediction).
