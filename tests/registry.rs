@@ -181,3 +181,22 @@ fn a_restart_forgets_every_drawing_so_demo_panels_are_drawn_again_and_keep_their
         "forgotten, so drawn again"
     );
 }
+
+#[test]
+fn the_semantic_illusions_call_answers_the_illusions_of_the_full_state() {
+    let mut reg = registry(json!({
+        "network": {"hidden": [16]},
+        "init": {"kind": "small_gaussian", "scale": 0.00035},
+        "train": {"lr": 0.0016, "steps": 8311, "record_every": 10, "seed": 3}
+    }));
+    reg.advance(4000);
+    let got = reg.call("semanticIllusions", &[]).unwrap();
+    let state = serde_json::to_value(reg.session().run().state()).unwrap();
+    assert!(
+        !state["illusions"].as_array().unwrap().is_empty(),
+        "rm8 has illusions to list"
+    );
+    assert_eq!(got["illusions"], state["illusions"]);
+    assert_eq!(got["illusion_note"], state["illusion_note"]);
+    assert!(reg.call("semanticIllusions", &[json!(1)]).is_err());
+}

@@ -181,15 +181,15 @@ export class SemanticControls {
 
   /**
    * After training steps: the illusion list follows the run, at most twice a second while
-   * playing (it needs the full state, which the per-frame status leaves out), and at once when
-   * `now` (a step call, the end of a run).
+   * playing, and at once when `now` (a step call, the end of a run). It asks for the illusions
+   * alone: the full state carries the RSMs, megabytes of JSON on a 256-item dataset.
    */
   afterSteps(now = false) {
     const list = this.q('[data-role="illusions"]');
     const t = performance.now();
     if (!list || (!now && t - (this.listedAt ?? -1e9) < 500)) return;
     this.listedAt = t;
-    this.updateIllusions(this.ex.state());
+    this.updateIllusions(this.ex.ask('semanticIllusions').result);
   }
 
   /** The list of the strongest illusions, as buttons that select them. */

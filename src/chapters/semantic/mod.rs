@@ -69,6 +69,12 @@ impl Chapter for Semantic {
             args: 0,
             help: "the coherence demo: c, strength, overlap ± spread, found, draws",
         },
+        CallSpec {
+            name: "semanticIllusions",
+            args: 0,
+            help: "the run's strongest illusions and their note, as in state(), without the rest \
+                   of the state (the page's illusion list asks it while playing)",
+        },
     ];
 
     fn version(&self, panel: &str, shared: &Shared<'_>) -> Option<u64> {
@@ -115,8 +121,15 @@ impl Chapter for Semantic {
         }
     }
 
-    fn call(&mut self, name: &str, args: &[Value], _cx: Context<'_>) -> CallResult {
+    fn call(&mut self, name: &str, args: &[Value], cx: Context<'_>) -> CallResult {
         match name {
+            "semanticIllusions" => {
+                let run = cx.session.run();
+                Ok(serde_json::json!({
+                    "illusions": run.illusions(10),
+                    "illusion_note": run.illusion_note(),
+                }))
+            }
             "setCoherence" => {
                 self.coherence
                     .set_coherence(number(args, 0, "coherence.c")?);
