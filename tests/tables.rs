@@ -454,3 +454,27 @@ fn the_relu_gate_table_gives_each_unit_a_share_between_zero_and_one_in_every_con
     assert!(imp.windows(2).all(|w| w[0] >= w[1]), "most important first");
     assert!(!rows(&table(&reg, "context_relu")).is_empty());
 }
+
+#[test]
+fn a_table_asked_for_at_most_k_rows_keeps_every_kth_row_of_the_whole_and_says_so() {
+    let reg = trained();
+    let whole = table(&reg, "output");
+    let n = rows(&whole).len();
+    assert!(n > 40, "the rm8 output has {n} cells");
+    assert!(whole.get("total_rows").is_none() && whole.get("every").is_none());
+    for max in [7, 10, n - 1] {
+        let t = reg.table_within("output", Some(max)).unwrap();
+        let every = n.div_ceil(max);
+        let kept = rows(&t);
+        assert!(kept.len() <= max, "{} rows for at most {max}", kept.len());
+        assert_eq!(kept.len(), n.div_ceil(every));
+        assert_eq!(t["total_rows"], json!(n));
+        assert_eq!(t["every"], json!(every));
+        for (j, row) in kept.iter().enumerate() {
+            assert_eq!(row, &rows(&whole)[j * every], "row {j} of at most {max}");
+        }
+        assert_eq!(t["columns"], whole["columns"]);
+    }
+    // A table that already fits is sent whole, without the two fields.
+    assert_eq!(reg.table_within("output", Some(n)).unwrap(), whole);
+}

@@ -7,8 +7,15 @@
 const KEYS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 /** CSS pixels between the cursor's stops on an x-y plot. */
 const PITCH_CSS = 3;
-/** Most rows a data table shows (the rest are summarised). */
+/** Most rows a data table shows: the App sends every k-th row of a larger one. */
 const MAX_ROWS = 5000;
+
+/** 2 → "2nd", 11 → "11th", 23 → "23rd". */
+const ordinal = (n) => {
+  const tens = n % 100;
+  const end = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' })[n % 10] ?? 'th';
+  return `${n}${end}`;
+};
 
 /** A table cell's number: a whole number as it is, others to 4 significant digits. */
 function num(v) {
@@ -113,7 +120,7 @@ export class ChartAccess {
 
   /** Fills a data table with the numbers the chart draws now. */
   fill(panel, title, body) {
-    const r = this.ex.reply(() => this.ex.app.table(panel));
+    const r = this.ex.reply(() => this.ex.app.table(panel, MAX_ROWS));
     if (r.error) {
       body.replaceChildren(this.make('p', {}, [r.error]));
       return;
@@ -126,12 +133,14 @@ export class ChartAccess {
       body.replaceChildren(this.make('p', {}, ['This chart has no data table yet: its values are read with the arrow keys on the chart, or by pointing at it.']));
       return;
     }
-    const rows = t.rows.length > MAX_ROWS ? t.rows.filter((_, i) => i % Math.ceil(t.rows.length / MAX_ROWS) === 0) : t.rows;
+    // The App sends at most MAX_ROWS rows, every `every`-th of `total_rows`.
+    const rows = t.rows;
+    const total = t.total_rows ?? rows.length;
     const table = this.make('table');
     // Only a chart of the run is a picture of one step of it (a sweep's table is not).
     this.runPanels ??= new Set(this.ex.chapters().flatMap((c) => c.panels).filter((p) => p.of_run).map((p) => p.name));
     const when = s && this.runPanels.has(panel) ? ` at step ${s.step.toLocaleString('en')}` : '';
-    table.append(this.make('caption', {}, [`${title}${when}: ${t.rows.length.toLocaleString('en')} rows${rows.length < t.rows.length ? `, every ${Math.ceil(t.rows.length / MAX_ROWS)}th shown` : ''}`]));
+    table.append(this.make('caption', {}, [`${title}${when}: ${total.toLocaleString('en')} rows${t.every ? `, every ${ordinal(t.every)} shown` : ''}`]));
     const head = this.make('tr', {}, t.columns.map((c) => this.make('th', { scope: 'col' }, [c])));
     table.append(this.make('thead', {}, [head]));
     const tbody = this.make('tbody');

@@ -231,9 +231,11 @@ export const api = {
 
   /** A panel as an SVG document (drawn by the chart code, not a screenshot). */
   /** The numbers a chart draws: {columns, rows, note}; null for a chart without a table (or an
-   * unknown one). */
-  table(panel) {
-    const r = this.reply(() => this.app.table(String(panel)));
+   * unknown one). With `maxRows` (a positive integer), at most that many rows, every k-th, and
+   * `total_rows` and `every` say so. */
+  table(panel, maxRows = undefined) {
+    const max = Number.isInteger(maxRows) && maxRows > 0 ? Math.min(maxRows, 2 ** 32 - 1) : undefined;
+    const r = this.reply(() => this.app.table(String(panel), max));
     return r.error ? null : r.result;
   },
 

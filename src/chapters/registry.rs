@@ -467,8 +467,16 @@ impl Registry {
     /// The numbers a panel draws as a table (`null` for a panel without one yet); an unknown
     /// panel is an error naming it.
     pub fn table(&self, panel: &str) -> CallResult {
+        self.table_within(panel, None)
+    }
+
+    /// The panel's table with at most `max_rows` rows (see [`Table::thinned`]), or all of them.
+    pub fn table_within(&self, panel: &str, max_rows: Option<usize>) -> CallResult {
         match self.chapters.table(panel, &self.shared()) {
-            Some(t) => Ok(crate::chapters::chapter::to_value(t)),
+            Some(t) => Ok(crate::chapters::chapter::to_value(match max_rows {
+                Some(m) => t.map(|t| t.thinned(m)),
+                None => t,
+            })),
             None => Err(unknown_panel(panel)),
         }
     }

@@ -597,6 +597,12 @@ pub struct Table {
     pub rows: Vec<Vec<serde_json::Value>>,
     /// What the table leaves out or how to read it, if anything.
     pub note: Option<String>,
+    /// When the rows were thinned ([`Table::thinned`]): how many the whole table has, and the
+    /// stride of the rows kept (every `every`-th, from the first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_rows: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub every: Option<usize>,
 }
 
 impl Table {
@@ -605,7 +611,24 @@ impl Table {
             columns,
             rows: Vec::new(),
             note: None,
+            total_rows: None,
+            every: None,
         }
+    }
+
+    /// At most `max_rows` rows: every k-th row from the first, k = ⌈rows / max_rows⌉, with
+    /// `total_rows` and `every` saying so (the table as it is when it already fits). A page
+    /// showing a table asks for this, so a dataset's million-row output table is not sent whole.
+    pub fn thinned(mut self, max_rows: usize) -> Table {
+        let n = self.rows.len();
+        if max_rows == 0 || n <= max_rows {
+            return self;
+        }
+        let every = n.div_ceil(max_rows);
+        self.rows = self.rows.into_iter().step_by(every).collect();
+        self.total_rows = Some(n);
+        self.every = Some(every);
+        self
     }
 
     /// A table with these column names and no rows yet.

@@ -294,9 +294,10 @@ impl App {
     }
 
     /// The numbers a panel draws as a table: `{columns, rows, note}` (`rows`: one array of
-    /// cells per point, numbers, texts or null), or null for a panel without a table yet.
-    pub fn table(&self, panel: &str) -> String {
-        reply(self.reg.table(panel))
+    /// cells per point, numbers, texts or null), or null for a panel without a table yet. With
+    /// `max_rows`, at most that many rows, every k-th, with `total_rows` and `every`.
+    pub fn table(&self, panel: &str, max_rows: Option<u32>) -> String {
+        reply(self.reg.table_within(panel, max_rows.map(|m| m as usize)))
     }
 
     /// A panel as an SVG document (drawn by the same chart code, not a screenshot).

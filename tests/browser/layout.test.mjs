@@ -509,6 +509,25 @@ describe('charts for the keyboard and screen readers', () => {
 });
 
 describe('data tables', () => {
+  test('a data table of more than 5,000 rows is sent thinned, every k-th row, and its caption says so', async () => {
+    const { page, problems } = await open(`${site.url}#dataset=diffusion&levels=6&nfeatures=128`, [1400, 1000]);
+    const whole = await page.evaluate(() => window.dln.table('output'));
+    assert.equal(whole.rows.length, 64 * 128);
+    assert.equal(whole.total_rows, undefined);
+    const some = await page.evaluate(() => window.dln.table('output', 1000));
+    assert.equal(some.total_rows, 64 * 128);
+    assert.equal(some.every, 9);
+    assert.equal(some.rows.length, Math.ceil((64 * 128) / 9));
+    some.rows.forEach((r, j) => assert.deepEqual(r, whole.rows[j * 9]));
+    await page.click('details[data-table="output"] summary');
+    await page.waitForSelector('details[data-table="output"] tbody tr');
+    const caption = await page.$eval('details[data-table="output"] caption', (c) => c.textContent);
+    assert.match(caption, /8,192 rows, every 2nd shown/);
+    assert.equal(await page.$$eval('details[data-table="output"] tbody tr', (trs) => trs.length), 4096);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test('every chart on the page opens a data table with its columns, and rows or a note saying how to fill it', async () => {
     const { page, problems } = await open(site.url, [1400, 1000]);
     await page.evaluate(() => window.dln.step(300));
