@@ -293,7 +293,7 @@ impl Field {
     }
 
     /// One of `options`.
-    const fn choice(
+    pub const fn choice(
         key: &'static str,
         path: &'static str,
         label: &'static str,

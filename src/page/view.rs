@@ -13,15 +13,18 @@ pub struct Pick {
     pub feature: String,
 }
 
-/// What the inductive-projection panel teaches.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProjectionKind {
-    /// A novel feature, taught for one item: how far does it spread to the others?
-    #[default]
-    Feature,
-    /// A novel item, said to have one familiar feature: which other features does it get?
-    Item,
+crate::choices! {
+    /// What the inductive-projection panel teaches (the panel's "teach" menu is `OPTIONS`).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum ProjectionKind {
+        /// A novel feature, taught for one item: how far does it spread to the others?
+        #[default]
+        Feature = "feature" ("a new feature to one item",
+            "a novel feature is taught for one item; the chart shows how far it spreads to the others"),
+        /// A novel item, said to have one familiar feature: which other features does it get?
+        Item = "item" ("a new item one familiar feature",
+            "a novel item is said to have one familiar feature; the chart shows which others it gets"),
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -53,6 +53,16 @@ impl Chapter for Semantic {
         PanelSpec::run("projection", "Inductive projection"),
         PanelSpec::own("coherence", "Category coherence"),
     ];
+    /// The view choices the chapter's panels offer (their keys are the link's), each with its
+    /// menu.
+    const FIELDS: &'static [crate::config::fields::Field] =
+        &[crate::config::fields::Field::choice(
+            "proj",
+            "projection.kind",
+            "Teach",
+            crate::page::view::ProjectionKind::OPTIONS,
+        )
+        .help("what the inductive-projection chart teaches the network")];
     const CALLS: &'static [CallSpec] = &[
         CallSpec {
             name: "setCoherence",
