@@ -200,3 +200,57 @@ fn the_semantic_illusions_call_answers_the_illusions_of_the_full_state() {
     assert_eq!(got["illusion_note"], state["illusion_note"]);
     assert!(reg.call("semanticIllusions", &[json!(1)]).is_err());
 }
+
+#[test]
+fn the_phase_portrait_menu_offers_the_free_portrait_then_every_mode_set_phase_mode_accepts() {
+    let mut reg = registry(json!({"dataset": {"kind": "rm8"}}));
+    let menu = reg.call("phaseModes", &[]).unwrap();
+    let menu = menu.as_array().unwrap();
+    assert_eq!(
+        menu[0],
+        json!({"value": "", "label": "s = 1 (SMG14 Fig 2)"})
+    );
+    let s = reg.session().run().svd().s.clone();
+    let live = s.iter().filter(|&&v| v > 1e-9 * s[0]).count();
+    assert_eq!(menu.len(), 1 + live, "rm8's non-zero modes: {s:?}");
+    for (k, o) in menu[1..].iter().enumerate() {
+        assert_eq!(o["value"], json!((k + 1).to_string()));
+        let label = o["label"].as_str().unwrap();
+        assert!(
+            label.starts_with(&format!("run's mode {}: s = ", k + 1)),
+            "{label}"
+        );
+        reg.call("setPhaseMode", &[json!(k + 1)]).unwrap();
+        let state = reg.call("phaseState", &[]).unwrap();
+        assert!(
+            (state["s"].as_f64().unwrap() - s[k]).abs() < 1e-12,
+            "{state}"
+        );
+    }
+    // A mode past the menu is refused.
+    assert!(reg.call("setPhaseMode", &[json!(menu.len())]).is_err());
+}
+
+#[test]
+fn the_semantic_chapter_declares_the_projection_menu_from_the_projection_kinds() {
+    let semantic = chapters().into_iter().find(|c| c.id == "semantic").unwrap();
+    let proj = semantic
+        .fields
+        .iter()
+        .find(|f| f["key"] == "proj")
+        .expect("proj");
+    assert_eq!(proj["path"], "projection.kind");
+    let values: Vec<&str> = proj["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["feature", "item"]);
+    // Each is a kind the view reads.
+    for v in values {
+        let view: dln_explorer::page::view::View =
+            serde_json::from_value(json!({"projection": {"kind": v}})).unwrap();
+        assert_eq!(view.projection.kind.name(), v);
+    }
+}

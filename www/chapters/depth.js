@@ -483,25 +483,19 @@ export class DepthControls {
     requestAnimationFrame(frame);
   }
 
-  /** The mode choices of the phase portrait, from the run's singular values. */
+  /** The mode choices of the phase portrait: the App's menu, from the run's singular values. */
   refreshModes() {
     const sel = this.q('[data-phase-mode]');
-    const state = this.ex.state();
-    const names = this.ex.names();
-    if (!sel || !state) return;
+    const opts = this.ex.ask('phaseModes').result;
+    if (!sel || !opts) return;
     const keep = this.phaseState()?.mode;
-    const opts = [['', 's = 1 (SMG14 Fig 2)']];
-    const s = state.singular_values;
-    s.forEach((v, i) => {
-      if (v > 1e-9 * (s[0] || 1)) opts.push([String(i + 1), `run's mode ${i + 1}: s = ${fmt(v)}${names?.modes?.[i] ? ` (${names.modes[i]})` : ''}`]);
-    });
-    const same = sel.options.length === opts.length && opts.every(([v, t], i) => sel.options[i].value === v && sel.options[i].textContent === t);
+    const same = sel.options.length === opts.length && opts.every((o, i) => sel.options[i].value === o.value && sel.options[i].textContent === o.label);
     if (!same) {
-      sel.replaceChildren(...opts.map(([v, t]) => {
-        const o = sel.ownerDocument.createElement('option');
-        o.value = v;
-        o.textContent = t;
-        return o;
+      sel.replaceChildren(...opts.map((o) => {
+        const el = sel.ownerDocument.createElement('option');
+        el.value = o.value;
+        el.textContent = o.label;
+        return el;
       }));
     }
     sel.value = keep ? String(keep) : '';

@@ -47,6 +47,29 @@ fn mode_strength(session: &Session, m: usize) -> Option<f64> {
     s.get(m).copied().filter(|&v| v > 1e-9 * s[0].max(1e-300))
 }
 
+/// The phase portrait's strength menu: the free portrait at s = 1 (SMG14 Fig. 2), then every
+/// mode of the run that `setPhaseMode` accepts, with its singular value and what it tells apart.
+fn phase_modes(session: &Session) -> Vec<Value> {
+    let run = session.run();
+    let mut out = vec![json!({"value": "", "label": "s = 1 (SMG14 Fig 2)"})];
+    for a in 0..run.svd().s.len() {
+        let Some(s) = mode_strength(session, a) else {
+            continue;
+        };
+        let name = run.svd().describe_mode(a, &run.data().features);
+        let named = if name.is_empty() {
+            String::new()
+        } else {
+            format!(" ({name})")
+        };
+        out.push(json!({
+            "value": (a + 1).to_string(),
+            "label": format!("run's mode {}: s = {}{named}", a + 1, crate::charts::fmt_num(s)),
+        }));
+    }
+    out
+}
+
 impl Depth {
     /// Keeps a phase portrait that follows a mode of the run in step with the run's data: the
     /// mode's singular value, or back to the free portrait when the mode is gone.
@@ -208,6 +231,12 @@ impl Chapter for Depth {
             name: "phaseState",
             args: 0,
             help: "s, mode, extent, trajectories and the run's dot",
+        },
+        CallSpec {
+            name: "phaseModes",
+            args: 0,
+            help: "the phase portrait's strength menu: [{value, label}], the free portrait (s = 1, \
+                   value \"\") then each mode of the run with a non-zero singular value",
         },
     ];
 
@@ -421,6 +450,7 @@ impl Chapter for Depth {
                 0,
                 "phase.seconds",
             )?))),
+            "phaseModes" => Ok(Value::Array(phase_modes(shared.session))),
             "phaseState" => {
                 self.sync_phase(shared.session);
                 Ok(self.phase_state(&shared))
