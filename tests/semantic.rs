@@ -9,13 +9,19 @@ use serde_json::json;
 
 const S_MAX: f64 = 6.320_606_924_810_471;
 
-fn recipe() -> Run {
+/// The recipe's run at step 0.
+fn recipe_start() -> Run {
     let cfg = common::config(json!({
         "network": {"hidden": [16]},
         "init": {"kind": "small_gaussian", "scale": (2e-6f64 / 16.0).sqrt()},
         "train": {"lr": 0.01 / S_MAX, "steps": 8311, "record_every": 10, "seed": 3}
     }));
-    let mut run = Run::new(&cfg);
+    Run::new(&cfg)
+}
+
+/// The recipe's run, trained to its end.
+fn recipe() -> Run {
+    let mut run = recipe_start();
     run.advance(8311);
     run
 }
@@ -364,12 +370,7 @@ fn simulated_category_crossings_equal_a_column_by_column_scan_of_every_snapshot(
 #[test]
 fn the_typicality_crossings_follow_the_snapshots_as_they_are_added() {
     use dln_explorer::run::measures::simulated_crossings;
-    let cfg = common::config(json!({
-        "network": {"hidden": [16]},
-        "init": {"kind": "small_gaussian", "scale": (2e-6f64 / 16.0).sqrt()},
-        "train": {"lr": 0.01 / S_MAX, "steps": 8311, "record_every": 10, "seed": 3}
-    }));
-    let mut run = Run::new(&cfg);
+    let mut run = recipe_start();
     // The same mode asked again and again while the run trains (as the chart does every frame)
     // answers what a fresh scan of the snapshots gives at that moment.
     let mut changed = 0;
