@@ -408,3 +408,85 @@ fn the_typicality_crossings_follow_the_snapshots_as_they_are_added() {
         "items crossed: {last:?}"
     );
 }
+
+/// The rotated texts of an SVG chart, as (x, text): the bar labels.
+fn rotated_labels(svg: &str) -> Vec<(f64, String)> {
+    svg.split("<text")
+        .skip(1)
+        .filter(|t| t.contains("rotate(90"))
+        .map(|t| {
+            let x = t.split("x=\"").nth(1).unwrap().split('"').next().unwrap();
+            let body = t
+                .split('>')
+                .nth(1)
+                .unwrap_or("")
+                .split('<')
+                .next()
+                .unwrap_or("");
+            (x.parse::<f64>().unwrap(), body.trim().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn bar_labels_too_many_for_their_chart_are_thinned_so_none_overlap() {
+    use dln_explorer::charts::draw_panel;
+    use dln_explorer::page::View;
+    use dln_explorer::run::Session;
+    use plotters::prelude::*;
+    let draw = |s: &Session| {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (900, 420)).into_drawing_area();
+            draw_panel(
+                "typicality",
+                &root,
+                s,
+                &View::default(),
+                &Default::default(),
+            )
+            .unwrap();
+        }
+        svg
+    };
+    // 256 items on a chart 900 px wide: under 2 px a bar, against a line of text of about 8 px.
+    let mut s = Session::new(&common::config(json!({
+        "dataset": {"kind": "diffusion", "levels": 8, "feature_count": 64},
+        "network": {"hidden": [16]},
+        "train": {"steps": 50}
+    })));
+    s.advance(50);
+    let names = &s.run().data().items;
+    assert_eq!(names.len(), 256);
+    let labels: Vec<(f64, String)> = rotated_labels(&draw(&s))
+        .into_iter()
+        .filter(|(_, t)| names.contains(t))
+        .collect();
+    // Two charts side by side (analyzer entries, crossing steps), each with its share of names,
+    // in item order, none closer to the next than a line.
+    assert!(
+        labels.len() >= 20 && labels.len() < 2 * 256,
+        "{} labels",
+        labels.len()
+    );
+    let mut charts = 1;
+    for w in labels.windows(2) {
+        let (a, b) = (index(names, &w[0].1), index(names, &w[1].1));
+        if b <= a {
+            // The second chart's labels start again from the first item.
+            charts += 1;
+            continue;
+        }
+        let gap = w[1].0 - w[0].0;
+        assert!(gap >= 8.0, "{} and {} are {gap} px apart", w[0].1, w[1].1);
+    }
+    assert_eq!(charts, 2);
+    // The rm8 chart, with room for every name, still writes all eight under each chart.
+    let mut rm8 = Session::new(&common::config(json!({"network": {"hidden": [16]}})));
+    rm8.advance(10);
+    let written = rotated_labels(&draw(&rm8));
+    for name in &rm8.run().data().items {
+        let n = written.iter().filter(|(_, t)| t == name).count();
+        assert_eq!(n, 2, "{name} is written {n} times");
+    }
+}

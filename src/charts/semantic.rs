@@ -647,7 +647,13 @@ where
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     // Pixel ranges are absolute; drawing on `area` is relative to its corner.
     let (bx, by) = area.get_base_pixel();
-    for (j, l) in labels.iter().enumerate() {
+    // Labels stand on their side, one line of text each: where the bars are narrower than a
+    // line (a 256-item dataset), every `stride`-th is written so that none overlap (the readout
+    // names the bar under the pointer, and the data table lists every item).
+    let line = super::text_size(area, "Ag", &label_style).map_or(1, |s| s.1.max(1)) as f64;
+    let pitch = (xr.end - xr.start) as f64 / n as f64;
+    let stride = ((1.2 * line / pitch.max(1e-9)).ceil() as usize).max(1);
+    for (j, l) in labels.iter().enumerate().step_by(stride) {
         let x = xr.start + ((j as f64 + 0.5) / n as f64 * (xr.end - xr.start) as f64) as i32;
         area.draw(&Text::new(
             l.clone(),
