@@ -1,7 +1,7 @@
 # dln-explorer: `make serve` builds and serves the page, `make test` runs every test.
 SHELL := bash
 CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
-WASM := target/wasm32-unknown-unknown/release/dln_explorer.wasm
+WASM := target/wasm32-unknown-unknown/wasm/dln_explorer.wasm
 PORT ?= 8000
 
 .PHONY: serve build dist setup test test-native test-browser lint fmt bench bench-frames size screenshot clean
@@ -10,10 +10,10 @@ PORT ?= 8000
 serve: build
 	node scripts/serve.mjs --port $(PORT)
 
-## Build the wasm (release) and its JS glue into www/pkg (without the function-name and
+## Build the wasm (the `wasm` profile: release, kernels for speed, the rest for size) and its JS glue into www/pkg (without the function-name and
 ## producers sections, which only debuggers read)
 build: setup
-	cargo build --release --lib --target wasm32-unknown-unknown
+	cargo build --profile wasm --lib --target wasm32-unknown-unknown
 	$(CARGO_BIN)/wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir www/pkg $(WASM)
 	node scripts/glue.mjs www/pkg/dln_explorer.js
 	@ls -l www/pkg/dln_explorer_bg.wasm | awk '{printf "wasm: %d bytes", $$5}'; \
@@ -33,7 +33,7 @@ setup:
 test: lint test-native test-browser
 
 test-native:
-	cargo test --all-targets
+	cargo test --workspace --all-targets
 
 test-browser: dist
 	@scripts/setup.sh --test
@@ -72,8 +72,8 @@ size: build
 lint: setup
 	@for f in www/*.js www/chapters/*.js www/examples/*.js tests/browser/*.mjs scripts/*.mjs; do node --input-type=module --check < $$f || { echo "syntax error in $$f"; exit 1; }; done
 	cargo fmt --all -- --check
-	cargo clippy --all-targets -- -D warnings
-	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --lib --target wasm32-unknown-unknown -- -D warnings
 
 fmt:
 	cargo fmt --all

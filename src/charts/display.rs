@@ -368,33 +368,6 @@ impl<DB: DrawingBackend> Drawable<DB> for Replay<'_> {
     }
 }
 
-/// An opaque filled rectangle in device pixels: corners (either order, the second exclusive, as
-/// a canvas's `fillRect` takes them) and its colour.
-pub type OpaqueRect = (BackendCoord, BackendCoord, (u8, u8, u8));
-
-/// Paints opaque rectangles, in order, into an RGBA image of `w × h` pixels whose top-left pixel
-/// is device pixel `(x0, y0)`, as a canvas's `fillRect` of each would on integer corners (so a
-/// backend can put many cells of a heat map as one image instead of a call per cell). Answers
-/// whether every pixel of the image was painted (then what was under it does not show).
-pub fn paint_rects(
-    rgba: &mut [u8],
-    (x0, y0, w, h): (i32, i32, i32, i32),
-    rects: &[OpaqueRect],
-) -> bool {
-    let mut painted = 0usize;
-    for &((ax, ay), (bx, by), (r, g, b)) in rects {
-        let (xa, xb) = ((ax.min(bx) - x0).max(0), (ax.max(bx) - x0).min(w));
-        let (ya, yb) = ((ay.min(by) - y0).max(0), (ay.max(by) - y0).min(h));
-        for y in ya..yb {
-            let row = (y * w) as usize * 4;
-            for x in xa..xb {
-                let p = row + x as usize * 4;
-                if rgba[p + 3] != 255 {
-                    painted += 1;
-                }
-                rgba[p..p + 4].copy_from_slice(&[r, g, b, 255]);
-            }
-        }
-    }
-    painted == (w.max(0) * h.max(0)) as usize
-}
+/// Opaque rectangles painted into an RGBA image (a heat map's cells as one image): a pixel loop,
+/// so it lives in the kernels crate, compiled for speed in every build.
+pub use crate::engine::kernels::{paint_rects, OpaqueRect};

@@ -5,7 +5,8 @@
 pub mod bench;
 pub mod data;
 pub mod init;
-pub mod kernels;
+/// The products and loops of a training step: the `dln-kernels` crate (kernels/).
+pub use dln_kernels as kernels;
 pub mod network;
 pub mod rng;
 pub mod train;

@@ -4,7 +4,8 @@
 //! The step is plain back-propagation on the data (docs/theory.md §5): forward `h_l = W_l h_{l-1}`,
 //! `delta_D = Y - h_D`, then for l = D..1: `delta_{l-1} = W_l^T delta_l` (pre-update `W_l`) and
 //! `W_l += lr * delta_l h_{l-1}^T`. All buffers are allocated once; a step allocates nothing
-//! (tests/no_alloc.rs). The products are the row-major loops of [`crate::engine::kernels`].
+//! (tests/no_alloc.rs). The step itself, its products and loops, is
+//! [`crate::engine::kernels::Step`], in the kernels crate.
 //!
 //! With a nonlinearity `phi` on the hidden layers the forward pass keeps `h_l = phi(W_l h_{l-1})`
 //! for l < D and the error picks up the slope on its way down:
@@ -12,21 +13,15 @@
 
 use ndarray::Array2;
 
+use crate::config::Activation;
 use crate::engine::data::Dataset;
-use crate::engine::kernels::{gemm, gemm_overwrite, gemm_tn, transpose};
+use crate::engine::kernels::{Phi, Step};
 use crate::engine::network::Network;
 
-/// Reusable buffers for gradient steps on one network shape and dataset size.
+/// Reusable buffers for gradient steps on one network shape and dataset size: the kernels'
+/// [`Step`], plus row-major copies of a dataset whose arrays are not.
 pub struct Trainer {
-    /// Number of items P.
-    p: usize,
-    /// `acts[l]` holds `h_l` (`N_l x P`, row-major) for l = 1..=D; index 0 is unused (`h_0` is
-    /// the data) and so is index 1 with one-hot items in a linear network (then `h_1 = W_1`).
-    acts: Vec<Vec<f64>>,
-    /// `acts_t[l]` holds `h_l^T` (`P x N_l`) for l = 0..D, the right factor of `W_{l+1}`'s update.
-    acts_t: Vec<Vec<f64>>,
-    /// `deltas[l]` holds `delta_l` (`N_l x P`) for l = 1..=D.
-    deltas: Vec<Vec<f64>>,
+    step: Step,
     /// Contiguous copies of `X` and `Y`, filled only if the dataset's arrays are not row-major.
     x_copy: Vec<f64>,
     y_copy: Vec<f64>,
@@ -46,14 +41,8 @@ fn row_major<'a>(a: &'a Array2<f64>, copy: &'a mut Vec<f64>) -> &'a [f64] {
 
 impl Trainer {
     pub fn new(net: &Network, data: &Dataset) -> Trainer {
-        let dims = net.dims();
-        let p = data.n_items();
-        let buffers = || dims.iter().map(|&n| vec![0.0; n * p]).collect::<Vec<_>>();
         Trainer {
-            p,
-            acts: buffers(),
-            acts_t: buffers(),
-            deltas: buffers(),
+            step: Step::new(&net.dims(), data.n_items()),
             x_copy: Vec::new(),
             y_copy: Vec::new(),
         }
@@ -61,99 +50,19 @@ impl Trainer {
 
     /// One full-batch gradient step. Returns the loss at the weights *before* the step.
     pub fn step(&mut self, net: &mut Network, data: &Dataset, lr: f64) -> f64 {
-        let depth = net.depth();
-        let act = net.activation;
-        let linear = net.is_linear();
-        let p = self.p;
-        assert!(
-            data.n_items() == p && self.acts.len() == depth + 1,
-            "the trainer was built for another network or dataset"
-        );
-        // The kernels read weights row-major; a weight in another layout is converted once.
-        for w in net.weights.iter_mut() {
-            if !w.is_standard_layout() {
-                *w = w.as_standard_layout().into_owned();
-            }
-        }
-        // With one-hot items h_1 = W_1 X = W_1: the first layer is read straight from the weights
-        // (with a nonlinearity, h_1 = phi(W_1) is kept in its buffer).
-        let one_hot = data.one_hot;
-        let Trainer {
-            acts,
-            acts_t,
-            deltas,
-            x_copy,
-            y_copy,
-            ..
-        } = self;
-        let x: &[f64] = if one_hot {
+        let phi = match net.activation {
+            Activation::Linear => Phi::Linear,
+            Activation::Tanh => Phi::Tanh,
+            Activation::Relu => Phi::Relu,
+        };
+        let x: &[f64] = if data.one_hot {
             &[]
         } else {
-            row_major(&data.x, x_copy)
+            row_major(&data.x, &mut self.x_copy)
         };
-        let y = row_major(&data.y, y_copy);
-        // Forward pass, and h_{l-1}^T for each update.
-        for l in 1..=depth {
-            let (n_out, n_in) = net.weights[l - 1].dim();
-            let w = net.weights[l - 1].as_slice().expect("row-major");
-            let (done, rest) = acts.split_at_mut(l);
-            let input: &[f64] = if l == 1 {
-                x
-            } else if l == 2 && one_hot && linear {
-                net.weights[0].as_slice().expect("row-major")
-            } else {
-                &done[l - 1]
-            };
-            if !(l == 1 && one_hot) {
-                transpose(&mut acts_t[l - 1], input, (n_in, p));
-                gemm_overwrite(&mut rest[0], 1.0, w, input, (n_out, n_in, p));
-            } else if !linear {
-                rest[0].copy_from_slice(w);
-            }
-            if !linear && l < depth {
-                for h in rest[0].iter_mut() {
-                    *h = act.apply(*h);
-                }
-            }
-        }
-        // Output error delta_D = Y - h_D and the loss.
-        let mut loss = 0.0;
-        {
-            let out: &[f64] = if depth == 1 && one_hot {
-                net.weights[0].as_slice().expect("row-major")
-            } else {
-                &acts[depth]
-            };
-            for ((d, &t), &h) in deltas[depth].iter_mut().zip(y).zip(out) {
-                let e = t - h;
-                *d = e;
-                loss += e * e;
-            }
-        }
-        // Backward pass, updating each W_l after using it.
-        for l in (1..=depth).rev() {
-            let (n_out, n_in) = net.weights[l - 1].dim();
-            let (lower, upper) = deltas.split_at_mut(l);
-            let delta = &upper[0];
-            if l > 1 {
-                let w = net.weights[l - 1].as_slice().expect("row-major");
-                gemm_tn(&mut lower[l - 1], w, delta, (n_out, n_in, p));
-                if !linear {
-                    for (e, &h) in lower[l - 1].iter_mut().zip(&acts[l - 1]) {
-                        *e *= act.slope_from_output(h);
-                    }
-                }
-            }
-            let w = net.weights[l - 1].as_slice_mut().expect("row-major");
-            if l == 1 && one_hot {
-                for (w, &d) in w.iter_mut().zip(delta) {
-                    *w += lr * d;
-                }
-            } else {
-                gemm(w, lr, delta, &acts_t[l - 1], (n_out, p, n_in));
-            }
-        }
-        0.5 * loss
+        let y = row_major(&data.y, &mut self.y_copy);
+        self.step
+            .take(&mut net.weights, x, y, data.one_hot, phi, lr)
     }
 }
 

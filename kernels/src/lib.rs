@@ -11,6 +11,12 @@
 //! tiles (2 rows by 8 columns: SSE2 natively, simd128 in wasm) and the wider AVX2 and AVX-512
 //! tiles that x86-64 picks at run time when the processor has them give identical results; tests/bits.rs
 //! checks it on every benchmark case and the browser tests compare wasm with the native binary.
+//!
+//! **Its own crate, compiled for speed.** The gradient step's elementwise loops live here too
+//! ([`error_and_loss`], [`axpy`], the nonlinearities, all run by [`Step`]), so everything a
+//! training step runs is in this crate, and so is the one per-pixel loop of the page's drawing
+//! ([`paint_rects`]). The page's wasm compiles the rest of the project for size (Cargo.toml's
+//! `wasm` profile) and this crate at `opt-level = 3`.
 
 use ndarray::{Array2, ArrayView2};
 
@@ -392,6 +398,224 @@ pub fn transpose(t: &mut [f64], s: &[f64], (rows, cols): (usize, usize)) {
     }
 }
 
+/// `delta = target - out`, elementwise, and returns the sum of the squared errors, summed in
+/// order.
+pub fn error_and_loss(delta: &mut [f64], target: &[f64], out: &[f64]) -> f64 {
+    assert!(
+        delta.len() == target.len() && out.len() == target.len(),
+        "error shapes"
+    );
+    let mut loss = 0.0;
+    for ((d, &t), &h) in delta.iter_mut().zip(target).zip(out) {
+        let e = t - h;
+        *d = e;
+        loss += e * e;
+    }
+    loss
+}
+
+/// `y += alpha * x`, elementwise.
+pub fn axpy(y: &mut [f64], alpha: f64, x: &[f64]) {
+    assert!(y.len() == x.len(), "axpy shapes");
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y += alpha * x;
+    }
+}
+
+/// `z = tanh(z)`, elementwise (libm's tanh: the same bits natively and in wasm).
+pub fn tanh_in_place(z: &mut [f64]) {
+    for z in z.iter_mut() {
+        *z = libm::tanh(*z);
+    }
+}
+
+/// `z = max(z, 0)`, elementwise.
+pub fn relu_in_place(z: &mut [f64]) {
+    for z in z.iter_mut() {
+        *z = z.max(0.0);
+    }
+}
+
+/// `e = e * (1 - a^2)`, elementwise: the error through tanh, from its output `a`.
+pub fn times_tanh_slope(e: &mut [f64], a: &[f64]) {
+    assert!(e.len() == a.len(), "slope shapes");
+    for (e, &a) in e.iter_mut().zip(a) {
+        *e *= 1.0 - a * a;
+    }
+}
+
+/// `e = e * [a > 0]`, elementwise: the error through relu, from its output `a` (the slope at 0
+/// taken as 0).
+pub fn times_relu_slope(e: &mut [f64], a: &[f64]) {
+    assert!(e.len() == a.len(), "slope shapes");
+    for (e, &a) in e.iter_mut().zip(a) {
+        *e *= if a > 0.0 { 1.0 } else { 0.0 };
+    }
+}
+
+/// The nonlinearity on the hidden layers of a [`Step`] (the output layer stays linear).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phi {
+    Linear,
+    /// `tanh`, with the slope `1 - a^2` read off the output `a`.
+    Tanh,
+    /// `max(0, z)`, with the slope `[a > 0]`.
+    Relu,
+}
+
+/// Full-batch gradient descent on the summed loss: reusable buffers for one network shape and
+/// item count, and the step itself (plain back-propagation, allocating nothing).
+pub struct Step {
+    /// Number of items P.
+    p: usize,
+    /// `acts[l]` holds `h_l` (`N_l x P`, row-major) for l = 1..=D; index 0 is unused (`h_0` is
+    /// the data) and so is index 1 with one-hot items in a linear network (then `h_1 = W_1`).
+    acts: Vec<Vec<f64>>,
+    /// `acts_t[l]` holds `h_l^T` (`P x N_l`) for l = 0..D, the right factor of `W_{l+1}`'s update.
+    acts_t: Vec<Vec<f64>>,
+    /// `deltas[l]` holds `delta_l` (`N_l x P`) for l = 1..=D.
+    deltas: Vec<Vec<f64>>,
+}
+
+impl Step {
+    /// Buffers for layer widths `dims` (`N_0 .. N_D`) and `p` items.
+    pub fn new(dims: &[usize], p: usize) -> Step {
+        let buffers = || dims.iter().map(|&n| vec![0.0; n * p]).collect::<Vec<_>>();
+        Step {
+            p,
+            acts: buffers(),
+            acts_t: buffers(),
+            deltas: buffers(),
+        }
+    }
+
+    /// One full-batch gradient step on `weights` (`W_1 .. W_D`, each `N_l x N_{l-1}`), from
+    /// inputs `x` (`N_0 x P`, row-major; ignored when `one_hot`, where `X` is the identity) to
+    /// targets `y` (`N_D x P`). Returns the loss `1/2 sum (y - h_D)^2` at the weights *before* the
+    /// step.
+    pub fn take(
+        &mut self,
+        weights: &mut [Array2<f64>],
+        x: &[f64],
+        y: &[f64],
+        one_hot: bool,
+        phi: Phi,
+        lr: f64,
+    ) -> f64 {
+        let depth = weights.len();
+        let linear = phi == Phi::Linear;
+        let p = self.p;
+        assert!(
+            self.acts.len() == depth + 1
+                && y.len() == self.acts[depth].len()
+                && (one_hot || x.len() == self.acts[0].len()),
+            "the step was built for another network or dataset"
+        );
+        // The kernels read weights row-major; a weight in another layout is converted once.
+        for w in weights.iter_mut() {
+            if !w.is_standard_layout() {
+                *w = w.as_standard_layout().into_owned();
+            }
+        }
+        // With one-hot items h_1 = W_1 X = W_1: the first layer is read straight from the weights
+        // (with a nonlinearity, h_1 = phi(W_1) is kept in its buffer).
+        let Step {
+            acts,
+            acts_t,
+            deltas,
+            ..
+        } = self;
+        // Forward pass, and h_{l-1}^T for each update.
+        for l in 1..=depth {
+            let (n_out, n_in) = weights[l - 1].dim();
+            let w = weights[l - 1].as_slice().expect("row-major");
+            let (done, rest) = acts.split_at_mut(l);
+            let input: &[f64] = if l == 1 {
+                x
+            } else if l == 2 && one_hot && linear {
+                weights[0].as_slice().expect("row-major")
+            } else {
+                &done[l - 1]
+            };
+            if !(l == 1 && one_hot) {
+                transpose(&mut acts_t[l - 1], input, (n_in, p));
+                gemm_overwrite(&mut rest[0], 1.0, w, input, (n_out, n_in, p));
+            } else if !linear {
+                rest[0].copy_from_slice(w);
+            }
+            if l < depth {
+                match phi {
+                    Phi::Linear => {}
+                    Phi::Tanh => tanh_in_place(&mut rest[0]),
+                    Phi::Relu => relu_in_place(&mut rest[0]),
+                }
+            }
+        }
+        // Output error delta_D = Y - h_D and the loss.
+        let loss = {
+            let out: &[f64] = if depth == 1 && one_hot {
+                weights[0].as_slice().expect("row-major")
+            } else {
+                &acts[depth]
+            };
+            error_and_loss(&mut deltas[depth], y, out)
+        };
+        // Backward pass, updating each W_l after using it.
+        for l in (1..=depth).rev() {
+            let (n_out, n_in) = weights[l - 1].dim();
+            let (lower, upper) = deltas.split_at_mut(l);
+            let delta = &upper[0];
+            if l > 1 {
+                let w = weights[l - 1].as_slice().expect("row-major");
+                gemm_tn(&mut lower[l - 1], w, delta, (n_out, n_in, p));
+                match phi {
+                    Phi::Linear => {}
+                    Phi::Tanh => times_tanh_slope(&mut lower[l - 1], &acts[l - 1]),
+                    Phi::Relu => times_relu_slope(&mut lower[l - 1], &acts[l - 1]),
+                }
+            }
+            let w = weights[l - 1].as_slice_mut().expect("row-major");
+            if l == 1 && one_hot {
+                axpy(w, lr, delta);
+            } else {
+                gemm(w, lr, delta, &acts_t[l - 1], (n_out, p, n_in));
+            }
+        }
+        0.5 * loss
+    }
+}
+
+/// An opaque filled rectangle in device pixels: corners (either order, the second exclusive, as
+/// a canvas's `fillRect` takes them) and its colour.
+pub type OpaqueRect = ((i32, i32), (i32, i32), (u8, u8, u8));
+
+/// Paints opaque rectangles, in order, into an RGBA image of `w × h` pixels whose top-left pixel
+/// is device pixel `(x0, y0)`, as a canvas's `fillRect` of each would on integer corners (so a
+/// backend can put many cells of a heat map as one image instead of a call per cell). Answers
+/// whether every pixel of the image was painted (then what was under it does not show).
+pub fn paint_rects(
+    rgba: &mut [u8],
+    (x0, y0, w, h): (i32, i32, i32, i32),
+    rects: &[OpaqueRect],
+) -> bool {
+    let mut painted = 0usize;
+    for &((ax, ay), (bx, by), (r, g, b)) in rects {
+        let (xa, xb) = ((ax.min(bx) - x0).max(0), (ax.max(bx) - x0).min(w));
+        let (ya, yb) = ((ay.min(by) - y0).max(0), (ay.max(by) - y0).min(h));
+        for y in ya..yb {
+            let row = (y * w) as usize * 4;
+            for x in xa..xb {
+                let p = row + x as usize * 4;
+                if rgba[p + 3] != 255 {
+                    painted += 1;
+                }
+                rgba[p..p + 4].copy_from_slice(&[r, g, b, 255]);
+            }
+        }
+    }
+    painted == (w.max(0) * h.max(0)) as usize
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,9 +632,19 @@ mod tests {
         c
     }
 
+    /// Numbers in [-1, 1) from a splitmix64 stream: varied mantissas, no dependency.
     fn numbers(len: usize, seed: u64) -> Vec<f64> {
-        let mut r = crate::engine::rng::Rng::new(seed);
-        (0..len).map(|_| r.gaussian()).collect()
+        let mut state = seed;
+        (0..len)
+            .map(|_| {
+                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let mut z = state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                z ^= z >> 31;
+                (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+            })
+            .collect()
     }
 
     /// Equal to the bit (so `-0.0` and `0.0` differ, and NaN would too).
