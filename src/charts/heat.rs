@@ -39,14 +39,10 @@ fn fill_grid<DB: DrawingBackend>(
     color: &dyn Fn(usize, usize, f64) -> RGBColor,
     th: &Theme,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    for r in 0..grid.rows {
+    grid.fill(root, |r, c| {
         let i = r * grid.row_stride;
-        for c in 0..grid.cols {
-            let v = m[(i, c)];
-            let (p0, p1) = grid.cell_rect(r, c);
-            root.draw(&Rectangle::new([p0, p1], color(i, c, v).filled()))?;
-        }
-    }
+        color(i, c, m[(i, c)])
+    })?;
     root.draw(&Rectangle::new(
         [(grid.left, grid.top), (grid.right, grid.bottom)],
         th.ink.mix(0.35).stroke_width(1),

@@ -266,8 +266,16 @@ impl Theme {
 /// `a` moved towards `b` by `t` (0 = a, 1 = b).
 pub fn blend(a: RGBColor, b: RGBColor, t: f64) -> RGBColor {
     let t = t.clamp(0.0, 1.0);
-    let mix = |x: u8, y: u8| (x as f64 + (y as f64 - x as f64) * t).round() as u8;
+    let mix = |x: u8, y: u8| channel(x as f64 + (y as f64 - x as f64) * t);
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// A colour channel from its value in 0..=255, rounded half up. (`+ 0.5` and a cast, not
+/// `f64::round`: the page's wasm is compiled for size, where `round` stays a call, and a heat
+/// map of 256 x 256 cells makes three per cell.)
+#[inline]
+fn channel(v: f64) -> u8 {
+    (v + 0.5) as u8
 }
 
 /// The marker shapes, in series order, so that neighbouring series differ in shape as well as
@@ -378,6 +386,7 @@ pub fn mode_color(alpha: usize) -> RGBColor {
 }
 
 /// Diverging blue-white-red colour for `v` on the scale `[-vmax, vmax]` (ColorBrewer RdBu).
+#[inline]
 pub fn diverging(v: f64, vmax: f64) -> RGBColor {
     let x = if vmax > 0.0 && v.is_finite() {
         (v / vmax).clamp(-1.0, 1.0)
@@ -390,7 +399,7 @@ pub fn diverging(v: f64, vmax: f64) -> RGBColor {
     } else {
         ((33.0, 102.0, 172.0), -x)
     };
-    let mix = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
+    let mix = |a: f64, b: f64| channel(a + (b - a) * t);
     RGBColor(
         mix(white.0, end.0),
         mix(white.1, end.1),
@@ -483,6 +492,77 @@ impl Grid {
         let y0 = self.top + (r as f64 * h / self.rows as f64).round() as i32;
         let y1 = self.top + ((r + 1) as f64 * h / self.rows as f64).round() as i32;
         ((x0, y0), (x1.max(x0 + 1), y1.max(y0 + 1)))
+    }
+
+    /// Fills every cell `(r, c)` with `color(r, c)`, as one element: a heat map of 256 × 256
+    /// cells is one call into the drawing area, not 65,536.
+    pub fn fill<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        color: impl Fn(usize, usize) -> RGBColor,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let mut cells = Cells {
+            corners: Vec::with_capacity(2 * self.rows * self.cols),
+            colors: Vec::with_capacity(self.rows * self.cols),
+        };
+        // The cells' edges, as cell_rect rounds them, once per row and column.
+        let xs: Vec<(i32, i32)> = (0..self.cols)
+            .map(|c| {
+                let ((x0, _), (x1, _)) = self.cell_rect(0, c);
+                (x0, x1)
+            })
+            .collect();
+        let ys: Vec<(i32, i32)> = (0..self.rows)
+            .map(|r| {
+                let ((_, y0), (_, y1)) = self.cell_rect(r, 0);
+                (y0, y1)
+            })
+            .collect();
+        for (r, &(y0, y1)) in ys.iter().enumerate() {
+            for (c, &(x0, x1)) in xs.iter().enumerate() {
+                cells.corners.push((x0, y0));
+                cells.corners.push((x1, y1));
+                cells.colors.push(color(r, c));
+            }
+        }
+        root.draw(&cells)
+    }
+}
+
+/// Filled rectangles drawn as one element: `corners` holds each one's two corners in turn, in the
+/// drawing area's coordinates. The element gives plotters a single point, the area's origin, so
+/// only that one is translated to the backend; every corner is moved by the same shift (a
+/// [`Shift`] area's translation is an offset).
+struct Cells {
+    corners: Vec<(i32, i32)>,
+    colors: Vec<RGBColor>,
+}
+
+const ORIGIN: [(i32, i32); 1] = [(0, 0)];
+
+impl<'a> plotters::element::PointCollection<'a, (i32, i32)> for &'a Cells {
+    type Point = &'a (i32, i32);
+    type IntoIter = &'a [(i32, i32)];
+    fn point_iter(self) -> Self::IntoIter {
+        &ORIGIN
+    }
+}
+
+impl<DB: DrawingBackend> plotters::element::Drawable<DB> for Cells {
+    fn draw<I: Iterator<Item = (i32, i32)>>(
+        &self,
+        mut pos: I,
+        backend: &mut DB,
+        _: (u32, u32),
+    ) -> Result<(), plotters_backend::DrawingErrorKind<DB::ErrorType>> {
+        let Some((dx, dy)) = pos.next() else {
+            return Ok(());
+        };
+        for (pair, color) in self.corners.chunks_exact(2).zip(&self.colors) {
+            let (a, b) = (pair[0], pair[1]);
+            backend.draw_rect((a.0 + dx, a.1 + dy), (b.0 + dx, b.1 + dy), color, true)?;
+        }
+        Ok(())
     }
 }
 

@@ -350,15 +350,7 @@ where
             row_stride: 1,
         };
         let vmax = m.iter().fold(0.0f64, |a, v| a.max(v.abs())).max(1e-300);
-        for r in 0..g.rows {
-            for c in 0..g.cols {
-                let (p0, p1) = g.cell_rect(r, c);
-                root.draw(&Rectangle::new(
-                    [p0, p1],
-                    diverging(m[(r, c)], vmax).filled(),
-                ))?;
-            }
-        }
+        g.fill(root, |r, c| diverging(m[(r, c)], vmax))?;
         root.draw(&Rectangle::new(
             [(g.left, g.top), (g.right, g.bottom)],
             th.ink.mix(0.35).stroke_width(1),
