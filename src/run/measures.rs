@@ -675,8 +675,13 @@ pub fn simulated_crossings(
         }
         p.iter_mut().for_each(|x| *x = 0.0);
         for (row, &um) in w.rows().into_iter().zip(u.iter()) {
-            for (x, &wm) in p.iter_mut().zip(row.iter()) {
-                *x += um * wm;
+            match row.as_slice() {
+                Some(row) => crate::engine::kernels::axpy(&mut p, um, row),
+                None => {
+                    for (x, &wm) in p.iter_mut().zip(row.iter()) {
+                        *x += um * wm;
+                    }
+                }
             }
         }
         open.retain(|&i| {
