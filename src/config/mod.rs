@@ -24,6 +24,18 @@ use serde_json::Value;
 
 pub mod fields;
 
+/// What [`read`] answers for a value that is not a `T`: the path to the bad field (`e.path()`,
+/// such as `dataset.kind`) and serde's message (`e.inner()`); shown, it is `path: message`.
+pub type ReadError = serde_path_to_error::Error<serde_json::Error>;
+
+/// Reads a `T` from a JSON value. Every typed read of the crate (configs, views, requests,
+/// states handed back) goes through this one function: a bad field is named by its path, and
+/// each type's deserialiser is compiled once, for one deserializer, instead of once for every
+/// way of reading it (a plain [`Value`], a path-tracking one, JSON text).
+pub fn read<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, ReadError> {
+    serde_path_to_error::deserialize(value)
+}
+
 /// Upper limits that keep every run inside a browser tab's memory and time budget.
 pub mod limits {
     /// Hidden layers (the network has `hidden + 1` weight matrices).
@@ -844,7 +856,7 @@ impl Config {
         merge_value(&mut base, partial, "");
         fields::check(&base)?;
         check_dataset_keys(&base)?;
-        let cfg: Config = serde_path_to_error::deserialize(base).map_err(|e| {
+        let cfg: Config = read(base).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." || path.is_empty() {
                 "config".to_string()

@@ -452,7 +452,7 @@ pub fn parse_json(hash: &str, names: &Names) -> Value {
 fn field<T: serde::de::DeserializeOwned + Default>(v: &Value, key: &str) -> Result<T, String> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(T::default()),
-        Some(x) => serde_json::from_value(x.clone()).map_err(|e| format!("{key}: {e}")),
+        Some(x) => crate::config::read(x.clone()).map_err(|e| format!("{key}: {e}")),
     }
 }
 
@@ -832,7 +832,7 @@ fn read_page(state: &mut PageState, page: &Value, names: &Names, messages: &mut 
         }
         state.embed = embed.and_then(|e| e.as_bool()).unwrap_or(false);
     }
-    match serde_path_to_error::deserialize::<_, View>(view_json) {
+    match crate::config::read::<View>(view_json) {
         Ok(v) => state.view = v,
         Err(e) => messages.push(format!(
             "ignored the view: {}: {}",

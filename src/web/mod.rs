@@ -210,11 +210,11 @@ impl App {
     /// Writes a matrix given as JSON `{"items", "features", "values"}` as CSV text.
     #[wasm_bindgen(js_name = toCsv)]
     pub fn to_csv(matrix_json: &str) -> String {
-        reply(
-            serde_json::from_str::<csv::Matrix>(matrix_json)
+        reply(parse("matrix", matrix_json).and_then(|v| {
+            crate::config::read::<csv::Matrix>(v)
                 .map(|m| Value::String(m.to_csv()))
-                .map_err(|e| CallError::new("matrix", format!("is not a matrix: {e}"))),
-        )
+                .map_err(|e| CallError::new("matrix", format!("is not a matrix: {e}")))
+        }))
     }
 
     /// Restarts the run from step 0.
@@ -282,7 +282,7 @@ impl App {
     /// next point of the data, x and y in device pixels) or null when the panel has no readout.
     pub fn cursor(&self, panel: &str, at_json: &str, dx: i32, dy: i32, pitch: f64) -> String {
         reply(parse("at", at_json).and_then(|at| {
-            let at: Option<registry::Cursor> = serde_json::from_value(at)
+            let at: Option<registry::Cursor> = crate::config::read(at)
                 .map_err(|e| CallError::new("at", format!("is not a cursor: {e}")))?;
             Ok(crate::chapters::chapter::to_value(self.reg.cursor(
                 panel,
@@ -326,13 +326,14 @@ impl App {
     /// Replaces the view with a JSON object.
     #[wasm_bindgen(js_name = setView)]
     pub fn set_view(&mut self, json: &str) -> String {
-        let r = serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(json))
-            .map_err(|e| {
+        let r = parse("view", json).and_then(|v| {
+            crate::config::read(v).map_err(|e| {
                 CallError::new(
                     format!("view.{}", crate::config::echo::clip(&e.path().to_string())),
                     crate::config::echo::clip_quoted(&e.inner().to_string()),
                 )
-            });
+            })
+        });
         reply(r.map(|v| {
             self.reg.set_view(v);
             Value::Null

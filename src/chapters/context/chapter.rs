@@ -535,7 +535,7 @@ impl Context {
                 object("relu", patch)?;
                 let mut v = to_value(&self.relu.cfg);
                 merge(&mut v, patch);
-                let cfg: ReluConfig = serde_path_to_error::deserialize(v).map_err(|e| {
+                let cfg: ReluConfig = crate::config::read(v).map_err(|e| {
                     let path = e.path().to_string();
                     let field = if path == "." || path.is_empty() {
                         "relu".to_string()
@@ -622,7 +622,7 @@ impl Context {
                 self.set_recurrent(cfg)?;
             }
             _ => {
-                let rc: ReluConfig = serde_json::from_value(p.config.clone())
+                let rc: ReluConfig = crate::config::read(p.config.clone())
                     .map_err(|e| CallError::new("relu", e.to_string()))?;
                 rc.validate().map_err(|e| in_part("relu", e))?;
                 self.relu = ReluPart::new(rc);

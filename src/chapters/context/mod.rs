@@ -238,7 +238,7 @@ impl ContextConfig {
             .ok_or_else(|| ConfigError::new("dataset.kind", "must be routing or sequence"))?;
         let mut full = defaults(kind);
         merge(&mut full, value);
-        let cfg: ContextConfig = serde_path_to_error::deserialize(full).map_err(|e| {
+        let cfg: ContextConfig = crate::config::read(full).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." || path.is_empty() {
                 "config".to_string()

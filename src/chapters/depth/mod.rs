@@ -364,7 +364,7 @@ impl Chapter for Depth {
                     .cloned()
                     .ok_or_else(|| CallError::new("sweep.state", "is missing"))
                     .and_then(|v| {
-                        serde_json::from_value(v).map_err(|e| {
+                        crate::config::read(v).map_err(|e| {
                             CallError::new(
                                 "sweep.state",
                                 crate::config::echo::clip_quoted(&e.to_string()),

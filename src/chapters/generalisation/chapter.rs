@@ -357,10 +357,10 @@ impl Generalisation {
         };
         let read = |k: &str| state.get(k).cloned().unwrap_or(Value::Null);
         let bad = |k: &str, e: String| CallError::new(format!("{field}.{k}"), e);
-        let rows: Vec<SweepRow> = serde_json::from_value(read("rows"))
+        let rows: Vec<SweepRow> = crate::config::read(read("rows"))
             .map_err(|e| bad("rows", crate::config::echo::clip_quoted(&e.to_string())))?;
         let cells = |k: &str| -> Result<Vec<f64>, CallError> {
-            let v: Vec<Option<f64>> = serde_json::from_value(read(k))
+            let v: Vec<Option<f64>> = crate::config::read(read(k))
                 .map_err(|e| bad(k, crate::config::echo::clip_quoted(&e.to_string())))?;
             Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
         };

@@ -284,7 +284,7 @@ impl GenConfig {
         // length among them, not the main config's).
         let mut base = serde_json::to_value(GenConfig::default()).expect("a config serialises");
         merge(&mut base, &value);
-        let cfg: GenConfig = serde_path_to_error::deserialize(base).map_err(|e| {
+        let cfg: GenConfig = crate::config::read(base).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." || path.is_empty() {
                 "config".to_string()

@@ -156,7 +156,7 @@ fn lazy_preset() -> LazyRichConfig {
         .iter()
         .find_map(|p| {
             let v: Value = serde_json::from_str(p.config).ok()?;
-            serde_json::from_value(v.get("lazy_rich")?.clone()).ok()
+            crate::config::read(v.get("lazy_rich")?.clone()).ok()
         })
         .unwrap_or_default()
 }
@@ -206,7 +206,7 @@ impl Prior {
         steps: Option<u64>,
     ) -> Result<(), CallError> {
         let cfg = main.config();
-        let b: crate::config::DatasetConfig = serde_json::from_value(dataset)
+        let b: crate::config::DatasetConfig = crate::config::read(dataset)
             .map_err(|e| CallError::new("dataset", format!("is not a dataset: {e}")))?;
         let trained = main.step_count().max(1);
         let b_steps = steps.unwrap_or(cfg.train.steps).max(1);
@@ -292,7 +292,7 @@ impl Prior {
         })?;
         let v: Value = serde_json::from_str(p.config).expect("presets are JSON");
         if let Some(lr) = v.get("lazy_rich") {
-            self.lazy_cfg = serde_json::from_value(lr.clone()).expect("presets are valid");
+            self.lazy_cfg = crate::config::read(lr.clone()).expect("presets are valid");
             self.lazy = None;
             self.lazy_version += 1;
         } else {
@@ -366,7 +366,7 @@ impl Prior {
     pub fn set_lazy(&mut self, partial: &Value) -> Result<(), CallError> {
         let mut merged = to_value(&self.lazy_cfg);
         merge(&mut merged, partial);
-        let cfg: LazyRichConfig = serde_path_to_error::deserialize(merged).map_err(|e| {
+        let cfg: LazyRichConfig = crate::config::read(merged).map_err(|e| {
             CallError::new(format!("lazy.{}", e.path()), e.into_inner().to_string())
         })?;
         super::config::field("lazy.scale").check_at("lazy.scale", &json!(cfg.scale))?;
@@ -438,7 +438,7 @@ impl Prior {
                 "no sweep started elsewhere is running here",
             ));
         };
-        let points: Vec<SimilarityPoint> = serde_json::from_value(
+        let points: Vec<SimilarityPoint> = crate::config::read(
             state.get("points").cloned().unwrap_or(Value::Null),
         )
         .map_err(|e| {

@@ -88,7 +88,7 @@ pub fn tasks_document(run: &TaskRun) -> TasksDocument<'_> {
 /// `dln run` on a chapter configuration: trains it and returns the JSON document.
 pub fn run(value: Value) -> Result<String, ConfigError> {
     if let Some(lr) = value.get("lazy_rich") {
-        let cfg: LazyRichConfig = serde_path_to_error::deserialize(lr.clone()).map_err(|e| {
+        let cfg: LazyRichConfig = crate::config::read(lr.clone()).map_err(|e| {
             ConfigError::new(
                 format!("lazy_rich.{}", e.path()),
                 e.into_inner().to_string(),

@@ -320,7 +320,7 @@ impl TasksConfig {
                 "must be a JSON object with a \"tasks\" list",
             ));
         }
-        let cfg: TasksConfig = serde_path_to_error::deserialize(value).map_err(|e| {
+        let cfg: TasksConfig = crate::config::read(value).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." || path.is_empty() {
                 "config".to_string()
