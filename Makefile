@@ -58,7 +58,8 @@ screenshot: build
 	node scripts/screenshot.mjs
 
 ## What the page sends on load, file by file (raw, gzipped, brotli, as sent), for the served
-## build and dist/, then the wasm's largest functions (twiggy, when installed: cargo install twiggy)
+## build and dist/, then the wasm's largest functions and its bytes by crate (twiggy, when
+## installed: cargo install twiggy)
 size: build
 	@scripts/setup.sh --test
 	node scripts/size.mjs
@@ -66,6 +67,7 @@ size: build
 	  $(CARGO_BIN)/wasm-bindgen --target web --no-typescript --out-dir target/size-names $(WASM); \
 	  echo; echo "largest functions (twiggy top, names kept for the profile):"; \
 	  twiggy top -n 25 target/size-names/dln_explorer_bg.wasm; \
+	  echo; node scripts/size-crates.mjs target/size-names/dln_explorer_bg.wasm; \
 	else echo "(cargo install twiggy for the per-function breakdown)"; fi
 
 ## cargo fmt and clippy, native and wasm32
