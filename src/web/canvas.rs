@@ -29,7 +29,11 @@ pub struct Canvas {
     ctx: CanvasRenderingContext2d,
     size: (u32, u32),
     run: Vec<OpaqueRect>,
+    /// A canvas off the page for images with transparent pixels, made when first needed.
+    scratch: Option<Scratch>,
 }
+
+type Scratch = (HtmlCanvasElement, CanvasRenderingContext2d);
 
 impl Canvas {
     pub fn new(canvas: HtmlCanvasElement) -> Option<Canvas> {
@@ -45,6 +49,7 @@ impl Canvas {
             ctx,
             size,
             run: Vec::new(),
+            scratch: None,
         })
     }
 
@@ -71,24 +76,53 @@ impl Canvas {
         }
         let bbox = (x0, y0, x1 - x0, y1 - y0);
         let mut rgba = vec![0u8; (bbox.2 * bbox.3) as usize * 4];
-        if !paint_rects(&mut rgba, bbox, &run) {
-            // Not every pixel is a cell: start from what the canvas shows there.
-            let under = self
-                .ctx
-                .get_image_data(x0.into(), y0.into(), bbox.2.into(), bbox.3.into())
-                .map_err(js_error)?;
-            rgba = under.data().0;
-            paint_rects(&mut rgba, bbox, &run);
-        }
+        let covered = paint_rects(&mut rgba, bbox, &run);
         let img = ImageData::new_with_u8_clamped_array_and_sh(
             Clamped(&rgba),
             bbox.2 as u32,
             bbox.3 as u32,
         )
         .map_err(js_error)?;
+        if covered {
+            return self
+                .ctx
+                .put_image_data(&img, x0.into(), y0.into())
+                .map_err(js_error);
+        }
+        // Not every pixel is a rectangle's (bars with gaps): the image goes onto a scratch
+        // canvas and is drawn from there, so its transparent pixels leave what is under them
+        // (drawn 1:1 at integer corners, its opaque pixels are copied exactly). Reading the
+        // canvas back instead would make the browser keep it in memory for reading.
+        let (el, ctx) = self.scratch(bbox.2 as u32, bbox.3 as u32)?.clone();
+        ctx.put_image_data(&img, 0.0, 0.0).map_err(js_error)?;
         self.ctx
-            .put_image_data(&img, x0.into(), y0.into())
+            .draw_image_with_html_canvas_element(&el, x0.into(), y0.into())
             .map_err(js_error)
+    }
+
+    /// A canvas of `w x h` pixels off the page, cleared, with its context.
+    fn scratch(&mut self, w: u32, h: u32) -> Result<&Scratch, Error> {
+        if self.scratch.is_none() {
+            let missing = || js_error("no document to make a scratch canvas in".into());
+            let el = web_sys::window()
+                .and_then(|w| w.document())
+                .ok_or_else(missing)?
+                .create_element("canvas")
+                .map_err(js_error)?
+                .dyn_into::<HtmlCanvasElement>()
+                .map_err(|_| missing())?;
+            let ctx = el
+                .get_context("2d")
+                .map_err(js_error)?
+                .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+                .ok_or_else(missing)?;
+            self.scratch = Some((el, ctx));
+        }
+        let s = self.scratch.as_ref().expect("made above");
+        // Setting the size clears the canvas, even to the same size.
+        s.0.set_width(w);
+        s.0.set_height(h);
+        Ok(s)
     }
 }
 
