@@ -162,6 +162,8 @@ export function singleFile(wasmBytes, { page = 'index.html', root = REPO, edit =
   const wasm = Buffer.from(wasmBytes).toString('base64').replace(/.{1,120}/g, '$&\n');
   const importMap = JSON.stringify({ imports }, null, 1).replace(/<\//g, '<\\/');
   let out = html.replace(/<link rel="stylesheet" href="([^"]+)">/g, (all, href) => `<style>\n${read(posix.join(here, href))}</style>`);
+  // The wasm is inside the file: a preload of it (with the comment before it) would fetch nothing.
+  out = out.replace(/\n[ \t]*(?:<!--[^\n]*-->\n[ \t]*)?<link rel="preload"[^>]*>/g, '');
   const main = entries.map(([, , src]) => `import '${name(posix.normalize(posix.join(here, src)))}';`).join(' ');
   const [first, indent] = entries[0];
   out = out.replace(first, () => [
@@ -171,6 +173,7 @@ export function singleFile(wasmBytes, { page = 'index.html', root = REPO, edit =
   ].map((tag) => `\n${indent}${tag}`).join(''));
   for (const [line] of entries.slice(1)) out = out.replace(line, '');
   if (/<link rel="stylesheet"/.test(out)) throw new Error(`${page}: a stylesheet was not inlined`);
+  if (/<link rel="preload"/.test(out)) throw new Error(`${page}: a preload was left in`);
   return out;
 }
 
