@@ -21,6 +21,28 @@ describe('the served page', () => {
     await page.close();
   });
 
+  test('draws every chapter of a 256-item dataset with no console warning either', async () => {
+    // Heat maps and bar charts of many items are put on the canvas as images; reading the
+    // canvas back for them made Chromium warn on every load.
+    const page = await site.context.newPage();
+    const warnings = [];
+    page.on('console', (m) => { if (m.type() === 'warning' || m.type() === 'error') warnings.push(m.text()); });
+    await page.goto(`${site.url}#dataset=diffusion&levels=8&nfeatures=64`);
+    await page.waitForFunction(() => window.dln, null, { timeout: 30000 });
+    await page.evaluate(() => window.dln.step(200));
+    const chapters = await page.$$eval('section.chapter[data-chapter]', (els) => els.map((el) => el.dataset.chapter));
+    assert.ok(chapters.length >= 6, `${chapters.length} chapters`);
+    for (const ch of chapters) {
+      await page.$eval(`section.chapter[data-chapter="${ch}"]`, (el) => el.scrollIntoView({ block: 'start' }));
+      await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+      await page.waitForTimeout(200);
+    }
+    const typicality = await inkedPixels(page, 'canvas[data-chart="typicality"]');
+    assert.ok(typicality > 2000, `the typicality chart has only ${typicality} drawn pixels`);
+    assert.deepEqual(warnings, []);
+    await page.close();
+  });
+
   test('play makes the loss fall by more than 10x, and pause stops it', async () => {
     const { page, problems } = await openPage(site.context, site.url);
     const first = await page.evaluate(() => window.dln.state());
