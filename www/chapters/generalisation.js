@@ -29,6 +29,13 @@ export class GeneralisationControls {
     this.job = null;
     this.bind();
     this.presets();
+    // The chapter's run (its data's eigendecomposition) is built on its first state: after the
+    // page's first frame, so the first chart does not wait for a chapter further down.
+    requestAnimationFrame(() => setTimeout(() => this.start()));
+  }
+
+  /** Builds the chapter's run, if nothing has yet, and shows its state. */
+  start() {
     const st = this.ask('genState');
     if (st) {
       this.refresh(st);
