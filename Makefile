@@ -10,8 +10,9 @@ PORT ?= 8000
 serve: build
 	node scripts/serve.mjs --port $(PORT)
 
-## Build the wasm (the `wasm` profile: release, kernels for speed, the rest for size) and its JS glue into www/pkg (without the function-name and
-## producers sections, which only debuggers read)
+## Build the wasm (the `wasm` profile: release, the kernels for speed, the rest for size) and its
+## JS glue into www/pkg (without the function-name and producers sections, which only debuggers
+## read)
 build: setup
 	cargo build --profile wasm --lib --target wasm32-unknown-unknown
 	$(CARGO_BIN)/wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir www/pkg $(WASM)

@@ -13,7 +13,7 @@
 //! checks it on every benchmark case and the browser tests compare wasm with the native binary.
 //!
 //! **Its own crate, compiled for speed.** The gradient step's elementwise loops live here too
-//! ([`error_and_loss`], [`axpy`], the nonlinearities, all run by [`Step`]), so everything a
+//! ([`error_and_loss`], [`axpy`], the nonlinearity [`Phi`], all run by [`Step`]), so everything a
 //! training step runs is in this crate, and so is the one per-pixel loop of the page's drawing
 //! ([`paint_rects`]). The page's wasm compiles the rest of the project for size (Cargo.toml's
 //! `wasm` profile) and this crate at `opt-level = 3`.
@@ -422,38 +422,8 @@ pub fn axpy(y: &mut [f64], alpha: f64, x: &[f64]) {
     }
 }
 
-/// `z = tanh(z)`, elementwise (libm's tanh: the same bits natively and in wasm).
-pub fn tanh_in_place(z: &mut [f64]) {
-    for z in z.iter_mut() {
-        *z = libm::tanh(*z);
-    }
-}
-
-/// `z = max(z, 0)`, elementwise.
-pub fn relu_in_place(z: &mut [f64]) {
-    for z in z.iter_mut() {
-        *z = z.max(0.0);
-    }
-}
-
-/// `e = e * (1 - a^2)`, elementwise: the error through tanh, from its output `a`.
-pub fn times_tanh_slope(e: &mut [f64], a: &[f64]) {
-    assert!(e.len() == a.len(), "slope shapes");
-    for (e, &a) in e.iter_mut().zip(a) {
-        *e *= 1.0 - a * a;
-    }
-}
-
-/// `e = e * [a > 0]`, elementwise: the error through relu, from its output `a` (the slope at 0
-/// taken as 0).
-pub fn times_relu_slope(e: &mut [f64], a: &[f64]) {
-    assert!(e.len() == a.len(), "slope shapes");
-    for (e, &a) in e.iter_mut().zip(a) {
-        *e *= if a > 0.0 { 1.0 } else { 0.0 };
-    }
-}
-
-/// The nonlinearity on the hidden layers of a [`Step`] (the output layer stays linear).
+/// The nonlinearity on the hidden layers (the output layer stays linear): its values and
+/// slopes, defined once here for the training step and for every forward pass of the project.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phi {
     Linear,
@@ -461,6 +431,61 @@ pub enum Phi {
     Tanh,
     /// `max(0, z)`, with the slope `[a > 0]`.
     Relu,
+}
+
+impl Phi {
+    /// `phi(z)` (libm's tanh: the same bits natively and in wasm).
+    #[inline]
+    pub fn apply(self, z: f64) -> f64 {
+        match self {
+            Phi::Linear => z,
+            Phi::Tanh => libm::tanh(z),
+            Phi::Relu => z.max(0.0),
+        }
+    }
+
+    /// `phi'(z)` written in terms of the output `a = phi(z)`: `1 - a^2` for tanh, `[a > 0]` for
+    /// relu (the derivative at 0 is taken as 0), 1 for linear.
+    #[inline]
+    pub fn slope_from_output(self, a: f64) -> f64 {
+        match self {
+            Phi::Linear => 1.0,
+            Phi::Tanh => 1.0 - a * a,
+            Phi::Relu => {
+                if a > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+
+    /// `z = phi(z)`, elementwise.
+    pub fn apply_in_place(self, z: &mut [f64]) {
+        // One loop per kind, so each is compiled (and vectorised) for its own function.
+        match self {
+            Phi::Linear => {}
+            Phi::Tanh => z.iter_mut().for_each(|z| *z = Phi::Tanh.apply(*z)),
+            Phi::Relu => z.iter_mut().for_each(|z| *z = Phi::Relu.apply(*z)),
+        }
+    }
+
+    /// `e = e * phi'`, elementwise, with the slope read off the outputs `a`: the error carried
+    /// down through the nonlinearity.
+    pub fn times_slope(self, e: &mut [f64], a: &[f64]) {
+        assert!(e.len() == a.len(), "slope shapes");
+        let each = |k: Phi, e: &mut [f64]| {
+            for (e, &a) in e.iter_mut().zip(a) {
+                *e *= k.slope_from_output(a);
+            }
+        };
+        match self {
+            Phi::Linear => {}
+            Phi::Tanh => each(Phi::Tanh, e),
+            Phi::Relu => each(Phi::Relu, e),
+        }
+    }
 }
 
 /// Full-batch gradient descent on the summed loss: reusable buffers for one network shape and
@@ -544,11 +569,7 @@ impl Step {
                 rest[0].copy_from_slice(w);
             }
             if l < depth {
-                match phi {
-                    Phi::Linear => {}
-                    Phi::Tanh => tanh_in_place(&mut rest[0]),
-                    Phi::Relu => relu_in_place(&mut rest[0]),
-                }
+                phi.apply_in_place(&mut rest[0]);
             }
         }
         // Output error delta_D = Y - h_D and the loss.
@@ -568,11 +589,7 @@ impl Step {
             if l > 1 {
                 let w = weights[l - 1].as_slice().expect("row-major");
                 gemm_tn(&mut lower[l - 1], w, delta, (n_out, n_in, p));
-                match phi {
-                    Phi::Linear => {}
-                    Phi::Tanh => times_tanh_slope(&mut lower[l - 1], &acts[l - 1]),
-                    Phi::Relu => times_relu_slope(&mut lower[l - 1], &acts[l - 1]),
-                }
+                phi.times_slope(&mut lower[l - 1], &acts[l - 1]);
             }
             let w = weights[l - 1].as_slice_mut().expect("row-major");
             if l == 1 && one_hot {

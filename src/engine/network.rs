@@ -9,38 +9,31 @@ use ndarray::Array2;
 
 use crate::config::Activation;
 use crate::engine::data::Dataset;
-use crate::engine::kernels::matmul;
+use crate::engine::kernels::{matmul, Phi};
 use crate::linalg::Svd;
 
-/// The numerics of the hidden layers' nonlinearity (the enum itself, and its name, are part of
-/// the config vocabulary).
+/// The numerics of the hidden layers' nonlinearity are the kernels' [`Phi`], the training step's
+/// own (the enum itself, and its name, are part of the config vocabulary).
 impl Activation {
-    /// `phi(z)`.
-    #[inline]
-    pub fn apply(self, z: f64) -> f64 {
+    /// The kernels' nonlinearity of this name.
+    pub fn phi(self) -> Phi {
         match self {
-            Activation::Linear => z,
-            // libm's tanh, the same bits natively and in wasm.
-            Activation::Tanh => libm::tanh(z),
-            Activation::Relu => z.max(0.0),
+            Activation::Linear => Phi::Linear,
+            Activation::Tanh => Phi::Tanh,
+            Activation::Relu => Phi::Relu,
         }
     }
 
-    /// `phi'(z)` written in terms of the output `a = phi(z)`: `1 - a^2` for tanh, `[a > 0]` for
-    /// relu (the derivative at 0 is taken as 0), 1 for linear.
+    /// `phi(z)`: see [`Phi::apply`].
+    #[inline]
+    pub fn apply(self, z: f64) -> f64 {
+        self.phi().apply(z)
+    }
+
+    /// `phi'(z)` from the output `a = phi(z)`: see [`Phi::slope_from_output`].
     #[inline]
     pub fn slope_from_output(self, a: f64) -> f64 {
-        match self {
-            Activation::Linear => 1.0,
-            Activation::Tanh => 1.0 - a * a,
-            Activation::Relu => {
-                if a > 0.0 {
-                    1.0
-                } else {
-                    0.0
-                }
-            }
-        }
+        self.phi().slope_from_output(a)
     }
 }
 

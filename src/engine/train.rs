@@ -13,9 +13,8 @@
 
 use ndarray::Array2;
 
-use crate::config::Activation;
 use crate::engine::data::Dataset;
-use crate::engine::kernels::{Phi, Step};
+use crate::engine::kernels::Step;
 use crate::engine::network::Network;
 
 /// Reusable buffers for gradient steps on one network shape and dataset size: the kernels'
@@ -50,11 +49,7 @@ impl Trainer {
 
     /// One full-batch gradient step. Returns the loss at the weights *before* the step.
     pub fn step(&mut self, net: &mut Network, data: &Dataset, lr: f64) -> f64 {
-        let phi = match net.activation {
-            Activation::Linear => Phi::Linear,
-            Activation::Tanh => Phi::Tanh,
-            Activation::Relu => Phi::Relu,
-        };
+        let phi = net.activation.phi();
         let x: &[f64] = if data.one_hot {
             &[]
         } else {
