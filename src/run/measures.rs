@@ -674,15 +674,11 @@ pub fn simulated_crossings(
             break;
         }
         p.iter_mut().for_each(|x| *x = 0.0);
+        // Rows in place for a row-major snapshot (every recorded one), else from a copy.
+        let w = w.as_standard_layout();
         for (row, &um) in w.rows().into_iter().zip(u.iter()) {
-            match row.as_slice() {
-                Some(row) => crate::engine::kernels::axpy(&mut p, um, row),
-                None => {
-                    for (x, &wm) in p.iter_mut().zip(row.iter()) {
-                        *x += um * wm;
-                    }
-                }
-            }
+            let row = row.to_slice().expect("standard layout");
+            crate::engine::kernels::axpy(&mut p, um, row);
         }
         open.retain(|&i| {
             let x = v[i].signum() * p[i];
