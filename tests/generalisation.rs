@@ -909,6 +909,65 @@ mod chapter {
     }
 
     #[test]
+    fn a_spectrum_decomposed_elsewhere_gives_the_run_a_decomposition_here_gives() {
+        // The worker's copy decomposes the new sample and sends its spectrum as numbers; the
+        // page's copy builds the same run from them without decomposing anything itself.
+        let (mut worker, mut page, mut here) = (registry(), registry(), registry());
+        let patch = json!({"dataset": {"inputs": 150, "examples": 90, "seed": 5}});
+        worker
+            .call("genConfigure", std::slice::from_ref(&patch))
+            .unwrap();
+        let mut numbers = Vec::new();
+        // As the page gets it: through JSON text (where 4.0 arrives as 4).
+        let of: Value = serde_json::from_str(
+            &worker
+                .call_numbers("genSpectrumNumbers", &[], &mut numbers)
+                .unwrap()
+                .to_string()
+                .replace(".0,", ","),
+        )
+        .unwrap();
+        assert_eq!(numbers.len(), 90 * (1 + 150 + 90));
+        assert_eq!(of["dataset"]["inputs"], json!(150));
+        let adopted = page
+            .call_numbers(
+                "genSpectrumAdopt",
+                &[patch.clone(), of.clone()],
+                &mut numbers,
+            )
+            .unwrap();
+        let direct = here
+            .call("genConfigure", std::slice::from_ref(&patch))
+            .unwrap();
+        for k in ["alpha", "exact_test_error", "t_opt", "frozen_floor"] {
+            assert_eq!(adopted[k], direct[k], "{k}");
+        }
+        for r in [&mut page, &mut here] {
+            r.call("genStep", &[json!(400)]).unwrap();
+        }
+        let (a, b) = (
+            page.call("genState", &[]).unwrap(),
+            here.call("genState", &[]).unwrap(),
+        );
+        for k in ["test_error", "exact_test_error", "train_error"] {
+            assert_eq!(a[k], b[k], "{k} after 400 steps");
+        }
+        // A spectrum of another dataset, or of the wrong length, is refused and changes nothing.
+        let other = json!({"dataset": {"inputs": 150, "examples": 90, "seed": 6}});
+        let e = page
+            .call_numbers("genSpectrumAdopt", &[other, of.clone()], &mut numbers)
+            .unwrap_err();
+        assert_eq!(e.field, "spectrum");
+        numbers.pop();
+        let e = page
+            .call_numbers("genSpectrumAdopt", &[patch, of], &mut numbers)
+            .unwrap_err();
+        assert_eq!(e.field, "spectrum");
+        assert!(e.message.contains("21690 finite numbers"), "{e}");
+        assert_eq!(page.call("genState", &[]).unwrap()["step"], json!(400));
+    }
+
+    #[test]
     fn work_trains_the_run_while_it_plays_and_stops_at_the_end() {
         let mut reg = registry();
         reg.call("genConfigure", &[json!({"train": {"steps": 300}})])

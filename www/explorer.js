@@ -105,6 +105,11 @@ export class Explorer {
     return this.reply(() => this.app.call(name, JSON.stringify(args)));
   }
 
+  /** `ask` with a Float64Array beside the arguments (App.callNumbers). */
+  askNumbers(name, numbers, ...args) {
+    return this.reply(() => this.app.callNumbers(name, JSON.stringify(args), numbers));
+  }
+
   fail(e) {
     const msg = e && e.message ? e.message : String(e);
     this.dead = true;

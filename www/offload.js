@@ -1,6 +1,7 @@
-// Sends long work (a chapter's sweep) to www/worker.js, a second wasm App on its own thread, so
-// the page keeps drawing at full rate while it runs. One worker serves the page; a new job
-// replaces the one before. Where no worker can start (the single-file build opened from disk),
+// Sends long work (a chapter's sweep, a large sample's decomposition) to www/worker.js, a second
+// wasm App on its own thread, so the page keeps drawing at full rate while it runs. One worker
+// serves the page; a new job replaces the one before in its lane (the sweeps share one lane, so
+// a new sweep replaces the last; a decomposition has its own and runs beside a sweep). Where no worker can start (the single-file build opened from disk),
 // `available` is false and the chapter runs the work between frames itself.
 
 let worker = null;
@@ -20,15 +21,15 @@ function ensureWorker() {
     return null;
   }
   worker.onmessage = (e) => {
-    const { job, state, end, error } = e.data;
+    const { job, state, end, error, refused, numbers } = e.data;
     const j = jobs.get(job);
     if (!j) return;
     if (error !== undefined) {
       jobs.delete(job);
-      j.onError(error);
+      j.onError(error, Boolean(refused));
     } else {
       if (end) jobs.delete(job);
-      j.onState(state, Boolean(end));
+      j.onState(state, Boolean(end), numbers);
     }
   };
   worker.onerror = (e) => {
@@ -51,15 +52,17 @@ export function offloadAvailable() {
 
 /**
  * Starts a job (see www/worker.js for its fields) and answers its id, or null without a worker.
- * `onState(state, end)` gets each state the worker reports; `onError(message)` a failure.
+ * `onState(state, end, numbers)` gets each state the worker reports (and a numbers job's
+ * Float64Array); `onError(message, refused)` a failure, `refused` when a call refused its
+ * arguments rather than the worker failing.
  */
-export function offload({ config, setup, step = null, stepArgs = [], state, stateArgs = [], onState, onError }) {
+export function offload({ config, setup, step = null, stepArgs = [], state, stateArgs = [], numbers = null, lane = 'sweep', onState, onError }) {
   const w = ensureWorker();
   if (!w) return null;
-  for (const id of jobs.keys()) cancelOffload(id);
+  for (const [id, j] of jobs) if (j.lane === lane) cancelOffload(id);
   const job = nextJob++;
-  jobs.set(job, { onState, onError });
-  w.postMessage({ job, config, setup, step, stepArgs, state, stateArgs });
+  jobs.set(job, { onState, onError, lane });
+  w.postMessage({ job, config, setup, step, stepArgs, state, stateArgs, numbers });
   return job;
 }
 

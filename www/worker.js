@@ -9,8 +9,12 @@
 //           null for App.work(n);
 //   state   the call (with stateArgs) that reads the work's state, after every slice; its
 //           `status` is 'running' until the end.
-// The worker answers {job, state} about every REPORT_MS, and {job, state, end: true} at the end,
-// or {job, error}. {cancel: job} stops that job at its next slice.
+//   numbers instead of step and state, one call answering numbers (App.callNumbers, such as a
+//           sample's spectrum): the job ends with its JSON answer as the state and its numbers
+//           as a Float64Array, handed over without a copy.
+// The worker answers {job, state} about every REPORT_MS, and {job, state, end: true} at the end
+// (with `numbers` for a numbers job), or {job, error} (with `refused: true` when a call refused
+// its arguments, as the page's own App would). {cancel: job} stops that job at its next slice.
 import init, { App } from './pkg/dln_explorer.js';
 
 /** Milliseconds of work between looks at the message queue (how soon a cancel is seen). */
@@ -19,27 +23,40 @@ const SLICE_MS = 40;
 const REPORT_MS = 150;
 
 const ready = init();
-let current = null;
+/** The jobs not cancelled; several run side by side, taking turns between slices. */
+const live = new Set();
 
 const yieldToMessages = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-function ask(app, name, args) {
-  const reply = JSON.parse(app.call(name, JSON.stringify(args)));
-  if (reply.error) throw new Error(reply.field ? `${reply.field}: ${reply.error}` : reply.error);
+/** A call's refusal of its arguments (not a failure of the worker). */
+class Refusal extends Error {}
+
+function answer(reply) {
+  if (reply.error) throw new Refusal(reply.error);
   return reply.result;
 }
 
+function ask(app, name, args) {
+  return answer(JSON.parse(app.call(name, JSON.stringify(args))));
+}
+
 async function run(msg) {
-  const { job, config, setup = [], step = null, stepArgs = [], state, stateArgs = [] } = msg;
+  const { job, config, setup = [], step = null, stepArgs = [], state, stateArgs = [], numbers = null } = msg;
   await ready;
   const app = new App(config);
   try {
     for (const [name, args] of setup) ask(app, name, args);
+    if (numbers) {
+      const result = answer(JSON.parse(app.callNumbers(numbers, '[]', new Float64Array(0))));
+      const out = app.takeNumbers();
+      if (live.has(job)) self.postMessage({ job, state: result, numbers: out, end: true }, [out.buffer]);
+      return;
+    }
     let units = 1;
     let msPerUnit = null;
     let reported = performance.now();
     for (;;) {
-      if (current !== job) return;
+      if (!live.has(job)) return;
       const t0 = performance.now();
       while (performance.now() - t0 < SLICE_MS) {
         const t = performance.now();
@@ -61,6 +78,7 @@ async function run(msg) {
       await yieldToMessages();
     }
   } finally {
+    live.delete(job);
     app.free();
   }
 }
@@ -68,9 +86,13 @@ async function run(msg) {
 self.onmessage = (e) => {
   const msg = e.data;
   if (msg.cancel !== undefined) {
-    if (current === msg.cancel) current = null;
+    live.delete(msg.cancel);
     return;
   }
-  current = msg.job;
-  run(msg).catch((err) => self.postMessage({ job: msg.job, error: String(err && err.message ? err.message : err) }));
+  live.add(msg.job);
+  run(msg).catch((err) => self.postMessage({
+    job: msg.job,
+    error: String(err && err.message ? err.message : err),
+    refused: err instanceof Refusal,
+  }));
 };

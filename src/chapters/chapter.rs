@@ -59,6 +59,10 @@ pub struct Context<'a> {
     pub session: &'a mut Session,
     pub view: &'a mut View,
     pub frames: &'a HashMap<String, Frame>,
+    /// A block of numbers beside the JSON, both ways: what the caller sent with the call (empty
+    /// for a plain call), and, when the call replaces it, what it answers besides its JSON. It
+    /// carries arrays too large for JSON, such as a sample's eigenvectors sent from a worker.
+    pub numbers: &'a mut Vec<f64>,
 }
 
 /// The answer of a chapter call.

@@ -599,11 +599,23 @@ impl Registry {
 
     /// Answers a chapter's call by name.
     pub fn call(&mut self, name: &str, args: &[Value]) -> CallResult {
+        self.call_numbers(name, args, &mut Vec::new())
+    }
+
+    /// [`call`](Registry::call) with a block of numbers beside the arguments (see
+    /// [`Context::numbers`]); the call may replace them with numbers of its answer.
+    pub fn call_numbers(
+        &mut self,
+        name: &str,
+        args: &[Value],
+        numbers: &mut Vec<f64>,
+    ) -> CallResult {
         let before = self.session.run().step_count();
         let cx = Context {
             session: &mut self.session,
             view: &mut self.view,
             frames: &self.frames,
+            numbers,
         };
         let r = self.chapters.call(name, args, cx).unwrap_or_else(|| {
             let names: Vec<&str> = chapters()

@@ -75,6 +75,8 @@ pub struct App {
     reg: Registry,
     /// Draw the charts in the dark theme (the page follows `prefers-color-scheme`).
     dark: bool,
+    /// The numbers the last [`call_numbers`](App::call_numbers) answered.
+    numbers: Vec<f64>,
 }
 
 /// Reads a JSON argument, naming `field` when it is not JSON.
@@ -93,6 +95,7 @@ impl App {
         Ok(App {
             reg: Registry::new(&cfg),
             dark: false,
+            numbers: Vec::new(),
         })
     }
 
@@ -311,6 +314,27 @@ impl App {
             Value::Array(args) => self.reg.call(name, &args),
             _ => Err(CallError::new("args", "must be a JSON array")),
         }))
+    }
+
+    /// [`call`](App::call) with a block of numbers (a Float64Array) beside the arguments, for
+    /// arrays too large for JSON; [`take_numbers`](App::take_numbers) then reads the numbers
+    /// the call answered (those sent, when it answered none).
+    #[wasm_bindgen(js_name = callNumbers)]
+    pub fn call_numbers(&mut self, name: &str, args_json: &str, numbers: Vec<f64>) -> String {
+        let mut numbers = numbers;
+        let r = parse("args", args_json).and_then(|args| match args {
+            Value::Array(args) => self.reg.call_numbers(name, &args, &mut numbers),
+            _ => Err(CallError::new("args", "must be a JSON array")),
+        });
+        self.numbers = numbers;
+        reply(r)
+    }
+
+    /// The numbers the last [`call_numbers`](App::call_numbers) answered, as a Float64Array
+    /// (once: the App lets go of them).
+    #[wasm_bindgen(js_name = takeNumbers)]
+    pub fn take_numbers(&mut self) -> Vec<f64> {
+        std::mem::take(&mut self.numbers)
     }
 
     /// Gives every chapter up to `steps` steps of background work; true while any remains.

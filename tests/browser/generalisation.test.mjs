@@ -98,6 +98,46 @@ describe('the generalisation chapter', () => {
     await page.close();
   });
 
+  test('a 1000 × 1000 sample is decomposed in the worker while the page goes on drawing, then its run is shown', async () => {
+    const { page, problems } = await openPage(site.context, site.url);
+    await showCanvas(page, 'canvas[data-chart="gen-spectrum"]');
+    await page.waitForFunction((s) => document.querySelector(`${s} [data-gen-status]`).textContent.startsWith('α = 1 '), SECTION);
+    // Count the page's frames from the change until the new sample's state is shown.
+    await page.evaluate((s) => {
+      window.__frames = 0;
+      window.__framesAt = null;
+      const tick = () => {
+        window.__frames += 1;
+        const status = document.querySelector(`${s} [data-gen-status]`).textContent;
+        if (window.__framesAt === null && /eigen-decomposition/.test(status) && document.querySelector(s).generalisation.lastState.config.dataset.inputs === 1000) {
+          window.__framesAt = window.__frames;
+        }
+        if (window.__framesAt === null) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    }, SECTION);
+    await setControl(page, 'gen-inputs', '1000');
+    const waiting = await page.$eval(`${SECTION} [data-gen-message]`, (e) => e.textContent);
+    assert.match(waiting, /^Decomposing XXᵀ for N = 1000, P = 1000 in the background/);
+    assert.equal(await page.$eval(`${SECTION} [data-gen="gen-inputs"]`, (e) => e.value), '1000', 'the control keeps what was asked for');
+    await page.waitForFunction(() => window.__framesAt !== null, null, { timeout: 120000 });
+    const frames = await page.evaluate(() => window.__framesAt);
+    assert.ok(frames >= 10, `the page drew ${frames} frames while the worker decomposed the sample`);
+    const st = await page.evaluate((s) => document.querySelector(s).generalisation.ask('genState'), SECTION);
+    assert.equal(st.config.dataset.examples, 1000);
+    assert.ok(st.eigen_ms > 0, `the worker's decomposition took ${st.eigen_ms} ms`);
+    assert.equal(await page.$eval(`${SECTION} [data-gen-message]`, (e) => e.textContent), '');
+    // Its run plays, and its sample's exact curve is the simulation's.
+    await setControl(page, 'gen-steps', '200');
+    await page.click(`${SECTION} [data-gen-play]`);
+    await page.waitForFunction((s) => /step 200 of 200/.test(document.querySelector(`${s} [data-gen-status]`).textContent), SECTION, { timeout: 60000 });
+    const status = await page.$eval(`${SECTION} [data-gen-status]`, (e) => e.textContent);
+    const [, sim, exact] = status.match(/test error ([\d.]+) \(exact ([\d.]+)\)/);
+    assert.equal(sim, exact);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test('the sweep runs in a worker with its progress shown, can be cancelled, and fills the map', async () => {
     const { page, problems } = await openPage(site.context, site.url);
     await showCanvas(page, 'canvas[data-chart="gen-sweep"]');

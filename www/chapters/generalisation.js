@@ -10,6 +10,11 @@ import { cancelOffload, offload, offloadAvailable } from '../offload.js';
 
 /** Milliseconds of chapter work per animation frame. */
 const WORK_MS = 10;
+/**
+ * The size min(N, P) above which a new sample is decomposed off the page's thread: the
+ * decomposition grows as its cube, about 15 ms at 200 and 120 ms at 400 in Chromium here.
+ */
+const LARGE_SAMPLE = 200;
 
 export class GeneralisationControls {
   /** Binds the controls inside the explorer's root, if the page shows the chapter. */
@@ -27,6 +32,8 @@ export class GeneralisationControls {
     this.running = false;
     /** The worker job running the sweep, if it runs in one. */
     this.job = null;
+    /** The worker job decomposing a new sample, while one does. */
+    this.spectrumJob = null;
     this.bind();
     this.presets();
     // The chapter's run (its data's eigendecomposition) is built on its first state: after the
@@ -132,13 +139,17 @@ export class GeneralisationControls {
   }
 
   /**
-   * Applies a partial config; a refusal names its field and marks the control. A new sample of
-   * more than 400 × 400 is decomposed after the next paint, so the page first says it is busy.
+   * Applies a partial config; a refusal names its field and marks the control. A new sample
+   * larger than LARGE_SAMPLE on both sides is decomposed in the worker while the page goes on drawing the last one
+   * (or, without a worker, here after the next paint, the page first saying it is busy).
    */
   configure(partial, el = null) {
+    if (this.spectrumJob) cancelOffload(this.spectrumJob);
+    this.spectrumJob = null;
     const d = { ...this.lastState?.config.dataset, ...partial.dataset };
     const size = Math.min(d.inputs, d.examples);
-    if (partial.dataset && Number.isFinite(size) && size > 400 && d.inputs <= 1000 && d.examples <= 1000) {
+    if (partial.dataset && Number.isFinite(size) && size > LARGE_SAMPLE && d.inputs <= 1000 && d.examples <= 1000) {
+      if (offloadAvailable()) return this.decomposeElsewhere(partial, el, d);
       this.message(`Decomposing XXᵀ for N = ${d.inputs}, P = ${d.examples}…`);
       requestAnimationFrame(() => setTimeout(() => this.configureNow(partial, el), 0));
       return null;
@@ -146,8 +157,41 @@ export class GeneralisationControls {
     return this.configureNow(partial, el);
   }
 
+  /**
+   * Sends the new sample's decomposition to the worker (www/offload.js): it draws the same
+   * sample from the same config and answers the spectrum as numbers, which the chapter adopts
+   * (genSpectrumAdopt). A refusal there is shown as here; if the worker fails, it is done here.
+   */
+  decomposeElsewhere(partial, el, d) {
+    this.message(`Decomposing XXᵀ for N = ${d.inputs}, P = ${d.examples} in the background; the charts show the last sample until it is done.`);
+    const cfg = this.lastState?.config;
+    const job = offload({
+      config: this.ex.app.config(),
+      setup: [...(cfg ? [['genConfigure', [cfg]]] : []), ['genConfigure', [partial]]],
+      numbers: 'genSpectrumNumbers',
+      lane: 'spectrum',
+      onState: (of, _end, numbers) => {
+        if (this.spectrumJob !== job) return;
+        this.spectrumJob = null;
+        this.settle(this.ex.askNumbers('genSpectrumAdopt', numbers, partial, of), el);
+      },
+      onError: (error, refused) => {
+        if (this.spectrumJob !== job) return;
+        this.spectrumJob = null;
+        if (refused) this.settle({ error }, el);
+        else this.configureNow(partial, el);
+      },
+    });
+    this.spectrumJob = job;
+    return null;
+  }
+
   configureNow(partial, el = null) {
-    const r = this.ex.ask('genConfigure', partial);
+    return this.settle(this.ex.ask('genConfigure', partial), el);
+  }
+
+  /** Shows a configure call's answer: the new state, or its refusal on the control. */
+  settle(r, el) {
     for (const x of this.root.querySelectorAll('[aria-invalid]')) x.removeAttribute('aria-invalid');
     if (r.error) {
       el?.setAttribute('aria-invalid', 'true');
@@ -163,6 +207,8 @@ export class GeneralisationControls {
 
   applyPreset(id) {
     if (!id) return;
+    if (this.spectrumJob) cancelOffload(this.spectrumJob);
+    this.spectrumJob = null;
     const r = this.ask('genPreset', id);
     if (!r) return;
     this.message('');
@@ -280,9 +326,11 @@ export class GeneralisationControls {
   refresh(st) {
     this.lastState = st;
     const cfg = st.config;
+    // While a new sample is decomposed elsewhere, its controls keep what was asked for.
+    const pending = this.spectrumJob ? ['gen-inputs', 'gen-alpha', 'gen-snr'] : [];
     const set = (name, v) => {
       const el = this.q(`[data-gen="${name}"]`);
-      if (el && el.getAttribute('aria-invalid') !== 'true' && el !== el.ownerDocument.activeElement) el.value = String(v);
+      if (el && !pending.includes(name) && el.getAttribute('aria-invalid') !== 'true' && el !== el.ownerDocument.activeElement) el.value = String(v);
     };
     set('gen-inputs', cfg.dataset.inputs);
     set('gen-alpha', st.alpha);

@@ -13,7 +13,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::{json, Value};
 
 use super::charts as gc;
-use super::config::{merge, GenConfig};
+use super::config::{merge, GenConfig, TeacherDataset};
 use super::exact::SampleSpectrum;
 use super::mp::mp_density;
 use super::run::GenRun;
@@ -169,10 +169,25 @@ impl Generalisation {
     /// Builds the run from `cfg`: a new sample and eigen-decomposition when `new_data`, else the
     /// current sample with a new start.
     fn build(&mut self, cfg: &GenConfig, new_data: bool) -> Result<GenRun, CallError> {
+        self.build_with(cfg, new_data, None)
+    }
+
+    /// [`build`](Generalisation::build), taking the new sample's spectrum from `given` (its
+    /// decomposition done elsewhere, and how long that took) instead of decomposing it here.
+    fn build_with(
+        &mut self,
+        cfg: &GenConfig,
+        new_data: bool,
+        given: Option<(SampleSpectrum, Option<f64>)>,
+    ) -> Result<GenRun, CallError> {
         let old = self.run.as_ref().filter(|_| !new_data);
-        let (sample, spectrum) = match old {
-            Some(r) => (r.sample().clone(), r.spectrum().clone()),
-            None => {
+        let (sample, spectrum) = match (old, given) {
+            (Some(r), _) => (r.sample().clone(), r.spectrum().clone()),
+            (None, Some((spectrum, ms))) => {
+                self.eigen_ms = ms;
+                (TeacherSample::draw(&cfg.dataset), spectrum)
+            }
+            (None, None) => {
                 let sample = TeacherSample::draw(&cfg.dataset);
                 let t0 = crate::chapters::chapter::now_ms();
                 let spectrum = SampleSpectrum::new(&sample.x);
@@ -198,6 +213,11 @@ impl Generalisation {
 
     /// Applies a partial config merged onto the current one; nothing changes when it is refused.
     fn configure(&mut self, partial: &Value) -> Result<(), CallError> {
+        self.configure_with(partial, None)
+    }
+
+    /// The config `partial` merged onto the current one, checked.
+    fn merged(&self, partial: &Value) -> Result<GenConfig, CallError> {
         if !partial.is_object() {
             return Err(CallError::new(
                 "config",
@@ -209,14 +229,25 @@ impl Generalisation {
         if let Some(obj) = v.get_mut("dataset").and_then(Value::as_object_mut) {
             obj.insert("kind".into(), json!("teacher"));
         }
-        let cfg = GenConfig::from_value(v)?;
-        let new_data = cfg.dataset != self.cfg.dataset || self.run.is_none();
+        GenConfig::from_value(v)
+    }
+
+    /// [`configure`](Generalisation::configure), with the new sample's spectrum given (see
+    /// [`build_with`](Generalisation::build_with)).
+    fn configure_with(
+        &mut self,
+        partial: &Value,
+        given: Option<(SampleSpectrum, Option<f64>)>,
+    ) -> Result<(), CallError> {
+        let cfg = self.merged(partial)?;
+        // A given spectrum is of a new sample, even of a dataset equal to the current one.
+        let new_data = given.is_some() || cfg.dataset != self.cfg.dataset || self.run.is_none();
         let rerun = new_data
             || cfg.network != self.cfg.network
             || cfg.init != self.cfg.init
             || cfg.train != self.cfg.train;
         if rerun {
-            let run = self.build(&cfg, new_data)?;
+            let run = self.build_with(&cfg, new_data, given)?;
             self.run = Some(run);
             self.run_version += 1;
             if new_data {
@@ -227,6 +258,41 @@ impl Generalisation {
         self.cfg = cfg;
         self.preset = None;
         Ok(())
+    }
+
+    /// `genSpectrumAdopt`: applies `partial` with the spectrum in `numbers`, decomposed
+    /// elsewhere for the dataset `of` (it must be the one the merged config asks for).
+    fn adopt_spectrum(
+        &mut self,
+        partial: &Value,
+        of: &Value,
+        numbers: &[f64],
+    ) -> Result<(), CallError> {
+        let cfg = self.merged(partial)?;
+        let d = &cfg.dataset;
+        let of_dataset = of
+            .get("dataset")
+            .cloned()
+            .and_then(|v| crate::config::read::<TeacherDataset>(v).ok());
+        if of_dataset.as_ref() != Some(d) {
+            return Err(CallError::new(
+                "spectrum",
+                "was decomposed for another dataset than the config asks for",
+            ));
+        }
+        let spectrum =
+            SampleSpectrum::from_numbers(d.inputs, d.examples, numbers).ok_or_else(|| {
+                CallError::new(
+                    "spectrum",
+                    format!(
+                        "must hold min(N, P)·(1 + N + P) = {} finite numbers; got {}",
+                        d.inputs.min(d.examples) * (1 + d.inputs + d.examples),
+                        numbers.len()
+                    ),
+                )
+            })?;
+        let ms = of.get("eigen_ms").and_then(Value::as_f64);
+        self.configure_with(partial, Some((spectrum, ms)))
     }
 
     fn apply_preset(&mut self, id: &str) -> Result<&'static GenPreset, CallError> {
@@ -500,6 +566,16 @@ impl Chapter for Generalisation {
                 "merges a partial generalisation config (JSON) onto the chapter's; answers genState",
         },
         CallSpec {
+            name: "genSpectrumNumbers",
+            args: 0,
+            help: "the sample's spectrum as numbers (callNumbers): eigenvalues, V, U; answers {dataset, eigen_ms}",
+        },
+        CallSpec {
+            name: "genSpectrumAdopt",
+            args: 2,
+            help: "genConfigure with the spectrum decomposed elsewhere (callNumbers, with genSpectrumNumbers' answer)",
+        },
+        CallSpec {
             name: "genPreset",
             args: 1,
             help: "loads a preset by id; answers {id, title, caption, state}",
@@ -766,8 +842,23 @@ impl Chapter for Generalisation {
         }
     }
 
-    fn call(&mut self, name: &str, args: &[Value], _cx: Context<'_>) -> CallResult {
+    fn call(&mut self, name: &str, args: &[Value], cx: Context<'_>) -> CallResult {
         match name {
+            "genSpectrumNumbers" => {
+                let run = self.ensure();
+                *cx.numbers = run.spectrum().to_numbers();
+                Ok(json!({"dataset": run.config().dataset, "eigen_ms": self.eigen_ms}))
+            }
+            "genSpectrumAdopt" => {
+                let partial = args
+                    .first()
+                    .ok_or_else(|| CallError::new("config", "is missing"))?;
+                let of = args
+                    .get(1)
+                    .ok_or_else(|| CallError::new("spectrum", "is missing"))?;
+                self.adopt_spectrum(partial, of, cx.numbers)?;
+                Ok(self.state())
+            }
             "genConfigure" => {
                 let partial = args
                     .first()

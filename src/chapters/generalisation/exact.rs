@@ -75,6 +75,33 @@ impl SampleSpectrum {
         }
     }
 
+    /// The spectrum as one block of numbers, to send where JSON would be too large: the r
+    /// eigenvalues, then V (N × r) and U (P × r), each row by row.
+    pub fn to_numbers(&self) -> Vec<f64> {
+        let mut out = Vec::with_capacity(self.eigenvalues.len() + self.v.len() + self.u.len());
+        out.extend_from_slice(&self.eigenvalues);
+        out.extend(self.v.iter());
+        out.extend(self.u.iter());
+        out
+    }
+
+    /// The spectrum of an N × P sample from [`to_numbers`](SampleSpectrum::to_numbers); `None`
+    /// when the block has the wrong length or holds a value that is not finite.
+    pub fn from_numbers(inputs: usize, examples: usize, numbers: &[f64]) -> Option<SampleSpectrum> {
+        let r = inputs.min(examples);
+        if numbers.len() != r * (1 + inputs + examples) || !numbers.iter().all(|x| x.is_finite()) {
+            return None;
+        }
+        let (eigenvalues, rest) = numbers.split_at(r);
+        let (v, u) = rest.split_at(inputs * r);
+        Some(SampleSpectrum {
+            eigenvalues: eigenvalues.to_vec(),
+            inputs,
+            v: Array2::from_shape_vec((inputs, r), v.to_vec()).ok()?,
+            u: Array2::from_shape_vec((examples, r), u.to_vec()).ok()?,
+        })
+    }
+
     /// Every eigenvalue of `X Xᵀ`, the N − P zeros of α < 1 included.
     pub fn all_eigenvalues(&self) -> Vec<f64> {
         let mut all = self.eigenvalues.clone();
