@@ -356,6 +356,58 @@ fn each_empirical_mode_of_a_deep_student_follows_its_scalar_map_to_rounding() {
 }
 
 #[test]
+fn a_deep_student_on_a_rank_one_signal_in_noise_learns_the_outlier_first_near_the_approximation() {
+    use dln_explorer::chapters::generalisation::outlier::{OutlierDemo, STEPS};
+    // N₁ = 400, N₃ = 100 (A = 1/4), s̄ = 2 and 3: the page's demo, run to its end.
+    for (s_bar, seed) in [(2.0, 0), (2.0, 1), (3.0, 0)] {
+        let mut d = OutlierDemo::new(s_bar, seed);
+        assert_eq!(d.advance(2 * STEPS), STEPS);
+        assert!(d.is_done());
+        let p = d.predicted.expect("above the threshold");
+        // Whitened inputs, aligned balanced start: each mode is on its exact map to rounding.
+        for (r, e) in d.records().iter().zip(d.exact_modes()) {
+            for (a, (m, x)) in r.modes.iter().zip(&e).enumerate() {
+                assert!((m - x).abs() < 1e-12 * d.svd.s[0], "mode {a} at {}", r.step);
+            }
+        }
+        // The sample's outlier sits where the approximation says, above the bulk edge.
+        let (s1, ou, ov) = d.measured;
+        assert!(rel(s1, p.s_hat) < 0.03, "s₁ {s1} vs ŝ {}", p.s_hat);
+        assert!(
+            (ou - p.u_overlap2).abs() < 0.03,
+            "⟨û,ū⟩² {ou} vs {}",
+            p.u_overlap2
+        );
+        assert!(
+            (ov - p.v_overlap2).abs() < 0.03,
+            "⟨v̂,v̄⟩² {ov} vs {}",
+            p.v_overlap2
+        );
+        assert!(d.svd.s[1] < 1.02 * d.edge() && d.svd.s[1] > 0.9 * d.edge());
+        // The approximation's top mode ends at ŝ; the simulation's at its own s₁.
+        let last = d.records().last().unwrap();
+        assert!(rel(last.modes[0], s1) < 1e-6);
+        assert!(rel(d.predicted_top().unwrap().last().copied().unwrap(), p.s_hat) < 1e-6);
+        // Signal before noise: the best distance to the clean signal is near the closest any
+        // multiple of ûv̂ᵀ comes, far below where training ends (every noise mode learned).
+        let (_, best) = d.best().unwrap();
+        let floor = d.predicted_floor().unwrap();
+        assert!(
+            best >= floor - 0.02 && best < floor + 0.04,
+            "best {best} vs floor {floor}"
+        );
+        assert!(
+            last.signal_error > 10.0 * best,
+            "{} vs {best}",
+            last.signal_error
+        );
+    }
+    // Below the threshold A^{1/4} ≈ 0.71 there is no outlier to predict.
+    let weak = OutlierDemo::new(0.5, 0);
+    assert!(weak.predicted.is_none() && weak.predicted_floor().is_none());
+}
+
+#[test]
 fn a_deep_student_on_a_teacher_sample_records_its_modes_and_their_prediction() {
     let cfg = config(json!({
         "dataset": {"kind": "teacher", "inputs": 40, "examples": 80, "snr": 4, "outputs": 3},
@@ -648,6 +700,17 @@ fn every_generalisation_chart_renders_its_series_to_svg() {
     deep.advance(u64::MAX);
     let svg = svg_with(720, 380, |root, th| gc::draw_deep_modes(root, &deep, th)).unwrap();
     keep("deep_modes", &svg);
+    // The outlier demo: the outlier mode, the noise modes and the approximation.
+    let mut demo = dln_explorer::chapters::generalisation::outlier::OutlierDemo::new(2.0, 0);
+    demo.advance(u64::MAX);
+    let outlier_svg = svg_with(720, 520, |root, th| gc::draw_outlier(root, &demo, th)).unwrap();
+    keep("outlier", &outlier_svg);
+    assert!(outlier_svg.contains("random-matrix outlier approximation, ŝ = 2.3"));
+    assert!(outlier_svg.contains("noise bulk edge 1 + √A = 1.5"));
+    assert!(
+        polyline_points(&outlier_svg, &hex(gc::TEST)) > 40,
+        "the distance curve"
+    );
     let shown = deep.records().iter().filter(|r| r.time > 0.0).count();
     for a in 0..3 {
         assert_eq!(
@@ -906,6 +969,67 @@ mod chapter {
         sent["status"] = json!("running");
         let e = other.call("genSweepAdopt", &[sent]).unwrap_err();
         assert_eq!(e.field, "sweep.state.rows");
+    }
+
+    #[test]
+    fn the_outlier_demo_trains_when_asked_reads_out_its_modes_and_refuses_a_bad_signal() {
+        let mut reg = registry();
+        let st = reg.call("genOutlierState", &[]).unwrap();
+        assert_eq!(
+            (st["step"].clone(), st["done"].clone()),
+            (json!(0), json!(false))
+        );
+        // Background work for the other chapters does not train it.
+        assert!(!reg.work(1_000_000));
+        assert_eq!(reg.call("genOutlierState", &[]).unwrap()["step"], json!(0));
+        let st = reg.call("genOutlierStep", &[json!(1000)]).unwrap();
+        assert_eq!(st["done"], json!(true));
+        let floor = st["predicted_floor"].as_f64().unwrap();
+        assert!((floor - 0.2704).abs() < 1e-4, "{st}");
+        draw(&mut reg, "gen-outlier");
+        let dln_explorer::charts::Frame::Parts { parts } =
+            reg.frame("gen-outlier").unwrap().clone()
+        else {
+            panic!("two plots");
+        };
+        let dln_explorer::charts::Frame::Xy {
+            left,
+            right,
+            top,
+            bottom,
+            ..
+        } = parts[0]
+        else {
+            panic!("an x-y plot");
+        };
+        let text = reg
+            .readout(
+                "gen-outlier",
+                f64::from(right - 5),
+                f64::from(top + bottom) / 2.0,
+            )
+            .unwrap();
+        let s1 = st["measured"]["s_hat"].as_f64().unwrap();
+        assert!(
+            text.contains(&format!(
+                "outlier mode {}",
+                dln_explorer::charts::fmt_num(s1)
+            )),
+            "{text}"
+        );
+        assert!(reg
+            .readout("gen-outlier", f64::from(left - 20), f64::from(top + 5))
+            .is_none());
+        let table = reg.table("gen-outlier").unwrap();
+        assert_eq!(table["columns"][2], json!("mode 1"));
+        assert!(table["rows"].as_array().unwrap().len() > 50);
+        for bad in [json!(0), json!(4.5), json!("loud")] {
+            let e = reg.call("genOutlier", &[bad]).unwrap_err();
+            assert_eq!(e.field, "outlier.signal");
+        }
+        let weak = reg.call("genOutlier", &[json!(0.5)]).unwrap();
+        assert_eq!(weak["predicted"], Value::Null);
+        assert_eq!(weak["step"], json!(0));
     }
 
     #[test]

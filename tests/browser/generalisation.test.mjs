@@ -138,6 +138,37 @@ describe('the generalisation chapter', () => {
     await page.close();
   });
 
+  test('the outlier panel trains a deep student on a rank-1 signal in noise beside the random-matrix approximation', async () => {
+    const { page, problems } = await openPage(site.context, site.url);
+    await showCanvas(page, 'canvas[data-chart="gen-outlier"]');
+    const statusOf = () => page.$eval(`${SECTION} [data-gen-outlier-status]`, (e) => e.textContent);
+    await page.waitForFunction((s) => /end: distance/.test(document.querySelector(`${s} [data-gen-outlier-status]`).textContent), SECTION, { timeout: 60000 });
+    const status = await statusOf();
+    const [, s1] = status.match(/this sample: s₁ = ([\d.]+)/);
+    const [, sHat] = status.match(/outlier approximation: ŝ = ([\d.]+)/);
+    assert.ok(Math.abs(Number(s1) - Number(sHat)) < 0.1, status);
+    const [, best, floor, end] = status.match(/lowest distance to the signal ([\d.]+) at t\/τ = [\d.]+ \(approximation ([\d.]+)\) · end: distance ([\d.]+)/);
+    assert.ok(Number(best) < 2 * Number(floor) && Number(end) > 10 * Number(best), status);
+    // The readout above reads the modes at the pointer's time, below the distance.
+    await showCanvas(page, 'canvas[data-chart="gen-outlier"]');
+    const above = await hoverAt(page, 'gen-outlier', 0.85, 0.35);
+    const m = above.match(/^step (\d+) \(t\/τ = [\d.]+\): outlier mode ([\d.]+); outlier approximation ([\d.]+); noise modes /);
+    assert.ok(m, above);
+    assert.equal(Number(m[2]).toFixed(2), Number(s1).toFixed(2), 'late, the outlier mode is learned to s₁');
+    const below = await hoverAt(page, 'gen-outlier', 0.85, 0.85);
+    assert.match(below, /^step \d+ \(t\/τ = [\d.]+\): distance to the clean signal [\d.]+; outlier approximation: closest along ûv̂ᵀ /);
+    // Below the detection threshold the approximation has no outlier, and says so.
+    await page.$eval(`${SECTION} [data-gen-outlier="signal"]`, (el) => {
+      el.value = '0.5';
+      el.dispatchEvent(new Event('change'));
+    });
+    assert.match(await statusOf(), /no outlier: s̄ is below the detection threshold A\^¼ = 0\.707/);
+    const r = await page.evaluate((s) => document.querySelector(s).generalisation.ex.ask('genOutlier', 9), SECTION);
+    assert.match(r.error, /^outlier\.signal: must be above 0 and at most 4; got 9$/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test('the sweep runs in a worker with its progress shown, can be cancelled, and fills the map', async () => {
     const { page, problems } = await openPage(site.context, site.url);
     await showCanvas(page, 'canvas[data-chart="gen-sweep"]');

@@ -15,6 +15,8 @@ const WORK_MS = 10;
  * decomposition grows as its cube, about 15 ms at 200 and 120 ms at 400 in Chromium here.
  */
 const LARGE_SAMPLE = 200;
+/** Milliseconds per frame for the outlier demo's training. */
+const OUTLIER_MS = 6;
 
 export class GeneralisationControls {
   /** Binds the controls inside the explorer's root, if the page shows the chapter. */
@@ -34,6 +36,8 @@ export class GeneralisationControls {
     this.job = null;
     /** The worker job decomposing a new sample, while one does. */
     this.spectrumJob = null;
+    /** Milliseconds per step of the outlier demo, as measured. */
+    this.msPerOutlierStep = 0.5;
     this.bind();
     this.presets();
     // The chapter's run (its data's eigendecomposition) is built on its first state: after the
@@ -47,6 +51,48 @@ export class GeneralisationControls {
     if (st) {
       this.refresh(st);
       this.caption(st.preset);
+    }
+    // The outlier demo is built and trained once its panel first comes into view.
+    const fig = this.q('[data-panel="gen-outlier"]');
+    const begin = () => {
+      this.showOutlier(this.ask('genOutlierState'));
+      if (this.lastOutlier && !this.lastOutlier.done) this.schedule();
+    };
+    if (!fig || typeof IntersectionObserver === 'undefined') return begin();
+    const io = new IntersectionObserver((entries) => {
+      if (!entries.some((e) => e.isIntersecting)) return;
+      io.disconnect();
+      if (!this.lastOutlier) begin();
+    });
+    io.observe(fig);
+    return undefined;
+  }
+
+  /** Restarts the outlier demo at signal strength `s` (it then trains a few ms a frame). */
+  setOutlier(s) {
+    const o = this.ask('genOutlier', s);
+    this.showOutlier(o);
+    if (o && !o.done) this.schedule();
+    this.ex.dirty = true;
+  }
+
+  showOutlier(o) {
+    if (!o) return;
+    this.lastOutlier = o;
+    const show = this.q('[data-gen-outlier-show]');
+    if (show) show.textContent = fmt(o.signal);
+    const el = this.q('[data-gen-outlier-status]');
+    if (el) {
+      const m = o.measured;
+      const p = o.predicted;
+      const sample = `this sample: s₁ = ${fmt(m.s_hat)}, ⟨û,ū⟩² = ${fmt(m.u_overlap2)}, ⟨v̂,v̄⟩² = ${fmt(m.v_overlap2)}`;
+      const theory = p
+        ? `outlier approximation: ŝ = ${fmt(p.s_hat)}, ⟨û,ū⟩² = ${fmt(p.u_overlap2)}, ⟨v̂,v̄⟩² = ${fmt(p.v_overlap2)}, bulk edge ${fmt(p.edge)}`
+        : `no outlier: s̄ is below the detection threshold A^¼ = ${fmt(o.aspect ** 0.25)}, so the top mode is noise`;
+      const best = o.best ? ` · lowest distance to the signal ${fmt(o.best.signal_error)} at t/τ = ${fmt(o.best.time)}` : '';
+      const floor = o.predicted_floor === null ? '' : ` (approximation ${fmt(o.predicted_floor)})`;
+      const where = o.done ? `end: distance ${fmt(o.signal_error)}` : `step ${o.step} of ${o.steps}`;
+      el.textContent = `${sample}; ${theory}${best}${floor} · ${where}`;
     }
   }
 
@@ -117,6 +163,12 @@ export class GeneralisationControls {
       if (st) this.refresh(st);
       this.ex.dirty = true;
     });
+    const signal = this.q('[data-gen-outlier="signal"]');
+    signal?.addEventListener('input', () => {
+      const show = this.q('[data-gen-outlier-show]');
+      if (show) show.textContent = fmt(Number(signal.value));
+    });
+    signal?.addEventListener('change', () => this.setOutlier(Number(signal.value)));
     this.q('[data-gen-sweep-run]')?.addEventListener('click', () => this.startSweep());
     this.q('[data-gen-sweep-cancel]')?.addEventListener('click', () => this.cancelSweep());
   }
@@ -309,6 +361,15 @@ export class GeneralisationControls {
     if (st) this.refresh(st);
     const s = this.ask('genSweepState');
     if (s) this.showSweep(s);
+    if (this.lastOutlier && !this.lastOutlier.done) {
+      // The outlier demo: as many steps as fit in OUTLIER_MS at the pace measured so far.
+      const n = Math.max(1, Math.min(200, Math.floor(OUTLIER_MS / this.msPerOutlierStep)));
+      const t = performance.now();
+      const o = this.ask('genOutlierStep', n);
+      this.msPerOutlierStep = 0.7 * this.msPerOutlierStep + 0.3 * Math.max(1e-3, (performance.now() - t) / n);
+      this.showOutlier(o);
+      more ||= Boolean(o && !o.done);
+    }
     if (more) requestAnimationFrame(() => this.frame());
     else this.running = false;
   }

@@ -16,12 +16,13 @@ use super::charts as gc;
 use super::config::{merge, GenConfig, TeacherDataset};
 use super::exact::SampleSpectrum;
 use super::mp::mp_density;
+use super::outlier::{self, OutlierDemo};
 use super::run::GenRun;
 use super::sweep::{AlphaSweep, HeatMap, SweepRow};
 use super::teacher::TeacherSample;
 use crate::chapters::chapter::{
-    flag, text, to_value, whole, CallError, CallResult, CallSpec, Chapter, Context, PanelSpec,
-    Shared,
+    flag, number, text, to_value, whole, CallError, CallResult, CallSpec, Chapter, Context,
+    PanelSpec, Shared,
 };
 use crate::charts::{fmt_num, ChartResult, Frame, Table, Theme, GRID, INK};
 
@@ -131,6 +132,11 @@ pub struct Generalisation {
     /// budget is still taken, every few calls), for the run and for the sweep.
     credit: f64,
     sweep_credit: f64,
+    /// The deep student on a rank-1 signal in noise (built when first drawn or asked for, and
+    /// trained by `genOutlierStep`), its signal strength s̄ and its version.
+    outlier: Option<OutlierDemo>,
+    outlier_signal: f64,
+    outlier_version: u64,
 }
 
 impl Default for Generalisation {
@@ -151,6 +157,9 @@ impl Default for Generalisation {
             sweep_version: 1,
             credit: 0.0,
             sweep_credit: 0.0,
+            outlier: None,
+            outlier_signal: 2.0,
+            outlier_version: 1,
         }
     }
 }
@@ -319,6 +328,32 @@ impl Generalisation {
         self.preset = Some(p.id);
         self.playing = false;
         Ok(p)
+    }
+
+    /// The outlier demo, built on first use.
+    fn ensure_outlier(&mut self) -> &OutlierDemo {
+        let s = self.outlier_signal;
+        self.outlier.get_or_insert_with(|| OutlierDemo::new(s, 0))
+    }
+
+    /// `genOutlier` / `genOutlierState`: where the outlier demo is.
+    fn outlier_state(&mut self) -> Value {
+        let d = self.ensure_outlier();
+        let p = d.predicted;
+        json!({
+            "signal": d.s_bar,
+            "aspect": d.aspect(),
+            "step": d.step(),
+            "steps": outlier::STEPS,
+            "done": d.is_done(),
+            "measured": {"s_hat": d.measured.0, "u_overlap2": d.measured.1, "v_overlap2": d.measured.2},
+            "predicted": p.map(|p| json!({"s_hat": p.s_hat, "u_overlap2": p.u_overlap2,
+                "v_overlap2": p.v_overlap2, "edge": p.edge})),
+            "predicted_plateau": d.predicted_plateau(),
+            "predicted_floor": d.predicted_floor(),
+            "best": d.best().map(|(k, e)| json!({"time": d.records()[k].time, "signal_error": e})),
+            "signal_error": d.records().last().map(|r| r.signal_error),
+        })
     }
 
     /// Cost of one training step in work units.
@@ -537,6 +572,60 @@ where
 }
 
 /// The data x under a pixel of an x-y frame whose x axis is logarithmic.
+impl Generalisation {
+    /// The outlier chart's readout: the modes (above) or the distance (below) at the nearest
+    /// recorded time.
+    fn outlier_readout(&self, frame: &Frame, x: f64, y: f64) -> Option<String> {
+        let d = self.outlier.as_ref()?;
+        let Frame::Parts { parts } = frame else {
+            return None;
+        };
+        let (part, (t, _)) = parts
+            .iter()
+            .enumerate()
+            .find_map(|(i, p)| log_x(p, x, y).map(|v| (i, v)))?;
+        let (k, rec) = d
+            .records()
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.time > 0.0)
+            .min_by(|a, b| {
+                (a.1.time.ln() - t.ln())
+                    .abs()
+                    .total_cmp(&(b.1.time.ln() - t.ln()).abs())
+            })?;
+        let head = format!("step {} (t/τ = {})", rec.step, fmt_num(rec.time));
+        if part == 0 {
+            let noise: Vec<String> = rec.modes.iter().skip(1).map(|&m| fmt_num(m)).collect();
+            let top = d
+                .predicted_top()
+                .map(|p| format!("; outlier approximation {}", fmt_num(p[k])))
+                .unwrap_or_default();
+            Some(format!(
+                "{head}: outlier mode {}{top}; noise modes {}",
+                fmt_num(*rec.modes.first()?),
+                noise.join(", ")
+            ))
+        } else {
+            let plateau = d
+                .predicted_floor()
+                .zip(d.predicted_plateau())
+                .map(|(f, p)| {
+                    format!(
+                        "; outlier approximation: closest along ûv̂ᵀ {}, outlier fully learned {}",
+                        fmt_num(f),
+                        fmt_num(p)
+                    )
+                })
+                .unwrap_or_default();
+            Some(format!(
+                "{head}: distance to the clean signal {}{plateau}",
+                fmt_num(rec.signal_error)
+            ))
+        }
+    }
+}
+
 fn log_x(frame: &Frame, x: f64, y: f64) -> Option<(f64, f64)> {
     let (dx, dy) = frame.data_at(x, y)?;
     let Frame::Xy { x_min, x_max, .. } = *frame else {
@@ -555,6 +644,7 @@ impl Chapter for Generalisation {
         PanelSpec::own("gen-spectrum", "Eigenvalues of this sample"),
         PanelSpec::own("gen-stop", "Each direction's best stopping time"),
         PanelSpec::own("gen-modes", "The deep student's modes"),
+        PanelSpec::own("gen-outlier", "A rank-1 signal in noise: the outlier"),
         PanelSpec::own("gen-sweep", "Test error against the load α"),
         PanelSpec::own("gen-heat", "Error reduction over SNR and α"),
     ];
@@ -564,6 +654,21 @@ impl Chapter for Generalisation {
             args: 1,
             help:
                 "merges a partial generalisation config (JSON) onto the chapter's; answers genState",
+        },
+        CallSpec {
+            name: "genOutlier",
+            args: 1,
+            help: "restarts the deep student on a rank-1 signal in noise of strength s̄ (0 < s̄ ≤ 4); answers genOutlierState",
+        },
+        CallSpec {
+            name: "genOutlierStep",
+            args: 1,
+            help: "takes up to n training steps of the outlier demo; answers genOutlierState",
+        },
+        CallSpec {
+            name: "genOutlierState",
+            args: 0,
+            help: "signal, aspect A, step, done, this sample's and the outlier approximation's ŝ and overlaps, the plateau, the best distance so far",
         },
         CallSpec {
             name: "genSpectrumNumbers",
@@ -632,6 +737,7 @@ impl Chapter for Generalisation {
     fn version(&self, panel: &str, _shared: &Shared<'_>) -> Option<u64> {
         Some(match panel {
             "gen-errors" | "gen-modes" => self.run_version,
+            "gen-outlier" => self.outlier_version,
             "gen-spectrum" => self.data_version,
             // The stopping times depend on the sample's α and SNR and on the start σ₀.
             "gen-stop" => {
@@ -653,6 +759,9 @@ impl Chapter for Generalisation {
     where
         DB::ErrorType: 'static,
     {
+        if panel == "gen-outlier" {
+            return gc::draw_outlier(root, self.ensure_outlier(), th);
+        }
         self.ensure();
         let run = self.run.as_ref().expect("built");
         match panel {
@@ -681,6 +790,16 @@ impl Chapter for Generalisation {
     fn table(&self, panel: &str, _shared: &Shared<'_>) -> Option<Table> {
         let sweep = || self.sweep.as_ref().map_or(&[][..], |s| s.rows());
         Some(match (panel, self.run.as_ref()) {
+            ("gen-outlier", _) => match &self.outlier {
+                Some(d) => gc::outlier_table(d),
+                None => {
+                    let mut t = Table::new(vec!["step".into(), "t/τ".into()]);
+                    t.note = Some(
+                        "not computed yet: the demo is built when its chart is first drawn".into(),
+                    );
+                    t
+                }
+            },
             ("gen-sweep", _) => gc::sweep_table(sweep()),
             ("gen-heat", _) => match &self.heat {
                 Some(h) => gc::heat_table(h),
@@ -707,6 +826,9 @@ impl Chapter for Generalisation {
         x: f64,
         y: f64,
     ) -> Option<String> {
+        if panel == "gen-outlier" {
+            return self.outlier_readout(frame, x, y);
+        }
         let run = self.run.as_ref()?;
         match panel {
             "gen-errors" | "gen-modes" => {
@@ -844,6 +966,33 @@ impl Chapter for Generalisation {
 
     fn call(&mut self, name: &str, args: &[Value], cx: Context<'_>) -> CallResult {
         match name {
+            "genOutlier" => {
+                let s = number(args, 0, "outlier.signal")?;
+                if !(s > 0.0 && s <= outlier::MAX_SIGNAL) {
+                    return Err(CallError::new(
+                        "outlier.signal",
+                        format!(
+                            "must be above 0 and at most {}; got {}",
+                            outlier::MAX_SIGNAL,
+                            fmt_num(s)
+                        ),
+                    ));
+                }
+                self.outlier_signal = s;
+                self.outlier = None;
+                self.outlier_version += 1;
+                Ok(self.outlier_state())
+            }
+            "genOutlierState" => Ok(self.outlier_state()),
+            "genOutlierStep" => {
+                let n = whole(args, 0, "steps", outlier::STEPS)?;
+                self.ensure_outlier();
+                let took = self.outlier.as_mut().map_or(0, |d| d.advance(n));
+                if took > 0 {
+                    self.outlier_version += 1;
+                }
+                Ok(self.outlier_state())
+            }
             "genSpectrumNumbers" => {
                 let run = self.ensure();
                 *cx.numbers = run.spectrum().to_numbers();

@@ -8,6 +8,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::chapters::generalisation::exact::SampleSpectrum;
 use crate::chapters::generalisation::mp::{mp_atom, mp_density, mp_edges, MpTheory};
+use crate::chapters::generalisation::outlier::{self, OutlierDemo, OutlierRecord};
 use crate::chapters::generalisation::run::GenRun;
 use crate::chapters::generalisation::sweep::{HeatMap, SweepRow};
 use crate::charts::{diverging, fmt_num, mesh, ChartResult, Frame, Grid, Table, Theme};
@@ -980,5 +981,252 @@ pub fn heat_table(map: &HeatMap) -> Table {
     } else {
         "(E_g(0) − E_g)/E_g(0): positive where the error fell".into()
     });
+    t
+}
+
+/// The deep student on a rank-1 signal in noise: above, the strength of the sample's outlier
+/// mode and its strongest noise modes against time (simulation solid, each mode's exact scalar
+/// map dotted), with the outlier approximation's top mode (dashed) and the noise bulk's edge;
+/// below, the distance to the clean signal with the outlier approximation of its plateau.
+pub fn draw_outlier<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    demo: &OutlierDemo,
+    th: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&th.bg)?;
+    let t_end = outlier::STEPS as f64 * outlier::LR;
+    // Nothing moves before 0.5 τ from the start of 10⁻⁴.
+    let t_start = 0.5;
+    let keep: Vec<usize> = (0..demo.records().len())
+        .filter(|&k| demo.records()[k].time >= t_start)
+        .collect();
+    let recs: Vec<&OutlierRecord> = keep.iter().map(|&k| &demo.records()[k]).collect();
+    let exact = demo.exact_modes();
+    let top = demo.predicted_top();
+    let (_, h) = root.dim_in_pixel();
+    let row = th.px(15.0);
+    // Each plot has its legend in a strip above it, so no line runs under a label.
+    let strip = |n: usize| (row * n as i32 + th.px(8.0)).max(0) as u32;
+    let (strip_u, strip_l) = (strip(5), strip(3));
+    let plots = h.saturating_sub(strip_u + strip_l);
+    let (upper, lower) = root.split_vertically(strip_u + plots * 56 / 100);
+    let (legend_u, upper) = upper.split_vertically(strip_u);
+    let (legend_l, lower) = lower.split_vertically(strip_l);
+    // Above: the modes.
+    let s_hat = demo.predicted.map_or(0.0, |p| p.s_hat);
+    let y_hi = demo.svd.s[0].max(s_hat).max(demo.s_bar).max(demo.edge()) * 1.12;
+    let mut chart = ChartBuilder::on(&upper)
+        .margin(th.px(10.0))
+        .x_label_area_size(th.px(34.0))
+        .y_label_area_size(th.px(50.0))
+        .build_cartesian_2d((t_start..t_end).log_scale(), 0f64..y_hi)?;
+    mesh(&mut chart, "time t/τ (log scale)", "mode strength", th)?;
+    let hline = |y: f64| [(t_start, y), (t_end, y)];
+    chart.draw_series(DashedLineSeries::new(
+        hline(demo.edge()),
+        th.px(2.0),
+        th.px(3.0),
+        th.faint(0.55).stroke_width(th.stroke(1.2)),
+    ))?;
+    chart.draw_series(LineSeries::new(
+        hline(demo.s_bar),
+        th.faint(0.3).stroke_width(th.stroke(1.0)),
+    ))?;
+    let n_modes = recs.first().map_or(0, |r| r.modes.len());
+    for a in (0..n_modes).rev() {
+        let color = if a == 0 { th.mode(0) } else { th.faint(0.45) };
+        chart.draw_series(LineSeries::new(
+            recs.iter().map(|r| (r.time, r.modes[a].clamp(0.0, y_hi))),
+            color.stroke_width(th.stroke(if a == 0 { 2.4 } else { 1.4 })),
+        ))?;
+        chart.draw_series(DashedLineSeries::new(
+            keep.iter()
+                .filter_map(|&k| exact.get(k).map(|m| (demo.records()[k].time, m[a]))),
+            th.px(1.5),
+            th.px(3.0),
+            th.ink.mix(0.5).stroke_width(th.stroke(1.0)),
+        ))?;
+    }
+    if let Some(top) = &top {
+        chart.draw_series(DashedLineSeries::new(
+            keep.iter()
+                .map(|&k| (demo.records()[k].time, top[k].clamp(0.0, y_hi))),
+            th.px(7.0),
+            th.px(4.0),
+            th.palette[5].stroke_width(th.stroke(2.0)),
+        ))?;
+    }
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let upper_frame = Frame::xy(chart.plotting_area(), (t_start, t_end), (0.0, y_hi), false);
+    let items = vec![
+        (
+            th.mode(0).to_rgba(),
+            false,
+            format!(
+                "outlier mode (simulation), s₁ = {}",
+                fmt_num(demo.measured.0)
+            ),
+        ),
+        match demo.predicted {
+            Some(p) => (
+                th.palette[5].to_rgba(),
+                true,
+                format!(
+                    "random-matrix outlier approximation, ŝ = {}",
+                    fmt_num(p.s_hat)
+                ),
+            ),
+            None => (
+                th.palette[5].to_rgba(),
+                true,
+                format!(
+                    "no outlier: s̄ below the threshold A^¼ = {}",
+                    fmt_num(demo.aspect().powf(0.25))
+                ),
+            ),
+        },
+        (
+            th.faint(0.45).to_rgba(),
+            false,
+            "noise modes; dotted: each mode's exact map".to_string(),
+        ),
+        (
+            th.faint(0.55).to_rgba(),
+            true,
+            format!("noise bulk edge 1 + √A = {}", fmt_num(demo.edge())),
+        ),
+        (
+            th.faint(0.3).to_rgba(),
+            false,
+            format!("clean signal s̄ = {}", fmt_num(demo.s_bar)),
+        ),
+    ];
+    let _ = yr;
+    legend(root, (xr.end, legend_u.get_base_pixel().1), &items, th)?;
+    // Below: the distance to the clean signal, on a log axis (from its dip to its end).
+    let plateau = demo.predicted_plateau();
+    let floor = demo.predicted_floor();
+    let values = || {
+        recs.iter()
+            .map(|r| r.signal_error)
+            .chain(plateau)
+            .chain(floor)
+            .filter(|v| v.is_finite() && *v > 0.0)
+    };
+    let e_lo = values().fold(1.0f64, f64::min) * 0.6;
+    let e_hi = values().fold(1.0f64, f64::max) * 1.6;
+    let mut chart = ChartBuilder::on(&lower)
+        .margin(th.px(10.0))
+        .x_label_area_size(th.px(34.0))
+        .y_label_area_size(th.px(50.0))
+        .build_cartesian_2d((t_start..t_end).log_scale(), (e_lo..e_hi).log_scale())?;
+    mesh(
+        &mut chart,
+        "time t/τ (log scale)",
+        "‖W − s̄ūv̄ᵀ‖²/s̄² (log)",
+        th,
+    )?;
+    let clip = |v: f64| v.clamp(e_lo, e_hi);
+    if let Some(p) = plateau {
+        chart.draw_series(DashedLineSeries::new(
+            hline(clip(p)),
+            th.px(2.0),
+            th.px(3.0),
+            th.palette[5].stroke_width(th.stroke(1.4)),
+        ))?;
+    }
+    if let Some(f) = floor {
+        chart.draw_series(DashedLineSeries::new(
+            hline(clip(f)),
+            th.px(7.0),
+            th.px(4.0),
+            th.palette[5].stroke_width(th.stroke(1.8)),
+        ))?;
+    }
+    chart.draw_series(LineSeries::new(
+        recs.iter().map(|r| (r.time, clip(r.signal_error))),
+        th.palette[0].stroke_width(th.stroke(2.2)),
+    ))?;
+    if let Some((k, best)) = demo
+        .best()
+        .filter(|&(k, _)| demo.records()[k].time >= t_start)
+    {
+        chart.draw_series(std::iter::once(Circle::new(
+            (demo.records()[k].time, clip(best)),
+            th.px(4.0),
+            th.palette[0].filled(),
+        )))?;
+    }
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let lower_frame = Frame::xy(chart.plotting_area(), (t_start, t_end), (e_lo, e_hi), true);
+    let mut items = vec![(
+        th.palette[0].to_rgba(),
+        false,
+        "distance to the signal (simulation; dot: lowest)".to_string(),
+    )];
+    if let (Some(f), Some(p)) = (floor, plateau) {
+        items.push((
+            th.palette[5].to_rgba(),
+            true,
+            format!("approximation, best along ûv̂ᵀ: {}", fmt_num(f)),
+        ));
+        items.push((
+            th.palette[5].to_rgba(),
+            true,
+            format!("approximation, outlier learned: {} (dotted)", fmt_num(p)),
+        ));
+    }
+    let _ = yr;
+    legend(root, (xr.end, legend_l.get_base_pixel().1), &items, th)?;
+    Ok(Frame::Parts {
+        parts: vec![upper_frame, lower_frame],
+    })
+}
+
+/// The data-table view of the outlier chart: one row per record.
+pub fn outlier_table(demo: &OutlierDemo) -> Table {
+    let n = demo.records().first().map_or(0, |r| r.modes.len());
+    let mut columns = vec!["step".to_string(), "t/τ".to_string()];
+    columns.extend((1..=n).map(|a| format!("mode {a}")));
+    columns.push("top mode, outlier approximation".into());
+    columns.push("distance to the clean signal".into());
+    let mut t = Table::new(columns);
+    let top = demo.predicted_top();
+    t.rows = demo
+        .records()
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            let mut row = vec![serde_json::json!(r.step), Table::num(r.time)];
+            row.extend(r.modes.iter().map(|&m| Table::num(m)));
+            row.push(
+                top.as_ref()
+                    .map_or(serde_json::Value::Null, |p| Table::num(p[k])),
+            );
+            row.push(Table::num(r.signal_error));
+            row
+        })
+        .collect();
+    t.note = Some(format!(
+        "s̄ = {}, A = {}: this sample's s₁ = {}, ⟨û,ū⟩² = {}, ⟨v̂,v̄⟩² = {}; {}",
+        fmt_num(demo.s_bar),
+        fmt_num(demo.aspect()),
+        fmt_num(demo.measured.0),
+        fmt_num(demo.measured.1),
+        fmt_num(demo.measured.2),
+        match demo.predicted {
+            Some(p) => format!(
+                "outlier approximation ŝ = {}, ⟨û,ū⟩² = {}, ⟨v̂,v̄⟩² = {}, bulk edge {}",
+                fmt_num(p.s_hat),
+                fmt_num(p.u_overlap2),
+                fmt_num(p.v_overlap2),
+                fmt_num(p.edge)
+            ),
+            None => "below the detection threshold: no outlier".into(),
+        }
+    ));
     t
 }

@@ -8,6 +8,7 @@
 //! * [`mp`]: the large-N curves, optimal early stopping, optimal ridge, floors;
 //! * [`sweep`]: the α sweep and the SNR × α map, computed in slices;
 //! * [`deep`]: the one-hidden-layer student and the rank-1 outlier approximation;
+//! * [`outlier`]: a deep student on a rank-1 signal in noise, beside that approximation;
 //! * [`run`]: a training run with its records; [`cli`]: what `dln run` and `dln sweep` print;
 //! * [`chapter`]: the chapter on the page, its panels, readouts and calls.
 
@@ -20,6 +21,7 @@ pub mod config;
 pub mod deep;
 pub mod exact;
 pub mod mp;
+pub mod outlier;
 pub mod run;
 pub mod sweep;
 pub mod teacher;
