@@ -215,6 +215,7 @@ export class GeneralisationControls {
    * (genSpectrumAdopt). A refusal there is shown as here; if the worker fails, it is done here.
    */
   decomposeElsewhere(partial, el, d) {
+    this.showRanges();
     this.message(`Decomposing XXᵀ for N = ${d.inputs}, P = ${d.examples} in the background; the charts show the last sample until it is done.`);
     const cfg = this.lastState?.config;
     const job = offload({
