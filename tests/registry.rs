@@ -90,8 +90,9 @@ fn chapter_calls_are_answered_by_name_and_bad_arguments_name_their_field() {
     assert!(e.message.contains("at most 0 arguments"), "{e}");
     let long = "x".repeat(10_000);
     let e = reg.call(&long, &[]).unwrap_err();
+    // The message lists every call's name (about 1,100 characters) but clips the unknown one.
     assert!(
-        e.to_string().len() < 1000,
+        e.to_string().len() < 1500 && !e.to_string().contains(&"x".repeat(100)),
         "a long name is not echoed whole"
     );
 }
